@@ -1,0 +1,31 @@
+"""Pure mappings from events to Elasticsearch documents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from schemas.papers import EnrichedPaper
+
+
+def paper_document(item: EnrichedPaper) -> dict[str, Any]:
+    paper = item.paper
+    names = [author.full_name for author in paper.authors]
+    return {
+        "arxiv_id": paper.arxiv_id,
+        "version": paper.version,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "authors": names,
+        "author_names": names,
+        "categories": list(paper.categories),
+        "primary_category": paper.primary_category,
+        "year": paper.year,
+        "submitted": paper.submitted.isoformat() if paper.submitted else None,
+        "updated": paper.updated.isoformat() if paper.updated else None,
+        "doi": paper.doi,
+        "journal_ref": paper.journal_ref,
+        "source": paper.source,
+        "encoder": item.embedding.model,
+        "enriched_at": item.enriched_at.isoformat(),
+        "embedding": item.embedding.vector().tolist(),
+    }

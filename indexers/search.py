@@ -1,0 +1,67 @@
+"""Paper search. User text only ever becomes the `query` of a match: never query syntax."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from elasticsearch import ApiError, Elasticsearch
+from elasticsearch import ConnectionError as ESConnectionError
+
+from indexers.mappings import PAPERS
+from scholarstream import es_io
+from scholarstream.errors import SearchError
+from scholarstream.settings import Settings
+
+MAX_QUERY_LENGTH = 500
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class PaperHit:
+    arxiv_id: str
+    title: str
+    score: float
+    year: int | None
+    authors: list[str]
+    categories: list[str]
+
+
+def search_papers(es: Elasticsearch, settings: Settings, query: str, limit: int = 10) -> list[PaperHit]:
+    query = query.strip()
+    if not query:
+        raise SearchError("the query is empty")
+    if len(query) > MAX_QUERY_LENGTH:
+        raise SearchError(f"the query is longer than {MAX_QUERY_LENGTH} characters")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise SearchError(f"limit must be between 1 and {MAX_LIMIT}")
+    body = {
+        "bool": {
+            "should": [
+                {"multi_match": {"query": query, "fields": ["title^3", "abstract", "authors^2"], "type": "best_fields"}},
+                {"match_phrase": {"title": {"query": query, "boost": 2}}},
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+    try:
+        response = es.search(
+            index=PAPERS.alias(settings),
+            query=body,
+            size=limit,
+            source_includes=["arxiv_id", "title", "year", "authors", "categories"],
+        )
+    except ESConnectionError as error:
+        raise es_io.unavailable(settings) from error
+    except ApiError as error:
+        raise SearchError(f"Elasticsearch refused the search: {error.message}") from error
+    return [
+        PaperHit(
+            arxiv_id=hit["_source"]["arxiv_id"],
+            title=hit["_source"]["title"],
+            score=round(float(hit["_score"]), 4),
+            year=hit["_source"].get("year"),
+            authors=hit["_source"].get("authors", []),
+            categories=hit["_source"].get("categories", []),
+        )
+        for hit in response["hits"]["hits"]
+    ]

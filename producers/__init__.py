@@ -1,0 +1,1 @@
+"""Producers: sources of arXiv records, normalised into `RawPaper` and published to Kafka."""

@@ -1,0 +1,144 @@
+"""The arXiv bulk metadata snapshot (one JSON object per line, optionally gzipped).
+
+`read_snapshot` yields the raw lines untouched (they are what a dead letter must carry);
+`snapshot_record_to_paper` is the pure mapping from one snapshot object to the contract.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from producers.normalise import authors_from_string, clean_text, split_categories
+from schemas.papers import Author, RawPaper, describe_validation_error
+from scholarstream.errors import InvalidRecord, ScholarStreamError
+
+
+def read_snapshot(path: Path) -> Iterator[str]:
+    """Yield each non-blank line of a .json/.jsonl file, gunzipping when the name ends in .gz.
+
+    A file holding one JSON array (rather than JSON lines) is also accepted, one element a record.
+    """
+    if not path.exists():
+        raise ScholarStreamError(f"no such file: {path}")
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
+        first = handle.read(1)
+        while first.isspace():
+            first = handle.read(1)
+        if first == "[":
+            for item in json.loads(first + handle.read()):
+                yield json.dumps(item)
+            return
+        line = first + handle.readline()
+        while line:
+            if line.strip():
+                yield line.rstrip("\n")
+            line = handle.readline()
+
+
+def snapshot_record_to_paper(line: str) -> RawPaper:
+    """Map one snapshot line to a `RawPaper`; raises `InvalidRecord` naming what is wrong."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise InvalidRecord(f"not JSON: {error.msg} at column {error.colno}") from error
+    if not isinstance(record, dict):
+        raise InvalidRecord(f"expected a JSON object, got {type(record).__name__}")
+    try:
+        return RawPaper(
+            arxiv_id=_text(record, "id"),
+            version=_latest_version(record),
+            title=clean_text(_text(record, "title")),
+            abstract=clean_text(_text(record, "abstract", required=False)),
+            authors=_authors(record),
+            categories=split_categories(_text(record, "categories")),
+            submitted=_version_date(record, first=True),
+            updated=_version_date(record, first=False),
+            doi=_optional(record, "doi"),
+            journal_ref=_optional(record, "journal-ref"),
+            comments=_optional(record, "comments"),
+            license=_optional(record, "license"),
+            source="snapshot",
+        )
+    except ValidationError as error:
+        raise InvalidRecord(describe_validation_error(error)) from error
+
+
+def record_key(line: str) -> str | None:
+    """The record's id if one can be read at all, so even a dead letter is keyed usefully."""
+    try:
+        value = json.loads(line).get("id")
+    except (json.JSONDecodeError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _text(record: dict[str, Any], field: str, required: bool = True) -> str:
+    value = record.get(field)
+    if value is None:
+        if required:
+            raise InvalidRecord(f"{field}: missing", field=field)
+        return ""
+    if not isinstance(value, str):
+        raise InvalidRecord(f"{field}: expected a string, got {type(value).__name__}", field=field)
+    return value
+
+
+def _optional(record: dict[str, Any], field: str) -> str | None:
+    value = _text(record, field, required=False)
+    value = " ".join(value.split())
+    return value or None
+
+
+def _versions(record: dict[str, Any]) -> list[dict[str, Any]]:
+    versions = record.get("versions") or []
+    if not isinstance(versions, list) or not all(isinstance(v, dict) for v in versions):
+        raise InvalidRecord("versions: expected a list of objects", field="versions")
+    return versions
+
+
+def _latest_version(record: dict[str, Any]) -> int:
+    numbers = []
+    for entry in _versions(record):
+        label = str(entry.get("version", ""))
+        if not (label.startswith("v") and label[1:].isdigit()):
+            raise InvalidRecord(f"versions: bad version label {label!r}", field="versions")
+        numbers.append(int(label[1:]))
+    return max(numbers, default=1)
+
+
+def _version_date(record: dict[str, Any], first: bool):
+    versions = _versions(record)
+    if not versions:
+        return None
+    entry = versions[0] if first else versions[-1]
+    created = entry.get("created")
+    if not isinstance(created, str):
+        return None
+    try:
+        return parsedate_to_datetime(created)
+    except (TypeError, ValueError) as error:
+        raise InvalidRecord(f"versions: unreadable date {created!r}", field="versions") from error
+
+
+def _authors(record: dict[str, Any]) -> tuple[Author, ...]:
+    parsed = record.get("authors_parsed")
+    if parsed:
+        if not isinstance(parsed, list) or not all(isinstance(item, list) for item in parsed):
+            raise InvalidRecord("authors_parsed: expected a list of [keyname, forenames, suffix]", field="authors_parsed")
+        authors = []
+        for item in parsed:
+            parts = [clean_text(str(part)) for part in item] + ["", "", ""]
+            keyname, forenames, suffix = parts[:3]
+            if keyname:
+                authors.append(Author(keyname=keyname, forenames=forenames, suffix=suffix))
+        if authors:
+            return tuple(authors)
+    return authors_from_string(_text(record, "authors"))

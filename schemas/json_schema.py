@@ -1,0 +1,33 @@
+"""Export the event models as JSON Schema files, so non-Python consumers share the contract."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from schemas.dead_letters import DeadLetter
+from schemas.papers import EnrichedPaper, RawPaper
+
+EXPORTED = {"raw_paper": RawPaper, "enriched_paper": EnrichedPaper, "dead_letter": DeadLetter}
+SCHEMA_DIR = Path(__file__).resolve().parent / "json"
+
+
+def render() -> dict[str, str]:
+    """File name -> JSON Schema text, deterministic so a test can compare it with the committed files."""
+    return {
+        f"{name}.v{model.model_fields['schema_version'].default}.json": json.dumps(
+            model.model_json_schema(), indent=2, sort_keys=True
+        )
+        + "\n"
+        for name, model in EXPORTED.items()
+    }
+
+
+def export(directory: Path = SCHEMA_DIR) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in render().items():
+        path = directory / name
+        path.write_text(text)
+        written.append(path)
+    return written

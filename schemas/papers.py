@@ -1,0 +1,180 @@
+"""The paper events every stage agrees on: what producers emit and what enrichment adds.
+
+Producers of any source (snapshot, OAI-PMH, query API) normalise into `RawPaper`; nothing
+downstream ever sees a source's own format. Validation errors name the failing field so the
+dead-letter reason is useful to a person.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import datetime, timezone
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from scholarstream.errors import InvalidRecord
+
+RAW_SCHEMA_VERSION = 1
+ENRICHED_SCHEMA_VERSION = 1
+
+# New-style ids (0704.0001, 1501.00001) and old-style archive ids (cs/0112017, math.AG/0301001).
+_NEW_ID = r"\d{4}\.\d{4,5}"
+_OLD_ID = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}"
+ARXIV_ID = re.compile(rf"^(?:{_NEW_ID}|{_OLD_ID})$")
+_CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z-]+)?$")
+
+Source = Literal["snapshot", "oai", "arxiv-api"]
+
+_MAX_TITLE = 2_000
+_MAX_ABSTRACT = 20_000
+_MAX_AUTHORS = 5_000
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Author(_Frozen):
+    """One name as printed on one paper: not yet a person (linking decides that)."""
+
+    keyname: str = Field(min_length=1, max_length=300, description="Surname, or a collaboration's name.")
+    forenames: str = Field("", max_length=300)
+    suffix: str = Field("", max_length=50)
+    affiliations: tuple[str, ...] = Field((), max_length=50)
+
+    @property
+    def full_name(self) -> str:
+        parts = [self.forenames, self.keyname, self.suffix]
+        return " ".join(part for part in parts if part)
+
+
+class RawPaper(_Frozen):
+    """A paper as any producer delivers it to `arxiv.papers.raw`, keyed by `arxiv_id`."""
+
+    schema_version: Literal[1] = RAW_SCHEMA_VERSION
+    arxiv_id: str = Field(description="arXiv identifier without version, e.g. 1006.5314 or cs/0112017.")
+    version: int = Field(ge=1, le=1000, description="Highest version number seen (v1 = 1).")
+    title: str = Field(min_length=1, max_length=_MAX_TITLE)
+    abstract: str = Field("", max_length=_MAX_ABSTRACT)
+    authors: tuple[Author, ...] = Field(min_length=1, max_length=_MAX_AUTHORS)
+    categories: tuple[str, ...] = Field(min_length=1, max_length=50, description="Primary category first.")
+    submitted: datetime | None = Field(None, description="When version 1 was submitted, UTC.")
+    updated: datetime | None = Field(None, description="When this version was submitted or last updated, UTC.")
+    doi: str | None = Field(None, max_length=300)
+    journal_ref: str | None = Field(None, max_length=1_000)
+    comments: str | None = Field(None, max_length=5_000)
+    license: str | None = Field(None, max_length=300)
+    source: Source
+
+    @field_validator("arxiv_id")
+    @classmethod
+    def _valid_id(cls, value: str) -> str:
+        if not ARXIV_ID.match(value):
+            raise ValueError(f"not an arXiv id without version: {value!r}")
+        return value
+
+    @field_validator("categories")
+    @classmethod
+    def _valid_categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for category in value:
+            if not _CATEGORY.match(category):
+                raise ValueError(f"not an arXiv category: {category!r}")
+        return value
+
+    @field_validator("submitted", "updated")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must carry a timezone")
+        return value.astimezone(timezone.utc)
+
+    @field_validator("title", "abstract")
+    @classmethod
+    def _no_control_characters(cls, value: str) -> str:
+        if _CONTROL.search(value):
+            raise ValueError("contains control characters")
+        return value
+
+    @property
+    def primary_category(self) -> str:
+        return self.categories[0]
+
+    @property
+    def year(self) -> int | None:
+        stamp = self.submitted or self.updated
+        return stamp.year if stamp else None
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class Embedding(_Frozen):
+    """A float32 vector as little-endian base64: a quarter of the size of a JSON float list."""
+
+    model: str
+    dim: int = Field(ge=1, le=8192)
+    b64: str
+
+    @model_validator(mode="after")
+    def _size_matches(self) -> Embedding:
+        if len(base64.b64decode(self.b64)) != self.dim * 4:
+            raise ValueError(f"embedding payload does not hold {self.dim} float32 values")
+        return self
+
+    @classmethod
+    def from_vector(cls, model: str, vector: np.ndarray) -> Embedding:
+        data = np.asarray(vector, dtype="<f4")
+        return cls(model=model, dim=int(data.shape[0]), b64=base64.b64encode(data.tobytes()).decode("ascii"))
+
+    def vector(self) -> np.ndarray:
+        return np.frombuffer(base64.b64decode(self.b64), dtype="<f4")
+
+
+class EnrichedPaper(_Frozen):
+    """A raw paper plus what enrichment derived from it; compacted in `papers.enriched` by id."""
+
+    schema_version: Literal[1] = ENRICHED_SCHEMA_VERSION
+    paper: RawPaper
+    embedding: Embedding
+    enriched_at: datetime
+
+    @property
+    def arxiv_id(self) -> str:
+        return self.paper.arxiv_id
+
+
+def parse_raw_paper(payload: bytes | str) -> RawPaper:
+    """Decode a `arxiv.papers.raw` value, translating pydantic's error into `InvalidRecord`."""
+    return _parse(RawPaper, payload)
+
+
+def parse_enriched_paper(payload: bytes | str) -> EnrichedPaper:
+    return _parse(EnrichedPaper, payload)
+
+
+def _parse(model: type[BaseModel], payload: bytes | str):
+    try:
+        return model.model_validate_json(payload)
+    except ValidationError as error:
+        raise InvalidRecord(describe_validation_error(error), field=_first_field(error)) from error
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One line per problem, each naming the field: 'authors.0.keyname: String should have ...'."""
+    problems = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "<record>"
+        problems.append(f"{where}: {item['msg']}")
+    return "; ".join(problems)
+
+
+def _first_field(error: ValidationError) -> str | None:
+    errors = error.errors()
+    if not errors or not errors[0]["loc"]:
+        return None
+    return ".".join(str(part) for part in errors[0]["loc"])

@@ -1,0 +1,36 @@
+"""The Elasticsearch client built from settings, with connection errors translated here."""
+
+from __future__ import annotations
+
+from elasticsearch import ConnectionError as ESConnectionError
+from elasticsearch import Elasticsearch
+
+from scholarstream.errors import ServiceUnavailable
+from scholarstream.settings import Settings
+
+
+def client(settings: Settings, **overrides: object) -> Elasticsearch:
+    options: dict[str, object] = {"request_timeout": 30, "retry_on_timeout": True, "max_retries": 2}
+    if settings.elasticsearch_api_key is not None:
+        options["api_key"] = settings.elasticsearch_api_key.get_secret_value()
+    elif settings.elasticsearch_username and settings.elasticsearch_password is not None:
+        options["basic_auth"] = (settings.elasticsearch_username, settings.elasticsearch_password.get_secret_value())
+    options.update(overrides)
+    return Elasticsearch(settings.elasticsearch_url, **options)
+
+
+def unavailable(settings: Settings) -> ServiceUnavailable:
+    hint = (
+        "Start the local stack with `scholarstream stack up`."
+        if settings.elasticsearch_is_default
+        else "Check ELASTICSEARCH_URL."
+    )
+    return ServiceUnavailable("Elasticsearch", settings.elasticsearch_url, hint)
+
+
+def check_reachable(settings: Settings, es: Elasticsearch) -> None:
+    """Fail fast with a helpful message (the local build has no `GET /`, so ask for health)."""
+    try:
+        es.options(request_timeout=5, max_retries=0).cluster.health()
+    except ESConnectionError as error:
+        raise unavailable(settings) from error

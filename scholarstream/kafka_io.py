@@ -1,0 +1,161 @@
+"""Kafka clients built from settings, with Kafka's errors translated at this boundary.
+
+Producers and admin calls use kafka-python; the faust worker has its own (aiokafka) clients and
+takes the same addresses from `faust_broker_settings`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import NewTopic
+from kafka.errors import CoordinatorNotAvailableError, KafkaError, NoBrokersAvailable, TopicAlreadyExistsError
+
+from schemas.topics import TopicSpec
+from scholarstream.errors import ServiceUnavailable
+from scholarstream.settings import Settings
+
+
+def connection_config(settings: Settings) -> dict[str, Any]:
+    """Arguments every kafka-python client needs: address and, when configured, TLS/SASL."""
+    config: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap_servers.split(","),
+        "security_protocol": settings.kafka_security_protocol,
+    }
+    if settings.kafka_sasl_mechanism:
+        config["sasl_mechanism"] = settings.kafka_sasl_mechanism
+        config["sasl_plain_username"] = settings.kafka_sasl_username
+        if settings.kafka_sasl_password is not None:
+            config["sasl_plain_password"] = settings.kafka_sasl_password.get_secret_value()
+    return config
+
+
+def unavailable(settings: Settings) -> ServiceUnavailable:
+    hint = (
+        "Start the local stack with `scholarstream stack up`."
+        if settings.kafka_is_default
+        else "Check KAFKA_BOOTSTRAP_SERVERS."
+    )
+    return ServiceUnavailable("Kafka", settings.kafka_bootstrap_servers, hint)
+
+
+def producer(settings: Settings, **overrides: Any) -> KafkaProducer:
+    """An idempotent producer that waits for all in-sync replicas: an accepted record is never lost."""
+    config = {
+        **connection_config(settings),
+        "acks": "all",
+        "enable_idempotence": True,
+        "retries": 2**31 - 1,
+        "delivery_timeout_ms": 120_000,
+        "linger_ms": 20,
+        "batch_size": 256 * 1024,
+        "compression_type": "gzip",
+        **overrides,
+    }
+    try:
+        return KafkaProducer(**config)
+    except NoBrokersAvailable as error:
+        raise unavailable(settings) from error
+
+
+def consumer(settings: Settings, *topics: str, **overrides: Any) -> KafkaConsumer:
+    config = {**connection_config(settings), "enable_auto_commit": False, **overrides}
+    try:
+        return KafkaConsumer(*topics, **config)
+    except NoBrokersAvailable as error:
+        raise unavailable(settings) from error
+
+
+def admin(settings: Settings) -> KafkaAdminClient:
+    try:
+        return KafkaAdminClient(**connection_config(settings), request_timeout_ms=15_000)
+    except NoBrokersAvailable as error:
+        raise unavailable(settings) from error
+
+
+def ensure_topics(settings: Settings, specs: Iterable[TopicSpec]) -> list[str]:
+    """Create the registry's topics that do not exist yet; returns the names created."""
+    client = admin(settings)
+    try:
+        existing = set(client.list_topics())
+        wanted = [
+            NewTopic(
+                name=settings.topic(spec.name),
+                num_partitions=spec.partitions or settings.topic_partitions,
+                replication_factor=1,
+                topic_configs=spec.kafka_config(),
+            )
+            for spec in specs
+            if settings.topic(spec.name) not in existing
+        ]
+        created = []
+        for topic in wanted:
+            try:
+                client.create_topics([topic])
+                created.append(topic.name)
+            except TopicAlreadyExistsError:
+                pass  # another process won the race; the topic is what we wanted
+        return created
+    except KafkaError as error:
+        raise unavailable(settings) from error
+    finally:
+        client.close()
+
+
+def delete_topics(settings: Settings, names: Iterable[str]) -> None:
+    client = admin(settings)
+    try:
+        present = set(client.list_topics())
+        doomed = [name for name in names if name in present]
+        if doomed:
+            client.delete_topics(doomed)
+    finally:
+        client.close()
+
+
+def end_offsets(settings: Settings, topic: str) -> dict[int, int]:
+    """Partition -> next offset to be written (the log end)."""
+    probe = consumer(settings)
+    try:
+        partitions = probe.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        return {tp.partition: offset for tp, offset in probe.end_offsets(tps).items()}
+    finally:
+        probe.close()
+
+
+def group_lag(settings: Settings, group: str, topic: str) -> dict[int, int]:
+    """Partition -> records the group has not committed yet; no commit counts as all of the log."""
+    probe = consumer(settings)
+    client = admin(settings)
+    try:
+        partitions = probe.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        if not tps:
+            return {}
+        ends = probe.end_offsets(tps)
+        starts = probe.beginning_offsets(tps)
+        committed = _committed_offsets(client, group, tps)
+        lag = {}
+        for tp in tps:
+            meta = committed.get(tp)
+            position = meta.offset if meta is not None and meta.offset >= 0 else starts[tp]
+            lag[tp.partition] = max(0, ends[tp] - position)
+        return lag
+    finally:
+        client.close()
+        probe.close()
+
+
+def _committed_offsets(client: KafkaAdminClient, group: str, tps: list[TopicPartition]) -> dict:
+    """A group's committed offsets; before any group has ever committed, the coordinator does
+    not exist yet, which means the same as no commits."""
+    for attempt in range(5):
+        try:
+            return client.list_consumer_group_offsets(group, partitions=tps)
+        except CoordinatorNotAvailableError:
+            time.sleep(0.2 * (attempt + 1))
+    return {}

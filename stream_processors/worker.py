@@ -1,0 +1,19 @@
+"""`scholarstream worker`: create the topics, load the encoder, run the faust app until stopped."""
+
+from __future__ import annotations
+
+import faust
+
+from schemas.topics import TOPICS
+from scholarstream import kafka_io
+from scholarstream.settings import Settings
+from stream_processors.app import create_app
+from stream_processors.encoder import load_encoder
+
+
+def run_worker(settings: Settings) -> None:
+    kafka_io.ensure_topics(settings, TOPICS)
+    encoder = load_encoder(settings)  # fails here, once, with a clear error; never per message
+    app = create_app(settings, encoder)
+    worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True)
+    worker.execute_from_commandline()
