@@ -1,0 +1,331 @@
+"""The `scholarstream` command: a thin layer of typer commands over the library functions.
+
+Every command that another tool might read takes `--json` and then prints exactly one JSON
+document on stdout; progress and human messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from scholarstream.errors import ScholarStreamError
+from scholarstream.progress import err_console, progress_bar
+from scholarstream.settings import REPO_ROOT, Settings, get_settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="ScholarStream: arXiv papers to searchable researcher profiles.")
+stack_app = typer.Typer(no_args_is_help=True, help="Run a local Kafka and Elasticsearch (no Docker needed).")
+ingest_app = typer.Typer(no_args_is_help=True, help="Produce arXiv records into Kafka.")
+search_app = typer.Typer(no_args_is_help=True, help="Search the indices.")
+schemas_app = typer.Typer(no_args_is_help=True, help="The event contract.")
+app.add_typer(stack_app, name="stack")
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(search_app, name="search")
+app.add_typer(schemas_app, name="schemas")
+
+out = Console()
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+DEMO_SAMPLE = REPO_ROOT / "samples" / "arxiv-kaggle-1006.jsonl.gz"
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _emit(data: Any, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("kafka", "elastic_transport", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+# stack ----------------------------------------------------------------------------------------
+
+
+@stack_app.command("up")
+def stack_up(as_json: JsonFlag = False) -> None:
+    """Start Kafka (KRaft) and Elasticsearch from Maven Central artefacts; idempotent."""
+    import stack
+
+    result = stack.up(get_settings(), on_step=lambda message: err_console.print(f"[dim]{message}[/dim]"))
+    data = stack.as_dict(result)
+    if as_json:
+        _emit(data, True)
+        return
+    for line in stack.describe(result):
+        out.print(line)
+
+
+@stack_app.command("down")
+def stack_down(as_json: JsonFlag = False) -> None:
+    """Stop both services and leave no process behind."""
+    import stack
+
+    result = stack.down(get_settings(), on_step=lambda message: err_console.print(f"[dim]{message}[/dim]"))
+    if as_json:
+        _emit(stack.as_dict(result), True)
+    else:
+        for line in stack.describe(result):
+            out.print(line)
+
+
+@stack_app.command("status")
+def stack_status(as_json: JsonFlag = False) -> None:
+    """What runs, where, and which versions."""
+    import stack
+
+    data = stack.status(get_settings())
+    if as_json:
+        _emit(data, True)
+        return
+    out.print_json(json.dumps(data, default=str))
+
+
+# setup ----------------------------------------------------------------------------------------
+
+
+@app.command("setup")
+def setup(as_json: JsonFlag = False) -> None:
+    """Create the registry's Kafka topics and the Elasticsearch indices (idempotent)."""
+    from scholarstream.provision import provision
+
+    data = provision(get_settings())
+    if as_json:
+        _emit(data, True)
+    else:
+        out.print(f"topics ready: {', '.join(data['topics'])} (created {len(data['topics_created'])})")
+        out.print(f"indices ready: {', '.join(data['indices'])}")
+
+
+# ingest ---------------------------------------------------------------------------------------
+
+
+@ingest_app.command("snapshot")
+def ingest_snapshot(
+    path: Annotated[Path, typer.Argument(help="arXiv snapshot file: .json or .jsonl, optionally .gz")],
+    limit: Annotated[int | None, typer.Option(min=1, help="Stop after N records.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Parse and validate only; produce nothing.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Backfill from the arXiv bulk metadata snapshot into `arxiv.papers.raw`."""
+    summary = _ingest_snapshot(get_settings(), path, limit, dry_run)
+    _summarise_ingest(summary, as_json)
+
+
+def _ingest_snapshot(settings: Settings, path: Path, limit: int | None, dry_run: bool) -> dict[str, Any]:
+    from producers.ingest import ingest
+    from producers.publish import Publisher
+    from producers.snapshot import read_snapshot, record_key, snapshot_record_to_paper
+    from schemas.topics import TOPICS
+    from scholarstream import kafka_io
+
+    total = sum(1 for _ in read_snapshot(path))
+    if limit is not None:
+        total = min(total, limit)
+    publisher = None
+    if not dry_run:
+        kafka_io.ensure_topics(settings, TOPICS)
+        publisher = Publisher(settings, utc_now)
+    with progress_bar(f"ingest {path.name}", total) as advance:
+        summary = ingest(
+            read_snapshot(path),
+            source="snapshot",
+            parse=snapshot_record_to_paper,
+            key_of=record_key,
+            publisher=publisher,
+            limit=limit,
+            progress=advance,
+        )
+    return summary.as_dict()
+
+
+def _summarise_ingest(data: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        _emit(data, True)
+        return
+    verb = "validated" if data["dry_run"] else "produced"
+    out.print(
+        f"{verb} {data['produced']}, duplicates skipped {data['duplicates_skipped']}, "
+        f"rejected to the dead-letter topic {data['rejected']}, read {data['read']} "
+        f"in {data['elapsed_seconds']:.1f}s ({data['records_per_second']:,.0f} records/s)"
+    )
+
+
+# processes ------------------------------------------------------------------------------------
+
+
+@app.command("worker")
+def worker() -> None:
+    """Run the faust stream processors (enrichment) until stopped."""
+    from stream_processors.worker import run_worker
+
+    settings = get_settings()
+    run_worker(settings)
+
+
+@app.command("indexer")
+def indexer() -> None:
+    """Consume enriched papers and bulk-index them into Elasticsearch until stopped."""
+    import signal
+
+    from indexers.papers_indexer import run_indexer
+    from scholarstream import es_io
+
+    settings = get_settings()
+    _configure_logging(settings)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    es = es_io.client(settings)
+    es_io.check_reachable(settings, es)
+    log = logging.getLogger("scholarstream.indexer")
+    stats = run_indexer(settings, es, stop, utc_now, on_batch=lambda s: log.info("indexed: %s", s))
+    log.info("indexer stopped: %s", stats)
+
+
+@app.command("run")
+def run(
+    until_caught_up: Annotated[bool, typer.Option("--until-caught-up", help="Exit 0 once every group has zero lag and the index is refreshed.")] = False,
+    timeout: Annotated[float | None, typer.Option(help="Give up (exit 1) after this many seconds.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run the worker and the indexer together in the foreground."""
+    data = _run_pipeline(until_caught_up, timeout)
+    if as_json:
+        _emit(data, True)
+    elif until_caught_up:
+        out.print(f"caught up in {data['elapsed_seconds']:.1f}s; papers indexed: {data['indexed_documents']}")
+
+
+def _run_pipeline(until_caught_up: bool, timeout: float | None) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    from rich.live import Live
+
+    from scholarstream.pipeline import run_pipeline
+
+    settings = get_settings()
+    with Live(console=err_console, transient=True) as live:
+        result = run_pipeline(
+            settings,
+            until_caught_up=until_caught_up,
+            timeout=timeout,
+            on_poll=lambda lag: live.update(
+                "waiting for the pipeline: " + ", ".join(f"{role} lag {n}" for role, n in lag.items())
+            ),
+        )
+    return asdict(result)
+
+
+# search ---------------------------------------------------------------------------------------
+
+
+@search_app.command("papers")
+def search_papers_cmd(
+    query: Annotated[str, typer.Argument(help="Free text: words from titles, abstracts or author names.")],
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
+    as_json: JsonFlag = False,
+) -> None:
+    """Full-text paper search."""
+    from dataclasses import asdict
+
+    from indexers.search import search_papers
+    from scholarstream import es_io
+
+    settings = get_settings()
+    hits = search_papers(es_io.client(settings), settings, query, limit)
+    if as_json:
+        _emit({"query": query, "hits": [asdict(hit) for hit in hits]}, True)
+        return
+    _print_paper_hits(query, hits)
+
+
+def _print_paper_hits(query: str, hits: list) -> None:
+    table = Table(title=f"papers matching {query!r}")
+    for column in ("id", "title", "score"):
+        table.add_column(column)
+    for hit in hits:
+        table.add_row(hit.arxiv_id, hit.title, f"{hit.score:.2f}")
+    out.print(table)
+
+
+# schemas --------------------------------------------------------------------------------------
+
+
+@schemas_app.command("export")
+def schemas_export(
+    directory: Annotated[Path | None, typer.Argument(help="Where to write (default schemas/json).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Write the event models as JSON Schema files."""
+    from schemas.json_schema import SCHEMA_DIR, export
+
+    written = export(directory or SCHEMA_DIR)
+    _emit({"written": [str(p) for p in written]}, as_json)
+    if not as_json:
+        for path in written:
+            out.print(str(path))
+
+
+# demo -----------------------------------------------------------------------------------------
+
+
+@app.command("demo")
+def demo(
+    sample: Annotated[Path, typer.Option(help="Snapshot file to ingest.")] = DEMO_SAMPLE,
+    query: Annotated[str, typer.Option(help="The example search.")] = "graph decomposition",
+    as_json: JsonFlag = False,
+) -> None:
+    """Start the local stack if needed, ingest a real sample, process it until caught up, search it."""
+    from dataclasses import asdict
+
+    from indexers.search import search_papers
+    from scholarstream import es_io
+    from scholarstream.demo import ensure_services
+    from scholarstream.provision import provision
+
+    settings = get_settings()
+    ensure_services(settings, on_step=lambda message: err_console.print(message))
+    provision(settings)
+    err_console.print(f"[bold]1/3[/bold] ingesting {sample.name}")
+    ingested = _ingest_snapshot(settings, sample, limit=None, dry_run=False)
+    if not as_json:
+        _summarise_ingest(ingested, False)
+    err_console.print("[bold]2/3[/bold] enriching and indexing until caught up")
+    pipeline = _run_pipeline(until_caught_up=True, timeout=1800)
+    err_console.print(f"caught up in {pipeline['elapsed_seconds']:.1f}s; papers indexed: {pipeline['indexed_documents']}")
+    err_console.print(f"[bold]3/3[/bold] scholarstream search papers {query!r}")
+    hits = search_papers(es_io.client(settings), settings, query, 10)
+    if as_json:
+        _emit({"ingest": ingested, "pipeline": pipeline, "query": query, "hits": [asdict(h) for h in hits]}, True)
+    else:
+        _print_paper_hits(query, hits)
+
+
+def main() -> None:
+    try:
+        app()
+    except ScholarStreamError as error:
+        err_console.print(f"[bold red]error:[/bold red] {error}")
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()

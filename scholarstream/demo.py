@@ -1,0 +1,38 @@
+"""What `scholarstream demo` needs beyond the other commands: services that answer.
+
+When the addresses are the defaults and nothing answers, the demo starts the local stack; when
+they point elsewhere, it uses them and never starts anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from scholarstream import es_io, kafka_io
+from scholarstream.errors import ServiceUnavailable
+from scholarstream.settings import Settings
+
+
+def services_reachable(settings: Settings) -> bool:
+    try:
+        kafka_io.admin(settings).close()
+        es_io.check_reachable(settings, es_io.client(settings))
+    except ServiceUnavailable:
+        return False
+    return True
+
+
+def ensure_services(settings: Settings, on_step: Callable[[str], None]) -> None:
+    if services_reachable(settings):
+        on_step(f"using Kafka at {settings.kafka_bootstrap_servers} and Elasticsearch at {settings.elasticsearch_url}")
+        return
+    if not (settings.kafka_is_default and settings.elasticsearch_is_default):
+        raise ServiceUnavailable(
+            "Kafka or Elasticsearch",
+            f"{settings.kafka_bootstrap_servers} / {settings.elasticsearch_url}",
+            "The demo only starts the local stack for the default addresses.",
+        )
+    import stack
+
+    on_step("starting the local stack (Kafka and Elasticsearch)")
+    stack.up(settings, on_step=on_step)

@@ -1,0 +1,144 @@
+"""Running the worker and the indexer together, and knowing when they have caught up.
+
+`scholarstream run` starts both as child processes (as production runs them, separately) and
+watches consumer-group lag. "Caught up" means every group has committed up to the log end of its
+input twice in a row, and the papers index has been refreshed so everything is searchable.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indexers.mappings import PAPERS
+from indexers.papers_indexer import INDEXER_GROUP
+from schemas.topics import PAPERS_ENRICHED, PAPERS_RAW
+from scholarstream import es_io, kafka_io
+from scholarstream.errors import ScholarStreamError
+from scholarstream.settings import Settings
+from stream_processors.app import WORKER_GROUP
+
+ROLES = ("worker", "indexer")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One consumer group and the topic it reads: the unit whose lag decides 'caught up'."""
+
+    role: str
+    group: str
+    topic: str
+
+
+def stages(settings: Settings) -> list[Stage]:
+    return [
+        Stage("worker", settings.group(WORKER_GROUP), settings.topic(PAPERS_RAW.name)),
+        Stage("indexer", settings.group(INDEXER_GROUP), settings.topic(PAPERS_ENRICHED.name)),
+    ]
+
+
+def total_lag(settings: Settings) -> dict[str, int]:
+    """Stage role -> records not yet committed by its group."""
+    return {stage.role: sum(kafka_io.group_lag(settings, stage.group, stage.topic).values()) for stage in stages(settings)}
+
+
+@dataclass
+class RunResult:
+    caught_up: bool
+    elapsed_seconds: float
+    lag: dict[str, int]
+    logs: dict[str, str]
+    exit_codes: dict[str, int | None] = field(default_factory=dict)
+    indexed_documents: int | None = None
+
+
+def start_role(role: str, log_path: Path) -> subprocess.Popen:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(log_path, "ab")
+    return subprocess.Popen(
+        [sys.executable, "-m", "scholarstream", role],
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=os.environ.copy(),
+        start_new_session=True,
+    )
+
+
+def stop_roles(children: dict[str, subprocess.Popen], timeout: float = 30.0) -> dict[str, int | None]:
+    for child in children.values():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for child in children.values():
+        try:
+            child.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    return {role: child.returncode for role, child in children.items()}
+
+
+def run_pipeline(
+    settings: Settings,
+    *,
+    until_caught_up: bool,
+    timeout: float | None = None,
+    on_poll: Callable[[dict[str, int]], None] | None = None,
+    poll_interval: float = 1.0,
+) -> RunResult:
+    """Run worker and indexer until caught up (or forever, or until SIGINT/SIGTERM)."""
+    log_dir = Path(settings.data_dir) / "logs"
+    logs = {role: str(log_dir / f"{settings.group(role)}.log") for role in ROLES}
+    children = {role: start_role(role, Path(logs[role])) for role in ROLES}
+    stopping = {"signal": False}
+
+    def _stop(signum, frame):  # noqa: ARG001 - signal handler signature
+        stopping["signal"] = True
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    started = time.monotonic()
+    lag: dict[str, int] = {}
+    zero_streak = 0
+    caught_up = False
+    try:
+        while not stopping["signal"]:
+            for role, child in children.items():
+                if child.poll() is not None:
+                    raise ScholarStreamError(
+                        f"the {role} exited with code {child.returncode}; see {logs[role]}:\n{_tail(logs[role])}"
+                    )
+            if timeout is not None and time.monotonic() - started > timeout:
+                raise ScholarStreamError(f"not caught up after {timeout:.0f}s (lag {lag}); logs: {logs}")
+            lag = total_lag(settings)
+            if on_poll is not None:
+                on_poll(lag)
+            zero_streak = zero_streak + 1 if not any(lag.values()) else 0
+            if until_caught_up and zero_streak >= 2:
+                caught_up = True
+                break
+            time.sleep(poll_interval)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        exit_codes = stop_roles(children)
+    result = RunResult(caught_up, time.monotonic() - started, lag, logs, exit_codes)
+    if caught_up:
+        es = es_io.client(settings)
+        alias = PAPERS.alias(settings)
+        es.indices.refresh(index=alias)
+        result.indexed_documents = int(es.count(index=alias)["count"])
+    return result
+
+
+def _tail(path: str, lines: int = 30) -> str:
+    try:
+        return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"

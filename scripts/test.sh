@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The test command: unit tests, then integration tests against the real Kafka and Elasticsearch.
+# When KAFKA_BOOTSTRAP_SERVERS / ELASTICSEARCH_URL are unset (the defaults) and nothing answers,
+# the local stack is started for the run and stopped afterwards. Integration tests never skip:
+# an unreachable service fails them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/venv.sh
+cli=.venv/bin/scholarstream
+
+started=0
+if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ] && [ -z "${ELASTICSEARCH_URL:-}" ]; then
+  if ! .venv/bin/python -c 'from scholarstream.demo import services_reachable; from scholarstream.settings import Settings; import sys; sys.exit(0 if services_reachable(Settings()) else 1)' 2>/dev/null; then
+    "$cli" stack up
+    started=1
+  fi
+fi
+stop_stack() { if [ "$started" = 1 ]; then "$cli" stack down || true; fi; }
+trap stop_stack EXIT
+
+.venv/bin/python -m pytest tests/unit "$@"
+.venv/bin/python -m pytest tests/integration "$@"
