@@ -266,6 +266,19 @@ def _print_paper_hits(query: str, hits: list) -> None:
     out.print(table)
 
 
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+) -> None:
+    """Serve the read-only HTTP search API (OpenAPI at /docs)."""
+    import uvicorn
+
+    from scholarstream.api import create_api
+
+    uvicorn.run(create_api(get_settings()), host=host, port=port, log_level="info")
+
+
 # schemas --------------------------------------------------------------------------------------
 
 
