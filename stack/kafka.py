@@ -1,0 +1,235 @@
+"""A single-node Kafka in KRaft mode (one process acting as broker and controller).
+
+The broker is started straight from the Maven-copied classpath with `kafka.Kafka`, not from
+a distribution tarball, so its configuration files are written here rather than shipped.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import re
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from scholarstream.errors import StackError
+from scholarstream.settings import Settings
+
+from .java import JavaRuntime
+from .layout import StackPaths
+from .processes import Launch, port_answers
+
+HOST = "127.0.0.1"
+_JAR_VERSION = re.compile(r"^kafka_\d+\.\d+-(.+)\.jar$")
+
+
+def controller_port(settings: Settings) -> int:
+    return settings.kafka_port + 1
+
+
+def render_server_properties(port: int, controller: int, data_dir: Path) -> str:
+    """server.properties for a combined broker+controller with a static one-voter quorum.
+
+    Replication settings are 1 because there is one broker; the initial rebalance delay is 0
+    so consumer groups in tests start at once instead of waiting three seconds.
+    """
+    lines = [
+        "# Written by `scholarstream stack up`; regenerated on every start.",
+        "process.roles=broker,controller",
+        "node.id=1",
+        f"controller.quorum.voters=1@{HOST}:{controller}",
+        f"listeners=PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{controller}",
+        f"advertised.listeners=PLAINTEXT://{HOST}:{port}",
+        "controller.listener.names=CONTROLLER",
+        "inter.broker.listener.name=PLAINTEXT",
+        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        f"log.dirs={data_dir}",
+        "num.partitions=1",
+        "offsets.topic.replication.factor=1",
+        "transaction.state.log.replication.factor=1",
+        "transaction.state.log.min.isr=1",
+        "share.coordinator.state.topic.replication.factor=1",
+        "share.coordinator.state.topic.min.isr=1",
+        "group.initial.rebalance.delay.ms=0",
+        "auto.create.topics.enable=true",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def render_log4j(logs_dir: Path) -> str:
+    """log4j2 configuration: everything at INFO into a size-capped server.log, warnings to the console.
+
+    The console is kafka.out, which has no rotation, so only problems go there.
+    """
+    pattern = "[%d] %p %m (%c)%n"
+    return "\n".join(
+        [
+            "status = warn",
+            "name = scholarstream-kafka",
+            "",
+            "appender.console.type = Console",
+            "appender.console.name = STDOUT",
+            "appender.console.layout.type = PatternLayout",
+            f"appender.console.layout.pattern = {pattern}",
+            "appender.console.filter.threshold.type = ThresholdFilter",
+            "appender.console.filter.threshold.level = warn",
+            "",
+            "appender.server.type = RollingFile",
+            "appender.server.name = SERVER",
+            f"appender.server.fileName = {logs_dir / 'server.log'}",
+            f"appender.server.filePattern = {logs_dir / 'server.log.%i'}",
+            "appender.server.layout.type = PatternLayout",
+            f"appender.server.layout.pattern = {pattern}",
+            "appender.server.policies.type = Policies",
+            "appender.server.policies.size.type = SizeBasedTriggeringPolicy",
+            "appender.server.policies.size.size = 50MB",
+            "appender.server.strategy.type = DefaultRolloverStrategy",
+            "appender.server.strategy.max = 5",
+            "",
+            "rootLogger.level = info",
+            "rootLogger.appenderRef.console.ref = STDOUT",
+            "rootLogger.appenderRef.server.ref = SERVER",
+            "",
+        ]
+    )
+
+
+def new_cluster_id() -> str:
+    """A KRaft cluster id: a random UUID as 22 url-safe base64 characters.
+
+    Like Kafka's own generator, ids starting with "-" are avoided so they never look like a flag.
+    """
+    while True:
+        encoded = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode("ascii").rstrip("=")
+        if not encoded.startswith("-"):
+            return encoded
+
+
+def write_config(settings: Settings, paths: StackPaths) -> None:
+    for directory in (paths.kafka_config, paths.kafka_data, paths.kafka_logs):
+        directory.mkdir(parents=True, exist_ok=True)
+    paths.kafka_server_properties.write_text(
+        render_server_properties(settings.kafka_port, controller_port(settings), paths.kafka_data),
+        encoding="utf-8",
+    )
+    paths.kafka_log4j.write_text(render_log4j(paths.kafka_logs), encoding="utf-8")
+
+
+def _java_base(java: JavaRuntime, paths: StackPaths) -> list[str]:
+    # From JDK 24 on, Kafka's use of sun.misc.Unsafe prints a four-line warning at every start.
+    unsafe = ["--sun-misc-unsafe-memory-access=allow"] if java.major >= 23 else []
+    return [
+        str(java.executable),
+        *unsafe,
+        "-Djava.awt.headless=true",
+        f"-Dlog4j2.configurationFile={paths.kafka_log4j}",
+        # log4j's own shutdown hook races Kafka's, cutting the shutdown off the log; file
+        # appenders flush every event, so there is nothing for log4j's hook to do anyway.
+        "-Dlog4j2.shutdownHookEnabled=false",
+        "-cp",
+        f"{paths.kafka_libs}/*",
+    ]
+
+
+def format_storage(java: JavaRuntime, paths: StackPaths, on_step: Callable[[str], None] | None) -> bool:
+    """Format the KRaft log directory once; returns whether it had to be formatted.
+
+    Formatting an already formatted directory fails, and meta.properties is what it writes.
+    """
+    if (paths.kafka_data / "meta.properties").exists():
+        return False
+    if on_step:
+        on_step("Formatting Kafka storage (first start)")
+    argv = [
+        *_java_base(java, paths),
+        "kafka.tools.StorageTool",
+        "format",
+        "-t",
+        new_cluster_id(),
+        "-c",
+        str(paths.kafka_server_properties),
+    ]
+    try:
+        completed = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise StackError(f"formatting Kafka storage failed: {exc}") from exc
+    if completed.returncode != 0:
+        output = "\n".join((completed.stdout + completed.stderr).strip().splitlines()[-30:])
+        raise StackError(f"formatting Kafka storage in {paths.kafka_data} failed:\n{output}")
+    return True
+
+
+def launch(settings: Settings, paths: StackPaths, java: JavaRuntime) -> Launch:
+    heap = settings.stack_kafka_heap
+    java_argv = _java_base(java, paths)
+    argv = [
+        java_argv[0],
+        f"-Xmx{heap}",
+        f"-Xms{heap}",
+        *java_argv[1:],
+        "kafka.Kafka",
+        str(paths.kafka_server_properties),
+    ]
+    return Launch(argv=argv, env=dict(os.environ), cwd=paths.kafka, output=paths.kafka_out)
+
+
+def version_from_libs(libs: Path) -> str | None:
+    """The Kafka version of the copied classpath (from the kafka_2.13-X.jar name)."""
+    if not libs.is_dir():
+        return None
+    for jar in libs.iterdir():
+        match = _JAR_VERSION.match(jar.name)
+        if match:
+            return match.group(1)
+    return None
+
+
+@contextmanager
+def _quiet_client_logs() -> Iterator[None]:
+    """kafka-python logs every refused connection at WARNING/ERROR; while we poll a broker that is
+    still starting those are expected, and must not reach the user's terminal."""
+    logger = logging.getLogger("kafka")
+    previous = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
+
+
+def is_ready(settings: Settings, timeout_seconds: float = 3.0) -> bool:
+    """Whether the broker answers a metadata request (not merely accepts TCP connections)."""
+    if not port_answers(settings.kafka_port, HOST):
+        return False
+    # Imported late: only needed once a port answers, and keeps `status` cheap when stopped.
+    from kafka import KafkaAdminClient
+    from kafka.errors import KafkaConfigurationError
+
+    timeout_ms = int(timeout_seconds * 1000)
+    options = {
+        "bootstrap_servers": f"{HOST}:{settings.kafka_port}",
+        "client_id": "scholarstream-stack",
+        "request_timeout_ms": timeout_ms,
+        "api_version_auto_timeout_ms": timeout_ms,
+    }
+    with _quiet_client_logs():
+        try:
+            admin = KafkaAdminClient(**options)
+        except KafkaConfigurationError as exc:  # our bug, not a slow broker: never wait it out
+            raise StackError(f"cannot probe Kafka with kafka-python: {exc}") from exc
+        except Exception:  # noqa: BLE001 - any other failure just means "not ready yet"
+            return False
+        try:
+            cluster = admin.describe_cluster()
+            return bool(cluster.get("brokers")) if isinstance(cluster, dict) else True
+        except Exception:  # noqa: BLE001
+            return False
+        finally:
+            try:
+                admin.close()
+            except Exception:  # noqa: BLE001
+                pass
