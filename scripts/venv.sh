@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Make .venv: a virtualenv with the exact versions of requirements.lock plus this checkout (editable).
-# The environment itself lives in a cache keyed by the lock's hash, so a fresh clone on a machine
-# that already built it (a CI rerun) reuses it in seconds; a new machine builds it once (~6 GB, torch).
+# Make .venv for this checkout. The heavy dependencies (exact versions of requirements.lock, ~6 GB
+# with torch) live once per machine in a cache keyed by the lock's hash; .venv is a small venv of
+# this clone that sees them through a .pth file and holds only this checkout, installed editable.
+# So a fresh clone on a machine that built the cache (a CI rerun) is ready in seconds, two clones
+# never disturb each other, and a new machine builds the cache once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,19 +22,30 @@ fi
 
 cache=${SCHOLARSTREAM_CACHE:-$HOME/.cache/scholarstream}
 key=$( (cat requirements.lock; "$python" -VV) | sha256sum | cut -c1-16)
-venv="$cache/venv-$key"
+deps="$cache/deps-$key"
 
-if [ ! -f "$venv/.complete" ]; then
-  echo "creating the virtualenv $venv (first time on this machine: several minutes)" >&2
-  rm -rf "$venv"
+if [ ! -f "$deps/.complete" ]; then
+  echo "installing the locked dependencies into $deps (first time on this machine: several minutes)" >&2
+  rm -rf "$deps"
   mkdir -p "$cache"
-  "$python" -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --upgrade "pip>=24"
-  "$venv/bin/python" -m pip install --progress-bar off -r requirements.lock
-  touch "$venv/.complete"
+  "$python" -m venv "$deps"
+  "$deps/bin/python" -m pip install --quiet --upgrade "pip>=24"
+  "$deps/bin/python" -m pip install --progress-bar off -r requirements.lock
+  touch "$deps/.complete"
 fi
 
-# This checkout, editable: cheap, and it re-points the shared environment at this clone.
-"$venv/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e .
-ln -sfn "$venv" .venv
-"$venv/bin/python" -m pip check >/dev/null || { "$venv/bin/python" -m pip check; exit 1; }
+if [ -L .venv ] || [ ! -f .venv/.deps-key ] || [ "$(cat .venv/.deps-key)" != "$key" ]; then
+  rm -rf .venv
+  "$python" -m venv --without-pip .venv
+  site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  shared=$("$deps/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  echo "$shared" > "$site/_scholarstream_deps.pth"
+  echo "$key" > .venv/.deps-key
+fi
+# This checkout, editable (pip and setuptools come from the shared dependencies).
+mkdir -p .stack
+if ! .venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e . > .stack/editable-install.log 2>&1; then
+  cat .stack/editable-install.log >&2
+  exit 1
+fi
+.venv/bin/python -m pip check >/dev/null || { .venv/bin/python -m pip check; exit 1; }
