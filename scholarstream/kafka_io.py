@@ -7,7 +7,7 @@ takes the same addresses from `faust_broker_settings`.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
@@ -15,7 +15,7 @@ from kafka.admin import NewTopic
 from kafka.errors import CoordinatorNotAvailableError, KafkaError, NoBrokersAvailable, TopicAlreadyExistsError
 
 from schemas.topics import TopicSpec
-from scholarstream.errors import ServiceUnavailable
+from scholarstream.errors import ScholarStreamError, ServiceUnavailable
 from scholarstream.settings import Settings
 
 
@@ -150,12 +150,25 @@ def group_lag(settings: Settings, group: str, topic: str) -> dict[int, int]:
         probe.close()
 
 
-def _committed_offsets(client: KafkaAdminClient, group: str, tps: list[TopicPartition]) -> dict:
-    """A group's committed offsets; before any group has ever committed, the coordinator does
-    not exist yet, which means the same as no commits."""
-    for attempt in range(5):
+def _committed_offsets(
+    client: KafkaAdminClient, group: str, tps: list[TopicPartition], sleep: Callable[[float], None] = time.sleep
+) -> dict:
+    """A group's committed offsets, riding out the coordinator's start-up.
+
+    On a new broker the offsets topic is created by the first group that asks, and for a few
+    seconds the coordinator answers with retriable errors (not available, not coordinator, load
+    in progress): those are retried. Before any group has ever committed, no coordinator at all
+    means the same as no commits.
+    """
+    last: KafkaError | None = None
+    for attempt in range(10):
         try:
             return client.list_consumer_group_offsets(group, partitions=tps)
-        except CoordinatorNotAvailableError:
-            time.sleep(0.2 * (attempt + 1))
-    return {}
+        except KafkaError as error:
+            if not getattr(error, "retriable", False):
+                raise ScholarStreamError(f"cannot read the offsets of group {group!r}: {error}") from error
+            last = error
+            sleep(min(2.0, 0.2 * (attempt + 1)))
+    if isinstance(last, CoordinatorNotAvailableError):
+        return {}
+    raise ScholarStreamError(f"cannot read the offsets of group {group!r}: {last}") from last

@@ -7,6 +7,7 @@ input twice in a row, and the papers index has been refreshed so everything is s
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -25,6 +26,7 @@ from scholarstream.settings import Settings
 from stream_processors.app import WORKER_GROUP
 
 ROLES = ("worker", "indexer")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,13 @@ def run_pipeline(
                     )
             if timeout is not None and time.monotonic() - started > timeout:
                 raise ScholarStreamError(f"not caught up after {timeout:.0f}s (lag {lag}); logs: {logs}")
-            lag = total_lag(settings)
+            try:
+                lag = total_lag(settings)
+            except ScholarStreamError as error:  # a transient broker hiccup is not a verdict
+                log.warning("could not read consumer lag, will retry: %s", error)
+                zero_streak = 0
+                time.sleep(poll_interval)
+                continue
             if on_poll is not None:
                 on_poll(lag)
             zero_streak = zero_streak + 1 if not any(lag.values()) else 0
