@@ -1,8 +1,15 @@
-"""Normalisation shared by every producer: whitespace, categories, and author strings."""
+"""Normalisation shared by every producer: ids, dates, whitespace, TeX, categories, authors.
+
+This is the one place where a source's text becomes the contract's text, so two producers
+that read the same paper (snapshot, OAI-PMH, query API) emit the same fields. Everything here
+is a pure function over strings; the raw text is kept by the callers where the contract asks.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from datetime import date, datetime, timezone
 
 from schemas.papers import Author
 
@@ -15,12 +22,145 @@ def clean_text(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+# Identifiers and dates --------------------------------------------------------------------------
+
+_ID_PREFIX = re.compile(r"^(?:oai:arXiv\.org:|arXiv:|https?://arxiv\.org/abs/)", re.IGNORECASE)
+_VERSION_SUFFIX = re.compile(r"v(\d+)$")
+
+
+def split_arxiv_id(text: str) -> tuple[str, int | None]:
+    """'oai:arXiv.org:cs/0112017v3' -> ('cs/0112017', 3); ids without a version give None.
+
+    Old-style ids keep their archive (and subject class, e.g. math.AG/0301001) because that is
+    part of the identifier, not a category.
+    """
+    value = _ID_PREFIX.sub("", text.strip())
+    match = _VERSION_SUFFIX.search(value)
+    if match and ("/" in value or "." in value[: match.start()]):
+        return value[: match.start()], int(match.group(1))
+    return value, None
+
+
+def utc_date(text: str) -> datetime:
+    """An OAI/arXiv date 'YYYY-MM-DD' as midnight UTC (dates carry no time of day)."""
+    return datetime.combine(date.fromisoformat(text.strip()), datetime.min.time(), tzinfo=timezone.utc)
+
+
+# Categories -------------------------------------------------------------------------------------
+
+
 def split_categories(text: str) -> tuple[str, ...]:
     """Space-separated categories, primary first, without duplicates."""
     seen: dict[str, None] = {}
     for category in text.split():
         seen.setdefault(category, None)
     return tuple(seen)
+
+
+# TeX clean-up -----------------------------------------------------------------------------------
+
+_MATH = re.compile(r"(\$\$.+?\$\$|\$.+?\$|\\\(.+?\\\)|\\\[.+?\\\])", re.DOTALL)
+_COMBINING = {
+    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304",
+    ".": "\u0307", "c": "\u0327", "v": "\u030c", "u": "\u0306", "H": "\u030b", "k": "\u0328", "r": "\u030a",
+}
+_LETTERS = {
+    "o": "ø", "O": "Ø", "ss": "ß", "aa": "å", "AA": "Å", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ",
+    "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ",
+}
+# \'e  \'{e}  {\'e}  {\'{e}}  \c{c}  \v s: symbol accents take the letter directly, letter accents
+# need braces or a space (so `\url` or `\cite` are never read as accents).
+_ACC = r"(?:(?P<sym%d>['`^\"~=.])|(?P<word%d>[cvuHkr])(?=[\s{]))\s*"
+_BASE = r"(?:\{(?P<a%d>\\?[A-Za-z])\}|(?P<b%d>\\?[A-Za-z]))"
+_ACCENT = re.compile(
+    r"\{\\" + _ACC % (1, 1) + _BASE % (1, 1) + r"\}" + "|" + r"\\" + _ACC % (2, 2) + _BASE % (2, 2)
+)
+_LETTER_NAMES = r"ss|aa|AA|ae|AE|oe|OE|o|O|l|L|i|j"
+_LETTER = re.compile(rf"\{{\\(?P<n1>{_LETTER_NAMES})\s*\}}|\\(?P<n2>{_LETTER_NAMES})(?![A-Za-z])\s?")
+_LETTER_IN_NAME = re.compile(r"\\(?P<name>o|O)(?=[a-z])")  # 'Hj\orungnes' as typed on arXiv
+_ESCAPED = re.compile(r"\\([&%_#$])")
+_STYLE = re.compile(r"\\(?:emph|textit|textbf|texttt|textsc|textrm|textsf|mbox|text|mathrm)\s*\{([^{}]*)\}")
+_BRACED = re.compile(r"(\\[A-Za-z]+\s*)?\{([^{}\\$]*)\}")
+_LINEBREAK = re.compile(r"\\\\|\\newline\b")
+
+
+def _accent(match: re.Match) -> str:
+    found = {name[:-1]: value for name, value in match.groupdict().items() if value is not None}
+    mark = _COMBINING[found.get("sym") or found["word"]]
+    base = (found.get("a") or found["b"]).lstrip("\\")  # \'{\i} is an accented i
+    return unicodedata.normalize("NFC", base + mark)
+
+
+def _unbrace(match: re.Match) -> str:
+    """Drop grouping braces, but leave an unknown command's argument (`\\cite{x}`) alone."""
+    return match.group(0) if match.group(1) else match.group(2)
+
+
+def _clean_prose(text: str, in_name: bool) -> str:
+    text = _LINEBREAK.sub(" ", text)
+    text = _ACCENT.sub(_accent, text)
+    text = _LETTER.sub(lambda m: _LETTERS[m.group("n1") or m.group("n2")], text)
+    if in_name:
+        text = _LETTER_IN_NAME.sub(lambda m: _LETTERS[m.group("name")], text)
+    text = _ESCAPED.sub(r"\1", text)
+    previous = None
+    while previous != text:  # nested \emph{\textbf{x}} and {{B}}
+        previous = text
+        text = _STYLE.sub(r"\1", text)
+        text = _BRACED.sub(_unbrace, text)
+    text = text.replace("---", "\u2014").replace("--", "\u2013").replace("``", "\u201c").replace("''", "\u201d")
+    return text
+
+
+def clean_tex(text: str, *, in_name: bool = False) -> str:
+    """Readable text from arXiv's TeX-flavoured titles, abstracts and names.
+
+    Accents and special letters become Unicode (`Erd\\H{o}s` -> Erdős), escaped symbols lose
+    their backslash, style commands and case-protecting braces (`{B}ayesian`) are dropped,
+    dashes and quotes become typographic, whitespace is collapsed. Math (`$...$`, `\\(...\\)`)
+    is left exactly as written: turning it into Unicode would lose meaning, and the raw text is
+    kept anyway. The function is idempotent, so cleaning twice is harmless.
+    """
+    parts = _MATH.split(text)
+    cleaned = [part if index % 2 else _clean_prose(part, in_name) for index, part in enumerate(parts)]
+    return clean_text(unicodedata.normalize("NFC", "".join(cleaned)))
+
+
+def raw_if_changed(text: str) -> str | None:
+    """The verbatim text, kept only when TeX clean-up changed more than whitespace."""
+    return text if clean_tex(text) != clean_text(text) else None
+
+
+# Authors ----------------------------------------------------------------------------------------
+
+_COLLECTIVE = re.compile(r"\b(collaboration|consortium|collaborative|team|group|project|network|initiative)s?\b", re.IGNORECASE)
+_STRONG_COLLECTIVE = re.compile(r"\b(collaboration|consortium)s?\b", re.IGNORECASE)
+_LEADING_FOR_THE = re.compile(r"^(?:for|on behalf of)\s+(?:the\s+)?|^the\s+", re.IGNORECASE)
+
+
+def is_collaboration(name: str) -> bool:
+    """'ATLAS Collaboration', 'The LIGO Scientific Collaboration', 'USQCD Consortium', 'SDSS Team'."""
+    return bool(_COLLECTIVE.search(name))
+
+
+def make_author(keyname: str, forenames: str = "", suffix: str = "", affiliations: tuple[str, ...] = ()) -> Author:
+    """One author from its parts, TeX cleaned; a collaboration becomes one keyname with no forenames.
+
+    arXiv sometimes splits a collaboration like a person (keyname 'Collaboration', forenames
+    'for the USQCD'); it is rejoined as 'USQCD Collaboration' so linking never takes it for a
+    person called Collaboration.
+    """
+    keyname = clean_tex(keyname, in_name=True)
+    forenames = clean_tex(forenames, in_name=True)
+    suffix = clean_tex(suffix, in_name=True)
+    if forenames and _STRONG_COLLECTIVE.search(f"{forenames} {keyname}") and not suffix:
+        keyname, forenames = _LEADING_FOR_THE.sub("", clean_text(f"{forenames} {keyname}")), ""
+    seen: dict[str, None] = {}
+    for affiliation in affiliations:
+        text = clean_tex(affiliation)
+        if text:
+            seen.setdefault(text, None)
+    return Author(keyname=keyname, forenames=forenames, suffix=suffix, affiliations=tuple(seen))
 
 
 def authors_from_string(text: str) -> tuple[Author, ...]:

@@ -71,6 +71,18 @@ class Publisher:
         future.add_errback(self._failed, key or "<no key>")
         self.stats.dead_lettered += 1
 
+    def flush(self) -> None:
+        """Block until Kafka acknowledged every record sent so far; raise if any was refused.
+
+        A harvester calls this before checkpointing a page, so a checkpoint never covers a
+        record that is not durably in Kafka.
+        """
+        try:
+            self._producer.flush()
+        except KafkaError as error:
+            raise ScholarStreamError(f"Kafka did not acknowledge every record: {error}") from error
+        self._raise_failures()
+
     def close(self) -> None:
         try:
             self._producer.flush()
@@ -78,6 +90,9 @@ class Publisher:
             raise ScholarStreamError(f"Kafka did not acknowledge every record: {error}") from error
         finally:
             self._producer.close()
+        self._raise_failures()
+
+    def _raise_failures(self) -> None:
         if self.stats.failures:
             raise ScholarStreamError(
                 f"{len(self.stats.failures)} records were not acknowledged by Kafka, e.g. {self.stats.failures[0]}"

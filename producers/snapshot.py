@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from producers.normalise import authors_from_string, clean_text, split_categories
+from producers.normalise import authors_from_string, clean_tex, clean_text, raw_if_changed, split_categories
 from schemas.papers import Author, RawPaper, describe_validation_error
 from scholarstream.errors import InvalidRecord, ScholarStreamError
 
@@ -55,8 +55,10 @@ def snapshot_record_to_paper(line: str) -> RawPaper:
         return RawPaper(
             arxiv_id=_text(record, "id"),
             version=_latest_version(record),
-            title=clean_text(_text(record, "title")),
-            abstract=clean_text(_text(record, "abstract", required=False)),
+            title=clean_tex(_text(record, "title")),
+            title_raw=raw_if_changed(_text(record, "title")),
+            abstract=clean_tex(_text(record, "abstract", required=False)),
+            abstract_raw=raw_if_changed(_text(record, "abstract", required=False)),
             authors=_authors(record),
             categories=split_categories(_text(record, "categories")),
             submitted=_version_date(record, first=True),

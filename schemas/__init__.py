@@ -1,5 +1,6 @@
 """The event contract shared by producers, stream processors and indexers."""
 
+from schemas.checkpoints import HarvestCheckpoint
 from schemas.dead_letters import DeadLetter
 from schemas.papers import Author, Embedding, EnrichedPaper, RawPaper, parse_enriched_paper, parse_raw_paper
 from schemas.topics import TOPICS, TopicSpec, topic_by_name
@@ -8,6 +9,7 @@ __all__ = [
     "Author",
     "DeadLetter",
     "Embedding",
+    "HarvestCheckpoint",
     "EnrichedPaper",
     "RawPaper",
     "TOPICS",

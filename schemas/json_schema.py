@@ -5,10 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from schemas.checkpoints import HarvestCheckpoint
 from schemas.dead_letters import DeadLetter
 from schemas.papers import EnrichedPaper, RawPaper
 
-EXPORTED = {"raw_paper": RawPaper, "enriched_paper": EnrichedPaper, "dead_letter": DeadLetter}
+EXPORTED = {
+    "raw_paper": RawPaper,
+    "enriched_paper": EnrichedPaper,
+    "dead_letter": DeadLetter,
+    "harvest_checkpoint": HarvestCheckpoint,
+}
 SCHEMA_DIR = Path(__file__).resolve().parent / "json"
 
 

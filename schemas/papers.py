@@ -59,6 +59,12 @@ class RawPaper(_Frozen):
     version: int = Field(ge=1, le=1000, description="Highest version number seen (v1 = 1).")
     title: str = Field(min_length=1, max_length=_MAX_TITLE)
     abstract: str = Field("", max_length=_MAX_ABSTRACT)
+    title_raw: str | None = Field(
+        None, max_length=_MAX_TITLE, description="The title as the source wrote it, when TeX/whitespace clean-up changed it."
+    )
+    abstract_raw: str | None = Field(
+        None, max_length=_MAX_ABSTRACT, description="The abstract as the source wrote it, when clean-up changed it."
+    )
     authors: tuple[Author, ...] = Field(min_length=1, max_length=_MAX_AUTHORS)
     categories: tuple[str, ...] = Field(min_length=1, max_length=50, description="Primary category first.")
     submitted: datetime | None = Field(None, description="When version 1 was submitted, UTC.")

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from schemas.checkpoints import HarvestCheckpoint
 from schemas.dead_letters import DeadLetter
 from schemas.papers import EnrichedPaper, RawPaper
 
@@ -99,7 +100,22 @@ INDEX_DLQ = TopicSpec(
     partitions=1,
 )
 
-TOPICS: tuple[TopicSpec, ...] = (PAPERS_RAW, PAPERS_DLQ, PAPERS_ENRICHED, ENRICH_DLQ, INDEX_DLQ)
+INGEST_CHECKPOINTS = TopicSpec(
+    name="ingest.checkpoints",
+    key="checkpoint id (source, endpoint, set/categories, date window)",
+    value=HarvestCheckpoint,
+    cleanup_policy="compact",
+    producers=("ingest oai", "ingest arxiv"),
+    consumers=("ingest oai", "ingest arxiv"),
+    why=(
+        "Where each paged harvest stopped (resumption token, datestamp, completion), written only after "
+        "Kafka acknowledged the page's records; compacted by checkpoint id so the latest state per harvest "
+        "survives and any machine can resume it."
+    ),
+    partitions=1,
+)
+
+TOPICS: tuple[TopicSpec, ...] = (PAPERS_RAW, PAPERS_DLQ, PAPERS_ENRICHED, ENRICH_DLQ, INDEX_DLQ, INGEST_CHECKPOINTS)
 
 
 def topic_by_name(name: str) -> TopicSpec:

@@ -156,6 +156,39 @@ def _ingest_snapshot(settings: Settings, path: Path, limit: int | None, dry_run:
     return summary.as_dict()
 
 
+@ingest_app.command("oai")
+def ingest_oai(
+    endpoint: Annotated[str, typer.Option(help="OAI-PMH base URL (default: arXiv's).")] = "https://export.arxiv.org/oai2",
+    set_: Annotated[str | None, typer.Option("--set", help="OAI set, e.g. cs or physics:hep-th.")] = None,
+    from_date: Annotated[str | None, typer.Option("--from", help="First datestamp, YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Last datestamp, YYYY-MM-DD.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Stop after N records.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Parse and validate only; produce nothing.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Harvest arXiv's OAI-PMH `ListRecords` (metadataPrefix=arXiv) into `arxiv.papers.raw`, resuming from `ingest.checkpoints`."""
+    from datetime import date
+
+    from producers.oai_ingest import run_oai_ingest
+    from producers.oai_pmh import HarvestRequest
+
+    for name, value in (("--from", from_date), ("--until", until)):
+        try:
+            value is None or date.fromisoformat(value)
+        except ValueError:
+            raise typer.BadParameter(f"{name} must be YYYY-MM-DD, got {value!r}") from None
+    request = HarvestRequest(endpoint=endpoint, set=set_, from_date=from_date, until=until)
+    with progress_bar(f"ingest oai {set_ or 'all'}", limit) as advance:
+        data = run_oai_ingest(
+            get_settings(), request, limit=limit, dry_run=dry_run, clock=utc_now, progress=advance,
+            on_total=lambda n: advance.set_total(min(n, limit) if limit else n),
+        )
+    _summarise_ingest(data, as_json)
+    if not as_json:
+        state = "complete" if data["completed"] else "resumable"
+        out.print(f"harvest {data['checkpoint_id']}: {data.get('pages', 0)} pages, {state}")
+
+
 def _summarise_ingest(data: dict[str, Any], as_json: bool) -> None:
     if as_json:
         _emit(data, True)

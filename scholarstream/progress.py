@@ -29,7 +29,11 @@ class _RateColumn(ProgressColumn):
 
 @contextmanager
 def progress_bar(description: str, total: int | None, unit: str = "records") -> Iterator[callable]:
-    """Yield `advance(n)`; shows count, rate, elapsed and (when the total is known) the ETA."""
+    """Yield `advance(n)`; shows count, rate, elapsed and (when the total is known) the ETA.
+
+    `advance.set_total(n)` fixes the total later, for sources that learn it on the way (OAI-PMH
+    reports `completeListSize` with its first page).
+    """
     columns = [
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -42,4 +46,9 @@ def progress_bar(description: str, total: int | None, unit: str = "records") -> 
     ]
     with Progress(*columns, console=err_console, transient=False) as progress:
         task = progress.add_task(description, total=total)
-        yield lambda n=1: progress.advance(task, n)
+
+        def advance(n: int = 1) -> None:
+            progress.advance(task, n)
+
+        advance.set_total = lambda n: progress.update(task, total=n)
+        yield advance

@@ -1,0 +1,65 @@
+"""The harvest checkpoint store: the compacted topic `ingest.checkpoints`, read and written.
+
+Kafka rather than a local file, so a harvest killed on one machine resumes on any other. The
+topic is compacted and small (one live record per harvest), so `load` simply reads it to the end
+and keeps the newest record for the key.
+"""
+
+from __future__ import annotations
+
+from kafka import TopicPartition
+from kafka.errors import KafkaError
+
+from schemas.checkpoints import HarvestCheckpoint
+from schemas.topics import INGEST_CHECKPOINTS
+from scholarstream import kafka_io
+from scholarstream.errors import ScholarStreamError
+from scholarstream.settings import Settings
+
+_SAVE_TIMEOUT_S = 60
+
+
+class CheckpointStore:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._topic = settings.topic(INGEST_CHECKPOINTS.name)
+        self._producer = None
+
+    def load(self, checkpoint_id: str) -> HarvestCheckpoint | None:
+        """The newest checkpoint stored under `checkpoint_id`, or None for a new harvest."""
+        wanted = checkpoint_id.encode()
+        latest: bytes | None = None
+        ends = kafka_io.end_offsets(self._settings, self._topic)
+        consumer = kafka_io.consumer(self._settings)
+        try:
+            tps = [TopicPartition(self._topic, p) for p, end in ends.items() if end > 0]
+            if not tps:
+                return None
+            consumer.assign(tps)
+            consumer.seek_to_beginning(*tps)
+            while any(consumer.position(tp) < ends[tp.partition] for tp in tps):
+                for batch in consumer.poll(timeout_ms=1000).values():
+                    for record in batch:
+                        if record.key == wanted:
+                            latest = record.value
+        except KafkaError as error:
+            raise ScholarStreamError(f"could not read checkpoints from {self._topic}: {error}") from error
+        finally:
+            consumer.close()
+        return HarvestCheckpoint.model_validate_json(latest) if latest else None
+
+    def save(self, checkpoint: HarvestCheckpoint) -> None:
+        """Write and wait for the acknowledgement: the caller moves on only once it is durable."""
+        if self._producer is None:
+            self._producer = kafka_io.producer(self._settings, linger_ms=0)
+        try:
+            self._producer.send(
+                self._topic, key=checkpoint.checkpoint_id.encode(), value=checkpoint.model_dump_json().encode()
+            ).get(timeout=_SAVE_TIMEOUT_S)
+        except KafkaError as error:
+            raise ScholarStreamError(f"could not write checkpoint {checkpoint.checkpoint_id}: {error}") from error
+
+    def close(self) -> None:
+        if self._producer is not None:
+            self._producer.close()
+            self._producer = None

@@ -1,0 +1,213 @@
+"""OAI-PMH `ListRecords` pages in arXiv's own metadata format, read into the contract.
+
+`parse_page` splits one response into its records (each kept as its own XML text: that is what
+a dead letter carries) and its resumption token; `oai_record_to_paper` is the pure mapping of
+one record to `RawPaper`. Both are pure: the harvester (`producers/oai_pmh.py`) does the I/O.
+
+Field by field (source element in arXiv's `metadataPrefix=arXiv` format -> `RawPaper`):
+
+| field | source | required |
+| --- | --- | --- |
+| arxiv_id | `<id>` (never versioned in this format; old-style ids such as cs/0112017 kept) | yes |
+| version | 1 without `<updated>`, 2 with it (see below) | - |
+| submitted | `<created>`, midnight UTC | yes |
+| updated | `<updated>`, else `<created>`, midnight UTC | - |
+| title / title_raw | `<title>`, TeX and whitespace cleaned / verbatim when TeX clean-up changed it | yes |
+| abstract / abstract_raw | `<abstract>`, same treatment | no |
+| authors | `<authors><author>`: keyname, forenames, suffix, every affiliation | yes |
+| categories | `<categories>`, space separated, primary first | yes |
+| doi, journal_ref, comments, license | `<doi>`, `<journal-ref>`, `<comments>`, `<license>`, whitespace collapsed | no |
+
+Versions. This format carries dates, not version numbers: `<created>` is v1's date and
+`<updated>` appears only when the paper has more than one version. `version` is therefore a
+*lower bound* on the true version: 1 without `<updated>`, 2 with it. A lower bound keeps the
+downstream rule "keep the highest version" correct: an OAI record can never outrank a snapshot
+or query-API record that knows the exact (higher) number, yet a paper first seen as v1 that gains
+a second version is picked up by the next OAI harvest (1 -> 2). What a lower bound cannot do is
+carry v2 -> v3 updates from OAI alone; the query-API poller (`ingest arxiv`), which sees exact
+versions, covers those.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from lxml import etree
+from pydantic import ValidationError
+
+from producers.normalise import (
+    clean_tex,
+    clean_text,
+    make_author,
+    raw_if_changed,
+    split_arxiv_id,
+    split_categories,
+    utc_date,
+)
+from schemas.papers import RawPaper, describe_validation_error
+from scholarstream.errors import InvalidRecord, ScholarStreamError
+
+OAI = "http://www.openarchives.org/OAI/2.0/"
+ARXIV = "http://arxiv.org/OAI/arXiv/"
+_O = f"{{{OAI}}}"
+_A = f"{{{ARXIV}}}"
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+
+
+class MalformedPage(ScholarStreamError):
+    """A response that is not a complete OAI-PMH document (cut off, HTML error page ...): retry it."""
+
+
+class OaiProtocolError(ScholarStreamError):
+    """The repository answered with an OAI-PMH error such as badResumptionToken."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(f"OAI-PMH error {code}: {message}".strip())
+
+
+@dataclass(frozen=True)
+class OaiRecord:
+    identifier: str
+    datestamp: str
+    deleted: bool
+    xml: str
+
+
+@dataclass(frozen=True)
+class OaiPage:
+    records: list[OaiRecord] = field(default_factory=list)
+    token: str | None = None  # None or empty: this was the last page
+    cursor: int | None = None
+    complete_list_size: int | None = None
+    response_date: str | None = None
+
+
+def parse_page(body: bytes) -> OaiPage:
+    """Read one `ListRecords` response; `noRecordsMatch` is an empty, final page.
+
+    Raises `MalformedPage` for anything that is not a whole OAI-PMH document (the harvester
+    retries those) and `OaiProtocolError` for the repository's own errors (it does not).
+    """
+    try:
+        root = etree.fromstring(body, _PARSER)
+    except etree.XMLSyntaxError as error:
+        raise MalformedPage(f"not a complete XML document: {error}") from error
+    if root.tag != f"{_O}OAI-PMH":
+        raise MalformedPage(f"not an OAI-PMH response (root element {root.tag!r})")
+    response_date = root.findtext(f"{_O}responseDate")
+    for error in root.iterfind(f"{_O}error"):
+        code = error.get("code", "unknown")
+        if code == "noRecordsMatch":
+            return OaiPage(response_date=response_date)
+        raise OaiProtocolError(code, (error.text or "").strip())
+    listing = root.find(f"{_O}ListRecords")
+    if listing is None:
+        raise MalformedPage("response has neither ListRecords nor an error")
+    records = []
+    for element in listing.iterfind(f"{_O}record"):
+        header = element.find(f"{_O}header")
+        if header is None:
+            raise MalformedPage("record without header")
+        records.append(
+            OaiRecord(
+                identifier=(header.findtext(f"{_O}identifier") or "").strip(),
+                datestamp=(header.findtext(f"{_O}datestamp") or "").strip(),
+                deleted=header.get("status") == "deleted",
+                xml=etree.tostring(element, encoding="unicode"),
+            )
+        )
+    token_element = listing.find(f"{_O}resumptionToken")
+    token, cursor, size = None, None, None
+    if token_element is not None:
+        token = (token_element.text or "").strip() or None
+        cursor = _int(token_element.get("cursor"))
+        size = _int(token_element.get("completeListSize"))
+    return OaiPage(records, token, cursor, size, response_date)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value is not None and value.strip().isdigit() else None
+
+
+def oai_record_to_paper(payload: str) -> RawPaper:
+    """Map one `<record>` (as XML text) to a `RawPaper`; raises `InvalidRecord` naming what is wrong."""
+    try:
+        record = etree.fromstring(payload.encode(), _PARSER)
+    except etree.XMLSyntaxError as error:
+        raise InvalidRecord(f"not XML: {error}") from error
+    meta = record.find(f"{_O}metadata/{_A}arXiv")
+    if meta is None:
+        raise InvalidRecord("metadata: no arXiv-format metadata in the record", field="metadata")
+    raw_id = _required(meta, "id")
+    arxiv_id, id_version = split_arxiv_id(raw_id)
+    created = _required(meta, "created")
+    updated = _optional(meta, "updated")
+    _required(meta, "title")
+    title_raw = meta.findtext(f"{_A}title") or ""
+    abstract_raw = meta.findtext(f"{_A}abstract") or ""
+    try:
+        submitted = utc_date(created)
+        last = utc_date(updated) if updated else submitted
+    except ValueError as error:
+        raise InvalidRecord(f"created/updated: not a date: {error}", field="created") from error
+    try:
+        return RawPaper(
+            arxiv_id=arxiv_id,
+            version=id_version or (2 if updated else 1),
+            title=clean_tex(title_raw),
+            title_raw=raw_if_changed(title_raw),
+            abstract=clean_tex(abstract_raw),
+            abstract_raw=raw_if_changed(abstract_raw),
+            authors=_authors(meta),
+            categories=split_categories(_required(meta, "categories")),
+            submitted=submitted,
+            updated=last,
+            doi=_optional(meta, "doi"),
+            journal_ref=_optional(meta, "journal-ref"),
+            comments=_optional(meta, "comments"),
+            license=_optional(meta, "license"),
+            source="oai",
+        )
+    except ValidationError as error:
+        raise InvalidRecord(describe_validation_error(error)) from error
+
+
+_ID = re.compile(r"<id>\s*([^<\s]+)\s*</id>")
+_IDENTIFIER = re.compile(r"<identifier>\s*([^<\s]+)\s*</identifier>")
+
+
+def record_key(payload: str) -> str | None:
+    """The record's arXiv id if one can be read at all, so even a dead letter is keyed usefully."""
+    match = _ID.search(payload) or _IDENTIFIER.search(payload)
+    return split_arxiv_id(match.group(1))[0] if match else None
+
+
+def _required(meta: etree._Element, name: str) -> str:
+    value = clean_text(meta.findtext(f"{_A}{name}") or "")
+    if not value:
+        raise InvalidRecord(f"{name}: missing", field=name)
+    return value
+
+
+def _optional(meta: etree._Element, name: str) -> str | None:
+    return clean_text(meta.findtext(f"{_A}{name}") or "") or None
+
+
+def _authors(meta: etree._Element) -> tuple:
+    authors = []
+    for element in meta.iterfind(f"{_A}authors/{_A}author"):
+        keyname = element.findtext(f"{_A}keyname") or ""
+        forenames = element.findtext(f"{_A}forenames") or ""
+        if not keyname.strip() and forenames.strip():
+            keyname, forenames = forenames, ""  # a mononym filed as forenames
+        authors.append(
+            make_author(
+                keyname,
+                forenames,
+                element.findtext(f"{_A}suffix") or "",
+                tuple(a.text or "" for a in element.iterfind(f"{_A}affiliation")),
+            )
+        )
+    return tuple(authors)
