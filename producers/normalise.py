@@ -150,9 +150,9 @@ def make_author(keyname: str, forenames: str = "", suffix: str = "", affiliation
     'for the USQCD'); it is rejoined as 'USQCD Collaboration' so linking never takes it for a
     person called Collaboration.
     """
-    keyname = clean_tex(keyname, in_name=True)
-    forenames = clean_tex(forenames, in_name=True)
-    suffix = clean_tex(suffix, in_name=True)
+    keyname = clean_tex(keyname, in_name=True).strip(" ,;")  # arXiv has keynames like 'Heath,'
+    forenames = clean_tex(forenames, in_name=True).strip(" ,;")
+    suffix = clean_tex(suffix, in_name=True).strip(" ,;")
     if forenames and _STRONG_COLLECTIVE.search(f"{forenames} {keyname}") and not suffix:
         keyname, forenames = _LEADING_FOR_THE.sub("", clean_text(f"{forenames} {keyname}")), ""
     seen: dict[str, None] = {}

@@ -1,0 +1,76 @@
+"""Normalisation shared by every producer, on strings taken from real arXiv records."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from producers.normalise import clean_tex, is_collaboration, make_author, raw_if_changed, split_arxiv_id, utc_date
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("oai:arXiv.org:cs/0112017", ("cs/0112017", None)),
+        ("cs/0112017v3", ("cs/0112017", 3)),
+        ("math.AG/0301001", ("math.AG/0301001", None)),
+        ("arXiv:1501.00001v12", ("1501.00001", 12)),
+        ("0704.0002", ("0704.0002", None)),
+    ],
+)
+def test_split_arxiv_id(text, expected):
+    """Old- and new-style ids lose prefixes and version, keep the archive."""
+    assert split_arxiv_id(text) == expected
+
+
+def test_utc_date_is_midnight_utc():
+    assert utc_date("2007-03-30") == datetime(2007, 3, 30, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Robertson-Sp\\\"arck\n  Jones", "Robertson-Spärck Jones"),
+        ("d\\'ecisionnel \\`a entrep\\^ots", "décisionnel à entrepôts"),
+        ("Erd\\H{o}s and \\c{C}etin and {\\'e}t\\'e", "Erdős and Çetin and été"),
+        ("Ka{\u00e2}niche", "Kaâniche"),
+        ("{B}ayesian \\emph{networks}", "Bayesian networks"),
+        ("the $(k,\\ell)$-pebble game", "the $(k,\\ell)$-pebble game"),
+        ("Control -- Making the Case", "Control – Making the Case"),
+        ("50\\% of R\\&D", "50% of R&D"),
+        ("see \\cite{x}", "see \\cite{x}"),
+    ],
+)
+def test_clean_tex(raw, clean):
+    """Accents to Unicode, braces and style commands dropped, math and unknown commands kept."""
+    assert clean_tex(raw) == clean
+    assert clean_tex(clean) == clean  # idempotent
+
+
+def test_clean_tex_special_letters_in_names():
+    """'Hj\\orungnes' as typed on arXiv is Hjørungnes; {\\o} and \\L work anywhere."""
+    assert clean_tex("Hj\\orungnes", in_name=True) == "Hjørungnes"
+    assert clean_tex("{\\o}ystein \\L ukasz") == "øystein Łukasz"
+
+
+def test_raw_kept_only_when_tex_changed_it():
+    assert raw_if_changed("plain\n  title") is None
+    assert raw_if_changed("Kekul\\'e Cells") == "Kekul\\'e Cells"
+
+
+def test_collaborations_kept_as_such():
+    """A collaboration is one keyname, never split into a person's parts."""
+    assert make_author("ATLAS Collaboration") .keyname == "ATLAS Collaboration"
+    rejoined = make_author("Collaboration", "for the USQCD")
+    assert (rejoined.keyname, rejoined.forenames) == ("USQCD Collaboration", "")
+    assert is_collaboration("The LIGO Scientific Collaboration")
+
+
+def test_person_named_like_a_word_stays_a_person():
+    assert (make_author("Team", "Ilya").keyname, make_author("Team", "Ilya").forenames) == ("Team", "Ilya")
+
+
+def test_affiliations_cleaned_and_deduplicated():
+    author = make_author("Alata", "Eric", affiliations=(" LAAS ", "LAAS", "", "Universit\\'e de Toulouse"))
+    assert author.affiliations == ("LAAS", "Université de Toulouse")
