@@ -14,12 +14,14 @@ from datetime import date, datetime, timezone
 from schemas.papers import Author
 
 _SPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _AND = re.compile(r",?\s+and\s+|\s*&\s*", re.IGNORECASE)
 
 
 def clean_text(text: str) -> str:
-    """Collapse runs of whitespace (arXiv wraps titles and abstracts at 80 columns)."""
-    return _SPACE.sub(" ", text).strip()
+    """Collapse runs of whitespace (arXiv wraps titles and abstracts at 80 columns) and drop
+    control characters, which a dozen real records carry (the contract refuses them)."""
+    return _SPACE.sub(" ", _CONTROL.sub("", text)).strip()
 
 
 # Identifiers and dates --------------------------------------------------------------------------
@@ -81,6 +83,9 @@ _LETTER_IN_NAME = re.compile(r"\\(?P<name>o|O)(?=[a-z])")  # 'Hj\orungnes' as ty
 _ESCAPED = re.compile(r"\\([&%_#$])")
 _STYLE = re.compile(r"\\(?:emph|textit|textbf|texttt|textsc|textrm|textsf|mbox|text|mathrm)\s*\{([^{}]*)\}")
 _BRACED = re.compile(r"(\\[A-Za-z]+\s*)?\{([^{}\\$]*)\}")
+_TEX_HINT = re.compile(r"[\\{}$\x7f]|--|``|''")
+# In TeX's old OT1 font encoding byte 0x7F is the dieresis accent: 'Wahlstr\x7fom' is Wahlström.
+_OT1_DIERESIS = re.compile(r"\x7f([A-Za-z])")
 _LINEBREAK = re.compile(r"\\\\|\\newline\b")
 
 
@@ -98,6 +103,7 @@ def _unbrace(match: re.Match) -> str:
 
 def _clean_prose(text: str, in_name: bool) -> str:
     text = _LINEBREAK.sub(" ", text)
+    text = _OT1_DIERESIS.sub(lambda m: unicodedata.normalize("NFC", m.group(1) + "\u0308"), text)
     text = _ACCENT.sub(_accent, text)
     text = _LETTER.sub(lambda m: _LETTERS[m.group("n1") or m.group("n2")], text)
     if in_name:
@@ -121,6 +127,8 @@ def clean_tex(text: str, *, in_name: bool = False) -> str:
     is left exactly as written: turning it into Unicode would lose meaning, and the raw text is
     kept anyway. The function is idempotent, so cleaning twice is harmless.
     """
+    if not _TEX_HINT.search(text):  # most names and many titles: nothing TeX-like at all
+        return clean_text(text)
     parts = _MATH.split(text)
     cleaned = [part if index % 2 else _clean_prose(part, in_name) for index, part in enumerate(parts)]
     return clean_text(unicodedata.normalize("NFC", "".join(cleaned)))
@@ -128,7 +136,13 @@ def clean_tex(text: str, *, in_name: bool = False) -> str:
 
 def raw_if_changed(text: str) -> str | None:
     """The verbatim text, kept only when TeX clean-up changed more than whitespace."""
-    return text if clean_tex(text) != clean_text(text) else None
+    return clean_tex_keeping_raw(text)[1]
+
+
+def clean_tex_keeping_raw(text: str) -> tuple[str, str | None]:
+    """(cleaned, verbatim text when TeX clean-up changed more than whitespace, else None)."""
+    cleaned = clean_tex(text)
+    return cleaned, (text if cleaned != clean_text(text) else None)
 
 
 # Authors ----------------------------------------------------------------------------------------

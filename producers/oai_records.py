@@ -37,10 +37,9 @@ from lxml import etree
 from pydantic import ValidationError
 
 from producers.normalise import (
-    clean_tex,
+    clean_tex_keeping_raw,
     clean_text,
     make_author,
-    raw_if_changed,
     split_arxiv_id,
     split_categories,
     utc_date,
@@ -152,14 +151,16 @@ def oai_record_to_paper(payload: str) -> RawPaper:
         last = utc_date(updated) if updated else submitted
     except ValueError as error:
         raise InvalidRecord(f"created/updated: not a date: {error}", field="created") from error
+    title, title_kept = clean_tex_keeping_raw(title_raw)
+    abstract, abstract_kept = clean_tex_keeping_raw(abstract_raw)
     try:
         return RawPaper(
             arxiv_id=arxiv_id,
             version=id_version or (2 if updated else 1),
-            title=clean_tex(title_raw),
-            title_raw=raw_if_changed(title_raw),
-            abstract=clean_tex(abstract_raw),
-            abstract_raw=raw_if_changed(abstract_raw),
+            title=title,
+            title_raw=title_kept,
+            abstract=abstract,
+            abstract_raw=abstract_kept,
             authors=_authors(meta),
             categories=split_categories(_required(meta, "categories")),
             submitted=submitted,
