@@ -177,17 +177,114 @@ def make_author(keyname: str, forenames: str = "", suffix: str = "", affiliation
     return Author(keyname=keyname, forenames=forenames, suffix=suffix, affiliations=tuple(seen))
 
 
-def authors_from_string(text: str) -> tuple[Author, ...]:
-    """Split 'A. Smith, B. Jones and C. Wu' into authors, surname last.
+_SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
+_PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "del", "della", "le", "la", "du", "dos", "das", "ten", "ter", "zu"}
+_LABEL = re.compile(r"^\s*\d+(?:\s*,\s*\d+)*\s*$")
+_LABELLED = re.compile(r"\((\d+)\)\s*(.*?)(?=\(\d+\)|$)", re.DOTALL)
 
-    A minimal reading for records without `authors_parsed`; inline affiliations are dropped here.
+
+def _top_level_groups(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every outermost (...) group, so nested markers stay inside their group."""
+    groups, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        if char == "(":
+            if depth == 0:
+                start = index
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+            if depth == 0:
+                groups.append((start, index + 1))
+    return groups
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split on commas and ' and ' outside parentheses."""
+    parts, depth, current = [], 0, []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        depth += char == "("
+        depth -= char == ")" and depth > 0
+        if depth == 0 and char == ",":
+            parts.append("".join(current))
+            current = []
+        elif depth == 0 and text[index:index + 5].lower() == " and " :
+            parts.append("".join(current))
+            current = []
+            index += 4
+        elif depth == 0 and char == "&":
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        index += 1
+    parts.append("".join(current))
+    names: list[str] = []
+    for part in (clean_text(part) for part in parts):
+        head, colon, rest = part.partition(":")
+        if colon and is_collaboration(head) and rest.strip():
+            names.append(clean_text(head))  # 'ArDM Collaboration: C. Amsler, ...'
+            part = clean_text(rest)
+        if part.lower() in ("et al", "et al.", "others"):
+            continue
+        if part.lower() in _SUFFIXES and names:
+            names[-1] = f"{names[-1]} {part}"  # 'John Smith, Jr.' is one author
+        elif part:
+            names.append(part)
+    return names
+
+
+def _name_parts(name: str) -> tuple[str, str, str]:
+    """'Andrew J. Benson Jr.' -> ('Benson', 'Andrew J.', 'Jr.'); particles join the keyname (van der Berg)."""
+    if is_collaboration(name):
+        return name, "", ""
+    tokens = name.split()
+    suffix = ""
+    if len(tokens) > 1 and tokens[-1].lower().rstrip(",") in _SUFFIXES:
+        suffix = tokens.pop().rstrip(",")
+    if not tokens:
+        return suffix, "", ""
+    cut = len(tokens) - 1
+    while cut > 1 and tokens[cut - 1].lower() in _PARTICLES:
+        cut -= 1
+    return " ".join(tokens[cut:]), " ".join(tokens[:cut]), suffix
+
+
+def authors_from_string(text: str) -> tuple[Author, ...]:
+    """Read the snapshot's raw `authors` string: 'A. Smith (1,2), B. Jones and C. Wu ((1) MIT, (2) CERN)'.
+
+    Numbered markers after a name refer to the trailing, numbered affiliation list; a plain
+    parenthesised text after a name (`B. Jones (CERN)`) is that author's own affiliation. Names are
+    split surname last, with particles (van, de ...) and suffixes (Jr., III) kept apart; a
+    collaboration stays one name.
     """
-    text = re.sub(r"\([^()]*\)", " ", text)  # inline affiliation markers such as (1,2)
-    names = [clean_text(part) for part in _AND.sub(",", text).split(",")]
+    text = clean_text(text)
+    numbered: dict[str, str] = {}
+    groups = _top_level_groups(text)
+    if groups and groups[-1][1] == len(text):
+        start, end = groups[-1]
+        inner = text[start + 1 : end - 1]
+        if inner.lstrip().startswith("("):
+            numbered = {
+                label: clean_text(value).strip(" ,;")
+                for label, value in _LABELLED.findall(inner)
+            }
+            text = text[:start]
     authors = []
-    for name in names:
+    for chunk in _split_top_level(text):
+        affiliations: list[str] = []
+        name = chunk
+        for start, end in reversed(_top_level_groups(chunk)):
+            inner = chunk[start + 1 : end - 1]
+            if _LABEL.match(inner):
+                affiliations[:0] = [numbered[label.strip()] for label in inner.split(",") if label.strip() in numbered]
+            else:
+                affiliations.insert(0, clean_text(inner))
+            name = name[:start] + name[end:]
+        name = clean_text(name)
         if not name:
             continue
-        forenames, _, keyname = name.rpartition(" ")
-        authors.append(Author(keyname=keyname, forenames=forenames))
+        keyname, forenames, suffix = _name_parts(clean_tex(name, in_name=True))
+        authors.append(make_author(keyname, forenames, suffix, tuple(affiliations)))
     return tuple(authors)

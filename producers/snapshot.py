@@ -15,7 +15,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from producers.normalise import authors_from_string, clean_tex, clean_text, raw_if_changed, split_categories
+from producers.normalise import (
+    authors_from_string,
+    clean_tex,
+    clean_text,
+    make_author,
+    raw_if_changed,
+    split_categories,
+)
 from schemas.papers import Author, RawPaper, describe_validation_error
 from scholarstream.errors import InvalidRecord, ScholarStreamError
 
@@ -131,16 +138,36 @@ def _version_date(record: dict[str, Any], first: bool):
 
 
 def _authors(record: dict[str, Any]) -> tuple[Author, ...]:
+    """`authors_parsed` when present (its optional 4th+ elements are affiliations), with the
+    affiliations written inline in the raw `authors` string attached when both list the same
+    people; the raw string alone otherwise."""
+    raw = record.get("authors")
+    from_string = authors_from_string(raw) if isinstance(raw, str) else ()
     parsed = record.get("authors_parsed")
     if parsed:
         if not isinstance(parsed, list) or not all(isinstance(item, list) for item in parsed):
             raise InvalidRecord("authors_parsed: expected a list of [keyname, forenames, suffix]", field="authors_parsed")
         authors = []
         for item in parsed:
-            parts = [clean_text(str(part)) for part in item] + ["", "", ""]
-            keyname, forenames, suffix = parts[:3]
-            if keyname:
-                authors.append(Author(keyname=keyname, forenames=forenames, suffix=suffix))
+            parts = [str(part) for part in item] + ["", "", ""]
+            if clean_text(parts[0]):
+                authors.append(make_author(parts[0], parts[1], parts[2], tuple(str(a) for a in item[3:])))
         if authors:
-            return tuple(authors)
-    return authors_from_string(_text(record, "authors"))
+            return _attach_affiliations(tuple(authors), from_string)
+    if raw is None:
+        raise InvalidRecord("authors: missing", field="authors")
+    if not isinstance(raw, str):
+        raise InvalidRecord(f"authors: expected a string, got {type(raw).__name__}", field="authors")
+    return from_string
+
+
+def _attach_affiliations(parsed: tuple[Author, ...], from_string: tuple[Author, ...]) -> tuple[Author, ...]:
+    if len(parsed) != len(from_string):
+        return parsed
+    merged = []
+    for author, other in zip(parsed, from_string):
+        if other.affiliations and author.keyname.casefold() == other.keyname.casefold():
+            combined = tuple(dict.fromkeys(author.affiliations + other.affiliations))
+            author = author.model_copy(update={"affiliations": combined})
+        merged.append(author)
+    return tuple(merged)

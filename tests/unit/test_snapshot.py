@@ -110,3 +110,65 @@ def test_invalid_id_is_reported_by_field(lines):
 def test_record_key_survives_broken_payloads():
     assert record_key('{"id": "1006.5314", "title": 3}') == "1006.5314"
     assert record_key("{broken") is None
+
+
+# Raw `authors` strings (when `authors_parsed` is absent), from ../shared/data/arxiv-kaggle-1006.
+
+
+def test_inline_numbered_affiliations_attach_to_their_authors():
+    """'Name (1,2), ... ((1) A, (2) B)': each marker points into the trailing numbered list."""
+    from producers.normalise import authors_from_string
+
+    authors = authors_from_string("Maryam Modjaz (1,2), Joshua S. Bloom (1) ((1) UC Berkeley, (2) Columbia University)")
+    assert [(a.keyname, a.forenames, a.affiliations) for a in authors] == [
+        ("Modjaz", "Maryam", ("UC Berkeley", "Columbia University")),
+        ("Bloom", "Joshua S.", ("UC Berkeley",)),
+    ]
+
+
+def test_string_with_tex_wrapped_affiliations():
+    from producers.normalise import authors_from_string
+
+    text = (
+        'J\\"org P. Rachen (1), Thomas\n  Krichbaum (2) ((1) Max-Planck-Institut f\\"ur Astrophysik (2)\n'
+        '  Max-Planck-Institut f\\"ur Radioastronomie)'
+    )
+    assert [(a.keyname, a.forenames, a.affiliations) for a in authors_from_string(text)] == [
+        ("Rachen", "Jörg P.", ("Max-Planck-Institut für Astrophysik",)),
+        ("Krichbaum", "Thomas", ("Max-Planck-Institut für Radioastronomie",)),
+    ]
+
+
+def test_string_particles_suffixes_collaborations():
+    from producers.normalise import authors_from_string
+
+    authors = authors_from_string("ArDM Collaboration: C. Amsler, B. van der Berg, Jr. and C. Wu (CERN), et al")
+    assert [(a.keyname, a.forenames, a.suffix, a.affiliations) for a in authors] == [
+        ("ArDM Collaboration", "", "", ()),
+        ("Amsler", "C.", "", ()),
+        ("van der Berg", "B.", "Jr.", ()),
+        ("Wu", "C.", "", ("CERN",)),
+    ]
+
+
+def test_record_without_authors_parsed_uses_the_string(lines):
+    record = json.loads(lines[0])
+    record.pop("authors_parsed")
+    record["authors"] = "Maryam Modjaz (1,2), Joshua S. Bloom (1) ((1) UC Berkeley, (2) Columbia University)"
+    paper = snapshot_record_to_paper(json.dumps(record))
+    assert paper.authors[0].affiliations == ("UC Berkeley", "Columbia University")
+
+
+def test_every_record_of_the_kaggle_slice_parses_with_affiliations():
+    """All 1,403 records of ../shared/data/arxiv-kaggle-1006 (the sample is the same file), with the
+    inline affiliations of the raw string attached to the parsed authors."""
+    from tests.conftest import REPO
+
+    papers = [snapshot_record_to_paper(line) for line in read_snapshot(REPO / "samples" / "arxiv-kaggle-1006.jsonl.gz")]
+    assert len(papers) == 1403
+    assert len({paper.arxiv_id for paper in papers}) == 1403
+    assert all(paper.authors for paper in papers)
+    with_affiliations = [p for p in papers if any(a.affiliations for a in p.authors)]
+    assert len(with_affiliations) == 101
+    sivaram = next(p for p in papers if p.authors[0].keyname == "Sivaram")
+    assert sivaram.authors[1].affiliations == ("Christ Junior College, Bangalore",)
