@@ -47,3 +47,17 @@ def test_dry_run_produces_nothing(settings):
     from scholarstream import kafka_io
 
     assert settings.topic("arxiv.papers.raw") not in kafka_io.admin(settings).list_topics()
+
+
+def test_kaggle_slice_produces_every_record_with_affiliations(settings):
+    """Acceptance 2 of issue 4: all 1,403 records of the arXiv snapshot slice (samples/ holds the
+    same file as ../shared/data/arxiv-kaggle-1006), authors and inline affiliations parsed."""
+    from tests.conftest import REPO
+
+    result = cli("ingest", "snapshot", str(REPO / "samples" / "arxiv-kaggle-1006.jsonl.gz"), "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["produced"], summary["rejected"]) == (1403, 0)
+    papers = [parse_raw_paper(r.value) for r in read_topic(settings, settings.topic("arxiv.papers.raw"))]
+    assert len({paper.arxiv_id for paper in papers}) == 1403
+    assert sum(any(author.affiliations for author in paper.authors) for paper in papers) == 101
