@@ -59,6 +59,15 @@ def split_categories(text: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
+_ARXIV_CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z-]+)?$")
+
+
+def arxiv_categories(terms: list[str]) -> tuple[str, ...]:
+    """arXiv categories from a list that may also hold MSC/ACM classes ('68P30, 94A08', 'F.2.2'):
+    the query API lists those as `<category>` too. Order kept (primary first), duplicates dropped."""
+    return tuple(dict.fromkeys(term for term in (t.strip() for t in terms) if _ARXIV_CATEGORY.match(term)))
+
+
 # TeX clean-up -----------------------------------------------------------------------------------
 
 _MATH = re.compile(r"(\$\$.+?\$\$|\$.+?\$|\\\(.+?\\\)|\\\[.+?\\\])", re.DOTALL)
@@ -235,7 +244,7 @@ def _split_top_level(text: str) -> list[str]:
     return names
 
 
-def _name_parts(name: str) -> tuple[str, str, str]:
+def split_person_name(name: str) -> tuple[str, str, str]:
     """'Andrew J. Benson Jr.' -> ('Benson', 'Andrew J.', 'Jr.'); particles join the keyname (van der Berg)."""
     if is_collaboration(name):
         return name, "", ""
@@ -285,6 +294,6 @@ def authors_from_string(text: str) -> tuple[Author, ...]:
         name = clean_text(name)
         if not name:
             continue
-        keyname, forenames, suffix = _name_parts(clean_tex(name, in_name=True))
+        keyname, forenames, suffix = split_person_name(clean_tex(name, in_name=True))
         authors.append(make_author(keyname, forenames, suffix, tuple(affiliations)))
     return tuple(authors)

@@ -189,6 +189,38 @@ def ingest_oai(
         out.print(f"harvest {data['checkpoint_id']}: {data.get('pages', 0)} pages, {state}")
 
 
+@ingest_app.command("arxiv")
+def ingest_arxiv(
+    categories: Annotated[str, typer.Option(help="Comma-separated arXiv categories, e.g. cs.LG,cs.IR.")],
+    from_time: Annotated[str | None, typer.Option("--from", help="Window start (submission), YYYY-MM-DD[THH:MM]; default: two days ago.")] = None,
+    until: Annotated[str | None, typer.Option(help="Window end; default: now (and, with --follow, each poll's now).")] = None,
+    follow: Annotated[bool, typer.Option("--follow", help="Keep polling for new submissions.")] = False,
+    interval: Annotated[float, typer.Option(min=60, help="Seconds between polls with --follow.")] = 900.0,
+    endpoint: Annotated[str, typer.Option(help="Query API URL (default: arXiv's).")] = "https://export.arxiv.org/api/query",
+    page_size: Annotated[int, typer.Option(min=1, max=2000, help="Entries per request.")] = 100,
+    limit: Annotated[int | None, typer.Option(min=1, help="Stop after N records.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Parse and validate only; produce nothing.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Poll arXiv's query API (one request every 3 s) into `arxiv.papers.raw`, resuming from `ingest.checkpoints`."""
+    from producers.arxiv_api import PollRequest, parse_window_start
+    from producers.arxiv_ingest import run_arxiv_ingest
+
+    try:
+        start = parse_window_start(from_time, utc_now())
+        end = parse_window_start(until, utc_now()) if until else None
+    except ValueError as error:
+        raise typer.BadParameter(f"--from/--until: {error}") from None
+    cats = tuple(c.strip() for c in categories.split(",") if c.strip())
+    request = PollRequest(categories=cats, from_time=start, until=end, endpoint=endpoint, page_size=page_size)
+    with progress_bar(f"ingest arxiv {','.join(cats)}", limit) as advance:
+        data = run_arxiv_ingest(
+            get_settings(), request, limit=limit, dry_run=dry_run, clock=utc_now, progress=advance,
+            follow_interval_s=interval if follow else None,
+        )
+    _summarise_ingest(data, as_json)
+
+
 def _summarise_ingest(data: dict[str, Any], as_json: bool) -> None:
     if as_json:
         _emit(data, True)
