@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
+from typing import TypeVar
 
 from producers.publish import Publisher
 from schemas.papers import RawPaper
 from scholarstream.errors import InvalidRecord
 
 Progress = Callable[[int], None]
+P = TypeVar("P")
 
 
 @dataclass
@@ -32,20 +34,23 @@ class IngestSummary:
 
 
 def ingest(
-    payloads: Iterable[str],
+    payloads: Iterable[P],
     *,
     source: str,
-    parse: Callable[[str], RawPaper],
-    key_of: Callable[[str], str | None],
+    parse: Callable[[P], RawPaper],
+    key_of: Callable[[P], str | None],
     publisher: Publisher | None,
     limit: int | None = None,
     progress: Progress | None = None,
     monotonic: Callable[[], float] = time.monotonic,
+    payload_text: Callable[[P], str] = str,
 ) -> IngestSummary:
     """Run payloads through `parse`; publish the valid ones, dead-letter the rest.
 
     `publisher=None` is a dry run: parse and validate only. A payload repeated within the run
-    with the same id and version is skipped (downstream would ignore it anyway).
+    with the same id and version is skipped (downstream would ignore it anyway). Payloads are
+    usually the source's text; a source that has already parsed its records (OAI-PMH pages)
+    passes them as objects with `payload_text` giving the original text for dead letters.
     """
     summary = IngestSummary(source=source, dry_run=publisher is None)
     seen: set[tuple[str, int]] = set()
@@ -60,7 +65,8 @@ def ingest(
             summary.rejected += 1
             if publisher is not None:
                 publisher.dead_letter(
-                    reason=error.reason, source=source, payload=payload, key=key_of(payload), field=error.field
+                    reason=error.reason, source=source, payload=payload_text(payload), key=key_of(payload),
+                    field=error.field,
                 )
         else:
             identity = (paper.arxiv_id, paper.version)

@@ -17,7 +17,7 @@ import requests
 from producers.checkpoints import CheckpointStore
 from producers.ingest import IngestSummary, ingest
 from producers.oai_pmh import HarvestRequest, HarvestStats, PageFetcher, RetryPolicy, harvest, start_state
-from producers.oai_records import oai_record_to_paper, record_key
+from producers.oai_records import OaiRecord, oai_element_to_paper
 from producers.publish import Publisher
 from schemas.checkpoints import HarvestCheckpoint
 from schemas.topics import TOPICS
@@ -70,8 +70,9 @@ def run_oai_ingest(
         summary = ingest(
             payloads,
             source="oai",
-            parse=oai_record_to_paper,
-            key_of=record_key,
+            parse=_map_record,
+            key_of=_record_key,
+            payload_text=_record_text,
             publisher=publisher,
             limit=limit,
             progress=progress,
@@ -94,3 +95,15 @@ def run_oai_ingest(
         "complete_list_size": stats.complete_list_size,
         "fetch": fetch,
     }
+
+
+def _map_record(record: OaiRecord):
+    return oai_element_to_paper(record.element)
+
+
+def _record_key(record: OaiRecord) -> str | None:
+    return record.key
+
+
+def _record_text(record: OaiRecord) -> str:
+    return record.xml

@@ -26,7 +26,7 @@ from email.utils import parsedate_to_datetime
 
 import requests
 
-from producers.oai_records import MalformedPage, OaiPage, parse_page
+from producers.oai_records import MalformedPage, OaiPage, OaiRecord, parse_page
 from schemas.checkpoints import HarvestCheckpoint, checkpoint_id
 from scholarstream.errors import ScholarStreamError
 
@@ -215,8 +215,8 @@ def harvest(
     now: Callable[[], datetime],
     on_total: Callable[[int], None] | None = None,
     stats: HarvestStats | None = None,
-) -> Iterator[str]:
-    """Yield each live record's XML, page by page, from `state` on.
+) -> Iterator[OaiRecord]:
+    """Yield each live record, page by page, from `state` on.
 
     `on_page_done(next_state)` runs after the consumer has taken every record of a page (this
     generator resumes only then), so the caller can flush and checkpoint there. Deleted records
@@ -250,7 +250,7 @@ def harvest(
                 stats.deleted_skipped += 1
                 continue
             stats.records += 1
-            yield record.xml
+            yield record
         stats.pages += 1
         state = state.model_copy(
             update={

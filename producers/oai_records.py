@@ -68,10 +68,21 @@ class OaiProtocolError(ScholarStreamError):
 
 @dataclass(frozen=True)
 class OaiRecord:
+    """One `<record>` of a parsed page; mapping reads `element` directly (no second parse),
+    and `xml` serialises it only when needed (a dead letter)."""
+
     identifier: str
     datestamp: str
     deleted: bool
-    xml: str
+    element: etree._Element = field(repr=False, compare=False)
+
+    @property
+    def xml(self) -> str:
+        return etree.tostring(self.element, encoding="unicode")
+
+    @property
+    def key(self) -> str | None:
+        return split_arxiv_id(self.identifier)[0] if self.identifier else record_key(self.xml)
 
 
 @dataclass(frozen=True)
@@ -114,7 +125,7 @@ def parse_page(body: bytes) -> OaiPage:
                 identifier=(header.findtext(f"{_O}identifier") or "").strip(),
                 datestamp=(header.findtext(f"{_O}datestamp") or "").strip(),
                 deleted=header.get("status") == "deleted",
-                xml=etree.tostring(element, encoding="unicode"),
+                element=element,
             )
         )
     token_element = listing.find(f"{_O}resumptionToken")
@@ -136,6 +147,11 @@ def oai_record_to_paper(payload: str) -> RawPaper:
         record = etree.fromstring(payload.encode(), _PARSER)
     except etree.XMLSyntaxError as error:
         raise InvalidRecord(f"not XML: {error}") from error
+    return oai_element_to_paper(record)
+
+
+def oai_element_to_paper(record: etree._Element) -> RawPaper:
+    """The same mapping from an already parsed `<record>` element (the harvester's fast path)."""
     meta = record.find(f"{_O}metadata/{_A}arXiv")
     if meta is None:
         raise InvalidRecord("metadata: no arXiv-format metadata in the record", field="metadata")

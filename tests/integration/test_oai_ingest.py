@@ -138,3 +138,28 @@ def test_dry_run_touches_no_topic(settings, fake_arxiv):
     from scholarstream import kafka_io
 
     assert settings.topic("ingest.checkpoints") not in kafka_io.admin(settings).list_topics()
+
+
+def test_invalid_record_is_dead_lettered_with_its_xml_and_the_run_continues(settings, tmp_path):
+    """A record the contract refuses goes to arxiv.papers.dlq with reason, source and the record's XML."""
+    text = gzip.decompress((FIXTURES / "oai" / "page-103.xml.gz").read_bytes()).decode()
+    broken = text.replace("<categories>", "<categories>NOT/A CATEGORY ", 1)
+    assert broken != text
+    page = tmp_path / "page-001.xml.gz"
+    page.write_bytes(gzip.compress(broken.encode()))
+    server = FakeArxivServer.from_dir(tmp_path, ["page-001.xml.gz"])
+    server.start()
+    try:
+        result = cli("ingest", "oai", "--endpoint", server.url, "--set", "cs", "--json")
+    finally:
+        server.stop()
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["produced"], summary["rejected"], summary["completed"]) == (537, 1, True)
+    from schemas.dead_letters import DeadLetter
+
+    letters = [DeadLetter.model_validate_json(r.value) for r in read_topic(settings, settings.topic("arxiv.papers.dlq"))]
+    assert len(letters) == 1
+    letter = letters[0]
+    assert (letter.source, letter.stage, letter.key) == ("oai", "ingest", "math/0611918")
+    assert "categories" in letter.reason and "NOT/A" in letter.payload and "<record" in letter.payload

@@ -11,7 +11,6 @@ import pytest
 import requests
 
 from producers.oai_pmh import HarvestError, HarvestRequest, PageFetcher, RetryPolicy, harvest, start_state
-from producers.oai_records import record_key
 from tests.fake_arxiv import FakeArxivServer
 
 PAGES = ["page-001.xml.gz", "page-002.xml.gz", "page-003.xml.gz", "page-103.xml.gz"]
@@ -24,8 +23,8 @@ def run(server, state=None, policy=RetryPolicy(), stop_after_pages=None):
     request = HarvestRequest(endpoint=server.url, set="cs")
     state = state or start_state(request, None, T0)
     keys = []
-    for xml in harvest(request, fetcher, state, on_page_done=done.append, now=lambda: T0):
-        keys.append(record_key(xml))
+    for record in harvest(request, fetcher, state, on_page_done=done.append, now=lambda: T0):
+        keys.append(record.key)
         if stop_after_pages is not None and len(done) >= stop_after_pages:
             break
     return keys, sleeps, done
