@@ -25,7 +25,11 @@ def paper_document(item: EnrichedPaper) -> dict[str, Any]:
         "doi": paper.doi,
         "journal_ref": paper.journal_ref,
         "source": paper.source,
+        "topics": [{"code": t.code, "name": t.name, "score": t.score} for t in item.topics],
+        "topic_model": item.topic_model,
+        "keyphrases": [k.phrase for k in item.keyphrases],
+        "author_keys": [m.blocking_key for m in item.mentions],
         "encoder": item.embedding.model,
-        "enriched_at": item.enriched_at.isoformat(),
+        "ingested_at": item.ingested_at.isoformat(),
         "embedding": item.embedding.vector().tolist(),
     }

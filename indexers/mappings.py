@@ -50,8 +50,14 @@ PAPERS = IndexSpec(
             "doi": {"type": "keyword"},
             "journal_ref": {"type": "text", "analyzer": "standard"},
             "source": {"type": "keyword"},
+            "topics": {
+                "properties": {"code": {"type": "keyword"}, "name": {"type": "text"}, "score": {"type": "float"}}
+            },
+            "topic_model": {"type": "keyword"},
+            "keyphrases": {"type": "text", "analyzer": "standard", "fields": {"raw": {"type": "keyword"}}},
+            "author_keys": {"type": "keyword"},
             "encoder": {"type": "keyword"},
-            "enriched_at": {"type": "date"},
+            "ingested_at": {"type": "date"},
             "embedding": {"type": "dense_vector", "index": True, "similarity": "cosine"},
         },
     },

@@ -37,7 +37,7 @@ def search_papers(es: Elasticsearch, settings: Settings, query: str, limit: int 
     body = {
         "bool": {
             "should": [
-                {"multi_match": {"query": query, "fields": ["title^3", "abstract", "authors^2"], "type": "best_fields"}},
+                {"multi_match": {"query": query, "fields": ["title^3", "abstract", "authors^2", "keyphrases^2", "topics.name"], "type": "best_fields"}},
                 {"match_phrase": {"title": {"query": query, "boost": 2}}},
             ],
             "minimum_should_match": 1,

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from scholarstream.errors import InvalidRecord
 
 RAW_SCHEMA_VERSION = 1
-ENRICHED_SCHEMA_VERSION = 1
+ENRICHED_SCHEMA_VERSION = 2
 
 # New-style ids (0704.0001, 1501.00001) and old-style archive ids (cs/0112017, math.AG/0301001).
 _NEW_ID = r"\d{4}\.\d{4,5}"
@@ -141,13 +141,48 @@ class Embedding(_Frozen):
         return np.frombuffer(base64.b64decode(self.b64), dtype="<f4")
 
 
-class EnrichedPaper(_Frozen):
-    """A raw paper plus what enrichment derived from it; compacted in `papers.enriched` by id."""
+class TopicScore(_Frozen):
+    """A field topic: an arXiv category with its calibrated probability."""
 
-    schema_version: Literal[1] = ENRICHED_SCHEMA_VERSION
+    code: str
+    name: str
+    score: float = Field(ge=0, le=1)
+
+
+class Keyphrase(_Frozen):
+    """A fine topic: a phrase from the paper with its similarity to the whole paper."""
+
+    phrase: str = Field(min_length=1, max_length=200)
+    score: float
+
+
+class AuthorMention(_Frozen):
+    """One author line of one paper, ready for linking: the name as printed plus its blocking key."""
+
+    position: int = Field(ge=0, description="0 for the first author.")
+    keyname: str
+    forenames: str = ""
+    suffix: str = ""
+    affiliations: tuple[str, ...] = ()
+    blocking_key: str = Field(description="Folded surname + '_' + first initial (schemas/names.py).")
+    is_collaboration: bool = False
+
+
+class EnrichedPaper(_Frozen):
+    """A raw paper plus what enrichment derived from it; compacted in `papers.enriched` by id.
+
+    Nothing here depends on when enrichment ran: re-enriching the same record gives the same
+    event (up to float rounding in the encoder), so a re-emission after a crash is harmless.
+    """
+
+    schema_version: Literal[2] = ENRICHED_SCHEMA_VERSION
     paper: RawPaper
     embedding: Embedding
-    enriched_at: datetime
+    topics: tuple[TopicScore, ...] = Field(max_length=10, description="Field topics, best first.")
+    topic_model: str = Field(description="Version of the field-topic model that assigned `topics`.")
+    keyphrases: tuple[Keyphrase, ...] = Field((), max_length=20, description="Fine topics, best first.")
+    mentions: tuple[AuthorMention, ...] = Field(max_length=5_000)
+    ingested_at: datetime = Field(description="When the raw record reached Kafka (its record timestamp).")
 
     @property
     def arxiv_id(self) -> str:

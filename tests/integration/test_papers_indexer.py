@@ -11,7 +11,7 @@ import numpy as np
 from indexers.papers_indexer import INDEXER_GROUP, run_indexer
 from producers.snapshot import read_snapshot, snapshot_record_to_paper
 from schemas.dead_letters import DeadLetter
-from schemas.papers import Embedding, EnrichedPaper
+from tests.factories import enriched_paper
 from schemas.topics import INDEX_DLQ, PAPERS_ENRICHED
 from scholarstream import es_io, kafka_io
 from tests.integration.conftest import FIXTURE_SNAPSHOT, read_topic
@@ -22,11 +22,7 @@ NOW = datetime(2026, 11, 25, tzinfo=timezone.utc)
 def enriched_papers(dim: int = 8) -> list[EnrichedPaper]:
     rng = np.random.default_rng(7)
     return [
-        EnrichedPaper(
-            paper=snapshot_record_to_paper(line),
-            embedding=Embedding.from_vector("test", rng.standard_normal(dim).astype(np.float32)),
-            enriched_at=NOW,
-        )
+        enriched_paper(snapshot_record_to_paper(line), rng.standard_normal(dim).astype(np.float32))
         for line in read_snapshot(FIXTURE_SNAPSHOT)
     ]
 

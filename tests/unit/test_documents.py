@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import numpy as np
 
 from indexers.documents import paper_document
 from indexers.mappings import PAPERS
 from producers.snapshot import read_snapshot, snapshot_record_to_paper
-from schemas.papers import Embedding, EnrichedPaper
+from schemas.papers import EnrichedPaper
+from tests.factories import enriched_paper
 
 
 def enriched(fixtures) -> EnrichedPaper:
     line = next(iter(read_snapshot(fixtures / "snapshot-40.jsonl")))
-    return EnrichedPaper(
-        paper=snapshot_record_to_paper(line),
-        embedding=Embedding.from_vector("m", np.array([0.5, 0.25], dtype=np.float32)),
-        enriched_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
-    )
+    return enriched_paper(snapshot_record_to_paper(line), np.array([0.5, 0.25], dtype=np.float32))
 
 
 def test_document_fields(fixtures):
@@ -30,6 +25,9 @@ def test_document_fields(fixtures):
     assert doc["year"] == 2010
     assert doc["submitted"] == "2010-06-28T11:03:36+00:00"
     assert doc["embedding"] == [0.5, 0.25]
+    assert doc["topics"] == [{"code": "quant-ph", "name": "quant-ph", "score": 0.9}]
+    assert doc["author_keys"] == ["lepers_m", "dulieu_o", "kokoouline_v"]
+    assert doc["ingested_at"] == "2026-11-25T00:00:00+00:00"
 
 
 def test_document_matches_the_strict_mapping(fixtures):

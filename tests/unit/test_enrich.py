@@ -7,31 +7,54 @@ from datetime import datetime, timezone
 import numpy as np
 
 from schemas.papers import Author, RawPaper
-from stream_processors.enrich import embedding_text, enrich_batch
+from stream_processors.encoder import TokenVectors
+from stream_processors.enrich import author_mentions, embedding_text, enrich_batch
+from stream_processors.topic_model.fields import FieldTopicModel
+
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 
 
-class LengthEncoder:
-    """Encodes a text as [len, vowels, 1]: enough to tell texts apart and check ordering."""
+class WordHashEncoder:
+    """Each word maps to a fixed pseudo-random vector; a text is the mean of its words.
+    Deterministic and cheap, with real token offsets, so keyphrases and topics can be checked."""
 
-    name = "length-encoder"
-    dim = 3
+    name = "word-hash"
+    dim = 16
 
     def __init__(self):
         self.calls: list[list[str]] = []
 
-    def encode(self, texts):
+    def _word(self, word: str) -> np.ndarray:
+        rng = np.random.default_rng(sum(map(ord, word.lower())))
+        return rng.standard_normal(self.dim).astype(np.float32)
+
+    def encode_tokens(self, texts):
         self.calls.append(list(texts))
-        return np.array([[len(t), sum(c in "aeiou" for c in t), 1] for t in texts], dtype=np.float32)
+        out = []
+        for text in texts:
+            import re
+
+            spans = [(m.start(), m.end()) for m in re.finditer(r"\w+", text)]
+            tokens = np.stack([self._word(text[s:e]) for s, e in spans])
+            vector = tokens.mean(axis=0)
+            out.append(TokenVectors(vector / np.linalg.norm(vector), tokens, [(0, 0), *spans, (0, 0)][1:-1]))
+        return out
+
+    def encode(self, texts):
+        return np.stack([t.vector for t in self.encode_tokens(texts)])
 
 
-def raw(arxiv_id: str, title: str, abstract: str = "") -> RawPaper:
+def raw(arxiv_id: str, title: str, abstract: str = "", authors=(("Balázs", "Csaba"),)) -> RawPaper:
     return RawPaper(
         arxiv_id=arxiv_id, version=1, title=title, abstract=abstract,
-        authors=(Author(keyname="Doe"),), categories=("cs.DS",), source="snapshot",
+        authors=tuple(Author(keyname=k, forenames=f) for k, f in authors), categories=("cs.DS",), source="snapshot",
     )
 
 
-NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+def model_for(encoder: WordHashEncoder) -> FieldTopicModel:
+    labels = ("cs.DS", "cs.IR", "math.CO", "quant-ph")
+    centroids = WordHashEncoder().encode(["graph algorithms", "search ranking", "graph colouring", "quantum states"])
+    return FieldTopicModel("test-fields", encoder.name, labels, centroids, np.zeros(4, dtype=np.float32), 0.1, 0.0)
 
 
 def test_text_is_title_then_abstract():
@@ -39,25 +62,47 @@ def test_text_is_title_then_abstract():
     assert embedding_text(raw("1006.5314", "Graphs")) == "Graphs"
 
 
-def test_batch_is_encoded_once_in_order():
-    encoder = LengthEncoder()
-    papers = [raw("1006.5314", "A"), raw("1006.5315", "Bee", "cc")]
-    enriched = enrich_batch(papers, encoder, lambda: NOW)
-    assert encoder.calls == [["A", "Bee. cc"]]
+def test_batch_is_encoded_once_and_fields_are_filled():
+    encoder = WordHashEncoder()
+    papers = [raw("1006.5314", "Quantum states", "Entangled quantum states of light."),
+              raw("1006.5315", "Search ranking", "Ranking search results for retrieval.")]
+    enriched = enrich_batch(papers, [NOW, NOW], encoder, model_for(encoder))
+    assert encoder.calls == [[embedding_text(p) for p in papers]]
     assert [e.arxiv_id for e in enriched] == ["1006.5314", "1006.5315"]
-    assert enriched[1].embedding.vector().tolist() == [7.0, 2.0, 1.0]
-    assert enriched[1].embedding.model == "length-encoder"
-    assert all(e.enriched_at == NOW for e in enriched)
+    assert enriched[0].topics[0].code == "quant-ph" and enriched[0].topics[0].name == "Quantum Physics"
+    assert enriched[1].topics[0].code == "cs.IR"
+    assert len(enriched[0].topics) == 3
+    assert abs(sum(t.score for t in enriched[0].topics) - 1) < 0.5
+    assert enriched[0].topic_model == "test-fields"
+    assert enriched[0].embedding.dim == 16 and enriched[0].embedding.model == "word-hash"
+    assert enriched[0].ingested_at == NOW
+    assert enriched[0].keyphrases and all(k.phrase for k in enriched[0].keyphrases)
+
+
+def test_enrichment_does_not_depend_on_when_it_runs():
+    encoder = WordHashEncoder()
+    papers = [raw("1006.5314", "Quantum states", "Entangled quantum states.")]
+    first = enrich_batch(papers, [NOW], encoder, model_for(encoder))
+    again = enrich_batch(papers, [NOW], encoder, model_for(encoder))
+    assert first == again
+
+
+def test_mentions_carry_blocking_keys_in_author_order():
+    paper = raw("1006.5314", "T", authors=(("Balázs", "Csaba"), ("ATLAS Collaboration", ""), ("de Bruyn Kops", "S. M.")))
+    mentions = author_mentions(paper)
+    assert [(m.position, m.blocking_key, m.is_collaboration) for m in mentions] == [
+        (0, "balazs_c", False), (1, "atlascollaboration_", True), (2, "debruynkops_s", False)]
 
 
 def test_empty_batch_does_not_call_the_encoder():
-    encoder = LengthEncoder()
-    assert enrich_batch([], encoder, lambda: NOW) == []
+    encoder = WordHashEncoder()
+    assert enrich_batch([], [], encoder, model_for(encoder)) == []
     assert encoder.calls == []
 
 
 def test_inputs_are_not_mutated():
-    papers = [raw("1006.5314", "A", "b")]
+    papers = [raw("1006.5314", "A graph", "b")]
     before = [p.model_dump() for p in papers]
-    enrich_batch(papers, LengthEncoder(), lambda: NOW)
+    encoder = WordHashEncoder()
+    enrich_batch(papers, [NOW], encoder, model_for(encoder))
     assert [p.model_dump() for p in papers] == before

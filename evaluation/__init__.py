@@ -1,0 +1,1 @@
+"""Evaluation and model building on the real labelled data in ../shared/data."""
