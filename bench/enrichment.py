@@ -27,7 +27,7 @@ from kafka import TopicPartition
 
 from bench.common import write_result
 from evaluation.labelled_papers import OAI_CS_2016, split_of
-from producers.oai_records import oai_record_to_paper, parse_page
+from producers.oai_records import oai_element_to_paper, parse_page
 from producers.publish import Publisher
 from schemas.papers import RawPaper
 from schemas.topics import TOPICS
@@ -44,7 +44,7 @@ def real_papers(count: int) -> list[RawPaper]:
     for page in sorted(OAI_CS_2016.glob("page-*.xml.gz")):
         for record in parse_page(gzip.open(page).read()).records:
             try:
-                paper = oai_record_to_paper(record.xml)
+                paper = oai_element_to_paper(record.element)
             except InvalidRecord:
                 continue
             if split_of(paper.arxiv_id) == "test" and paper.abstract:

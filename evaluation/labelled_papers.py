@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from producers.oai_records import oai_record_to_paper, parse_page
+from producers.oai_records import oai_element_to_paper, parse_page
 from scholarstream.errors import InvalidRecord, ScholarStreamError
 from scholarstream.settings import REPO_ROOT
 from stream_processors.enrich import embedding_text
@@ -55,7 +55,7 @@ def oai_cs_2016(path: Path = OAI_CS_2016) -> Iterator[LabelledPaper]:
             if record.deleted:
                 continue
             try:
-                paper = oai_record_to_paper(record.xml)
+                paper = oai_element_to_paper(record.element)
             except InvalidRecord:
                 continue
             categories = tuple(dict.fromkeys(canonical_category(c) for c in paper.categories))
