@@ -189,6 +189,7 @@ def make_author(keyname: str, forenames: str = "", suffix: str = "", affiliation
 _SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
 _PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "del", "della", "le", "la", "du", "dos", "das", "ten", "ter", "zu"}
 _LABEL = re.compile(r"^\s*\d+(?:\s*,\s*\d+)*\s*$")
+_BARE_LIST = re.compile(r"\(1\)\s+(?!and\b)(?=[A-Z])")
 _LABELLED = re.compile(r"\((\d+)\)\s*(.*?)(?=\(\d+\)|$)", re.DOTALL)
 
 
@@ -280,6 +281,11 @@ def authors_from_string(text: str) -> tuple[Author, ...]:
                 for label, value in _LABELLED.findall(inner)
             }
             text = text[:start]
+    if not numbered:
+        bare = _BARE_LIST.search(text)  # '... Mares (2) (1) CTIO (2) Cornell University', no outer ( )
+        if bare:
+            numbered = {label: clean_text(value).strip(" ,;") for label, value in _LABELLED.findall(text[bare.start():])}
+            text = text[: bare.start()]
     authors = []
     for chunk in _split_top_level(text):
         affiliations: list[str] = []

@@ -172,3 +172,15 @@ def test_every_record_of_the_kaggle_slice_parses_with_affiliations():
     assert len(with_affiliations) == 101
     sivaram = next(p for p in papers if p.authors[0].keyname == "Sivaram")
     assert sivaram.authors[1].affiliations == ("Christ Junior College, Bangalore",)
+
+
+def test_numbered_affiliation_list_without_outer_parentheses():
+    """1006.x record: 'Roberto De Propris (1), ... Peter J. Mares (2)\\n (1) CTIO (2) Cornell University'."""
+    from producers.normalise import authors_from_string
+
+    text = "Roberto De Propris (1), Craig D. Harrison (1) and Peter J. Mares (2)\n  (1) CTIO (2) Cornell University"
+    assert [(a.keyname, a.forenames, a.affiliations) for a in authors_from_string(text)] == [
+        ("De Propris", "Roberto", ("CTIO",)),  # particles belong to the surname
+        ("Harrison", "Craig D.", ("CTIO",)),
+        ("Mares", "Peter J.", ("Cornell University",)),
+    ]
