@@ -93,8 +93,12 @@ class FetchStats:
     errors: list[str] = field(default_factory=list)
 
 
-_RETRYABLE = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-              requests.exceptions.ContentDecodingError)
+_RETRYABLE = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 
 
 class PageFetcher:
@@ -124,7 +128,7 @@ class PageFetcher:
             if isinstance(problem, OaiPage):
                 return problem
             kind, detail, wait = problem
-            self.stats.errors.append(detail)
+            self.stats.errors = [*self.stats.errors[-19:], detail]  # the last 20 problems, for the report
             if kind == "retry-after":
                 flow_waits += 1
                 if flow_waits > self._policy.max_flow_control_waits:
