@@ -104,14 +104,17 @@ def build_topic_model(
 # Evaluation --------------------------------------------------------------------------------------
 
 
-def _scores(predictions: list[list[str]], papers: list[LabelledPaper]) -> dict[str, float]:
+def _scores(
+    predictions: list[list[str]], papers: list[LabelledPaper], archives: list[list[str]] | None = None
+) -> dict[str, float]:
+    """Category top-1/top-3, and archive top-1/top-3: from the model's own archive ranking when it
+    has one, else from the archives of its top categories."""
     n = len(papers)
+    archives = archives or [list(dict.fromkeys(archive_of(c) for c in pred)) for pred in predictions]
     top1 = sum(pred[0] == p.primary for pred, p in zip(predictions, papers, strict=True))
     top3 = sum(p.primary in pred[:3] for pred, p in zip(predictions, papers, strict=True))
-    arch1 = sum(archive_of(pred[0]) == archive_of(p.primary) for pred, p in zip(predictions, papers, strict=True))
-    arch3 = sum(
-        archive_of(p.primary) in {archive_of(c) for c in pred[:3]} for pred, p in zip(predictions, papers, strict=True)
-    )
+    arch1 = sum(ranked[0] == archive_of(p.primary) for ranked, p in zip(archives, papers, strict=True))
+    arch3 = sum(archive_of(p.primary) in ranked[:3] for ranked, p in zip(archives, papers, strict=True))
     return {
         "top1_accuracy": round(top1 / n, 4),
         "top3_recall": round(top3 / n, 4),
@@ -168,7 +171,10 @@ def evaluate_topics(
         embedding_predictions = [[t.code for t in row] for row in model.top(vectors, k=3)]
         results["sets"][name] = {
             "papers": len(papers),
-            "embedding_centroids": {**_scores(embedding_predictions, papers), "calibration_error": _calibration_error(model, vectors, papers)},
+            "embedding_centroids": {
+                **_scores(embedding_predictions, papers, model.top_archives(vectors)),
+                "calibration_error": _calibration_error(model, vectors, papers),
+            },
             "tfidf_centroids": _scores(tfidf.predict(papers), papers),
             "majority_class": _scores([majority] * len(papers), papers),
         }

@@ -373,7 +373,7 @@ def topics_build(
     """Rebuild the field-topic model from the train split of ../shared/data/arxiv-oai-cs-2016."""
     from evaluation.topics import build_topic_model, load_corpus
     from stream_processors.encoder import load_encoder
-    from stream_processors.topic_model.fields import DEFAULT_MODEL
+    from stream_processors.topic_model.fields import model_path_for
 
     settings = get_settings()
     encoder = load_encoder(settings)
@@ -381,11 +381,39 @@ def topics_build(
     corpus = load_corpus(per_label=per_label)
     stack, start = _stage_progress()
     with stack:
-        _, info = build_topic_model(settings, encoder, start, corpus=corpus, output=output or DEFAULT_MODEL)
+        _, info = build_topic_model(
+            settings, encoder, start, corpus=corpus, output=output or model_path_for(encoder.name, settings.data_dir)
+        )
     _emit(info, as_json)
     if not as_json:
         out.print(f"built {info['version']}: {info['categories']} categories from {info['training_papers']} papers "
                   f"(temperature {info['temperature']}, prior weight {info['prior_weight']}) -> {info['artefact']}")
+
+
+encoder_app = typer.Typer(no_args_is_help=True, help="Encoders: the default transformer and the fast static mode.")
+app.add_typer(encoder_app, name="encoder")
+
+
+@encoder_app.command("distill")
+def encoder_distill(as_json: JsonFlag = False) -> None:
+    """Distil the fast-mode static model (static-minilm-v1) from the packaged MiniLM."""
+    import time
+
+    from evaluation.labelled_papers import oai_cs_2016, split_of
+    from stream_processors.encoder import packaged_model_path, static_model_path
+    from stream_processors.static_encoder import STATIC_DEFAULT_NAME, distill
+
+    settings = get_settings()
+    started = time.monotonic()
+    err_console.print("collecting token frequencies from training abstracts")
+    sample = [p.text for p, _ in zip((p for p in oai_cs_2016() if split_of(p.arxiv_id) == "train"), range(20_000))]
+    err_console.print("running the transformer over its vocabulary")
+    path = distill(packaged_model_path(), static_model_path(settings, STATIC_DEFAULT_NAME), sample)
+    info = {"model": STATIC_DEFAULT_NAME, "path": str(path), "seconds": round(time.monotonic() - started, 1),
+            "use_with": f"SCHOLARSTREAM_ENCODER_MODEL={STATIC_DEFAULT_NAME}"}
+    _emit(info, as_json)
+    if not as_json:
+        out.print(f"distilled {STATIC_DEFAULT_NAME} in {info['seconds']}s -> {path}; {info['use_with']}")
 
 
 @eval_app.command("topics")
@@ -397,11 +425,11 @@ def eval_topics(
     """Top-1/top-3 accuracy of field topics on held-out real papers, against baselines."""
     from evaluation.topics import evaluate_topics, load_corpus
     from stream_processors.encoder import load_encoder
-    from stream_processors.topic_model.fields import load_field_model
+    from stream_processors.topic_model.fields import load_field_model, model_path_for
 
     settings = get_settings()
     encoder = load_encoder(settings)
-    model = load_field_model(encoder=encoder.name)
+    model = load_field_model(model_path_for(encoder.name, settings.data_dir), encoder=encoder.name)
     err_console.print("reading the labelled papers")
     corpus = load_corpus(test_size=test_size)
     stack, start = _stage_progress()

@@ -89,8 +89,19 @@ def resolve_model(name: str) -> str:
     return name
 
 
-def load_encoder(settings: Settings) -> SentenceTransformerEncoder:
-    """Load the configured model or stop with a clear error: a broken model is never retried per message."""
+def static_model_path(settings: Settings, name: str) -> Path:
+    return Path(settings.data_dir) / "models" / f"{name}.npz"
+
+
+def load_encoder(settings: Settings) -> Encoder:
+    """Load the configured model or stop with a clear error: a broken model is never retried per message.
+
+    `static-minilm-v1` (fast mode) is the static model `scholarstream encoder distill` builds.
+    """
+    from stream_processors.static_encoder import STATIC_DEFAULT_NAME, load_static
+
+    if settings.encoder_model == STATIC_DEFAULT_NAME:
+        return load_static(static_model_path(settings, STATIC_DEFAULT_NAME), STATIC_DEFAULT_NAME, max_tokens=512)
     target = resolve_model(settings.encoder_model)
     if Path(target).exists() or settings.encoder_model == PACKAGED_ENCODER:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -9,13 +9,13 @@ from scholarstream import kafka_io
 from scholarstream.settings import Settings
 from stream_processors.app import create_app
 from stream_processors.encoder import load_encoder
-from stream_processors.topic_model.fields import load_field_model
+from stream_processors.topic_model.fields import load_field_model, model_path_for
 
 
 def run_worker(settings: Settings) -> None:
     kafka_io.ensure_topics(settings, TOPICS)
     encoder = load_encoder(settings)  # fails here, once, with a clear error; never per message
-    field_model = load_field_model(encoder=encoder.name)
+    field_model = load_field_model(model_path_for(encoder.name, settings.data_dir), encoder=encoder.name)
     app = create_app(settings, encoder, field_model)
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True)
     worker.execute_from_commandline()

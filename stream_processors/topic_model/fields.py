@@ -16,10 +16,21 @@ from pathlib import Path
 import numpy as np
 
 from scholarstream.errors import ConfigError
-from stream_processors.topic_model.taxonomy import category_name
+from stream_processors.topic_model.taxonomy import archive_of, category_name
 
 MODEL_DIR = Path(__file__).resolve().parent / "artefacts"
 DEFAULT_MODEL = MODEL_DIR / "arxiv-fields-v1.npz"
+MODEL_VERSION = "arxiv-fields-v1"
+
+
+def model_path_for(encoder: str, data_dir: Path) -> Path:
+    """The packaged encoder's model ships with the code; other encoders' models are built locally."""
+    from scholarstream.settings import PACKAGED_ENCODER
+
+    if encoder == PACKAGED_ENCODER:
+        return DEFAULT_MODEL
+    slug = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in encoder)
+    return Path(data_dir) / "models" / f"{MODEL_VERSION}--{slug}.npz"
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,14 @@ class FieldTopicModel:
             [TopicScore(self.labels[j], category_name(self.labels[j]), round(float(row[j]), 4)) for j in best]
             for row, best in zip(probabilities, order, strict=True)
         ]
+
+    def top_archives(self, vectors: np.ndarray, k: int = 3) -> list[list[str]]:
+        """Archives (cs, math, ...) ranked by the summed probability of their categories."""
+        probabilities = self.probabilities(np.atleast_2d(vectors))
+        archives = sorted({archive_of(label) for label in self.labels})
+        membership = np.array([[archive_of(label) == a for a in archives] for label in self.labels], dtype=np.float32)
+        mass = probabilities @ membership
+        return [[archives[j] for j in row] for row in np.argsort(-mass, axis=1)[:, :k]]
 
     def save(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -122,7 +141,7 @@ def fit_field_model(
     similarities = _unit(calibration_vectors[known]) @ centroids.T
     best = (np.inf, 1.0, 0.0)
     for temperature in np.geomspace(0.005, 0.5, 40):
-        for weight in np.linspace(0.0, 1.0, 11):
+        for weight in np.linspace(0.0, 2.0, 21):
             logits = similarities / temperature + weight * log_prior
             logits -= logits.max(axis=1, keepdims=True)
             log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
