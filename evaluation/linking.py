@@ -1,0 +1,172 @@
+"""`scholarstream eval linking`: the linker against the gold sets, beside two baselines.
+
+The same `stream_processors.linking` code that the worker runs links every mention of each set,
+block by block, in a fixed order (publication, then position). Baselines are computed in the
+same run on the same mentions: exact folded full name, and surname + first initial (the blocking
+key, which is roughly what arXiv's author search does).
+
+Blocks are split in two by a hash of the block key: `dev` blocks were used to tune the weights
+and threshold (`evaluation/linking_tuning.py`), `held_out` blocks were not. Figures are given
+for both halves and for all blocks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from evaluation.and_gold import SETS, GoldMention, GoldSet, load
+from evaluation.cluster_metrics import b_cubed, pairwise
+from stream_processors.linking.linker import (
+    BlockState,
+    Mention,
+    PaperContext,
+    apply_decision,
+    link_mention,
+)
+from stream_processors.linking.names import full_name_key
+from stream_processors.linking.scorer import DEFAULT_THRESHOLD, DEFAULT_WEIGHTS, Weights
+
+RESULTS = Path(__file__).parent / "results" / "linking.json"
+SPLITS = ("dev", "held_out", "all")
+
+
+def split_of_block(set_name: str, block: str) -> str:
+    """'dev' or 'held_out', fixed by the block key: about half of each set's blocks each."""
+    digest = hashlib.sha1(f"{set_name}:{block}".encode()).hexdigest()
+    return "dev" if int(digest, 16) % 2 == 0 else "held_out"
+
+
+def link_gold_set(
+    gold: GoldSet,
+    weights: Weights = DEFAULT_WEIGHTS,
+    threshold: float = DEFAULT_THRESHOLD,
+    keep_block: Callable[[str], bool] = lambda block: True,
+) -> dict[str, str]:
+    """Mention id -> researcher id, linking the set's mentions in order with the production linker."""
+    blocks: dict[str, BlockState] = {}
+    assigned: dict[str, str] = {}
+    for gm in gold.mentions:
+        block_key = gm.block
+        if not keep_block(block_key):
+            continue
+        mention = Mention(gm.position, gm.keyname, gm.forenames, gm.affiliations, block_key)
+        paper = PaperContext(gm.paper_id, gm.year, (), gold.author_keys.get(gm.paper_id, ()))
+        state = blocks.get(block_key) or BlockState(block_key)
+        decision = link_mention(state, mention, paper, threshold, weights=weights)
+        blocks[block_key] = apply_decision(state, decision, mention, paper)
+        assigned[gm.mention_id] = decision.researcher_id
+    return assigned
+
+
+def baseline_exact_name(mention: GoldMention) -> str:
+    return full_name_key(mention.keyname, mention.forenames)
+
+
+def baseline_surname_initial(mention: GoldMention) -> str:
+    return mention.block
+
+
+def _scores(predicted: dict[str, str], truth: dict[str, str]) -> dict[str, dict[str, float]]:
+    return {"b_cubed": b_cubed(predicted, truth).as_dict(), "pairwise": pairwise(predicted, truth).as_dict()}
+
+
+def evaluate_set(
+    gold: GoldSet, weights: Weights = DEFAULT_WEIGHTS, threshold: float = DEFAULT_THRESHOLD,
+    splits: Iterable[str] = SPLITS,
+) -> dict[str, object]:
+    started = time.perf_counter()
+    linked = link_gold_set(gold, weights, threshold)
+    seconds = time.perf_counter() - started
+    scored = gold.scored
+    methods = {
+        "linker": {m.mention_id: linked[m.mention_id] for m in scored},
+        "exact_full_name": {m.mention_id: baseline_exact_name(m) for m in scored},
+        "surname_first_initial": {m.mention_id: baseline_surname_initial(m) for m in scored},
+    }
+    report: dict[str, object] = {
+        "mentions_linked": len(gold.mentions),
+        "mentions_scored": len(scored),
+        "true_people": len({m.gold_id for m in scored}),
+        "researchers_predicted": len(set(methods["linker"].values())),
+        "link_seconds": round(seconds, 2),
+    }
+    for split in splits:
+        chosen = [m for m in scored if split == "all" or split_of_block(gold.name, m.block) == split]
+        truth = {m.mention_id: str(m.gold_id) for m in chosen}
+        report[split] = {
+            "mentions": len(chosen),
+            **{name: _scores({i: pred[i] for i in truth}, truth) for name, pred in methods.items()},
+        }
+    return report
+
+
+def evaluate_linking(
+    sets: Iterable[str] = SETS, weights: Weights = DEFAULT_WEIGHTS, threshold: float = DEFAULT_THRESHOLD,
+    write: Path | None = RESULTS,
+) -> dict:
+    """Evaluate every gold set; the dict is what `--json` prints and what `results/linking.json` holds."""
+    results: dict[str, object] = {
+        "protocol": (
+            "Blocks (surname + first initial) split by hash into dev and held_out halves; weights and threshold "
+            "were tuned on dev blocks only (evaluation/linking_tuning.py). Baselines computed in the same run."
+        ),
+        "threshold": threshold,
+        "weights": weights.as_dict(),
+        "sets": {},
+    }
+    for name in sets:
+        results["sets"][name] = evaluate_set(load(name), weights, threshold)  # type: ignore[index]
+    results["beats_both_baselines_on_b_cubed_f1"] = {
+        name: {
+            split: all(
+                report[split]["linker"]["b_cubed"]["f1"] > report[split][baseline]["b_cubed"]["f1"]
+                for baseline in ("exact_full_name", "surname_first_initial")
+            )
+            for split in SPLITS
+        }
+        for name, report in results["sets"].items()  # type: ignore[union-attr]
+    }
+    if write is not None:
+        write.parent.mkdir(parents=True, exist_ok=True)
+        write.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return results
+
+
+def print_table(results: dict) -> None:
+    """One row per set, split and method: B-cubed and pairwise P/R/F1."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Author linking (threshold {results['threshold']})")
+    for column in ("set", "split", "method", "B3 P", "B3 R", "B3 F1", "pair P", "pair R", "pair F1"):
+        table.add_column(column, justify="left" if column in ("set", "split", "method") else "right")
+    for name, report in results["sets"].items():
+        for split in ("held_out", "dev", "all"):
+            for method in ("linker", "exact_full_name", "surname_first_initial"):
+                b3, pw = report[split][method]["b_cubed"], report[split][method]["pairwise"]
+                table.add_row(
+                    name, f"{split} ({report[split]['mentions']})", method,
+                    *(f"{b3[k]:.3f}" for k in ("precision", "recall", "f1")),
+                    *(f"{pw[k]:.3f}" for k in ("precision", "recall", "f1")),
+                )
+        table.add_section()
+    Console().print(table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    results = evaluate_linking()
+    if "--json" in args:
+        print(json.dumps(results, indent=2))
+    else:
+        print_table(results)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

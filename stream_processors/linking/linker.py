@@ -1,0 +1,361 @@
+"""The incremental linker over one block: every candidate for a mention shares its blocking key.
+
+A block's state is the summaries of its researchers, in creation order. `link_mention` decides
+(never mutates); `apply_decision` returns the next state. Both are pure, so a replay of the same
+mentions in the same order rebuilds the same researchers with the same ids, and the faust agent
+can keep `BlockState` in a changelog-backed table.
+
+Researcher ids come from the mention that created the researcher (its paper id and author
+position), not from a counter or a clock: they do not depend on which worker linked the block.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from stream_processors.linking.evidence import (
+    Evidence,
+    affiliation_similarity,
+    embedding_cosine,
+    name_evidence,
+    shared_coauthors,
+    topic_overlap,
+    years_apart,
+)
+from stream_processors.linking.names import INCOMPATIBLE, PersonName, compare_names, parse_name
+from stream_processors.linking.scorer import (
+    DEFAULT_THRESHOLD,
+    DEFAULT_WEIGHTS,
+    RULE_NAME_CONFLICT,
+    RULE_ORCID_CONFLICT,
+    RULE_SAME_PAPER,
+    Score,
+    Weights,
+    score_candidate,
+    weigh,
+)
+from schemas.names import fold
+
+MAX_AFFILIATIONS = 32  # most recent distinct affiliations kept per researcher
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One author line as the linker needs it (an `AuthorMention` carries the same fields)."""
+
+    position: int
+    keyname: str
+    forenames: str = ""
+    affiliations: tuple[str, ...] = ()
+    blocking_key: str = ""
+
+
+@dataclass(frozen=True)
+class PaperContext:
+    """What the paper around a mention tells: its id, year, categories, vector and authors."""
+
+    paper_id: str
+    year: int | None = None
+    categories: tuple[str, ...] = ()
+    author_keys: tuple[str, ...] = ()  # blocking key of every author, by position
+    embedding: tuple[float, ...] | None = None
+
+    def coauthor_keys(self, position: int) -> tuple[str, ...]:
+        return tuple(key for index, key in enumerate(self.author_keys) if index != position and key)
+
+
+@dataclass(frozen=True)
+class ResearcherSummary:
+    """What the linker remembers of a researcher: enough to score the next mention."""
+
+    researcher_id: str
+    names: Mapping[tuple[str, str], int]              # (keyname, forenames) -> times seen
+    coauthor_keys: Mapping[str, int] = field(default_factory=dict)  # blocking key -> shared papers
+    categories: Mapping[str, int] = field(default_factory=dict)
+    affiliations: tuple[str, ...] = ()               # folded, most recent last
+    first_year: int | None = None
+    last_year: int | None = None
+    paper_ids: frozenset[str] = frozenset()
+    mention_keys: frozenset[str] = frozenset()       # "paper_id#position", for idempotent replays
+    orcid: str | None = None
+    centroid: tuple[float, ...] | None = None
+    embedded: int = 0
+
+    @property
+    def name_forms(self) -> tuple[PersonName, ...]:
+        return tuple(parse_name(keyname, forenames) for keyname, forenames in self.names)
+
+    @property
+    def works(self) -> int:
+        return len(self.paper_ids)
+
+
+@dataclass(frozen=True)
+class BlockState:
+    key: str
+    researchers: dict[str, ResearcherSummary] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    researcher_id: str
+    score: float
+    rule: str | None
+
+
+@dataclass(frozen=True)
+class LinkDecision:
+    """The outcome for one mention, with the evidence that decided it."""
+
+    researcher_id: str
+    created: bool
+    confidence: float
+    score: float | None
+    evidence: Evidence | None
+    contributions: dict[str, float]
+    candidates: tuple[Candidate, ...] = ()  # best few candidates considered, best first
+    replay: bool = False
+
+    def explain(self) -> dict[str, object]:
+        return {
+            "researcher_id": self.researcher_id,
+            "created": self.created,
+            "confidence": self.confidence,
+            "score": self.score,
+            "evidence": self.evidence.as_dict() if self.evidence else None,
+            "contributions": self.contributions,
+            "candidates": [vars(c) for c in self.candidates],
+        }
+
+
+def mention_key(paper_id: str, position: int) -> str:
+    return f"{paper_id}#{position}"
+
+
+def researcher_id_for(paper_id: str, position: int) -> str:
+    """A stable id from the mention that created the researcher."""
+    return "r-" + hashlib.sha1(mention_key(paper_id, position).encode()).hexdigest()[:16]
+
+
+def evidence_for(mention: Mention, paper: PaperContext, researcher: ResearcherSummary) -> Evidence:
+    name = name_evidence(parse_name(mention.keyname, mention.forenames), researcher.name_forms)
+    if name.label == INCOMPATIBLE:  # vetoed anyway: skip the costlier features
+        return Evidence(name.label, name.grade, 0, None, None, None, None)
+    return Evidence(
+        name_label=name.label,
+        name_grade=name.grade,
+        shared_coauthors=shared_coauthors(paper.coauthor_keys(mention.position), researcher.coauthor_keys),
+        topic_overlap=topic_overlap(paper.categories, researcher.categories),
+        embedding_cosine=embedding_cosine(paper.embedding, researcher.centroid),
+        affiliation_similarity=affiliation_similarity(mention.affiliations, researcher.affiliations),
+        years_apart=years_apart(paper.year, researcher.first_year, researcher.last_year),
+    )
+
+
+def _confidence(margin: float) -> float:
+    """Distance from the threshold squashed to (0, 1): 0.5 exactly at the threshold."""
+    return round(1 / (1 + math.exp(-4 * margin)), 4)
+
+
+def link_mention(
+    block: BlockState,
+    mention: Mention,
+    paper: PaperContext,
+    threshold: float = DEFAULT_THRESHOLD,
+    *,
+    weights: Weights = DEFAULT_WEIGHTS,
+    orcid: str | None = None,
+) -> LinkDecision:
+    """Link to the best-scoring researcher at or above `threshold`, else create a new one."""
+    key = mention_key(paper.paper_id, mention.position)
+    for researcher in block.researchers.values():
+        if key in researcher.mention_keys:
+            return LinkDecision(researcher.researcher_id, False, 1.0, None, None, {}, replay=True)
+    scored: list[tuple[Score, Evidence, ResearcherSummary]] = []
+    for researcher in block.researchers.values():
+        evidence = evidence_for(mention, paper, researcher)
+        score = score_candidate(
+            evidence,
+            weights,
+            mention_orcid=orcid,
+            researcher_orcid=researcher.orcid,
+            already_authored_paper=paper.paper_id in researcher.paper_ids,
+        )
+        scored.append((score, evidence, researcher))
+    ranked = sorted((item for item in scored if not item[0].vetoed), key=lambda item: -item[0].total)  # stable: ties keep creation order
+    candidates = tuple(Candidate(r.researcher_id, s.total, s.rule) for s, _, r in ranked[:3])
+    if ranked and ranked[0][0].total >= threshold:
+        score, evidence, researcher = ranked[0]
+        return LinkDecision(
+            researcher.researcher_id, False, _confidence(score.total - threshold), score.total, evidence,
+            score.contributions, candidates,
+        )
+    best = ranked[0][0].total if ranked else None
+    confidence = _confidence(threshold - best) if best is not None else 1.0
+    return LinkDecision(
+        researcher_id_for(paper.paper_id, mention.position), True, confidence, best, None, {}, candidates
+    )
+
+
+def _bump(counts: Mapping[str, int], keys: Sequence[str]) -> dict[str, int]:
+    bumped = dict(counts)
+    for item in keys:
+        bumped[item] = bumped.get(item, 0) + 1
+    return bumped
+
+
+def absorb(
+    summary: ResearcherSummary, mention: Mention, paper: PaperContext, orcid: str | None = None
+) -> ResearcherSummary:
+    """The summary with one more mention folded in (the input is not changed)."""
+    names = dict(summary.names)
+    form = (mention.keyname, mention.forenames)
+    names[form] = names.get(form, 0) + 1
+    affiliations = list(summary.affiliations)
+    for affiliation in mention.affiliations:
+        folded = fold(affiliation)
+        if folded:
+            if folded in affiliations:
+                affiliations.remove(folded)
+            affiliations.append(folded)
+    years = [y for y in (summary.first_year, summary.last_year, paper.year) if y is not None]
+    centroid, embedded = summary.centroid, summary.embedded
+    if paper.embedding is not None:
+        if centroid is None:
+            centroid, embedded = tuple(paper.embedding), 1
+        else:
+            centroid = tuple((c * embedded + v) / (embedded + 1) for c, v in zip(centroid, paper.embedding, strict=True))
+            embedded += 1
+    return replace(
+        summary,
+        names=names,
+        coauthor_keys=_bump(summary.coauthor_keys, sorted(set(paper.coauthor_keys(mention.position)))),
+        categories=_bump(summary.categories, sorted(set(paper.categories))),
+        affiliations=tuple(affiliations[-MAX_AFFILIATIONS:]),
+        first_year=min(years) if years else None,
+        last_year=max(years) if years else None,
+        paper_ids=summary.paper_ids | {paper.paper_id},
+        mention_keys=summary.mention_keys | {mention_key(paper.paper_id, mention.position)},
+        orcid=summary.orcid or orcid,
+        centroid=centroid,
+        embedded=embedded,
+    )
+
+
+def apply_decision(
+    block: BlockState, decision: LinkDecision, mention: Mention, paper: PaperContext, orcid: str | None = None
+) -> BlockState:
+    """The block after the decision: the mention folded into its (possibly new) researcher."""
+    if decision.replay:
+        return block
+    current = block.researchers.get(decision.researcher_id)
+    if current is None:
+        current = ResearcherSummary(researcher_id=decision.researcher_id, names={})
+    researchers = dict(block.researchers)
+    researchers[decision.researcher_id] = absorb(current, mention, paper, orcid)
+    return BlockState(block.key, researchers)
+
+
+# --- merges ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MergeDecision:
+    """Whether two researchers of a block are one person; `retired_id` would redirect to `surviving_id`."""
+
+    merge: bool
+    surviving_id: str
+    retired_id: str
+    score: Score
+    evidence: Evidence
+
+
+def compare_researchers(a: ResearcherSummary, b: ResearcherSummary) -> Evidence:
+    """The same features as for a mention, summary against summary."""
+    labels = [compare_names(x, y) for x in a.name_forms for y in b.name_forms]
+    conflict = any(result.label == INCOMPATIBLE for result in labels)
+    best = max(labels, key=lambda result: result.grade) if labels else None
+    overlap = None
+    if a.categories and b.categories:
+        total_a, total_b = sum(a.categories.values()), sum(b.categories.values())
+        overlap = round(sum(min(a.categories.get(code, 0) / total_a, n / total_b) for code, n in b.categories.items()), 4)
+    affiliation = affiliation_similarity(a.affiliations, b.affiliations)
+    gap = None
+    if None not in (a.first_year, a.last_year, b.first_year, b.last_year):
+        gap = max(0, max(a.first_year, b.first_year) - min(a.last_year, b.last_year))  # type: ignore[type-var]
+    return Evidence(
+        name_label=INCOMPATIBLE if conflict or best is None else best.label,
+        name_grade=0.0 if conflict or best is None else best.grade,
+        shared_coauthors=shared_coauthors(a.coauthor_keys, b.coauthor_keys),
+        topic_overlap=overlap,
+        embedding_cosine=embedding_cosine(a.centroid, b.centroid),
+        affiliation_similarity=affiliation,
+        years_apart=gap,
+    )
+
+
+def merge_candidates(
+    a: ResearcherSummary, b: ResearcherSummary, threshold: float = DEFAULT_THRESHOLD, weights: Weights = DEFAULT_WEIGHTS
+) -> MergeDecision:
+    """Should two researchers be merged? Same hard rules and weights as linking a mention.
+
+    The survivor is the researcher with more works (then the smaller id), so profiles that
+    people already follow keep their id.
+    """
+    evidence = compare_researchers(a, b)
+    rule = None
+    if a.orcid and b.orcid and a.orcid != b.orcid:
+        rule = RULE_ORCID_CONFLICT
+    elif a.paper_ids & b.paper_ids:
+        rule = RULE_SAME_PAPER
+    elif evidence.name_label == INCOMPATIBLE:
+        rule = RULE_NAME_CONFLICT
+    score = Score(float("-inf"), {}, rule) if rule else weigh(evidence, weights)
+    survivor, retired = sorted((a, b), key=lambda r: (-r.works, r.researcher_id))
+    return MergeDecision(
+        merge=rule is None and score.total >= threshold,
+        surviving_id=survivor.researcher_id,
+        retired_id=retired.researcher_id,
+        score=score,
+        evidence=evidence,
+    )
+
+
+def merge_summaries(surviving: ResearcherSummary, retired: ResearcherSummary) -> ResearcherSummary:
+    """One summary holding both researchers' evidence, under the survivor's id."""
+    names = dict(surviving.names)
+    for form, n in retired.names.items():
+        names[form] = names.get(form, 0) + n
+    coauthors = _bump(surviving.coauthor_keys, ())
+    for key, n in retired.coauthor_keys.items():
+        coauthors[key] = coauthors.get(key, 0) + n
+    categories = _bump(surviving.categories, ())
+    for code, n in retired.categories.items():
+        categories[code] = categories.get(code, 0) + n
+    affiliations = [a for a in retired.affiliations if a not in surviving.affiliations] + list(surviving.affiliations)
+    years = [y for y in (surviving.first_year, surviving.last_year, retired.first_year, retired.last_year) if y is not None]
+    centroid, embedded = surviving.centroid, surviving.embedded
+    if retired.centroid is not None:
+        if centroid is None:
+            centroid, embedded = retired.centroid, retired.embedded
+        else:
+            total = embedded + retired.embedded
+            centroid = tuple((c * embedded + r * retired.embedded) / total for c, r in zip(centroid, retired.centroid, strict=True))
+            embedded = total
+    return replace(
+        surviving,
+        names=names,
+        coauthor_keys=coauthors,
+        categories=categories,
+        affiliations=tuple(affiliations[-MAX_AFFILIATIONS:]),
+        first_year=min(years) if years else None,
+        last_year=max(years) if years else None,
+        paper_ids=surviving.paper_ids | retired.paper_ids,
+        mention_keys=surviving.mention_keys | retired.mention_keys,
+        orcid=surviving.orcid or retired.orcid,
+        centroid=centroid,
+        embedded=embedded,
+    )
