@@ -80,9 +80,8 @@ def parse_name(keyname: str, forenames: str) -> PersonName:
 
 
 def full_name_key(keyname: str, forenames: str) -> str:
-    """The folded full name, hyphens and spacing ignored in given names: the exact-match key."""
-    name = parse_name(keyname, forenames)
-    return name.surname + "|" + " ".join("".join(part) for part in name.given)
+    """The folded full name ('wang|shang yung'): what the exact-name baseline groups by."""
+    return fold(keyname) + "|" + fold(forenames)
 
 
 # --- Chinese given names: syllable segmentation -------------------------------------------------

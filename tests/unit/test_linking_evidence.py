@@ -1,0 +1,56 @@
+"""Evidence features: each says nothing (None) when one side has nothing to compare."""
+
+import pytest
+
+from stream_processors.linking.evidence import (
+    affiliation_similarity,
+    embedding_cosine,
+    name_evidence,
+    shared_coauthors,
+    topic_overlap,
+    years_apart,
+)
+from stream_processors.linking.names import INCOMPATIBLE, SAME_INITIALS, parse_name
+
+
+def test_name_evidence_vetoes_when_any_known_form_conflicts():
+    """'P. Wang' already linked to 'Peng Wang' must not pull in 'Ping Wang' through the initial."""
+    forms = [parse_name("Wang", "P."), parse_name("Wang", "Peng")]
+    assert name_evidence(parse_name("Wang", "Ping"), forms).label == INCOMPATIBLE
+    assert name_evidence(parse_name("Wang", "P."), forms).grade == 1.0
+
+
+def test_name_evidence_takes_the_best_compatible_form():
+    forms = [parse_name("Wang", "S."), parse_name("Wang", "S.-Y.")]
+    assert name_evidence(parse_name("Wang", "Shang-Yung"), forms).label == SAME_INITIALS
+
+
+def test_shared_coauthors_counts_distinct_keys():
+    assert shared_coauthors(["smith_j", "smith_j", "lee_k", "ng_a"], {"smith_j": 3, "lee_k": 1, "zhu_x": 2}) == 2
+    assert shared_coauthors([], {"smith_j": 1}) == 0
+
+
+def test_affiliation_similarity_downweights_boilerplate():
+    same_place = affiliation_similarity(["Dept. of Physics, University of Pittsburgh"], ["pittsburgh u"])
+    other_place = affiliation_similarity(["Department of Physics, University of Tokyo"], ["department of physics university of pittsburgh"])
+    assert same_place is not None and other_place is not None
+    assert same_place > 0.5 > other_place
+    assert affiliation_similarity([], ["pittsburgh u"]) is None
+    assert affiliation_similarity(["MIT"], []) is None
+
+
+def test_topic_overlap_is_weighted_by_habit():
+    assert topic_overlap(["cs.LG"], {"cs.LG": 3, "cs.CV": 1}) == pytest.approx(0.75)
+    assert topic_overlap(["math.AG"], {"cs.LG": 3}) == 0.0
+    assert topic_overlap([], {"cs.LG": 3}) is None
+
+
+def test_embedding_cosine():
+    assert embedding_cosine([1.0, 0.0], [2.0, 0.0]) == pytest.approx(1.0)
+    assert embedding_cosine([1.0, 0.0], [0.0, 1.0]) == pytest.approx(0.0)
+    assert embedding_cosine(None, [1.0]) is None
+
+
+@pytest.mark.parametrize(("year", "expected"), [(2010, 0), (2005, 3), (2016, 4), (None, None)])
+def test_years_apart(year, expected):
+    assert years_apart(year, 2008, 2012) == expected

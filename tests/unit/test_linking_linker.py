@@ -1,0 +1,99 @@
+"""The block linker end to end over hand-made mentions: links, new researchers, ids, merges."""
+
+from stream_processors.linking.linker import (
+    BlockState,
+    Mention,
+    PaperContext,
+    apply_decision,
+    link_mention,
+    merge_candidates,
+    merge_summaries,
+    researcher_id_for,
+)
+
+# (paper id, position, keyname, forenames, affiliation, coauthor keys, categories, year)
+STREAM = [
+    ("p1", 0, "Wang", "Shang-Yung", "Pittsburgh U.", ("boyanovsky_d", "devega_h"), ("hep-ph",), 2001),
+    ("p2", 1, "Wang", "Shang-Yung", "Pittsburgh U.", ("boyanovsky_d",), ("hep-ph",), 2002),
+    ("p3", 0, "Wang", "S.-Y.", "Natl. Chiao Tung U., Taiwan", ("boyanovsky_d",), ("hep-ph",), 2004),
+    ("p4", 2, "Wang", "Sheng", "Peking U.", ("li_x",), ("cond-mat",), 2004),
+    ("p5", 0, "Wang", "S.", "Peking U.", ("li_x",), ("cond-mat",), 2005),
+]
+
+
+def _run(stream, threshold=0.9):
+    block = BlockState("wang_s")
+    decisions = []
+    for paper_id, position, keyname, forenames, affiliation, coauthors, categories, year in stream:
+        mention = Mention(position, keyname, forenames, (affiliation,), "wang_s")
+        before = list(coauthors[:position]) + [""] * max(0, position - len(coauthors))
+        authors = before + ["wang_s"] + list(coauthors[position:])
+        paper = PaperContext(paper_id, year, categories, tuple(authors))
+        decision = link_mention(block, mention, paper, threshold)
+        block = apply_decision(block, decision, mention, paper)
+        decisions.append(decision)
+    return block, decisions
+
+
+def test_hand_made_stream_links_the_right_mentions():
+    block, decisions = _run(STREAM)
+    ids = [d.researcher_id for d in decisions]
+    assert ids[0] == ids[1] == ids[2]          # same person: exact name, then initials + coauthor
+    assert ids[3] != ids[0]                     # "Sheng" conflicts with "Shang-Yung"
+    assert ids[4] == ids[3]                     # "S." at Peking U. with Li X. is Sheng
+    assert len(block.researchers) == 2
+    assert decisions[0].created and not decisions[1].created
+
+
+def test_every_link_carries_its_evidence():
+    _, decisions = _run(STREAM)
+    linked = decisions[2]
+    assert linked.evidence is not None and linked.evidence.name_label == "same-initials"
+    assert linked.evidence.shared_coauthors == 1
+    assert "coauthors" in linked.contributions and 0.5 < linked.confidence <= 1.0
+    assert linked.explain()["evidence"]["name"]["label"] == "same-initials"
+
+
+def test_same_input_same_order_gives_same_ids():
+    first, _ = _run(STREAM)
+    second, _ = _run(list(STREAM))
+    assert list(first.researchers) == list(second.researchers)
+    assert list(first.researchers)[0] == researcher_id_for("p1", 0)
+
+
+def test_replaying_a_mention_is_idempotent():
+    block, decisions = _run(STREAM)
+    again, replayed = _run(STREAM + STREAM[:2])
+    assert replayed[-1].replay and replayed[-1].researcher_id == decisions[1].researcher_id
+    assert again.researchers == block.researchers
+
+
+def test_coauthor_on_the_same_paper_is_never_the_same_researcher():
+    stream = [STREAM[0], ("p1", 3, "Wang", "Shang-Yung", "Pittsburgh U.", ("x_a", "y_b", "z_c"), ("hep-ph",), 2001)]
+    _, decisions = _run(stream)
+    assert decisions[1].created
+    assert decisions[1].candidates == ()  # the only candidate was vetoed
+
+
+def test_inputs_are_not_mutated():
+    block, _ = _run(STREAM[:1])
+    snapshot = dict(block.researchers)
+    mention = Mention(0, "Wang", "Shang-Yung", ("Pittsburgh U.",), "wang_s")
+    paper = PaperContext("p9", 2003, ("hep-ph",), ("wang_s",))
+    decision = link_mention(block, mention, paper)
+    apply_decision(block, decision, mention, paper)
+    assert block.researchers == snapshot
+
+
+def test_merge_candidates_joins_split_profiles_and_respects_hard_rules():
+    a_block, _ = _run([STREAM[0]])
+    b_block, _ = _run([("p7", 0, "Wang", "S.-Y.", "Pittsburgh U.", ("boyanovsky_d", "devega_h"), ("hep-ph",), 2002)])
+    a, b = next(iter(a_block.researchers.values())), next(iter(b_block.researchers.values()))
+    decision = merge_candidates(a, b)
+    assert decision.merge and decision.evidence.shared_coauthors == 2
+    survivor, retired = (a, b) if decision.surviving_id == a.researcher_id else (b, a)
+    merged = merge_summaries(survivor, retired)
+    assert merged.paper_ids == {"p1", "p7"} and merged.researcher_id == decision.surviving_id
+    c_block, _ = _run([("p1", 5, "Wang", "S.-Y.", "Pittsburgh U.", ("boyanovsky_d",), ("hep-ph",), 2001)])
+    c = next(iter(c_block.researchers.values()))
+    assert not merge_candidates(a, c).merge and merge_candidates(a, c).score.rule == "already-author-of-paper"
