@@ -140,7 +140,7 @@ def fit_field_model(
     targets = np.array([index[calibration_labels[i]] for i in known])
     similarities = _unit(calibration_vectors[known]) @ centroids.T
     best = (np.inf, 1.0, 0.0)
-    for temperature in np.geomspace(0.005, 0.5, 40):
+    for temperature in np.geomspace(0.0005, 0.5, 61):
         for weight in np.linspace(0.0, 2.0, 21):
             logits = similarities / temperature + weight * log_prior
             logits -= logits.max(axis=1, keepdims=True)
