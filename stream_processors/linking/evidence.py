@@ -25,6 +25,13 @@ physics science sciences engineering technology mathematics computer applied
 p r china usa
 """.split())
 _STOPWORD_WEIGHT = 0.1
+SHORT_GIVEN_NAME = 4
+
+
+def is_short_given_name(name: PersonName) -> bool:
+    """'Yan Wang', 'Jun Sun': a short full given name alone says little about who this is."""
+    joined = "".join("".join(part) for part in name.given)
+    return not name.is_initialled and 0 < len(joined) <= SHORT_GIVEN_NAME
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,7 @@ class Evidence:
     embedding_cosine: float | None
     affiliation_similarity: float | None
     years_apart: int | None
+    short_given_name: bool = False  # a full given name of at most SHORT_GIVEN_NAME letters: shared by many people
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -47,6 +55,7 @@ class Evidence:
             "embedding_cosine": self.embedding_cosine,
             "affiliation_similarity": self.affiliation_similarity,
             "years_apart": self.years_apart,
+            "short_given_name": self.short_given_name,
         }
 
 

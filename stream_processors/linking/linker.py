@@ -20,6 +20,7 @@ from stream_processors.linking.evidence import (
     Evidence,
     affiliation_similarity,
     embedding_cosine,
+    is_short_given_name,
     name_evidence,
     shared_coauthors,
     topic_overlap,
@@ -141,7 +142,8 @@ def researcher_id_for(paper_id: str, position: int) -> str:
 
 
 def evidence_for(mention: Mention, paper: PaperContext, researcher: ResearcherSummary) -> Evidence:
-    name = name_evidence(parse_name(mention.keyname, mention.forenames), researcher.name_forms)
+    parsed = parse_name(mention.keyname, mention.forenames)
+    name = name_evidence(parsed, researcher.name_forms)
     if name.label == INCOMPATIBLE:  # vetoed anyway: skip the costlier features
         return Evidence(name.label, name.grade, 0, None, None, None, None)
     return Evidence(
@@ -152,6 +154,7 @@ def evidence_for(mention: Mention, paper: PaperContext, researcher: ResearcherSu
         embedding_cosine=embedding_cosine(paper.embedding, researcher.centroid),
         affiliation_similarity=affiliation_similarity(mention.affiliations, researcher.affiliations),
         years_apart=years_apart(paper.year, researcher.first_year, researcher.last_year),
+        short_given_name=is_short_given_name(parsed),
     )
 
 

@@ -22,14 +22,15 @@ RULE_NAME_CONFLICT = "incompatible-name"
 @dataclass(frozen=True)
 class Weights:
     name: float = 1.0
-    coauthor: float = 0.5           # times 1 - 0.5**shared: one shared coauthor is half the weight
-    affiliation: float = 0.8        # times the affiliation similarity
-    affiliation_mismatch: float = 0.2  # subtracted when both sides have affiliations and none overlap
+    coauthor: float = 0.3           # times 1 - 0.5**shared: one shared coauthor is half the weight
+    affiliation: float = 0.4        # times the affiliation similarity
+    affiliation_mismatch: float = 0.4  # subtracted when both sides have affiliations and none overlap
     topic: float = 0.3              # times the category overlap
     embedding: float = 0.4          # times the cosine above `embedding_floor`, rescaled to [0, 1]
     embedding_floor: float = 0.3
     year_gap: float = 0.05          # subtracted per year outside the active span, after `year_grace`
     year_grace: int = 3
+    short_name: float = 0.2         # subtracted when the only name evidence is a short full given name ("Yan", "Jun")
     bias: float = 0.0
 
     def as_dict(self) -> dict[str, float]:
@@ -37,7 +38,7 @@ class Weights:
 
 
 DEFAULT_WEIGHTS = Weights()
-DEFAULT_THRESHOLD = 0.9
+DEFAULT_THRESHOLD = 0.6  # tuned with the weights above on dev blocks (evaluation/linking_tuning.py)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,8 @@ def hard_rule(
 
 def weigh(evidence: Evidence, weights: Weights = DEFAULT_WEIGHTS) -> Score:
     parts: dict[str, float] = {"name": weights.name * evidence.name_grade}
+    if evidence.short_given_name and weights.short_name:
+        parts["short_name"] = -weights.short_name
     if evidence.shared_coauthors:
         parts["coauthors"] = weights.coauthor * (1 - 0.5 ** evidence.shared_coauthors)
     if evidence.affiliation_similarity is not None:

@@ -10,6 +10,7 @@ from stream_processors.linking.linker import (
     merge_summaries,
     researcher_id_for,
 )
+from stream_processors.linking.scorer import DEFAULT_THRESHOLD
 
 # (paper id, position, keyname, forenames, affiliation, coauthor keys, categories, year)
 STREAM = [
@@ -21,7 +22,7 @@ STREAM = [
 ]
 
 
-def _run(stream, threshold=0.9):
+def _run(stream, threshold=DEFAULT_THRESHOLD):
     block = BlockState("wang_s")
     decisions = []
     for paper_id, position, keyname, forenames, affiliation, coauthors, categories, year in stream:
