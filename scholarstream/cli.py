@@ -416,6 +416,19 @@ def encoder_distill(as_json: JsonFlag = False) -> None:
         out.print(f"distilled {STATIC_DEFAULT_NAME} in {info['seconds']}s -> {path}; {info['use_with']}")
 
 
+@eval_app.command("linking")
+def eval_linking(as_json: JsonFlag = False) -> None:
+    """B-cubed and pairwise P/R/F1 of author linking on the gold sets, against two baselines."""
+    from evaluation.linking import evaluate_linking, print_table
+
+    err_console.print("linking the gold sets (inspire-wang, s2and-qian, orcid-doi)")
+    results = evaluate_linking()
+    if as_json:
+        _emit(results, True)
+    else:
+        print_table(results)
+
+
 @eval_app.command("topics")
 def eval_topics(
     test_size: Annotated[int, typer.Option(min=50, help="Held-out papers per evaluation set.")] = 1000,
