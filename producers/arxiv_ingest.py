@@ -12,12 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from producers.arxiv_api import PollRequest, api_payload_to_paper, new_client, payload_key, poll, start_poll_state
-from producers.checkpoints import CheckpointStore
+from producers.checkpoints import resume_point
 from producers.ingest import IngestSummary, ingest
 from producers.publish import Publisher
 from schemas.checkpoints import HarvestCheckpoint
-from schemas.topics import TOPICS
-from scholarstream import kafka_io
 from scholarstream.settings import Settings
 
 
@@ -34,12 +32,7 @@ def run_arxiv_ingest(
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     publisher: Publisher | None = None
-    store: CheckpointStore | None = None
-    previous: HarvestCheckpoint | None = None
-    if not dry_run:
-        kafka_io.ensure_topics(settings, TOPICS)
-        store = CheckpointStore(settings)
-        previous = store.load(request.checkpoint_id)
+    store, previous = resume_point(settings, request.checkpoint_id, dry_run)
     state = start_poll_state(request, previous, clock())
     report: dict[str, Any] = {"checkpoint_id": request.checkpoint_id, "endpoint": request.endpoint}
     if state is None:

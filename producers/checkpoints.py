@@ -11,7 +11,7 @@ from kafka import TopicPartition
 from kafka.errors import KafkaError
 
 from schemas.checkpoints import HarvestCheckpoint
-from schemas.topics import INGEST_CHECKPOINTS
+from schemas.topics import INGEST_CHECKPOINTS, TOPICS
 from scholarstream import kafka_io
 from scholarstream.errors import ScholarStreamError
 from scholarstream.settings import Settings
@@ -63,3 +63,13 @@ class CheckpointStore:
         if self._producer is not None:
             self._producer.close()
             self._producer = None
+
+
+def resume_point(settings: Settings, checkpoint_id: str, dry_run: bool) -> tuple[CheckpointStore | None, HarvestCheckpoint | None]:
+    """The store and the checkpoint a paged harvest resumes from. A dry run touches no Kafka at
+    all, so it neither resumes from nor writes a checkpoint."""
+    if dry_run:
+        return None, None
+    kafka_io.ensure_topics(settings, TOPICS)
+    store = CheckpointStore(settings)
+    return store, store.load(checkpoint_id)

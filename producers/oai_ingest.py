@@ -14,14 +14,12 @@ from typing import Any
 
 import requests
 
-from producers.checkpoints import CheckpointStore
+from producers.checkpoints import resume_point
 from producers.ingest import IngestSummary, ingest
 from producers.oai_pmh import HarvestRequest, HarvestStats, PageFetcher, RetryPolicy, harvest, start_state
 from producers.oai_records import OaiRecord, oai_element_to_paper
 from producers.publish import Publisher
 from schemas.checkpoints import HarvestCheckpoint
-from schemas.topics import TOPICS
-from scholarstream import kafka_io
 from scholarstream.settings import Settings
 
 
@@ -40,12 +38,7 @@ def run_oai_ingest(
     """Harvest into `arxiv.papers.raw`; a dry run reads and validates only (no Kafka at all,
     so it neither resumes from nor writes a checkpoint)."""
     publisher: Publisher | None = None
-    store: CheckpointStore | None = None
-    previous: HarvestCheckpoint | None = None
-    if not dry_run:
-        kafka_io.ensure_topics(settings, TOPICS)
-        store = CheckpointStore(settings)
-        previous = store.load(request.checkpoint_id)
+    store, previous = resume_point(settings, request.checkpoint_id, dry_run)
     state = start_state(request, previous, clock())
     report: dict[str, Any] = {"checkpoint_id": request.checkpoint_id, "endpoint": request.endpoint}
     if state is None:
