@@ -8,12 +8,18 @@ from pathlib import Path
 from schemas.checkpoints import HarvestCheckpoint
 from schemas.dead_letters import DeadLetter
 from schemas.papers import EnrichedPaper, RawPaper
+from schemas.profiles import SIGNAL_MODELS, MergeEvent, ResearcherProfile, TrustChange
 
 EXPORTED = {
     "raw_paper": RawPaper,
     "enriched_paper": EnrichedPaper,
     "dead_letter": DeadLetter,
     "harvest_checkpoint": HarvestCheckpoint,
+    "researcher_profile": ResearcherProfile,
+    "merge_event": MergeEvent,
+    "trust_change": TrustChange,
+    # `researcher.signals` carries one of these, told apart by `kind`: one file per kind.
+    **{f"researcher_signal_{model.model_fields['kind'].default}": model for model in SIGNAL_MODELS},
 }
 SCHEMA_DIR = Path(__file__).resolve().parent / "json"
 

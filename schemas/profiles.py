@@ -1,0 +1,488 @@
+"""Researcher profiles and the events around them: product signals, merges and trust audits.
+
+A profile is entity state, compacted in `researcher.profiles` by researcher id; signals are what
+the product's users do (`researcher.signals`); merge events redirect a retired id to its
+survivor; trust changes are the audit log of every score movement. Validation errors name the
+field (`evidence.orcid: ...`) so a dead-letter reason is useful to a person.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Annotated, Literal, Union
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from schemas.papers import ARXIV_ID, TopicScore, describe_validation_error
+from scholarstream.errors import InvalidRecord
+
+PROFILE_SCHEMA_VERSION = 1
+SIGNAL_SCHEMA_VERSION = 1
+MERGE_SCHEMA_VERSION = 1
+TRUST_CHANGE_SCHEMA_VERSION = 1
+
+# How many recently applied signal ids a profile remembers (see stream_processors/profiles.py).
+SEEN_SIGNALS_KEPT = 64
+# Works with more authors than this are large collaborations: they count as works, but their
+# coauthors are not "close collaborators" (3,000 names on a detector paper are not a network).
+CLOSE_COLLABORATION_MAX_AUTHORS = 25
+
+_RESEARCHER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+_ORCID_FORM = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
+_ORCID_PREFIXES = ("https://orcid.org/", "http://orcid.org/", "orcid.org/")
+_DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+# --- ORCID -------------------------------------------------------------------------------------
+
+
+def orcid_check_digit(base_digits: str) -> str:
+    """ISO 7064 MOD 11-2 check character of the first 15 digits of an ORCID iD ('0'-'9' or 'X')."""
+    if len(base_digits) != 15 or not base_digits.isdigit():
+        raise ValueError("the ORCID check digit is computed from exactly 15 digits")
+    total = 0
+    for digit in base_digits:
+        total = (total + int(digit)) * 2
+    result = (12 - total % 11) % 11
+    return "X" if result == 10 else str(result)
+
+
+def normalise_orcid(value: str) -> str:
+    """'https://orcid.org/0000-0002-1825-0097' or '0000-0002-1825-0097' -> '0000-0002-1825-0097'.
+
+    Raises ValueError saying whether the form or the checksum is wrong: a mistyped digit is the
+    usual error, and the checksum is what catches it.
+    """
+    text = value.strip()
+    for prefix in _ORCID_PREFIXES:
+        if text.lower().startswith(prefix):
+            text = text[len(prefix):]
+            break
+    text = text.upper()
+    if not _ORCID_FORM.match(text):
+        raise ValueError(f"not an ORCID iD of the form 0000-0000-0000-000X: {value!r}")
+    digits = text.replace("-", "")
+    expected = orcid_check_digit(digits[:15])
+    if digits[15] != expected:
+        raise ValueError(f"ORCID iD {text} fails its ISO 7064 MOD 11-2 checksum (check digit should be {expected})")
+    return text
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("timestamps must carry a timezone")
+    return value.astimezone(timezone.utc)
+
+
+def _researcher_id(value: str) -> str:
+    if not _RESEARCHER_ID.match(value):
+        raise ValueError(f"not a researcher id: {value!r}")
+    return value
+
+
+def _domain(value: str) -> str:
+    folded = value.strip().lower()
+    if not _DOMAIN.match(folded):
+        raise ValueError(f"not an email domain: {value!r}")
+    return folded
+
+
+Orcid = Annotated[str, AfterValidator(normalise_orcid)]
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+ResearcherId = Annotated[str, AfterValidator(_researcher_id)]
+EmailDomain = Annotated[str, AfterValidator(_domain)]
+Year = Annotated[int, Field(ge=1900, le=2200)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+# --- verification ------------------------------------------------------------------------------
+
+
+class VerificationLevel(str, Enum):
+    """How sure we are of who the researcher is: a separate axis, shown beside the trust score.
+
+    L0: unclaimed and unmatched: only name strings on papers link these works.
+    L1: matched to public records (e.g. the works appear on a public ORCID record or a
+        bibliographic database entry), without anyone claiming the profile.
+    L2: claimed by a product user whose identity is verified (e.g. a verified personal email).
+    L3: verified through an institution (a verified institutional email domain) or by ORCID
+        sign-in: the strongest identity link the product knows.
+    """
+
+    L0 = "L0"
+    L1 = "L1"
+    L2 = "L2"
+    L3 = "L3"
+
+    @property
+    def rank(self) -> int:
+        return int(self.value[1])
+
+
+class OrcidEvidence(_Frozen):
+    """An ORCID iD, validated by checksum; L3 when the claimant signed in with it, L1 when matched."""
+
+    method: Literal["orcid"] = "orcid"
+    orcid: Orcid
+
+
+class InstitutionalEmailEvidence(_Frozen):
+    """The claimant confirmed a mailbox at an institution's domain (e.g. 'cs.ox.ac.uk')."""
+
+    method: Literal["institutional_email"] = "institutional_email"
+    domain: EmailDomain
+    institution: str = Field(min_length=1, max_length=300)
+
+
+class EmailEvidence(_Frozen):
+    """The claimant confirmed a personal mailbox: identity of a person, not of an institution."""
+
+    method: Literal["email"] = "email"
+    domain: EmailDomain
+
+
+class PublicRecordEvidence(_Frozen):
+    """The works match a public record (a bibliographic database entry) without a claim."""
+
+    method: Literal["public_record"] = "public_record"
+    source: str = Field(min_length=1, max_length=100, description="e.g. 'dblp', 'orcid-public'.")
+    reference: str = Field(min_length=1, max_length=500, description="The record's id or URL.")
+
+
+VerificationEvidence = Annotated[
+    Union[OrcidEvidence, InstitutionalEmailEvidence, EmailEvidence, PublicRecordEvidence],
+    Field(discriminator="method"),
+]
+
+# Which levels each kind of evidence can establish.
+LEVELS_BY_METHOD: dict[str, frozenset[VerificationLevel]] = {
+    "orcid": frozenset({VerificationLevel.L1, VerificationLevel.L3}),
+    "institutional_email": frozenset({VerificationLevel.L3}),
+    "email": frozenset({VerificationLevel.L2}),
+    "public_record": frozenset({VerificationLevel.L1}),
+}
+
+
+class Verification(_Frozen):
+    """One granted verification, kept so an unclaim can withdraw exactly what the claimant added."""
+
+    level: VerificationLevel
+    evidence: VerificationEvidence
+    actor: str = Field(min_length=1, max_length=200)
+    at: UtcDatetime
+    signal_id: str = Field(min_length=1, max_length=128)
+
+
+# --- profile -----------------------------------------------------------------------------------
+
+
+class Coauthor(_Frozen):
+    researcher_id: ResearcherId
+    display_name: str = Field(min_length=1, max_length=300)
+
+
+class Work(_Frozen):
+    """One paper of the researcher, with what the profile's derived fields are computed from."""
+
+    arxiv_id: str
+    title: str = Field(min_length=1, max_length=2_000)
+    year: Year | None = None
+    categories: tuple[str, ...] = Field(min_length=1, max_length=50, description="Primary category first.")
+    topics: tuple[TopicScore, ...] = Field((), max_length=10, description="Field topics from enrichment.")
+    author_count: int = Field(ge=1, le=10_000)
+    coauthors: tuple[Coauthor, ...] = Field(
+        (),
+        max_length=CLOSE_COLLABORATION_MAX_AUTHORS,
+        description=f"Linked coauthors; empty for works with more than {CLOSE_COLLABORATION_MAX_AUTHORS} authors.",
+    )
+
+    @field_validator("arxiv_id")
+    @classmethod
+    def _valid_id(cls, value: str) -> str:
+        if not ARXIV_ID.match(value):
+            raise ValueError(f"not an arXiv id without version: {value!r}")
+        return value
+
+
+class NameVariant(_Frozen):
+    """A name form as printed on the researcher's papers, with how many works print it."""
+
+    name: str = Field(min_length=1, max_length=300)
+    works: int = Field(ge=0)
+
+
+class Affiliation(_Frozen):
+    name: str = Field(min_length=1, max_length=500)
+    first_seen: Year
+    last_seen: Year
+    self_reported: bool = Field(False, description="Set by the claimant (affiliation_update), not read from a paper.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Affiliation:
+        if self.last_seen < self.first_seen:
+            raise ValueError("last_seen is before first_seen")
+        return self
+
+
+class WeightedTopic(_Frozen):
+    code: str
+    name: str
+    weight: float = Field(ge=0, description="Sum over works of the topic's share of each work.")
+    works: int = Field(ge=1, description="Works that carry this topic or category.")
+
+
+class Collaborator(_Frozen):
+    researcher_id: ResearcherId
+    display_name: str = Field(min_length=1, max_length=300)
+    shared_works: int = Field(ge=1)
+
+
+TrustComponentName = Literal[
+    "publication_evidence", "activity_span", "collaboration_network", "identity", "profile_completeness", "community"
+]
+
+
+class TrustComponent(_Frozen):
+    """One explainable part of the score: points = weight x value."""
+
+    name: TrustComponentName
+    weight: float = Field(ge=0, le=100, description="Maximum points this component can give.")
+    value: float = Field(ge=0, le=1)
+    points: float = Field(ge=0, le=100)
+    evidence: tuple[str, ...] = Field(description="What the value was computed from, in words a person can check.")
+
+
+class AnomalyFlag(_Frozen):
+    """A pattern worth a human look; shown beside the score (see docs/trust.md for its effect)."""
+
+    code: Literal["burst", "category_spread"]
+    detail: str
+
+
+class TrustSnapshot(_Frozen):
+    """The score of one profile revision under one formula version, with everything it was made of."""
+
+    researcher_id: ResearcherId
+    formula_version: str
+    score: int = Field(ge=0, le=100)
+    label: str
+    verification_level: VerificationLevel = Field(description="Shown beside the score; a separate axis.")
+    components: tuple[TrustComponent, ...]
+    anomalies: tuple[AnomalyFlag, ...] = ()
+    computed_at: UtcDatetime
+    profile_revision: int = Field(ge=0)
+
+
+class ResearcherProfile(_Frozen):
+    """A researcher as the product shows them; compacted in `researcher.profiles` by id.
+
+    `revision` increases with every change, so a consumer (or an Elasticsearch external version)
+    never lets a replayed older profile replace a newer one. A profile with `merged_into` set is
+    a redirect: its works live in the surviving profile.
+    """
+
+    schema_version: Literal[1] = PROFILE_SCHEMA_VERSION
+    researcher_id: ResearcherId
+    display_name: str = Field(min_length=1, max_length=300)
+    name_variants: tuple[NameVariant, ...] = Field(min_length=1, max_length=500)
+    affiliations: tuple[Affiliation, ...] = Field((), max_length=500)
+    works: tuple[Work, ...] = Field((), max_length=20_000, description="Sorted by arXiv id.")
+    works_count: int = Field(0, ge=0)
+    top_topics: tuple[WeightedTopic, ...] = Field((), max_length=10)
+    close_collaborators: tuple[Collaborator, ...] = Field((), max_length=50)
+    first_active_year: Year | None = None
+    last_active_year: Year | None = None
+    followers_count: int = Field(0, ge=0)
+    claimed: bool = False
+    claimed_by: str | None = Field(None, max_length=200, description="The product account that claimed the profile.")
+    orcid: Orcid | None = None
+    verifications: tuple[Verification, ...] = Field((), max_length=50)
+    verification_level: VerificationLevel = VerificationLevel.L0
+    open_to_collaborate: bool = False
+    trust: TrustSnapshot | None = None
+    revision: int = Field(0, ge=0)
+    merged_into: ResearcherId | None = None
+    seen_signal_ids: tuple[str, ...] = Field(
+        (), max_length=SEEN_SIGNALS_KEPT, description="The most recently applied signal ids, oldest first."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ResearcherProfile:
+        if self.works_count != len(self.works):
+            raise ValueError(f"works_count is {self.works_count} but the profile holds {len(self.works)} works")
+        if self.claimed != (self.claimed_by is not None):
+            raise ValueError("claimed and claimed_by must agree")
+        level = max((v.level for v in self.verifications), key=lambda lv: lv.rank, default=VerificationLevel.L0)
+        if self.verification_level != level:
+            raise ValueError(f"verification_level {self.verification_level.value} does not match its verifications ({level.value})")
+        if self.merged_into == self.researcher_id:
+            raise ValueError("a profile cannot be merged into itself")
+        if (self.first_active_year is None) != (self.last_active_year is None):
+            raise ValueError("first_active_year and last_active_year are set together")
+        if self.first_active_year and self.last_active_year and self.last_active_year < self.first_active_year:
+            raise ValueError("last_active_year is before first_active_year")
+        return self
+
+
+# --- signals -----------------------------------------------------------------------------------
+
+
+class _Signal(_Frozen):
+    schema_version: Literal[1] = SIGNAL_SCHEMA_VERSION
+    signal_id: str = Field(min_length=1, max_length=128, description="Unique per user action: the idempotence key.")
+    researcher_id: ResearcherId
+    actor: str = Field(min_length=1, max_length=200, description="Product account id, or 'system:...'.")
+    at: UtcDatetime
+
+
+class ClaimSignal(_Signal):
+    kind: Literal["claim"] = "claim"
+
+
+class UnclaimSignal(_Signal):
+    kind: Literal["unclaim"] = "unclaim"
+    reason: str = Field("", max_length=1_000)
+
+
+class VerifySignal(_Signal):
+    kind: Literal["verify"] = "verify"
+    evidence: VerificationEvidence
+    level: VerificationLevel
+
+    @field_validator("level")
+    @classmethod
+    def _level_fits_evidence(cls, level: VerificationLevel, info: ValidationInfo) -> VerificationLevel:
+        evidence = info.data.get("evidence")
+        if evidence is None:  # the evidence itself failed; its error says why
+            return level
+        allowed = LEVELS_BY_METHOD[evidence.method]
+        if level not in allowed:
+            names = ", ".join(sorted(item.value for item in allowed))
+            raise ValueError(f"{evidence.method} evidence establishes {names}, not {level.value}")
+        return level
+
+
+class FollowSignal(_Signal):
+    kind: Literal["follow"] = "follow"
+
+
+class UnfollowSignal(_Signal):
+    kind: Literal["unfollow"] = "unfollow"
+
+
+class AffiliationUpdateSignal(_Signal):
+    kind: Literal["affiliation_update"] = "affiliation_update"
+    affiliations: tuple[Annotated[str, Field(min_length=1, max_length=500)], ...] = Field(min_length=1, max_length=20)
+
+
+class OpenToCollaborateSignal(_Signal):
+    kind: Literal["open_to_collaborate"] = "open_to_collaborate"
+    open: bool
+
+
+SIGNAL_MODELS = (
+    ClaimSignal,
+    UnclaimSignal,
+    VerifySignal,
+    FollowSignal,
+    UnfollowSignal,
+    AffiliationUpdateSignal,
+    OpenToCollaborateSignal,
+)
+
+ResearcherSignal = Annotated[
+    Union[
+        ClaimSignal,
+        UnclaimSignal,
+        VerifySignal,
+        FollowSignal,
+        UnfollowSignal,
+        AffiliationUpdateSignal,
+        OpenToCollaborateSignal,
+    ],
+    Field(discriminator="kind"),
+]
+
+
+# --- merges and trust audit --------------------------------------------------------------------
+
+
+class MergeEvent(_Frozen):
+    """Two researcher ids are one person: `retired_id` redirects to `surviving_id` from now on."""
+
+    schema_version: Literal[1] = MERGE_SCHEMA_VERSION
+    retired_id: ResearcherId
+    surviving_id: ResearcherId
+    reason: Literal["linking", "claim", "operator"]
+    evidence: dict[str, float | int | str | bool | None] = Field(
+        default_factory=dict, description="The features that decided the merge (linking evidence, claim id ...)."
+    )
+    score: float | None = Field(None, description="The linking score, when linking decided.")
+    at: UtcDatetime
+
+    @model_validator(mode="after")
+    def _two_ids(self) -> MergeEvent:
+        if self.retired_id == self.surviving_id:
+            raise ValueError("retired_id and surviving_id must differ")
+        return self
+
+
+class ComponentChange(_Frozen):
+    name: TrustComponentName
+    old_points: float
+    new_points: float
+    old_value: float
+    new_value: float
+    why: str = Field(description="The evidence that changed, before -> after.")
+
+
+class TrustChange(_Frozen):
+    """Audit event for `researcher.trust.changes`: a score moved, and which components moved it."""
+
+    schema_version: Literal[1] = TRUST_CHANGE_SCHEMA_VERSION
+    researcher_id: ResearcherId
+    old_score: int | None = Field(ge=0, le=100, description="None for the first score.")
+    new_score: int = Field(ge=0, le=100)
+    old_label: str | None
+    new_label: str
+    old_formula_version: str | None
+    formula_version: str
+    old_verification_level: VerificationLevel | None
+    new_verification_level: VerificationLevel
+    changes: tuple[ComponentChange, ...]
+    profile_revision: int = Field(ge=0)
+    at: UtcDatetime
+
+
+
+_SIGNAL_ADAPTER: TypeAdapter[ResearcherSignal] = TypeAdapter(ResearcherSignal)
+
+
+def parse_signal(payload: bytes | str) -> ResearcherSignal:
+    """Decode a `researcher.signals` value; `InvalidRecord` names the failing field for the dead letter."""
+    try:
+        return _SIGNAL_ADAPTER.validate_json(payload)
+    except ValidationError as error:
+        raise InvalidRecord(describe_validation_error(error), field=_first_field(error)) from error
+
+
+def _first_field(error: ValidationError) -> str | None:
+    errors = error.errors()
+    if not errors or not errors[0]["loc"]:
+        return None
+    return ".".join(str(part) for part in errors[0]["loc"])

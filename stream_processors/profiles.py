@@ -1,0 +1,431 @@
+"""Researcher profiles as pure transitions: state + event -> new state, never mutating either.
+
+The profile agent folds three event streams into one profile per researcher id: linked works
+(`apply_work`), product signals (`apply_signal`) and merges (`apply_merge` on the survivor,
+`retire` on the retired id). Every field a person could dispute (top topics, collaborators,
+active years, works count) is recomputed from the works, so a merge or a replay gives the same
+profile whatever the order in which the works arrived.
+
+Idempotence of signals: state-setting signals (claim, unclaim, verify, affiliation_update,
+open_to_collaborate) are idempotent by construction: applying one twice leaves the state as
+once, and the profile is returned unchanged. Counting signals (follow, unfollow) are not, so the
+profile remembers the ids of the last `SEEN_SIGNALS_KEPT` signals it applied; a redelivery after a
+crash re-sends only records since the last committed offset, which is far inside that window. A
+signal whose id is remembered returns the very same profile object, revision untouched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from schemas.profiles import (
+    CLOSE_COLLABORATION_MAX_AUTHORS,
+    SEEN_SIGNALS_KEPT,
+    Affiliation,
+    AffiliationUpdateSignal,
+    ClaimSignal,
+    Coauthor,
+    Collaborator,
+    FollowSignal,
+    NameVariant,
+    OpenToCollaborateSignal,
+    ResearcherProfile,
+    ResearcherSignal,
+    TrustSnapshot,
+    UnclaimSignal,
+    UnfollowSignal,
+    Verification,
+    VerificationLevel,
+    VerifySignal,
+    WeightedTopic,
+    Work,
+)
+from scholarstream.errors import ScholarStreamError
+from stream_processors.topic_model.taxonomy import category_name
+
+TOP_TOPICS = 5
+CLOSE_COLLABORATORS = 20
+# A work's listed arXiv categories count for this share beside its enrichment topics, so a
+# profile shows at least three topics whenever its works span three codes.
+CATEGORY_SHARE = 0.25
+
+_NEW_STYLE = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
+_OLD_STYLE = re.compile(r"/(\d{2})(\d{2})\d{3}$")
+_INITIAL_FIRST = re.compile(r"^[A-Z]\.?(?:[\s-]|$)")
+
+
+class ProfileUpdateRejected(ScholarStreamError):
+    """An event cannot be applied to this profile; `reason` is for the dead letter.
+
+    `redirect_to` is set when the profile was merged: the caller re-keys the event to that id.
+    """
+
+    def __init__(self, reason: str, redirect_to: str | None = None) -> None:
+        self.reason = reason
+        self.redirect_to = redirect_to
+        super().__init__(reason)
+
+
+class SignalRejected(ProfileUpdateRejected):
+    """A product signal that does not apply (wrong actor, unclaimed profile, conflicting ORCID ...)."""
+
+
+class MergeRejected(ProfileUpdateRejected):
+    """Two profiles that must not become one (two claimants, two different ORCID iDs ...)."""
+
+
+# --- construction ------------------------------------------------------------------------------
+
+
+def new_profile(researcher_id: str, name: str) -> ResearcherProfile:
+    """The empty profile linking creates for a new researcher, before its first work is applied."""
+    return ResearcherProfile(
+        researcher_id=researcher_id, display_name=name, name_variants=(NameVariant(name=name, works=0),)
+    )
+
+
+def work_month(work: Work) -> tuple[int, int] | None:
+    """(year, month) of first submission, read from the arXiv id: 1006.5314 -> (2010, 6)."""
+    match = _NEW_STYLE.match(work.arxiv_id) or _OLD_STYLE.search(work.arxiv_id)
+    if not match:
+        return None
+    yy, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12:
+        return None
+    century = 1900 if "/" in work.arxiv_id and yy >= 91 else 2000
+    return century + yy, month
+
+
+def work_year(work: Work) -> int | None:
+    month = work_month(work)
+    return work.year or (month[0] if month else None)
+
+
+# --- works -------------------------------------------------------------------------------------
+
+
+def apply_work(
+    profile: ResearcherProfile,
+    work: Work,
+    coauthors: Sequence[Coauthor],
+    *,
+    printed_name: str,
+    affiliations: Sequence[str] = (),
+) -> ResearcherProfile:
+    """Add (or refresh) one linked work: its coauthors, the name as printed, its affiliations.
+
+    Coauthors of works with more than CLOSE_COLLABORATION_MAX_AUTHORS authors are not kept: a
+    large collaboration's author list says nothing about who works closely with whom. Applying
+    the same work again (a replay) returns the profile unchanged; a new version of a known work
+    replaces it without counting its name twice.
+    """
+    if profile.merged_into:
+        raise ProfileUpdateRejected(f"profile {profile.researcher_id} was merged", redirect_to=profile.merged_into)
+    kept = ()
+    if work.author_count <= CLOSE_COLLABORATION_MAX_AUTHORS:
+        unique = {c.researcher_id: c for c in coauthors if c.researcher_id != profile.researcher_id}
+        kept = tuple(sorted(unique.values(), key=lambda c: c.researcher_id))
+    work = work.model_copy(update={"coauthors": kept})
+    existing = {w.arxiv_id: w for w in profile.works}
+    known = existing.get(work.arxiv_id)
+    year = work_year(work)
+    new_affiliations = _with_affiliations(profile.affiliations, affiliations, year, self_reported=False)
+    if known == work and new_affiliations == profile.affiliations:
+        return profile
+    existing[work.arxiv_id] = work
+    variants = profile.name_variants
+    if known is None:
+        variants = _count_name(variants, printed_name)
+    return _rebuild(
+        profile,
+        works=tuple(existing[key] for key in sorted(existing)),
+        name_variants=variants,
+        affiliations=new_affiliations,
+    )
+
+
+def _count_name(variants: tuple[NameVariant, ...], name: str) -> tuple[NameVariant, ...]:
+    counts = {v.name: v.works for v in variants}
+    counts[name] = counts.get(name, 0) + 1
+    return tuple(NameVariant(name=n, works=c) for n, c in sorted(counts.items()))
+
+
+def _with_affiliations(
+    current: tuple[Affiliation, ...], names: Iterable[str], year: int | None, *, self_reported: bool
+) -> tuple[Affiliation, ...]:
+    if year is None:
+        return current
+    by_name = {a.name: a for a in current}
+    for raw in names:
+        name = " ".join(raw.split())
+        if not name:
+            continue
+        seen = by_name.get(name)
+        if seen is None:
+            by_name[name] = Affiliation(name=name, first_seen=year, last_seen=year, self_reported=self_reported)
+        else:
+            by_name[name] = seen.model_copy(
+                update={
+                    "first_seen": min(seen.first_seen, year),
+                    "last_seen": max(seen.last_seen, year),
+                    "self_reported": seen.self_reported or self_reported,
+                }
+            )
+    return tuple(by_name[name] for name in sorted(by_name))
+
+
+def _rebuild(profile: ResearcherProfile, **changes: object) -> ResearcherProfile:
+    """A copy with `changes`, derived fields recomputed from the works, revision bumped, validated."""
+    data = profile.model_dump()
+    data.update({key: value for key, value in changes.items()})
+    works: tuple[Work, ...] = tuple(changes.get("works", profile.works))  # type: ignore[arg-type]
+    variants: tuple[NameVariant, ...] = tuple(changes.get("name_variants", profile.name_variants))  # type: ignore[arg-type]
+    years = [y for y in (work_year(w) for w in works) if y is not None]
+    data.update(
+        works=works,
+        works_count=len(works),
+        display_name=_display_name(variants, profile.display_name),
+        top_topics=_top_topics(works),
+        close_collaborators=_close_collaborators(works, exclude={profile.researcher_id}),
+        first_active_year=min(years) if years else None,
+        last_active_year=max(years) if years else None,
+        revision=profile.revision + 1,
+    )
+    return ResearcherProfile.model_validate(data)
+
+
+def _display_name(variants: Sequence[NameVariant], fallback: str) -> str:
+    """The fullest form among the most printed: 'Csaba Balázs' over 'C. Balázs' when both occur."""
+    counted = [v for v in variants if v.works > 0]
+    if not counted:
+        return fallback
+    return max(counted, key=lambda v: (not _INITIAL_FIRST.match(v.name), v.works, len(v.name), v.name)).name
+
+
+def _top_topics(works: Sequence[Work]) -> tuple[WeightedTopic, ...]:
+    weights: Counter[str] = Counter()
+    carriers: Counter[str] = Counter()
+    names: dict[str, str] = {}
+    for work in works:
+        shares: Counter[str] = Counter()
+        for topic in work.topics:
+            shares[topic.code] += topic.score
+            names.setdefault(topic.code, topic.name)
+        for code in work.categories:
+            shares[code] += CATEGORY_SHARE / len(work.categories)
+        weights.update(shares)
+        carriers.update(shares.keys())
+    ranked = sorted(weights, key=lambda code: (-weights[code], code))[:TOP_TOPICS]
+    return tuple(
+        WeightedTopic(code=code, name=names.get(code) or category_name(code), weight=round(weights[code], 4), works=carriers[code])
+        for code in ranked
+    )
+
+
+def _close_collaborators(works: Sequence[Work], exclude: set[str]) -> tuple[Collaborator, ...]:
+    shared: Counter[str] = Counter()
+    names: dict[str, str] = {}
+    for work in works:  # sorted by arXiv id, so the newest name printed wins
+        for coauthor in work.coauthors:
+            if coauthor.researcher_id in exclude:
+                continue
+            shared[coauthor.researcher_id] += 1
+            names[coauthor.researcher_id] = coauthor.display_name
+    ranked = sorted(shared, key=lambda rid: (-shared[rid], rid))[:CLOSE_COLLABORATORS]
+    return tuple(Collaborator(researcher_id=rid, display_name=names[rid], shared_works=shared[rid]) for rid in ranked)
+
+
+# --- signals -----------------------------------------------------------------------------------
+
+
+def apply_signal(profile: ResearcherProfile, signal: ResearcherSignal) -> ResearcherProfile:
+    """Apply one product signal; the same profile object back when it was already applied.
+
+    Raises SignalRejected (with `redirect_to` for a merged profile) when the signal does not
+    apply; the caller redirects it or dead-letters it with the reason.
+    """
+    if signal.researcher_id != profile.researcher_id:
+        raise SignalRejected(f"signal for {signal.researcher_id} offered to profile {profile.researcher_id}")
+    if profile.merged_into:
+        raise SignalRejected(f"profile {profile.researcher_id} was merged", redirect_to=profile.merged_into)
+    if signal.signal_id in profile.seen_signal_ids:
+        return profile
+    changes = _SIGNAL_HANDLERS[signal.kind](profile, signal)
+    if not changes:
+        return profile
+    seen = (*profile.seen_signal_ids, signal.signal_id)[-SEEN_SIGNALS_KEPT:]
+    return _rebuild(profile, seen_signal_ids=seen, **changes)
+
+
+def _require_claimant(profile: ResearcherProfile, signal: ResearcherSignal, what: str) -> None:
+    if not profile.claimed:
+        raise SignalRejected(f"{what} needs a claimed profile; {profile.researcher_id} is unclaimed")
+    if signal.actor != profile.claimed_by and not signal.actor.startswith("system:"):
+        raise SignalRejected(f"{what} by {signal.actor}, but the profile is claimed by another account")
+
+
+def _claim(profile: ResearcherProfile, signal: ClaimSignal) -> dict[str, object]:
+    if profile.claimed:
+        if profile.claimed_by == signal.actor:
+            return {}
+        raise SignalRejected(f"profile {profile.researcher_id} is already claimed by another account")
+    return {"claimed": True, "claimed_by": signal.actor}
+
+
+def _unclaim(profile: ResearcherProfile, signal: UnclaimSignal) -> dict[str, object]:
+    """Withdraws what the claimant brought: L2/L3 verifications, their ORCID, the open flag."""
+    if not profile.claimed:
+        return {}
+    _require_claimant(profile, signal, "unclaim")
+    kept = tuple(v for v in profile.verifications if v.level.rank < VerificationLevel.L2.rank)
+    orcid = next((v.evidence.orcid for v in kept if v.evidence.method == "orcid"), None)
+    return {
+        "claimed": False,
+        "claimed_by": None,
+        "verifications": kept,
+        "verification_level": _level(kept),
+        "orcid": orcid,
+        "open_to_collaborate": False,
+    }
+
+
+def _verify(profile: ResearcherProfile, signal: VerifySignal) -> dict[str, object]:
+    if signal.level.rank >= VerificationLevel.L2.rank:
+        _require_claimant(profile, signal, f"verification at {signal.level.value}")
+    orcid = profile.orcid
+    if signal.evidence.method == "orcid":
+        if orcid and orcid != signal.evidence.orcid:
+            raise SignalRejected(f"profile already carries ORCID iD {orcid}; {signal.evidence.orcid} conflicts")
+        orcid = signal.evidence.orcid
+    if any(v.level == signal.level and v.evidence == signal.evidence for v in profile.verifications):
+        return {}
+    record = Verification(
+        level=signal.level, evidence=signal.evidence, actor=signal.actor, at=signal.at, signal_id=signal.signal_id
+    )
+    verifications = (*profile.verifications, record)[-50:]
+    return {"verifications": verifications, "verification_level": _level(verifications), "orcid": orcid}
+
+
+def _level(verifications: Iterable[Verification]) -> VerificationLevel:
+    return max((v.level for v in verifications), key=lambda level: level.rank, default=VerificationLevel.L0)
+
+
+def _follow(profile: ResearcherProfile, signal: FollowSignal) -> dict[str, object]:
+    return {"followers_count": profile.followers_count + 1}
+
+
+def _unfollow(profile: ResearcherProfile, signal: UnfollowSignal) -> dict[str, object]:
+    if profile.followers_count == 0:
+        return {}
+    return {"followers_count": profile.followers_count - 1}
+
+
+def _affiliation_update(profile: ResearcherProfile, signal: AffiliationUpdateSignal) -> dict[str, object]:
+    _require_claimant(profile, signal, "affiliation update")
+    updated = _with_affiliations(profile.affiliations, signal.affiliations, signal.at.year, self_reported=True)
+    return {} if updated == profile.affiliations else {"affiliations": updated}
+
+
+def _open_to_collaborate(profile: ResearcherProfile, signal: OpenToCollaborateSignal) -> dict[str, object]:
+    _require_claimant(profile, signal, "open-to-collaborate")
+    return {} if profile.open_to_collaborate == signal.open else {"open_to_collaborate": signal.open}
+
+
+_SIGNAL_HANDLERS = {
+    "claim": _claim,
+    "unclaim": _unclaim,
+    "verify": _verify,
+    "follow": _follow,
+    "unfollow": _unfollow,
+    "affiliation_update": _affiliation_update,
+    "open_to_collaborate": _open_to_collaborate,
+}
+
+
+# --- merges and trust --------------------------------------------------------------------------
+
+
+def apply_merge(surviving: ResearcherProfile, merged: ResearcherProfile) -> ResearcherProfile:
+    """The survivor holding both researchers' works, names, affiliations, followers and claims.
+
+    Refused when the two cannot be one person as far as the product knows: two different
+    claimants or two different ORCID iDs. Followers are added (someone following both is
+    counted twice: the product does not send follower ids). The trust snapshot is left as it
+    was; the caller recomputes it (it needs the collaborators' scores and the clock).
+    """
+    if surviving.researcher_id == merged.researcher_id:
+        raise MergeRejected("a profile cannot be merged with itself")
+    if surviving.merged_into:
+        raise MergeRejected(f"survivor {surviving.researcher_id} was itself merged", redirect_to=surviving.merged_into)
+    if merged.merged_into not in (None, surviving.researcher_id):
+        raise MergeRejected(f"{merged.researcher_id} was already merged into {merged.merged_into}")
+    if surviving.claimed and merged.claimed and surviving.claimed_by != merged.claimed_by:
+        raise MergeRejected("both profiles are claimed, by different accounts")
+    if surviving.orcid and merged.orcid and surviving.orcid != merged.orcid:
+        raise MergeRejected(f"different ORCID iDs: {surviving.orcid} and {merged.orcid}")
+
+    works = {w.arxiv_id: w for w in merged.works}
+    works.update({w.arxiv_id: w for w in surviving.works})
+    names = Counter({v.name: v.works for v in surviving.name_variants})
+    names.update({v.name: v.works for v in merged.name_variants})
+    affiliations = {a.name: a for a in merged.affiliations}
+    for a in surviving.affiliations:
+        other = affiliations.get(a.name)
+        affiliations[a.name] = a if other is None else a.model_copy(
+            update={
+                "first_seen": min(a.first_seen, other.first_seen),
+                "last_seen": max(a.last_seen, other.last_seen),
+                "self_reported": a.self_reported or other.self_reported,
+            }
+        )
+    verifications = {v.signal_id: v for v in (*merged.verifications, *surviving.verifications)}
+    ordered = tuple(sorted(verifications.values(), key=lambda v: (v.at, v.signal_id)))[-50:]
+    claimant = surviving if surviving.claimed else merged if merged.claimed else None
+    seen = tuple(dict.fromkeys((*merged.seen_signal_ids, *surviving.seen_signal_ids)))[-SEEN_SIGNALS_KEPT:]
+    result = _rebuild(
+        surviving,
+        works=tuple(works[key] for key in sorted(works)),
+        name_variants=tuple(NameVariant(name=n, works=c) for n, c in sorted(names.items())),
+        affiliations=tuple(affiliations[key] for key in sorted(affiliations)),
+        followers_count=surviving.followers_count + merged.followers_count,
+        claimed=claimant is not None,
+        claimed_by=claimant.claimed_by if claimant else None,
+        orcid=surviving.orcid or merged.orcid,
+        verifications=ordered,
+        verification_level=_level(ordered),
+        open_to_collaborate=claimant.open_to_collaborate if claimant else False,
+        seen_signal_ids=seen,
+    )
+    collaborators = tuple(c for c in result.close_collaborators if c.researcher_id != merged.researcher_id)
+    if collaborators == result.close_collaborators:
+        return result
+    return result.model_copy(update={"close_collaborators": collaborators})
+
+
+def retire(profile: ResearcherProfile, surviving_id: str) -> ResearcherProfile:
+    """The retired id's last state: a redirect to the survivor; works, claim and followers moved there."""
+    if profile.merged_into == surviving_id:
+        return profile
+    return _rebuild(
+        profile,
+        works=(),
+        merged_into=surviving_id,
+        followers_count=0,
+        claimed=False,
+        claimed_by=None,
+        orcid=None,
+        verifications=(),
+        verification_level=VerificationLevel.L0,
+        open_to_collaborate=False,
+    )
+
+
+def with_trust(profile: ResearcherProfile, snapshot: TrustSnapshot) -> ResearcherProfile:
+    """The profile carrying a new trust snapshot; unchanged when only the computation time differs."""
+    if profile.trust is not None:
+        ignore = {"computed_at", "profile_revision"}
+        if profile.trust.model_dump(exclude=ignore) == snapshot.model_dump(exclude=ignore):
+            return profile
+    return profile.model_copy(update={"trust": snapshot, "revision": profile.revision + 1})
