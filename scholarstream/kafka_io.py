@@ -138,7 +138,7 @@ def group_lag(settings: Settings, group: str, topic: str) -> dict[int, int]:
             return {}
         ends = probe.end_offsets(tps)
         starts = probe.beginning_offsets(tps)
-        committed = _committed_offsets(client, group, tps)
+        committed = committed_offsets(client, group, tps)
         lag = {}
         for tp in tps:
             meta = committed.get(tp)
@@ -150,7 +150,7 @@ def group_lag(settings: Settings, group: str, topic: str) -> dict[int, int]:
         probe.close()
 
 
-def _committed_offsets(
+def committed_offsets(
     client: KafkaAdminClient, group: str, tps: list[TopicPartition], sleep: Callable[[float], None] = time.sleep
 ) -> dict:
     """A group's committed offsets, riding out the coordinator's start-up.

@@ -109,6 +109,14 @@ class Settings(BaseSettings):
     def elasticsearch_port(self) -> int:
         return urlsplit(self.elasticsearch_url).port or 9200
 
+    @property
+    def elasticsearch_display_url(self) -> str:
+        """The URL without any user:password@ part, for status output and logs."""
+        parts = urlsplit(self.elasticsearch_url)
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        return parts._replace(netloc=netloc).geturl()
+
     def redacted(self) -> dict[str, object]:
         """Settings as plain data, secrets masked; safe for logs and `--json` output."""
         return self.model_dump(mode="json")

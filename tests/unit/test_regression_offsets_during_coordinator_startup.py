@@ -10,7 +10,7 @@ from kafka import KafkaAdminClient, TopicPartition
 from kafka.errors import CoordinatorNotAvailableError, NotCoordinatorError, TopicAuthorizationFailedError
 
 from scholarstream.errors import ScholarStreamError
-from scholarstream.kafka_io import _committed_offsets
+from scholarstream.kafka_io import committed_offsets
 
 TPS = [TopicPartition("t", 0)]
 
@@ -24,16 +24,16 @@ def admin_answering(*answers):
 def test_retriable_coordinator_errors_are_ridden_out():
     offsets = {TPS[0]: 7}
     client = admin_answering(NotCoordinatorError(), CoordinatorNotAvailableError(), offsets)
-    assert _committed_offsets(client, "g", TPS, sleep=lambda _: None) == offsets
+    assert committed_offsets(client, "g", TPS, sleep=lambda _: None) == offsets
 
 
 def test_a_group_that_never_committed_has_no_offsets():
     client = admin_answering(*[CoordinatorNotAvailableError()] * 10)
-    assert _committed_offsets(client, "g", TPS, sleep=lambda _: None) == {}
+    assert committed_offsets(client, "g", TPS, sleep=lambda _: None) == {}
 
 
 def test_non_retriable_errors_are_reported_not_retried():
     client = admin_answering(TopicAuthorizationFailedError())
     with pytest.raises(ScholarStreamError, match="cannot read the offsets"):
-        _committed_offsets(client, "g", TPS, sleep=lambda _: None)
+        committed_offsets(client, "g", TPS, sleep=lambda _: None)
     assert client.list_consumer_group_offsets.call_count == 1

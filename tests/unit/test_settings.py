@@ -49,3 +49,9 @@ def test_secrets_never_print(monkeypatch):
     assert settings.kafka_sasl_password.get_secret_value() == "kafka-hunter2"
     rendered = repr(settings) + str(settings) + json.dumps(settings.redacted())
     assert "hunter2" not in rendered
+
+
+def test_credentials_in_the_elasticsearch_url_are_not_displayed(monkeypatch):
+    monkeypatch.setenv("ELASTICSEARCH_URL", "https://elastic:s3cret@search.internal:9243")
+    settings = Settings(_env_file=None)
+    assert settings.elasticsearch_display_url == "https://search.internal:9243"

@@ -1,0 +1,108 @@
+"""`scholarstream status`: what an operator asks first. Lag per group and partition, dead-letter
+sizes, documents per index alias, freshness, and which consumers are alive.
+
+Only plain data comes out (no settings), so nothing secret can be printed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from elasticsearch import ApiError
+from elasticsearch import ConnectionError as ESConnectionError
+from kafka import TopicPartition
+
+from indexers.mappings import INDICES, PAPERS
+from schemas.topics import TOPICS
+from scholarstream import es_io, kafka_io
+from scholarstream.pipeline import stages
+from scholarstream.settings import Settings
+
+
+def group_status(settings: Settings, group: str, topic: str) -> dict[str, object]:
+    consumer = kafka_io.consumer(settings)
+    client = kafka_io.admin(settings)
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+        ends = consumer.end_offsets(tps) if tps else {}
+        starts = consumer.beginning_offsets(tps) if tps else {}
+        committed = kafka_io.committed_offsets(client, group, tps) if tps else {}
+        (description,) = client.describe_consumer_groups([group])
+    finally:
+        client.close()
+        consumer.close()
+    partitions = []
+    for tp in tps:
+        meta = committed.get(tp)
+        position = meta.offset if meta is not None and meta.offset >= 0 else None
+        partitions.append({
+            "partition": tp.partition,
+            "committed": position,
+            "end": ends[tp],
+            "lag": ends[tp] - (position if position is not None else starts[tp]),
+        })
+    return {
+        "group": group,
+        "topic": topic,
+        "state": description.state or "Unknown",
+        "members": [f"{m.client_id}@{m.client_host}" for m in description.members],
+        "lag": sum(p["lag"] for p in partitions),
+        "partitions": partitions,
+    }
+
+
+def dead_letter_sizes(settings: Settings) -> dict[str, int]:
+    consumer = kafka_io.consumer(settings)
+    try:
+        sizes = {}
+        for spec in TOPICS:
+            if not spec.name.endswith(".dlq"):
+                continue
+            topic = settings.topic(spec.name)
+            tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+            if not tps:
+                sizes[topic] = 0
+                continue
+            ends, starts = consumer.end_offsets(tps), consumer.beginning_offsets(tps)
+            sizes[topic] = sum(ends[tp] - starts[tp] for tp in tps)
+        return sizes
+    finally:
+        consumer.close()
+
+
+def index_status(settings: Settings, now: Callable[[], datetime]) -> dict[str, object]:
+    es = es_io.client(settings)
+    indices: dict[str, object] = {}
+    try:
+        for spec in INDICES:
+            alias = spec.alias(settings)
+            if not es.indices.exists_alias(name=alias):
+                indices[alias] = {"exists": False}
+                continue
+            behind = sorted(es.indices.get_alias(name=alias))
+            indices[alias] = {"exists": True, "indices": behind, "documents": int(es.count(index=alias)["count"])}
+        freshness = None
+        if indices.get(PAPERS.alias(settings), {}).get("documents"):
+            newest = es.search(index=PAPERS.alias(settings), size=0, aggs={"newest": {"max": {"field": "ingested_at"}}})
+            value = newest["aggregations"]["newest"].get("value_as_string")
+            if value:
+                stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+                freshness = {"newest_ingested_at": stamp.isoformat(), "age_seconds": round((now() - stamp).total_seconds(), 1)}
+    except ESConnectionError as error:
+        raise es_io.unavailable(settings) from error
+    except ApiError as error:
+        return {"indices": indices, "error": str(error)}
+    return {"indices": indices, "freshness": freshness}
+
+
+def pipeline_status(settings: Settings, now: Callable[[], datetime]) -> dict[str, object]:
+    groups = [group_status(settings, stage.group, stage.topic) | {"role": stage.role} for stage in stages(settings)]
+    return {
+        "kafka": settings.kafka_bootstrap_servers,
+        "elasticsearch": settings.elasticsearch_display_url,
+        "consumer_groups": groups,
+        "workers_alive": {g["role"]: len(g["members"]) for g in groups},
+        "dead_letters": dead_letter_sizes(settings),
+        **index_status(settings, now),
+    }
