@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 DEAD_LETTER_SCHEMA_VERSION = 1
 
-Stage = Literal["ingest", "enrich", "index"]
+Stage = Literal["ingest", "enrich", "link", "profile", "index"]
 
 
 class DeadLetter(BaseModel):

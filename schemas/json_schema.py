@@ -7,6 +7,7 @@ from pathlib import Path
 
 from schemas.checkpoints import HarvestCheckpoint
 from schemas.dead_letters import DeadLetter
+from schemas.linking_events import Authorship, MentionEvent, WorkAssignment
 from schemas.papers import EnrichedPaper, RawPaper
 from schemas.profiles import SIGNAL_MODELS, MergeEvent, ResearcherProfile, TrustChange
 
@@ -18,6 +19,9 @@ EXPORTED = {
     "researcher_profile": ResearcherProfile,
     "merge_event": MergeEvent,
     "trust_change": TrustChange,
+    "mention_event": MentionEvent,
+    "authorship": Authorship,
+    "work_assignment": WorkAssignment,
     # `researcher.signals` carries one of these, told apart by `kind`: one file per kind.
     **{f"researcher_signal_{model.model_fields['kind'].default}": model for model in SIGNAL_MODELS},
 }

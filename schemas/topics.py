@@ -13,7 +13,9 @@ from pydantic import BaseModel
 
 from schemas.checkpoints import HarvestCheckpoint
 from schemas.dead_letters import DeadLetter
+from schemas.linking_events import Authorship, MentionEvent, WorkAssignment
 from schemas.papers import EnrichedPaper, RawPaper
+from schemas.profiles import ResearcherProfile, TrustChange
 
 CleanupPolicy = Literal["delete", "compact"]
 
@@ -115,7 +117,67 @@ INGEST_CHECKPOINTS = TopicSpec(
     partitions=1,
 )
 
-TOPICS: tuple[TopicSpec, ...] = (PAPERS_RAW, PAPERS_DLQ, PAPERS_ENRICHED, ENRICH_DLQ, INDEX_DLQ, INGEST_CHECKPOINTS)
+RESEARCHER_MENTIONS = TopicSpec(
+    name="researcher.mentions",
+    key="blocking key (folded surname + first initial)",
+    value=MentionEvent,
+    cleanup_policy="delete",
+    producers=("worker: route mentions",),
+    consumers=("worker: link",),
+    why=(
+        "The repartition for linking: every candidate for a mention shares its blocking key, so keying "
+        "by it puts a whole block on one partition, where one table entry holds its researchers."
+    ),
+)
+
+RESEARCHER_AUTHORSHIPS = TopicSpec(
+    name="researcher.authorships",
+    key="arXiv id without version",
+    value=Authorship,
+    cleanup_policy="delete",
+    producers=("worker: link",),
+    consumers=("worker: assemble works",),
+    why=(
+        "Each linked author line with its confidence and evidence, keyed back by paper so that one "
+        "partition sees every author of a paper and can hand each researcher its linked coauthors."
+    ),
+)
+
+RESEARCHER_WORKS = TopicSpec(
+    name="researcher.works",
+    key="researcher id",
+    value=WorkAssignment,
+    cleanup_policy="delete",
+    producers=("worker: assemble works",),
+    consumers=("worker: profiles",),
+    why="A paper assigned to one researcher with its linked coauthors; keyed by researcher for the profile table.",
+)
+
+RESEARCHER_PROFILES = TopicSpec(
+    name="researcher.profiles",
+    key="researcher id",
+    value=ResearcherProfile,
+    cleanup_policy="compact",
+    producers=("worker: profiles",),
+    consumers=("indexer: researchers (next)",),
+    why="Entity state: the latest revision of every profile, with its trust snapshot. Compacted by id.",
+)
+
+TRUST_CHANGES = TopicSpec(
+    name="researcher.trust.changes",
+    key="researcher id",
+    value=TrustChange,
+    cleanup_policy="delete",
+    config=_FOREVER,
+    producers=("worker: profiles",),
+    consumers=("audit",),
+    why="Every change of a trust score: old, new, formula version, which component moved and why.",
+)
+
+TOPICS: tuple[TopicSpec, ...] = (
+    PAPERS_RAW, PAPERS_DLQ, PAPERS_ENRICHED, ENRICH_DLQ, INDEX_DLQ, INGEST_CHECKPOINTS,
+    RESEARCHER_MENTIONS, RESEARCHER_AUTHORSHIPS, RESEARCHER_WORKS, RESEARCHER_PROFILES, TRUST_CHANGES,
+)
 
 
 def topic_by_name(name: str) -> TopicSpec:

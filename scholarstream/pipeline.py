@@ -19,11 +19,11 @@ from pathlib import Path
 
 from indexers.mappings import PAPERS
 from indexers.papers_indexer import INDEXER_GROUP
-from schemas.topics import PAPERS_ENRICHED, PAPERS_RAW
+from schemas.topics import PAPERS_ENRICHED
 from scholarstream import es_io, kafka_io
 from scholarstream.errors import ScholarStreamError
 from scholarstream.settings import Settings
-from stream_processors.app import WORKER_GROUP
+from stream_processors.app import WORKER_GROUP, WORKER_INPUTS
 
 ROLES = ("worker", "indexer")
 log = logging.getLogger(__name__)
@@ -39,15 +39,20 @@ class Stage:
 
 
 def stages(settings: Settings) -> list[Stage]:
+    """Every (group, topic) pair of the pipeline: the worker's one group reads several topics."""
+    worker = settings.group(WORKER_GROUP)
     return [
-        Stage("worker", settings.group(WORKER_GROUP), settings.topic(PAPERS_RAW.name)),
+        *(Stage("worker", worker, settings.topic(spec.name)) for spec in WORKER_INPUTS),
         Stage("indexer", settings.group(INDEXER_GROUP), settings.topic(PAPERS_ENRICHED.name)),
     ]
 
 
 def total_lag(settings: Settings) -> dict[str, int]:
-    """Stage role -> records not yet committed by its group."""
-    return {stage.role: sum(kafka_io.group_lag(settings, stage.group, stage.topic).values()) for stage in stages(settings)}
+    """Stage role -> records not yet committed by its group, over all the topics it reads."""
+    lag: dict[str, int] = {}
+    for stage in stages(settings):
+        lag[stage.role] = lag.get(stage.role, 0) + sum(kafka_io.group_lag(settings, stage.group, stage.topic).values())
+    return lag
 
 
 @dataclass

@@ -13,15 +13,25 @@ from pathlib import Path
 
 import faust
 
-from schemas.topics import ENRICH_DLQ, PAPERS_ENRICHED, PAPERS_RAW
+from schemas.topics import (
+    ENRICH_DLQ,
+    PAPERS_ENRICHED,
+    PAPERS_RAW,
+    RESEARCHER_AUTHORSHIPS,
+    RESEARCHER_MENTIONS,
+    RESEARCHER_WORKS,
+)
 from scholarstream.settings import Settings
 from stream_processors.encoder import Encoder
 from stream_processors.enrich_agent import EnrichAgent
+from stream_processors.link_agents import register_linking
 from stream_processors.topic_model.fields import FieldTopicModel
 
 log = logging.getLogger(__name__)
 
 WORKER_GROUP = "scholarstream-worker"
+# The topics the worker's group consumes, in pipeline order (`scholarstream run` waits on all).
+WORKER_INPUTS = (PAPERS_RAW, PAPERS_ENRICHED, RESEARCHER_MENTIONS, RESEARCHER_AUTHORSHIPS, RESEARCHER_WORKS)
 
 
 def faust_broker_settings(settings: Settings) -> dict[str, object]:
@@ -81,4 +91,5 @@ def create_app(settings: Settings, encoder: Encoder, field_model: FieldTopicMode
         async for events in stream.take_events(settings.encoder_batch_size, within=settings.batch_within_seconds):
             await enrich.handle(events, asyncio.get_running_loop())
 
+    register_linking(app, settings, raw_topic)
     return app

@@ -1,0 +1,38 @@
+"""Linking and profiles in the running worker: every author line of every paper ends in exactly
+one researcher profile, with collaborators by id and a trust snapshot, and trust changes audited."""
+
+from __future__ import annotations
+
+from producers.snapshot import read_snapshot, snapshot_record_to_paper
+from schemas.profiles import ResearcherProfile, TrustChange
+from tests.integration.conftest import FIXTURE_SNAPSHOT, cli, read_topic
+
+
+def latest_profiles(settings) -> dict[str, ResearcherProfile]:
+    latest: dict[str, ResearcherProfile] = {}
+    for record in read_topic(settings, settings.topic("researcher.profiles")):
+        item = ResearcherProfile.model_validate_json(record.value)
+        if item.researcher_id not in latest or item.revision > latest[item.researcher_id].revision:
+            latest[item.researcher_id] = item
+    return latest
+
+
+def test_every_author_line_lands_in_one_profile(settings):
+    assert cli("ingest", "snapshot", str(FIXTURE_SNAPSHOT)).returncode == 0
+    run = cli("run", "--until-caught-up", "--timeout", "900", "--json")
+    assert run.returncode == 0, run.stderr
+
+    papers = [snapshot_record_to_paper(line) for line in read_snapshot(FIXTURE_SNAPSHOT)]
+    profiles = latest_profiles(settings)
+    placed = sorted((work.arxiv_id, p.researcher_id) for p in profiles.values() for work in p.works)
+    assert len(placed) == sum(len(paper.authors) for paper in papers)
+    assert {arxiv_id for arxiv_id, _ in placed} == {paper.arxiv_id for paper in papers}
+
+    lepers = next(p for p in profiles.values() if "Lepers" in p.display_name)
+    assert [w.arxiv_id for w in lepers.works] == ["1006.5314"]
+    assert {c.display_name for c in lepers.close_collaborators} == {"O. Dulieu", "V. Kokoouline"}
+    assert all(c.researcher_id in profiles for c in lepers.close_collaborators)
+    assert lepers.trust is not None and lepers.trust.label and lepers.verification_level.value == "L0"
+
+    changes = [TrustChange.model_validate_json(r.value) for r in read_topic(settings, settings.topic("researcher.trust.changes"))]
+    assert {c.researcher_id for c in changes} == set(profiles)
