@@ -9,13 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel
 
 from schemas.checkpoints import HarvestCheckpoint
 from schemas.dead_letters import DeadLetter
 from schemas.linking_events import Authorship, MentionEvent, WorkAssignment
 from schemas.papers import EnrichedPaper, RawPaper
-from schemas.profiles import ResearcherProfile, TrustChange
+from schemas.profiles import ResearcherProfile, ResearcherSignal, TrustChange
 
 CleanupPolicy = Literal["delete", "compact"]
 
@@ -24,7 +23,7 @@ CleanupPolicy = Literal["delete", "compact"]
 class TopicSpec:
     name: str
     key: str
-    value: type[BaseModel]
+    value: object  # a pydantic model, or an annotated union of models (the signals)
     cleanup_policy: CleanupPolicy
     producers: tuple[str, ...]
     consumers: tuple[str, ...]
@@ -174,9 +173,36 @@ TRUST_CHANGES = TopicSpec(
     why="Every change of a trust score: old, new, formula version, which component moved and why.",
 )
 
+RESEARCHER_SIGNALS = TopicSpec(
+    name="researcher.signals",
+    key="researcher id",
+    value=ResearcherSignal,
+    cleanup_policy="delete",
+    config=_FOREVER,
+    producers=("product (scholarstream signal)",),
+    consumers=("worker: signals",),
+    why=(
+        "What users do (claim, verify, follow, affiliation, open to collaborate), keyed by researcher so a "
+        "signal meets its profile's table partition. Kept forever: profiles are rebuilt by replaying it."
+    ),
+)
+
+SIGNALS_DLQ = TopicSpec(
+    name="researcher.signals.dlq",
+    key="researcher id",
+    value=DeadLetter,
+    cleanup_policy="delete",
+    config=_FOREVER,
+    producers=("worker: signals",),
+    consumers=("operators (dlq list/retry)",),
+    why="Signals that could not apply (unknown researcher, a claim by someone else, malformed), with the reason.",
+    partitions=1,
+)
+
 TOPICS: tuple[TopicSpec, ...] = (
     PAPERS_RAW, PAPERS_DLQ, PAPERS_ENRICHED, ENRICH_DLQ, INDEX_DLQ, INGEST_CHECKPOINTS,
     RESEARCHER_MENTIONS, RESEARCHER_AUTHORSHIPS, RESEARCHER_WORKS, RESEARCHER_PROFILES, TRUST_CHANGES,
+    RESEARCHER_SIGNALS, SIGNALS_DLQ,
 )
 
 

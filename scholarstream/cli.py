@@ -465,6 +465,104 @@ def eval_topics(
     out.print(f"written to {output}")
 
 
+# researchers ------------------------------------------------------------------------------------
+
+
+@app.command("profile")
+def profile_cmd(
+    researcher_id: Annotated[str | None, typer.Argument(help="Researcher id, e.g. r-3f2a...")] = None,
+    name: Annotated[str | None, typer.Option(help="Find profiles by name instead (scans the topic).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """A researcher profile: works, topics, collaborators, trust with its components."""
+    from scholarstream import profile_lookup
+
+    settings = get_settings()
+    if (researcher_id is None) == (name is None):
+        raise ScholarStreamError("give a researcher id or --name, not both")
+    if name is not None:
+        found = profile_lookup.by_name(settings, name)
+        if as_json:
+            _emit({"query": name, "profiles": [p.model_dump(mode="json") for p in found]}, True)
+            return
+        for p in found:
+            out.print(f"{p.researcher_id}  {p.display_name}  {p.works_count} works  "
+                      f"Trust {p.trust.score if p.trust else '-'}")
+        return
+    found_profile = profile_lookup.by_id(settings, researcher_id)
+    if found_profile is None:
+        raise ScholarStreamError(f"no profile {researcher_id!r} in {settings.topic('researcher.profiles')}")
+    if as_json:
+        _emit(found_profile.model_dump(mode="json"), True)
+        return
+    _print_profile(found_profile)
+
+
+def _print_profile(p) -> None:
+    trust = f"Trust {p.trust.score} - {p.trust.label}" if p.trust else "Trust -"
+    affiliation = p.affiliations[-1].name if p.affiliations else "no affiliation"
+    out.print(f"[bold]{p.display_name}[/bold]  ({p.researcher_id})  {affiliation}")
+    out.print(f"{trust}  |  verification {p.verification_level.value}  |  "
+              f"{'claimed' if p.claimed else 'unclaimed'}  |  {'open to collaborate' if p.open_to_collaborate else ''}")
+    out.print(f"{p.works_count} works  |  {p.followers_count} followers  |  active {p.first_active_year}-{p.last_active_year}")
+    out.print("topics: " + ", ".join(t.name for t in p.top_topics))
+    out.print("close collaborators: " + ", ".join(f"{c.display_name} ({c.shared_works})" for c in p.close_collaborators[:10]))
+    if p.trust:
+        for c in p.trust.components:
+            out.print(f"  {c.name}: {c.points} / {c.weight}  ({'; '.join(c.evidence)[:100]})")
+    for w in p.works[:20]:
+        out.print(f"  {w.arxiv_id}  {w.year or ''}  {w.title}")
+
+
+@app.command("signal")
+def signal_cmd(
+    kind: Annotated[str, typer.Argument(help="claim, unclaim, verify, follow, unfollow, affiliation_update, open_to_collaborate")],
+    researcher_id: Annotated[str, typer.Argument()],
+    actor: Annotated[str, typer.Option(help="The product account sending the signal.")] = "cli:operator",
+    orcid: Annotated[str | None, typer.Option(help="verify: an ORCID iD.")] = None,
+    email_domain: Annotated[str | None, typer.Option(help="verify: a confirmed e-mail domain.")] = None,
+    institution: Annotated[str | None, typer.Option(help="verify: the institution of --email-domain (institutional).")] = None,
+    level: Annotated[str | None, typer.Option(help="verify: L1, L2 or L3.")] = None,
+    affiliation: Annotated[list[str] | None, typer.Option(help="affiliation_update: one or more.")] = None,
+    open_: Annotated[bool, typer.Option("--open/--closed", help="open_to_collaborate: the flag.")] = True,
+    signal_id: Annotated[str | None, typer.Option(help="Idempotence key (default: a new one).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Send one product signal to `researcher.signals` (the worker applies it)."""
+    import uuid
+
+    from schemas.profiles import parse_signal
+    from schemas.topics import RESEARCHER_SIGNALS, TOPICS
+    from scholarstream import kafka_io
+
+    settings = get_settings()
+    body: dict[str, Any] = {"kind": kind, "researcher_id": researcher_id, "actor": actor,
+                            "at": utc_now().isoformat(), "signal_id": signal_id or f"cli-{uuid.uuid4()}"}
+    if kind == "verify":
+        if orcid:
+            body["evidence"] = {"method": "orcid", "orcid": orcid}
+        elif email_domain and institution:
+            body["evidence"] = {"method": "institutional_email", "domain": email_domain, "institution": institution}
+        elif email_domain:
+            body["evidence"] = {"method": "email", "domain": email_domain}
+        body["level"] = level
+    elif kind == "affiliation_update":
+        body["affiliations"] = affiliation or []
+    elif kind == "open_to_collaborate":
+        body["open"] = open_
+    signal = parse_signal(json.dumps(body))  # a clear error naming the field, before anything is sent
+    kafka_io.ensure_topics(settings, TOPICS)
+    producer = kafka_io.producer(settings)
+    try:
+        producer.send(settings.topic(RESEARCHER_SIGNALS.name), key=researcher_id.encode(), value=signal.model_dump_json().encode())
+        producer.flush()
+    finally:
+        producer.close()
+    _emit({"sent": signal.model_dump(mode="json")}, as_json)
+    if not as_json:
+        out.print(f"sent {kind} for {researcher_id} ({signal.signal_id})")
+
+
 # operations -------------------------------------------------------------------------------------
 
 dlq_app = typer.Typer(no_args_is_help=True, help="Dead letters: inspect and re-submit.")

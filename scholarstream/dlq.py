@@ -22,12 +22,13 @@ from producers.publish import Publisher
 from producers.snapshot import snapshot_record_to_paper
 from schemas.dead_letters import DeadLetter
 from schemas.papers import RawPaper, parse_enriched_paper, parse_raw_paper
-from schemas.topics import ENRICH_DLQ, INDEX_DLQ, PAPERS_DLQ, PAPERS_ENRICHED
+from schemas.profiles import parse_signal
+from schemas.topics import ENRICH_DLQ, INDEX_DLQ, PAPERS_DLQ, PAPERS_ENRICHED, RESEARCHER_SIGNALS, SIGNALS_DLQ
 from scholarstream import kafka_io
 from scholarstream.errors import InvalidRecord, ScholarStreamError
 from scholarstream.settings import Settings
 
-DLQ_TOPICS = (PAPERS_DLQ.name, ENRICH_DLQ.name, INDEX_DLQ.name)
+DLQ_TOPICS = (PAPERS_DLQ.name, ENRICH_DLQ.name, INDEX_DLQ.name, SIGNALS_DLQ.name)
 RETRY_GROUP = "scholarstream-dlq-retry"
 _SOURCE_PARSERS: dict[str, Callable[[str], RawPaper]] = {
     "snapshot": snapshot_record_to_paper,
@@ -166,6 +167,10 @@ def _resubmit(settings: Settings, stored: StoredLetter, publisher: Publisher | N
             paper = parse_raw_paper(letter.payload)
             if publisher is not None:
                 publisher.publish(paper)
+        elif letter.stage == "profile":
+            signal = parse_signal(letter.payload)
+            if producer is not None:
+                producer.send(settings.topic(RESEARCHER_SIGNALS.name), key=signal.researcher_id.encode(), value=letter.payload.encode())
         else:
             enriched = parse_enriched_paper(letter.payload)
             if producer is not None:

@@ -19,6 +19,7 @@ from schemas.topics import (
     PAPERS_RAW,
     RESEARCHER_AUTHORSHIPS,
     RESEARCHER_MENTIONS,
+    RESEARCHER_SIGNALS,
     RESEARCHER_WORKS,
 )
 from scholarstream.settings import Settings
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 
 WORKER_GROUP = "scholarstream-worker"
 # The topics the worker's group consumes, in pipeline order (`scholarstream run` waits on all).
-WORKER_INPUTS = (PAPERS_RAW, PAPERS_ENRICHED, RESEARCHER_MENTIONS, RESEARCHER_AUTHORSHIPS, RESEARCHER_WORKS)
+WORKER_INPUTS = (PAPERS_RAW, PAPERS_ENRICHED, RESEARCHER_MENTIONS, RESEARCHER_AUTHORSHIPS, RESEARCHER_WORKS, RESEARCHER_SIGNALS)
 
 
 def faust_broker_settings(settings: Settings) -> dict[str, object]:

@@ -18,18 +18,22 @@ import faust
 
 from schemas.linking_events import Authorship, MentionEvent, WorkAssignment
 from schemas.papers import parse_enriched_paper
-from schemas.profiles import ResearcherProfile
+from schemas.dead_letters import DeadLetter
+from schemas.profiles import ResearcherProfile, parse_signal
 from schemas.topics import (
     PAPERS_ENRICHED,
     RESEARCHER_AUTHORSHIPS,
     RESEARCHER_MENTIONS,
     RESEARCHER_PROFILES,
+    RESEARCHER_SIGNALS,
     RESEARCHER_WORKS,
+    SIGNALS_DLQ,
     TRUST_CHANGES,
 )
 from scholarstream.settings import Settings
 from stream_processors.linking.state_codec import dumps_block, loads_block
-from stream_processors.linking_stage import assemble, link, profile, route
+from scholarstream.errors import InvalidRecord
+from stream_processors.linking_stage import apply_product_signal, assemble, link, profile, route
 
 
 def _table(app: faust.App, name: str, settings: Settings) -> faust.Table:
@@ -55,6 +59,8 @@ def register_linking(app: faust.App, settings: Settings, raw_topic: Callable[[st
     blocks = _table(app, "blocks", settings)
     paper_authors = _table(app, "paper-authors", settings)
     profiles = _table(app, "profiles", settings)
+    signals = raw_topic(RESEARCHER_SIGNALS.name)
+    signals_dlq = raw_topic(SIGNALS_DLQ.name)
 
     @app.agent(enriched, name="route-mentions")
     async def route_mentions(stream: faust.StreamT) -> None:
@@ -98,8 +104,40 @@ def register_linking(app: faust.App, settings: Settings, raw_topic: Callable[[st
             updated, change = profile(current, assignment, _timestamp(event))
             if current is not None and updated == current:
                 continue
-            sends = [await profiles_topic.send(key=key, value=updated.model_dump_json().encode())]
-            if change is not None:
-                sends.append(await trust_changes.send(key=key, value=change.model_dump_json().encode()))
-            await _delivered(*sends)
-            profiles[key] = updated.model_dump_json().encode()
+            await publish_profile(key, updated, change)
+
+    async def publish_profile(key: bytes, updated: ResearcherProfile, change) -> None:
+        sends = [await profiles_topic.send(key=key, value=updated.model_dump_json().encode())]
+        if change is not None:
+            sends.append(await trust_changes.send(key=key, value=change.model_dump_json().encode()))
+        await _delivered(*sends)
+        profiles[key] = updated.model_dump_json().encode()
+
+    @app.agent(signals, name="signals")
+    async def apply_signals(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            try:
+                signal = parse_signal(event.value)
+            except InvalidRecord as error:
+                await _dead_letter(event, error.reason, error.field)
+                continue
+            key = signal.researcher_id.encode()
+            stored = profiles.get(key)
+            current = ResearcherProfile.model_validate_json(stored) if stored else None
+            outcome = apply_product_signal(current, signal, _timestamp(event))
+            if outcome.redirect_to:
+                moved = signal.model_copy(update={"researcher_id": outcome.redirect_to})
+                await _delivered(await signals.send(key=outcome.redirect_to.encode(), value=moved.model_dump_json().encode()))
+            elif outcome.rejected:
+                await _dead_letter(event, outcome.rejected, None)
+            elif outcome.profile is not None:
+                await publish_profile(key, outcome.profile, outcome.change)
+
+    async def _dead_letter(event: faust.EventT, reason: str, field: str | None) -> None:
+        letter = DeadLetter(
+            stage="profile", reason=reason, field=field, source=settings.topic(RESEARCHER_SIGNALS.name),
+            key=event.key.decode("utf-8", "replace") if isinstance(event.key, bytes) else None,
+            payload=event.value.decode("utf-8", "replace") if isinstance(event.value, bytes) else repr(event.value),
+            failed_at=_timestamp(event),
+        )
+        await _delivered(await signals_dlq.send(key=event.key, value=letter.model_dump_json().encode()))

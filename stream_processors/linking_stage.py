@@ -12,13 +12,14 @@ in effect, and deterministic, so a replay rebuilds the same researcher ids and p
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from schemas.linking_events import Authorship, MentionEvent, WorkAssignment
 from schemas.papers import EnrichedPaper
-from schemas.profiles import Coauthor, ResearcherProfile, TrustChange, Work
+from schemas.profiles import Coauthor, ResearcherProfile, ResearcherSignal, TrustChange, Work
 from stream_processors.linking.linker import BlockState, Mention, PaperContext, apply_decision, link_mention
-from stream_processors.profiles import apply_work, new_profile, with_trust
+from stream_processors.profiles import SignalRejected, apply_signal, apply_work, new_profile, with_trust
 from stream_processors.trust import trust_change, trust_snapshot
 
 
@@ -127,3 +128,28 @@ def profile(
     snapshot = trust_snapshot(updated, {}, now)
     change = trust_change(current.trust if current is not None else None, snapshot, now)
     return with_trust(updated, snapshot), change
+
+
+@dataclass(frozen=True)
+class SignalOutcome:
+    """What one signal did: a new profile (and audit event), nothing, a redirect, or a rejection."""
+
+    profile: ResearcherProfile | None = None
+    change: TrustChange | None = None
+    redirect_to: str | None = None
+    rejected: str | None = None
+
+
+def apply_product_signal(current: ResearcherProfile | None, signal: ResearcherSignal, now: datetime) -> SignalOutcome:
+    if current is None:
+        return SignalOutcome(rejected=f"unknown researcher {signal.researcher_id}")
+    try:
+        updated = apply_signal(current, signal)
+    except SignalRejected as error:
+        if error.redirect_to:
+            return SignalOutcome(redirect_to=error.redirect_to)
+        return SignalOutcome(rejected=str(error))
+    if updated == current:
+        return SignalOutcome()
+    snapshot = trust_snapshot(updated, {}, now)
+    return SignalOutcome(with_trust(updated, snapshot), trust_change(current.trust, snapshot, now))

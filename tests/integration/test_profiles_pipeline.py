@@ -3,6 +3,8 @@ one researcher profile, with collaborators by id and a trust snapshot, and trust
 
 from __future__ import annotations
 
+import json
+
 from producers.snapshot import read_snapshot, snapshot_record_to_paper
 from schemas.profiles import ResearcherProfile, TrustChange
 from tests.integration.conftest import FIXTURE_SNAPSHOT, cli, read_topic
@@ -36,3 +38,32 @@ def test_every_author_line_lands_in_one_profile(settings):
 
     changes = [TrustChange.model_validate_json(r.value) for r in read_topic(settings, settings.topic("researcher.trust.changes"))]
     assert {c.researcher_id for c in changes} == set(profiles)
+
+
+def test_claim_and_orcid_verification_raise_level_and_trust_with_an_audit_event(settings):
+    assert cli("ingest", "snapshot", str(FIXTURE_SNAPSHOT)).returncode == 0
+    assert cli("run", "--until-caught-up", "--timeout", "900").returncode == 0
+    found = json.loads(cli("profile", "--name", "Lepers", "--json").stdout)["profiles"]
+    researcher = found[0]["researcher_id"]
+    before = json.loads(cli("profile", researcher, "--json").stdout)
+    assert (before["claimed"], before["verification_level"]) == (False, "L0")
+
+    for args in (("claim", researcher, "--actor", "user:maxence"),
+                 ("verify", researcher, "--actor", "user:maxence", "--orcid", "0000-0002-1825-0097", "--level", "L3"),
+                 ("follow", "r-doesnotexist0000", "--actor", "user:someone")):
+        sent = cli("signal", *args)
+        assert sent.returncode == 0, sent.stderr
+    assert cli("run", "--until-caught-up", "--timeout", "900").returncode == 0
+
+    after = json.loads(cli("profile", researcher, "--json").stdout)
+    assert (after["claimed"], after["verification_level"]) == (True, "L3")
+    assert after["trust"]["score"] > before["trust"]["score"]
+    assert after["revision"] > before["revision"]
+    changes = [TrustChange.model_validate_json(r.value) for r in read_topic(settings, settings.topic("researcher.trust.changes"))]
+    last = [c for c in changes if c.researcher_id == researcher][-1]
+    assert last.new_score == after["trust"]["score"]
+    assert "identity" in {c.name for c in last.changes}
+
+    letters = [json.loads(r.value) for r in read_topic(settings, settings.topic("researcher.signals.dlq"))]
+    assert [(letter["key"], letter["stage"]) for letter in letters] == [("r-doesnotexist0000", "profile")]
+    assert "unknown researcher" in letters[0]["reason"]

@@ -1,0 +1,66 @@
+"""Reading profiles back from the compacted `researcher.profiles` topic.
+
+Until the researchers index exists (the search issue), the topic is the place to read a profile:
+a key lives on one partition (the default murmur2 partitioner, as faust wrote it), so `by_id`
+scans only that partition. `by_name` scans everything and is meant for small deployments.
+"""
+
+from __future__ import annotations
+
+from kafka import TopicPartition
+from kafka.partitioner.default import murmur2
+
+from schemas.names import fold
+from schemas.profiles import ResearcherProfile
+from schemas.topics import RESEARCHER_PROFILES
+from scholarstream import kafka_io
+from scholarstream.settings import Settings
+
+
+def _scan(settings: Settings, partitions: list[int] | None, wanted: bytes | None) -> dict[str, ResearcherProfile]:
+    topic = settings.topic(RESEARCHER_PROFILES.name)
+    consumer = kafka_io.consumer(settings)
+    latest: dict[str, ResearcherProfile] = {}
+    try:
+        known = sorted(consumer.partitions_for_topic(topic) or [])
+        tps = [TopicPartition(topic, p) for p in (partitions if partitions is not None else known) if p in known]
+        if not tps:
+            return {}
+        ends = consumer.end_offsets(tps)
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        while any(consumer.position(tp) < ends[tp] for tp in tps):
+            for batch in consumer.poll(timeout_ms=1000).values():
+                for record in batch:
+                    if record.value is None or (wanted is not None and record.key != wanted):
+                        continue
+                    profile = ResearcherProfile.model_validate_json(record.value)
+                    seen = latest.get(profile.researcher_id)
+                    if seen is None or profile.revision >= seen.revision:
+                        latest[profile.researcher_id] = profile
+    finally:
+        consumer.close()
+    return latest
+
+
+def partition_for(key: bytes, partitions: int) -> int:
+    return (murmur2(key) & 0x7FFFFFFF) % partitions
+
+
+def by_id(settings: Settings, researcher_id: str) -> ResearcherProfile | None:
+    key = researcher_id.encode()
+    probe = kafka_io.consumer(settings)
+    try:
+        count = len(probe.partitions_for_topic(settings.topic(RESEARCHER_PROFILES.name)) or [])
+    finally:
+        probe.close()
+    if not count:
+        return None
+    return _scan(settings, [partition_for(key, count)], key).get(researcher_id)
+
+
+def by_name(settings: Settings, name: str, limit: int = 10) -> list[ResearcherProfile]:
+    wanted = fold(name)
+    found = [p for p in _scan(settings, None, None).values()
+             if not p.merged_into and any(wanted in fold(v.name) for v in p.name_variants)]
+    return sorted(found, key=lambda p: (-p.works_count, p.researcher_id))[:limit]
