@@ -46,6 +46,7 @@ class Evidence:
     affiliation_similarity: float | None
     years_apart: int | None
     short_given_name: bool = False  # a full given name of at most SHORT_GIVEN_NAME letters: shared by many people
+    rivals: int = 0  # how many other researchers of the block the mention's name is also compatible with
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -56,6 +57,7 @@ class Evidence:
             "affiliation_similarity": self.affiliation_similarity,
             "years_apart": self.years_apart,
             "short_given_name": self.short_given_name,
+            "rivals": self.rivals,
         }
 
 

@@ -177,9 +177,12 @@ def link_mention(
     for researcher in block.researchers.values():
         if key in researcher.mention_keys:
             return LinkDecision(researcher.researcher_id, False, 1.0, None, None, {}, replay=True)
+    gathered = [(evidence_for(mention, paper, researcher), researcher) for researcher in block.researchers.values()]
+    compatible = sum(1 for evidence, _ in gathered if evidence.name_label != INCOMPATIBLE)
     scored: list[tuple[Score, Evidence, ResearcherSummary]] = []
-    for researcher in block.researchers.values():
-        evidence = evidence_for(mention, paper, researcher)
+    for evidence, researcher in gathered:
+        if evidence.name_label != INCOMPATIBLE:
+            evidence = replace(evidence, rivals=compatible - 1)
         score = score_candidate(
             evidence,
             weights,

@@ -11,12 +11,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from stream_processors.linking.evidence import Evidence
-from stream_processors.linking.names import INCOMPATIBLE
+from stream_processors.linking.names import EXACT, INCOMPATIBLE, SAME_FULL
 
 # Hard rules, by the name that an explanation shows.
 RULE_ORCID_CONFLICT = "different-orcid"
 RULE_SAME_PAPER = "already-author-of-paper"
 RULE_NAME_CONFLICT = "incompatible-name"
+
+# Name labels that pin the person down as far as a name can: no ambiguity penalty on them.
+_SPECIFIC_NAMES = frozenset({EXACT, SAME_FULL})
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Weights:
     year_gap: float = 0.05          # subtracted per year outside the active span, after `year_grace`
     year_grace: int = 3
     short_name: float = 0.2         # subtracted when the only name evidence is a short full given name ("Yan", "Jun")
+    ambiguity: float = 0.5          # times 1 - 0.5**rivals, subtracted when the name match is weaker than the same full name
     bias: float = 0.0
 
     def as_dict(self) -> dict[str, float]:
@@ -75,6 +79,8 @@ def weigh(evidence: Evidence, weights: Weights = DEFAULT_WEIGHTS) -> Score:
     parts: dict[str, float] = {"name": weights.name * evidence.name_grade}
     if evidence.short_given_name and weights.short_name:
         parts["short_name"] = -weights.short_name
+    if evidence.rivals and weights.ambiguity and evidence.name_label not in _SPECIFIC_NAMES:
+        parts["ambiguity"] = -weights.ambiguity * (1 - 0.5 ** evidence.rivals)
     if evidence.shared_coauthors:
         parts["coauthors"] = weights.coauthor * (1 - 0.5 ** evidence.shared_coauthors)
     if evidence.affiliation_similarity is not None:

@@ -98,3 +98,35 @@ def test_merge_candidates_joins_split_profiles_and_respects_hard_rules():
     c_block, _ = _run([("p1", 5, "Wang", "S.-Y.", "Pittsburgh U.", ("boyanovsky_d",), ("hep-ph",), 2001)])
     c = next(iter(c_block.researchers.values()))
     assert not merge_candidates(a, c).merge and merge_candidates(a, c).score.rule == "already-author-of-paper"
+
+
+def _link_all(stream, key):
+    """(paper id, keyname, forenames) in order, no affiliations or coauthors: name evidence only."""
+    block = BlockState(key)
+    decisions = []
+    for paper_id, keyname, forenames in stream:
+        mention = Mention(0, keyname, forenames, (), key)
+        paper = PaperContext(paper_id, None, (), (key,))
+        decision = link_mention(block, mention, paper)
+        block = apply_decision(block, decision, mention, paper)
+        decisions.append(decision)
+    return block, decisions
+
+
+def test_an_initial_that_fits_one_researcher_links_on_the_name():
+    _, decisions = _link_all([("p1", "Wang", "Zheng"), ("p2", "Wang", "Z.")], "wang_z")
+    assert not decisions[1].created
+    assert decisions[1].researcher_id == decisions[0].researcher_id
+    assert decisions[1].evidence.rivals == 0
+
+
+def test_an_initial_that_fits_several_researchers_does_not_bridge_into_one():
+    """'Z. Wang' could be Zheng or Zhi-Gang: without other evidence it starts its own researcher,
+    so later 'Z.' mentions gather there (as exact names would) instead of inflating Zheng."""
+    stream = [("p1", "Wang", "Zheng"), ("p2", "Wang", "Zhi-Gang"), ("p3", "Wang", "Z."), ("p4", "Wang", "Z.")]
+    _, decisions = _link_all(stream, "wang_z")
+    zheng, zhigang, first_z, second_z = decisions
+    assert first_z.created
+    assert {c.researcher_id for c in first_z.candidates} == {zheng.researcher_id, zhigang.researcher_id}
+    assert not second_z.created and second_z.researcher_id == first_z.researcher_id
+    assert second_z.evidence.rivals == 2 and "ambiguity" not in second_z.contributions

@@ -2,6 +2,7 @@
 
 from stream_processors.linking.evidence import Evidence
 from stream_processors.linking.scorer import (
+    DEFAULT_WEIGHTS,
     RULE_NAME_CONFLICT,
     RULE_ORCID_CONFLICT,
     RULE_SAME_PAPER,
@@ -53,3 +54,20 @@ def test_long_gaps_in_years_cost():
     near = Evidence("exact", 1.0, 0, None, None, None, 1)
     far = Evidence("exact", 1.0, 0, None, None, None, 20)
     assert weigh(near).total > weigh(far).total
+
+
+def test_a_weak_name_match_costs_more_the_more_researchers_the_name_also_fits():
+    alone = Evidence("same-initials", 0.6, 0, None, None, None, None)
+    one_rival = Evidence("same-initials", 0.6, 0, None, None, None, None, rivals=1)
+    three_rivals = Evidence("same-initials", 0.6, 0, None, None, None, None, rivals=3)
+    assert "ambiguity" not in weigh(alone).contributions
+    assert weigh(one_rival).total < weigh(alone).total
+    assert weigh(three_rivals).total < weigh(one_rival).total
+    assert weigh(one_rival).contributions["ambiguity"] == -round(DEFAULT_WEIGHTS.ambiguity * 0.5, 4)
+
+
+def test_the_same_full_name_is_not_ambiguous_whatever_the_block_holds():
+    exact = Evidence("exact", 1.0, 0, None, None, None, None, rivals=5)
+    same_full = Evidence("same-full", 0.95, 0, None, None, None, None, rivals=5)
+    assert "ambiguity" not in weigh(exact).contributions
+    assert "ambiguity" not in weigh(same_full).contributions
