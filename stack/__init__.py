@@ -8,6 +8,7 @@ under `settings.stack_dir`, and the services outlive the command that started th
 
     result = stack.up(get_settings(), on_step=print)
     stack.status(get_settings())   # plain dict, ready for --json
+    stack.stop_service(get_settings(), "elasticsearch")  # one service; `up` restarts it
     stack.down(get_settings())
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from .describe import as_dict, describe
 from .java import JavaRuntime
-from .manager import down, status, up
+from .manager import down, status, stop_service, up
 from .results import DownResult, ServiceReport, StoppedService, UpResult
 
 __all__ = [
@@ -28,5 +29,6 @@ __all__ = [
     "describe",
     "down",
     "status",
+    "stop_service",
     "up",
 ]

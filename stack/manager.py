@@ -420,6 +420,35 @@ def _down(paths: StackPaths, step: StepCallback, grace_seconds: float, began: fl
     )
 
 
+def stop_service(
+    settings: Settings,
+    name: str,
+    on_step: StepCallback | None = None,
+    grace_seconds: float = STOP_GRACE_SECONDS,
+) -> StoppedService | None:
+    """Stop one service ("kafka" or "elasticsearch") and leave the other running.
+
+    For fault drills: its data stays, so `up` afterwards starts just this service again on the
+    same state. Returns None when it was not running.
+    """
+    step = on_step or _quiet
+    paths = StackPaths.of(settings.stack_dir)
+    service = next((s for s in _services(settings, paths) if s.name == name), None)
+    if service is None:
+        raise StackError(f"unknown stack service {name!r}; expected 'kafka' or 'elasticsearch'")
+    with _exclusive(paths, step):
+        pid = owned_pid(service.pid_file, _marker(paths))
+        if pid is None:
+            remove_pid(service.pid_file)
+            return None
+        step(f"Stopping {service.title} (pid {pid})")
+        (outcome,) = stop({name: pid}, grace_seconds)
+        remove_pid(service.pid_file)
+    if outcome.leftover:
+        raise StackError(f"{service.title} processes survived SIGKILL: {', '.join(map(str, outcome.leftover))}")
+    return StoppedService(outcome.name, outcome.pid, outcome.forced, outcome.seconds)
+
+
 # status -------------------------------------------------------------------------------------
 
 
