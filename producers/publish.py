@@ -20,6 +20,25 @@ from scholarstream.errors import ScholarStreamError
 from scholarstream.settings import Settings
 
 
+# A dead letter must fit in one Kafka record (1 MiB by default) whatever it carries: 128 Ki
+# characters stay under that even when every one is JSON-escaped to six bytes.
+MAX_DEAD_LETTER_PAYLOAD = 128 * 1024
+_MAX_REASON = 10_000  # DeadLetter.reason's limit
+
+
+def cap_dead_letter(reason: str, payload: str) -> tuple[str, str]:
+    """The reason and payload to send, the payload cut (and the cut said in the reason) when too big.
+
+    Without the cap, one oversized record's dead letter is refused by Kafka, and `close()` then
+    fails the whole run.
+    """
+    if len(payload) > MAX_DEAD_LETTER_PAYLOAD:
+        note = f" (payload truncated from {len(payload):,} to {MAX_DEAD_LETTER_PAYLOAD:,} characters)"
+        reason = reason[: _MAX_REASON - len(note)] + note
+        payload = payload[:MAX_DEAD_LETTER_PAYLOAD]
+    return reason[:_MAX_REASON], payload
+
+
 @dataclass
 class PublishStats:
     produced: int = 0
@@ -53,6 +72,7 @@ class Publisher:
         self.stats.produced += 1
 
     def dead_letter(self, *, reason: str, source: str, payload: str, key: str | None, field: str | None) -> None:
+        reason, payload = cap_dead_letter(reason, payload)
         letter = DeadLetter(
             stage="ingest",
             reason=reason,

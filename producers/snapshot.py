@@ -56,6 +56,8 @@ def snapshot_record_to_paper(line: str) -> RawPaper:
         record = json.loads(line)
     except json.JSONDecodeError as error:
         raise InvalidRecord(f"not JSON: {error.msg} at column {error.colno}") from error
+    except RecursionError as error:  # json's C decoder recurses once per nesting level
+        raise InvalidRecord("not JSON: nested too deeply") from error
     if not isinstance(record, dict):
         raise InvalidRecord(f"expected a JSON object, got {type(record).__name__}")
     try:
@@ -84,7 +86,7 @@ def record_key(line: str) -> str | None:
     """The record's id if one can be read at all, so even a dead letter is keyed usefully."""
     try:
         value = json.loads(line).get("id")
-    except (json.JSONDecodeError, AttributeError):
+    except (json.JSONDecodeError, RecursionError, AttributeError):
         return None
     return value if isinstance(value, str) else None
 

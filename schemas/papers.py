@@ -23,7 +23,8 @@ ENRICHED_SCHEMA_VERSION = 2
 # New-style ids (0704.0001, 1501.00001) and old-style archive ids (cs/0112017, math.AG/0301001).
 _NEW_ID = r"\d{4}\.\d{4,5}"
 _OLD_ID = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}"
-ARXIV_ID = re.compile(rf"^(?:{_NEW_ID}|{_OLD_ID})$")
+# ASCII only: `\d` would otherwise accept any script's digits ("١٠٠٦.٥٣١٤" is not an arXiv id).
+ARXIV_ID = re.compile(rf"^(?:{_NEW_ID}|{_OLD_ID})$", re.ASCII)
 _CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z-]+)?$")
 
 Source = Literal["snapshot", "oai", "arxiv-api"]
