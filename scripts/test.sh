@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command: unit tests, then integration tests against the real Kafka and Elasticsearch.
+# The test command: unit tests, then integration tests against the real Kafka and Elasticsearch,
+# then the fault tests (tests/faults), which kill and restart services of their own stack.
 # When KAFKA_BOOTSTRAP_SERVERS / ELASTICSEARCH_URL are unset (the defaults) and nothing answers,
 # the local stack is started for the run and stopped afterwards. Integration tests never skip:
 # an unreachable service fails them.
@@ -20,3 +21,5 @@ trap stop_stack EXIT
 
 .venv/bin/python -m pytest tests/unit "$@"
 .venv/bin/python -m pytest tests/integration "$@"
+# Fault tests start (and stop) a stack of their own on other ports; they never touch the one above.
+.venv/bin/python -m pytest tests/faults "$@"

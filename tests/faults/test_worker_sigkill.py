@@ -1,0 +1,116 @@
+"""Fault 1: the worker is SIGKILLed three times during a backfill and restarted each time.
+
+Injected: 120 real snapshot records are ingested; `scholarstream worker` (encoder batches of 8)
+is killed with SIGKILL (its whole process group, no shutdown) three times, each time once it
+has enriched a further ~30 papers, and restarted; the last restart is `scholarstream run
+--until-caught-up`, which also runs the indexer. The same records go through an uninterrupted
+`run --until-caught-up` in another namespace.
+
+Checked: the two `papers` indices hold exactly the same document ids (120 each, nothing missing,
+nothing extra); every document's content fingerprint is equal, where the fingerprint is a hash
+of the `_source` without
+  - `embedding`: a re-run pads encoder batches differently, so floats differ in the last bits;
+    compared separately, element-wise within 1e-5;
+  - `topics[].score`: derived from those floats; compared within 1e-3 (the codes and their order
+    stay in the fingerprint);
+  - `ingested_at`: the raw record's Kafka timestamp, which differs between two ingests by
+    construction; in the killed run it must still equal its own raw record's timestamp, i.e.
+    re-enrichment after a kill did not change it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+
+import numpy as np
+
+from scholarstream.pipeline import total_lag
+from tests.faults.conftest import SAMPLE, Role, indexed_documents, total_end, wait_for
+from tests.integration.conftest import cli, read_topic
+
+RECORDS = 120
+KILL_AFTER = (30, 60, 90)  # enriched records seen before each kill
+VARYING = ("embedding", "ingested_at")
+
+
+def fingerprint(source: dict) -> str:
+    kept = {key: value for key, value in source.items() if key not in VARYING}
+    kept["topics"] = [topic["code"] for topic in source["topics"]]
+    return hashlib.sha256(json.dumps(kept, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def backfill(settings) -> None:
+    ingested = cli("ingest", "snapshot", str(SAMPLE), "--limit", str(RECORDS), "--json")
+    assert ingested.returncode == 0, ingested.stderr
+    assert json.loads(ingested.stdout)["produced"] == RECORDS
+
+
+def run_until_caught_up(settings) -> dict:
+    run = cli("run", "--until-caught-up", "--timeout", "540", "--json")
+    assert run.returncode == 0, run.stderr + run.stdout
+    result = json.loads(run.stdout)
+    assert result["caught_up"] is True and result["exit_codes"] == {"worker": 0, "indexer": 0}
+    return result
+
+
+def test_three_worker_sigkills_leave_the_same_index_as_an_uninterrupted_run(namespace, record_property):
+    baseline = namespace("baseline")
+    backfill(baseline)
+    run_until_caught_up(baseline)
+    expected = indexed_documents(baseline)
+    assert len(expected) == RECORDS
+
+    faulted = namespace("faulted")
+    backfill(faulted)
+    kills = []
+    for threshold in KILL_AFTER:
+        worker = Role("worker", faulted)
+        try:
+            wait_for(lambda: total_end(faulted, "papers.enriched") >= threshold or not worker.alive(), 300,
+                     f"the worker to enrich {threshold} papers")
+            assert worker.alive(), worker.log_text()[-3000:]
+        finally:
+            worker.kill()
+        kills.append(total_end(faulted, "papers.enriched"))
+    assert all(threshold <= seen < RECORDS for threshold, seen in zip(KILL_AFTER, kills)), (
+        f"each kill must land mid-backfill: enriched records at the kills {kills}"
+    )
+    result = run_until_caught_up(faulted)
+    assert result["lag"] == {"worker": 0, "indexer": 0} and total_lag(faulted) == {"worker": 0, "indexer": 0}
+
+    actual = indexed_documents(faulted)
+    assert sorted(actual) == sorted(expected), "same document ids, nothing missing, nothing extra"
+    assert result["indexed_documents"] == RECORDS
+
+    differing = [doc_id for doc_id in expected if fingerprint(expected[doc_id]) != fingerprint(actual[doc_id])]
+    assert differing == [], f"content fingerprints differ for {differing[:5]}"
+    deltas = [
+        float(np.max(np.abs(np.asarray(expected[i]["embedding"]) - np.asarray(actual[i]["embedding"])))) for i in expected
+    ]
+    assert max(deltas) <= 1e-5, f"embeddings differ by up to {max(deltas)}"
+    score_deltas = [
+        abs(a["score"] - b["score"]) for i in expected for a, b in zip(expected[i]["topics"], actual[i]["topics"], strict=True)
+    ]
+    assert max(score_deltas) <= 1e-3
+
+    raw_stamps = {
+        r.key.decode(): datetime.fromtimestamp(r.timestamp / 1000, tz=timezone.utc)
+        for r in read_topic(faulted, faulted.topic("arxiv.papers.raw"))
+    }
+    assert all(datetime.fromisoformat(doc["ingested_at"]) == raw_stamps[i] for i, doc in actual.items())
+
+    enriched_events = total_end(faulted, "papers.enriched")
+    figures = {
+        "records": RECORDS,
+        "enriched_at_each_kill": kills,
+        "enriched_events_total": enriched_events,
+        "re_emitted_after_kills": enriched_events - RECORDS,
+        "documents": len(actual),
+        "fingerprints_equal": len(actual) - len(differing),
+        "max_embedding_delta": max(deltas),
+        "max_topic_score_delta": max(score_deltas),
+    }
+    record_property("figures", figures)
+    print("fault 1 figures:", json.dumps(figures))
