@@ -7,7 +7,8 @@ Injected (generated deterministically by `tests/faults/hostile.py`):
     categories, versions), missing fields, invalid ids (versioned, path traversal, script tags,
     Arabic-Indic and full-width digits, zero-width space, NUL, ANSI escapes, JNDI strings), huge
     fields (titles over 2,000 characters, abstracts over 20,000, 5,001+ authors, comments over
-    5,000), bad version labels and dates, and one 1.5 MB line;
+    5,000), bad version labels and dates, and one 1.5 MB line (its dead letter carries the first
+    131,072 characters and says so);
   - 200 values produced straight to `arxiv.papers.raw`, past the producer's validation, 18 of
     them without a key, half before and half after the ingest: empty values, tombstones, non-JSON,
     invalid UTF-8, wrong schema version, unknown fields, control characters, naive timestamps,
@@ -25,6 +26,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from producers.publish import MAX_DEAD_LETTER_PAYLOAD
 from producers.snapshot import read_snapshot, snapshot_record_to_paper
 from schemas.dead_letters import DeadLetter
 from scholarstream import kafka_io
@@ -115,8 +117,11 @@ def match(sent: list[Hostile], received: list[DeadLetter]) -> list[str]:
     problems = []
     for bad in sent:
         text = bad.payload.decode("utf-8", "replace") if bad.payload is not None else repr(None)
-        candidates = by_payload.get(text.rstrip("\n"), [])
-        hit = next((letter for letter in candidates if bad.reason in letter.reason), None)
+        expected = [bad.reason]
+        if len(text) > MAX_DEAD_LETTER_PAYLOAD:  # the dead letter carries the payload's start, and says so
+            text, expected = text[:MAX_DEAD_LETTER_PAYLOAD], [bad.reason, "payload truncated"]
+        candidates = by_payload.get(text, [])
+        hit = next((letter for letter in candidates if all(words in letter.reason for words in expected)), None)
         if hit is None:
             problems.append(f"{bad.kind}: {text[:60]!r} -> {[c.reason[:80] for c in candidates] or 'no dead letter'}")
         else:
