@@ -103,7 +103,8 @@ def load_encoder(settings: Settings) -> Encoder:
     if settings.encoder_model == STATIC_DEFAULT_NAME:
         return load_static(static_model_path(settings, STATIC_DEFAULT_NAME), STATIC_DEFAULT_NAME, max_tokens=512)
     target = resolve_model(settings.encoder_model)
-    if Path(target).exists() or settings.encoder_model == PACKAGED_ENCODER:
+    looks_like_path = target.startswith((".", "/", "~")) or Path(target).exists()
+    if looks_like_path or settings.encoder_model == PACKAGED_ENCODER:  # local files: never ask a hub
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
