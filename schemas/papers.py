@@ -10,10 +10,10 @@ from __future__ import annotations
 import base64
 import re
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scholarstream.errors import InvalidRecord
 
@@ -28,6 +28,15 @@ ARXIV_ID = re.compile(rf"^(?:{_NEW_ID}|{_OLD_ID})$", re.ASCII)
 _CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z-]+)?$")
 
 Source = Literal["snapshot", "oai", "arxiv-api"]
+
+
+def _arxiv_id(value: str) -> str:
+    if not ARXIV_ID.match(value):
+        raise ValueError(f"not an arXiv id without version: {value!r}")
+    return value
+
+
+ArxivId = Annotated[str, AfterValidator(_arxiv_id)]
 
 _MAX_TITLE = 2_000
 _MAX_ABSTRACT = 20_000
@@ -56,7 +65,7 @@ class RawPaper(_Frozen):
     """A paper as any producer delivers it to `arxiv.papers.raw`, keyed by `arxiv_id`."""
 
     schema_version: Literal[1] = RAW_SCHEMA_VERSION
-    arxiv_id: str = Field(description="arXiv identifier without version, e.g. 1006.5314 or cs/0112017.")
+    arxiv_id: ArxivId = Field(description="arXiv identifier without version, e.g. 1006.5314 or cs/0112017.")
     version: int = Field(ge=1, le=1000, description="Highest version number seen (v1 = 1).")
     title: str = Field(min_length=1, max_length=_MAX_TITLE)
     abstract: str = Field("", max_length=_MAX_ABSTRACT)
@@ -75,13 +84,6 @@ class RawPaper(_Frozen):
     comments: str | None = Field(None, max_length=5_000)
     license: str | None = Field(None, max_length=300)
     source: Source
-
-    @field_validator("arxiv_id")
-    @classmethod
-    def _valid_id(cls, value: str) -> str:
-        if not ARXIV_ID.match(value):
-            raise ValueError(f"not an arXiv id without version: {value!r}")
-        return value
 
     @field_validator("categories")
     @classmethod

@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from schemas.papers import ARXIV_ID, TopicScore, describe_validation_error
+from schemas.papers import ArxivId, TopicScore, describe_validation_error
 from scholarstream.errors import InvalidRecord
 
 PROFILE_SCHEMA_VERSION = 1
@@ -199,7 +199,7 @@ class Coauthor(_Frozen):
 class Work(_Frozen):
     """One paper of the researcher, with what the profile's derived fields are computed from."""
 
-    arxiv_id: str
+    arxiv_id: ArxivId
     title: str = Field(min_length=1, max_length=2_000)
     year: Year | None = None
     categories: tuple[str, ...] = Field(min_length=1, max_length=50, description="Primary category first.")
@@ -210,13 +210,6 @@ class Work(_Frozen):
         max_length=CLOSE_COLLABORATION_MAX_AUTHORS,
         description=f"Linked coauthors; empty for works with more than {CLOSE_COLLABORATION_MAX_AUTHORS} authors.",
     )
-
-    @field_validator("arxiv_id")
-    @classmethod
-    def _valid_id(cls, value: str) -> str:
-        if not ARXIV_ID.match(value):
-            raise ValueError(f"not an arXiv id without version: {value!r}")
-        return value
 
 
 class NameVariant(_Frozen):
