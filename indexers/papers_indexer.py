@@ -19,7 +19,7 @@ from indexers.bulk_writer import IndexAction, write_with_retry
 from indexers.documents import paper_document
 from indexers.index_admin import ensure_index
 from indexers.mappings import PAPERS
-from schemas.dead_letters import DeadLetter
+from schemas.dead_letters import DeadLetter, cap_dead_letter
 from schemas.papers import parse_enriched_paper
 from schemas.topics import INDEX_DLQ, PAPERS_ENRICHED
 from scholarstream import kafka_io
@@ -61,6 +61,7 @@ def run_indexer(
     stats = IndexerStats()
 
     def dead_letter(key: str, payload: str, reason: str) -> None:
+        reason, payload = cap_dead_letter(reason, payload)
         letter = DeadLetter(
             stage="index", reason=reason, source=settings.topic(PAPERS_ENRICHED.name), key=key,
             payload=payload, failed_at=clock(),

@@ -25,3 +25,22 @@ class DeadLetter(BaseModel):
     key: str | None = None
     payload: str = Field(description="The original payload as text (undecodable bytes replaced).")
     failed_at: datetime
+
+
+# A dead letter must fit in one Kafka record (1 MiB by default) whatever it carries: 128 Ki
+# characters stay under that even when every one is JSON-escaped to six bytes.
+MAX_DEAD_LETTER_PAYLOAD = 128 * 1024
+_MAX_REASON = 10_000  # DeadLetter.reason's limit
+
+
+def cap_dead_letter(reason: str, payload: str) -> tuple[str, str]:
+    """The reason and payload to send, the payload cut (and the cut said in the reason) when too big.
+
+    Without the cap, one oversized record's dead letter is refused by Kafka, and `close()` then
+    fails the whole run.
+    """
+    if len(payload) > MAX_DEAD_LETTER_PAYLOAD:
+        note = f" (payload truncated from {len(payload):,} to {MAX_DEAD_LETTER_PAYLOAD:,} characters)"
+        reason = reason[: _MAX_REASON - len(note)] + note
+        payload = payload[:MAX_DEAD_LETTER_PAYLOAD]
+    return reason[:_MAX_REASON], payload

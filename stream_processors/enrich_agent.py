@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 
 import faust
 
-from schemas.dead_letters import DeadLetter
+from schemas.dead_letters import DeadLetter, cap_dead_letter
 from schemas.papers import EnrichedPaper, RawPaper, parse_raw_paper
 from scholarstream.errors import InvalidRecord
 from stream_processors.encoder import Encoder
@@ -101,6 +101,7 @@ class EnrichAgent:
     async def _dead_letter(self, event: faust.EventT, reason: str, field_name: str | None):
         key = event.key.decode("utf-8", "replace") if isinstance(event.key, bytes) else None
         payload = event.value.decode("utf-8", "replace") if isinstance(event.value, bytes) else repr(event.value)
+        reason, payload = cap_dead_letter(reason, payload)
         letter = DeadLetter(
             stage="enrich",
             reason=reason,

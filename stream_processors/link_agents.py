@@ -18,7 +18,7 @@ import faust
 
 from schemas.linking_events import Authorship, MentionEvent, WorkAssignment
 from schemas.papers import parse_enriched_paper
-from schemas.dead_letters import DeadLetter
+from schemas.dead_letters import DeadLetter, cap_dead_letter
 from schemas.profiles import ResearcherProfile, parse_signal
 from schemas.topics import (
     PAPERS_ENRICHED,
@@ -134,10 +134,13 @@ def register_linking(app: faust.App, settings: Settings, raw_topic: Callable[[st
                 await publish_profile(key, outcome.profile, outcome.change)
 
     async def _dead_letter(event: faust.EventT, reason: str, field: str | None) -> None:
+        reason, payload = cap_dead_letter(
+            reason, event.value.decode("utf-8", "replace") if isinstance(event.value, bytes) else repr(event.value)
+        )
         letter = DeadLetter(
             stage="profile", reason=reason, field=field, source=settings.topic(RESEARCHER_SIGNALS.name),
             key=event.key.decode("utf-8", "replace") if isinstance(event.key, bytes) else None,
-            payload=event.value.decode("utf-8", "replace") if isinstance(event.value, bytes) else repr(event.value),
+            payload=payload,
             failed_at=_timestamp(event),
         )
         await _delivered(await signals_dlq.send(key=event.key, value=letter.model_dump_json().encode()))

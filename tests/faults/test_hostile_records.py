@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from producers.publish import MAX_DEAD_LETTER_PAYLOAD
+from schemas.dead_letters import MAX_DEAD_LETTER_PAYLOAD
 from producers.snapshot import read_snapshot, snapshot_record_to_paper
 from schemas.dead_letters import DeadLetter
 from scholarstream import kafka_io

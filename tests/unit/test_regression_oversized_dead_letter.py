@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from producers.publish import MAX_DEAD_LETTER_PAYLOAD, cap_dead_letter
+from schemas.dead_letters import MAX_DEAD_LETTER_PAYLOAD, cap_dead_letter
 from schemas.dead_letters import DeadLetter
 
 
