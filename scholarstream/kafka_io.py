@@ -62,7 +62,10 @@ def producer(settings: Settings, **overrides: Any) -> KafkaProducer:
 
 
 def consumer(settings: Settings, *topics: str, **overrides: Any) -> KafkaConsumer:
-    config = {**connection_config(settings), "enable_auto_commit": False, **overrides}
+    """A consumer; without a group it is a probe (offsets, reading a topic), whose requests give up
+    after 15 s instead of kafka-python's 305 s, so a dead broker is reported rather than waited on."""
+    probe_defaults = {} if "group_id" in overrides else {"request_timeout_ms": 15_000}
+    config = {**connection_config(settings), "enable_auto_commit": False, **probe_defaults, **overrides}
     try:
         return KafkaConsumer(*topics, **config)
     except NoBrokersAvailable as error:
@@ -136,8 +139,11 @@ def group_lag(settings: Settings, group: str, topic: str) -> dict[int, int]:
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         if not tps:
             return {}
-        ends = probe.end_offsets(tps)
-        starts = probe.beginning_offsets(tps)
+        try:
+            ends = probe.end_offsets(tps)
+            starts = probe.beginning_offsets(tps)
+        except KafkaError as error:
+            raise unavailable(settings) from error
         committed = committed_offsets(client, group, tps)
         lag = {}
         for tp in tps:
