@@ -398,18 +398,8 @@ SIGNAL_MODELS = (
     OpenToCollaborateSignal,
 )
 
-ResearcherSignal = Annotated[
-    Union[
-        ClaimSignal,
-        UnclaimSignal,
-        VerifySignal,
-        FollowSignal,
-        UnfollowSignal,
-        AffiliationUpdateSignal,
-        OpenToCollaborateSignal,
-    ],
-    Field(discriminator="kind"),
-]
+# One list of kinds: the union is built from it, so a new kind cannot be exported but not parsed.
+ResearcherSignal = Annotated[Union[SIGNAL_MODELS], Field(discriminator="kind")]
 
 
 # --- merges and trust audit --------------------------------------------------------------------
