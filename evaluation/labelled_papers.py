@@ -18,7 +18,7 @@ from pathlib import Path
 from producers.oai_records import oai_element_to_paper, parse_page
 from scholarstream.errors import InvalidRecord, ScholarStreamError
 from scholarstream.settings import REPO_ROOT
-from stream_processors.enrich import embedding_text
+from stream_processors.enrich import embedding_text, encoder_text
 from stream_processors.topic_model.taxonomy import canonical_category
 
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -67,9 +67,7 @@ def daily_2025_2026(path: Path = DAILY_2025_2026) -> Iterator[LabelledPaper]:
         with gzip.open(month, "rt", encoding="utf-8") as handle:
             for line in handle:
                 record = json.loads(line)
-                title = " ".join(record["title"].split())
-                abstract = " ".join((record.get("summary") or "").split())
-                text = f"{title}. {abstract}" if abstract else title
+                text = encoder_text(" ".join(record["title"].split()), " ".join((record.get("summary") or "").split()))
                 categories = tuple(dict.fromkeys(canonical_category(c) for c in record["categories"]))
                 yield LabelledPaper(record["id"], text, categories)
 

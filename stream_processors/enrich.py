@@ -21,9 +21,14 @@ TOP_TOPICS = 3
 TOP_KEYPHRASES = 5
 
 
+def encoder_text(title: str, abstract: str) -> str:
+    """What the encoder reads: the title, then the abstract (the encoder truncates the tail).
+    Evaluation builds its texts with this too, so it measures what the pipeline encodes."""
+    return f"{title}. {abstract}" if abstract else title
+
+
 def embedding_text(paper: RawPaper) -> str:
-    """What the encoder reads: the title, then the abstract (the encoder truncates the tail)."""
-    return f"{paper.title}. {paper.abstract}" if paper.abstract else paper.title
+    return encoder_text(paper.title, paper.abstract)
 
 
 def author_mentions(paper: RawPaper) -> tuple[AuthorMention, ...]:
