@@ -45,6 +45,9 @@ class Authorship(_Frozen):
     evidence: dict[str, Any] = Field(default_factory=dict)
     printed_name: str
     affiliations: tuple[str, ...] = ()
+    embedding: Embedding | None = Field(
+        None, description="The paper's embedding, carried by the first author's line only (one copy per paper)."
+    )
     work: Work
 
 
@@ -57,3 +60,4 @@ class WorkAssignment(_Frozen):
     coauthors: tuple[Coauthor, ...] = ()
     printed_name: str
     affiliations: tuple[str, ...] = ()
+    embedding: Embedding | None = Field(None, description="The paper's embedding, for the researcher's centroid.")

@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from schemas.papers import ArxivId, TopicScore, describe_validation_error
+from schemas.papers import ArxivId, Embedding, TopicScore, describe_validation_error
 from scholarstream.errors import InvalidRecord
 
 PROFILE_SCHEMA_VERSION = 1
@@ -308,6 +308,10 @@ class ResearcherProfile(_Frozen):
     verification_level: VerificationLevel = VerificationLevel.L0
     open_to_collaborate: bool = False
     trust: TrustSnapshot | None = None
+    embedding: Embedding | None = Field(
+        None, description="Mean of the works' title+abstract embeddings, folded in as works arrive (semantic search)."
+    )
+    embedding_works: int = Field(0, ge=0, description="How many works the embedding is the mean of.")
     revision: int = Field(0, ge=0)
     merged_into: ResearcherId | None = None
     seen_signal_ids: tuple[str, ...] = Field(

@@ -72,6 +72,7 @@ def link(block: BlockState | None, event: MentionEvent) -> tuple[BlockState, Aut
         evidence={k: explanation[k] for k in ("score", "evidence", "contributions", "candidates")},
         printed_name=event.author_names[m.position],
         affiliations=m.affiliations,
+        embedding=event.embedding if m.position == 0 else None,
         work=Work(
             arxiv_id=event.arxiv_id,
             title=event.title,
@@ -97,6 +98,7 @@ def assemble(
     if len(known) < authorship.author_count:
         return known, []
     everyone = [known[p] for p in sorted(known)]
+    embedding = next((a.embedding for a in everyone if a.embedding is not None), None)
     assignments = [
         WorkAssignment(
             researcher_id=a.researcher_id,
@@ -107,6 +109,7 @@ def assemble(
             ),
             printed_name=a.printed_name,
             affiliations=a.affiliations,
+            embedding=embedding,
         )
         for a in everyone
     ]
@@ -122,6 +125,7 @@ def profile(
     updated = apply_work(
         base, assignment.work, assignment.coauthors,
         printed_name=assignment.printed_name, affiliations=assignment.affiliations,
+        embedding=assignment.embedding,
     )
     if current is not None and updated == current:
         return current, None

@@ -20,6 +20,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
+from schemas.papers import Embedding
 from schemas.profiles import (
     CLOSE_COLLABORATION_MAX_AUTHORS,
     SEEN_SIGNALS_KEPT,
@@ -113,8 +116,11 @@ def apply_work(
     *,
     printed_name: str,
     affiliations: Sequence[str] = (),
+    embedding: Embedding | None = None,
 ) -> ResearcherProfile:
-    """Add (or refresh) one linked work: its coauthors, the name as printed, its affiliations.
+    """Add (or refresh) one linked work: its coauthors, the name as printed, its affiliations,
+    and its embedding into the researcher's centroid (a new version of a known work is not
+    counted again: the centroid describes the researcher's topics, not the exact text).
 
     Coauthors of works with more than CLOSE_COLLABORATION_MAX_AUTHORS authors are not kept: a
     large collaboration's author list says nothing about who works closely with whom. Applying
@@ -136,14 +142,29 @@ def apply_work(
         return profile
     existing[work.arxiv_id] = work
     variants = profile.name_variants
+    centroid = {}
     if known is None:
         variants = _count_name(variants, printed_name)
+        if embedding is not None:
+            centroid = _fold_centroid(profile.embedding, profile.embedding_works, embedding, 1)
     return _rebuild(
         profile,
         works=tuple(existing[key] for key in sorted(existing)),
         name_variants=variants,
         affiliations=new_affiliations,
+        **centroid,
     )
+
+
+def _fold_centroid(
+    current: Embedding | None, count: int, other: Embedding, other_count: int
+) -> dict[str, object]:
+    """The weighted mean of two centroids; a centroid of another model is replaced, not mixed."""
+    if current is None or count == 0 or current.model != other.model or current.dim != other.dim:
+        return {"embedding": other, "embedding_works": other_count}
+    total = count + other_count
+    mean = (current.vector().astype(np.float64) * count + other.vector().astype(np.float64) * other_count) / total
+    return {"embedding": Embedding.from_vector(other.model, mean.astype(np.float32)), "embedding_works": total}
 
 
 def _count_name(variants: tuple[NameVariant, ...], name: str) -> tuple[NameVariant, ...]:
@@ -397,6 +418,10 @@ def apply_merge(surviving: ResearcherProfile, merged: ResearcherProfile) -> Rese
         verification_level=_level(ordered),
         open_to_collaborate=claimant.open_to_collaborate if claimant else False,
         seen_signal_ids=seen,
+        **(
+            _fold_centroid(surviving.embedding, surviving.embedding_works, merged.embedding, merged.embedding_works)
+            if merged.embedding is not None else {}
+        ),
     )
     collaborators = tuple(c for c in result.close_collaborators if c.researcher_id != merged.researcher_id)
     if collaborators == result.close_collaborators:
@@ -411,6 +436,8 @@ def retire(profile: ResearcherProfile, surviving_id: str) -> ResearcherProfile:
     return _rebuild(
         profile,
         works=(),
+        embedding=None,
+        embedding_works=0,
         merged_into=surviving_id,
         followers_count=0,
         claimed=False,

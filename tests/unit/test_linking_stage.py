@@ -90,3 +90,15 @@ def test_block_state_round_trips_through_json():
     (mention, _) = route(PAPERS[0])
     state, _ = link(None, mention)
     assert loads_block(dumps_block(state)) == state
+
+
+def test_every_author_gets_the_papers_embedding_though_only_the_first_line_carries_it():
+    (first, second) = route(PAPERS[0])
+    _, a1 = link(None, first)
+    _, a2 = link(None, second)
+    assert a1.embedding is not None and a2.embedding is None, "one copy of the vector per paper in the table"
+    _, assignments = assemble({1: a2}, a1)
+    assert [a.embedding for a in assignments] == [a1.embedding, a1.embedding]
+    profiles, _ = run_through(PAPERS)
+    theran = next(p for p in profiles.values() if p.display_name == "Louis Theran")
+    assert theran.embedding_works == 3 and np.allclose(theran.embedding.vector(), np.ones(4))

@@ -5,10 +5,11 @@ from __future__ import annotations
 import copy
 from datetime import datetime, timezone
 
+import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from schemas.papers import TopicScore
+from schemas.papers import Embedding, TopicScore
 from schemas.profiles import (
     CLOSE_COLLABORATION_MAX_AUTHORS,
     Affiliation,
@@ -269,3 +270,35 @@ def test_merge_is_order_independent_in_works_and_does_not_mutate_inputs():
     assert (a.model_dump(), b.model_dump()) == before
     flipped = apply_merge(b.model_copy(update={"researcher_id": "r-a"}), a.model_copy(update={"researcher_id": "r-b"}))
     assert merged.works == flipped.works and merged.top_topics == flipped.top_topics
+
+
+# --- the researcher's embedding (semantic search) ----------------------------------------------
+
+
+def vec(*values: float) -> Embedding:
+    return Embedding.from_vector("test", np.asarray(values, dtype=np.float32))
+
+
+def test_embedding_is_the_mean_of_the_works_embeddings():
+    profile = apply_work(new_profile("r-1", "Ana Souza"), work("2001.00001"), (), printed_name="Ana Souza", embedding=vec(1, 0))
+    profile = apply_work(profile, work("2002.00002"), (), printed_name="Ana Souza", embedding=vec(0, 1))
+    profile = apply_work(profile, work("2003.00003"), (), printed_name="Ana Souza", embedding=vec(0, 1))
+    assert profile.embedding_works == 3
+    assert np.allclose(profile.embedding.vector(), [1 / 3, 2 / 3])
+
+
+def test_a_replayed_or_revised_work_does_not_count_twice_in_the_embedding():
+    profile = apply_work(new_profile("r-1", "Ana Souza"), work("2001.00001"), (), printed_name="Ana Souza", embedding=vec(1, 0))
+    again = apply_work(profile, work("2001.00001"), (), printed_name="Ana Souza", embedding=vec(1, 0))
+    revised = apply_work(profile, work("2001.00001", title="Revised"), (), printed_name="Ana Souza", embedding=vec(0, 1))
+    assert again is profile
+    assert revised.embedding_works == 1 and np.allclose(revised.embedding.vector(), [1, 0])
+
+
+def test_merge_weights_the_embeddings_by_works_and_the_retired_id_keeps_none():
+    a = apply_work(new_profile("r-1", "Ana Souza"), work("2001.00001"), (), printed_name="Ana Souza", embedding=vec(1, 0))
+    a = apply_work(a, work("2001.00002"), (), printed_name="Ana Souza", embedding=vec(1, 0))
+    b = apply_work(new_profile("r-2", "A. Souza"), work("2001.00003"), (), printed_name="A. Souza", embedding=vec(0, 1))
+    merged = apply_merge(a, b)
+    assert merged.embedding_works == 3 and np.allclose(merged.embedding.vector(), [2 / 3, 1 / 3])
+    assert retire(b, "r-1").embedding is None
