@@ -44,6 +44,7 @@ class Authorship(_Frozen):
     confidence: float = Field(ge=0, le=1)
     evidence: dict[str, Any] = Field(default_factory=dict)
     printed_name: str
+    surname: str = Field("", description="The surname part of the printed name (arXiv keyname).")
     affiliations: tuple[str, ...] = ()
     embedding: Embedding | None = Field(
         None, description="The paper's embedding, carried by the first author's line only (one copy per paper)."
@@ -59,5 +60,6 @@ class WorkAssignment(_Frozen):
     work: Work
     coauthors: tuple[Coauthor, ...] = ()
     printed_name: str
+    surname: str = Field("", description="The surname part of the printed name (arXiv keyname).")
     affiliations: tuple[str, ...] = ()
     embedding: Embedding | None = Field(None, description="The paper's embedding, for the researcher's centroid.")

@@ -217,6 +217,9 @@ class NameVariant(_Frozen):
 
     name: str = Field(min_length=1, max_length=300)
     works: int = Field(ge=0)
+    surname: str = Field(
+        "", max_length=300, description="The surname part of `name` as printed (arXiv keyname); empty when unknown."
+    )
 
 
 class Affiliation(_Frozen):

@@ -71,6 +71,7 @@ def link(block: BlockState | None, event: MentionEvent) -> tuple[BlockState, Aut
         confidence=decision.confidence,
         evidence={k: explanation[k] for k in ("score", "evidence", "contributions", "candidates")},
         printed_name=event.author_names[m.position],
+        surname=m.keyname,
         affiliations=m.affiliations,
         embedding=event.embedding if m.position == 0 else None,
         work=Work(
@@ -108,6 +109,7 @@ def assemble(
                 for o in everyone if o.researcher_id != a.researcher_id
             ),
             printed_name=a.printed_name,
+            surname=a.surname,
             affiliations=a.affiliations,
             embedding=embedding,
         )
@@ -121,10 +123,10 @@ def profile(
 ) -> tuple[ResearcherProfile, TrustChange | None]:
     """Fold one work into the profile; recompute trust (collaborators' scores are not known on
     this partition yet and count as 0, see docs/trust.md)."""
-    base = current or new_profile(assignment.researcher_id, assignment.printed_name)
+    base = current or new_profile(assignment.researcher_id, assignment.printed_name, assignment.surname)
     updated = apply_work(
         base, assignment.work, assignment.coauthors,
-        printed_name=assignment.printed_name, affiliations=assignment.affiliations,
+        printed_name=assignment.printed_name, surname=assignment.surname, affiliations=assignment.affiliations,
         embedding=assignment.embedding,
     )
     if current is not None and updated == current:

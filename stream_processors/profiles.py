@@ -82,10 +82,11 @@ class MergeRejected(ProfileUpdateRejected):
 # --- construction ------------------------------------------------------------------------------
 
 
-def new_profile(researcher_id: str, name: str) -> ResearcherProfile:
+def new_profile(researcher_id: str, name: str, surname: str = "") -> ResearcherProfile:
     """The empty profile linking creates for a new researcher, before its first work is applied."""
     return ResearcherProfile(
-        researcher_id=researcher_id, display_name=name, name_variants=(NameVariant(name=name, works=0),)
+        researcher_id=researcher_id, display_name=name,
+        name_variants=(NameVariant(name=name, works=0, surname=surname),),
     )
 
 
@@ -115,6 +116,7 @@ def apply_work(
     coauthors: Sequence[Coauthor],
     *,
     printed_name: str,
+    surname: str = "",
     affiliations: Sequence[str] = (),
     embedding: Embedding | None = None,
 ) -> ResearcherProfile:
@@ -144,7 +146,7 @@ def apply_work(
     variants = profile.name_variants
     centroid = {}
     if known is None:
-        variants = _count_name(variants, printed_name)
+        variants = _count_name(variants, printed_name, surname)
         if embedding is not None:
             centroid = _fold_centroid(profile.embedding, profile.embedding_works, embedding, 1)
     return _rebuild(
@@ -167,10 +169,12 @@ def _fold_centroid(
     return {"embedding": Embedding.from_vector(other.model, mean.astype(np.float32)), "embedding_works": total}
 
 
-def _count_name(variants: tuple[NameVariant, ...], name: str) -> tuple[NameVariant, ...]:
+def _count_name(variants: tuple[NameVariant, ...], name: str, surname: str = "") -> tuple[NameVariant, ...]:
     counts = {v.name: v.works for v in variants}
+    surnames = {v.name: v.surname for v in variants}
     counts[name] = counts.get(name, 0) + 1
-    return tuple(NameVariant(name=n, works=c) for n, c in sorted(counts.items()))
+    surnames[name] = surnames.get(name) or surname
+    return tuple(NameVariant(name=n, works=c, surname=surnames[n]) for n, c in sorted(counts.items()))
 
 
 def _with_affiliations(
@@ -391,6 +395,7 @@ def apply_merge(surviving: ResearcherProfile, merged: ResearcherProfile) -> Rese
     works.update({w.arxiv_id: w for w in surviving.works})
     names = Counter({v.name: v.works for v in surviving.name_variants})
     names.update({v.name: v.works for v in merged.name_variants})
+    surnames = {v.name: v.surname for v in (*merged.name_variants, *surviving.name_variants) if v.surname}
     affiliations = {a.name: a for a in merged.affiliations}
     for a in surviving.affiliations:
         other = affiliations.get(a.name)
@@ -408,7 +413,7 @@ def apply_merge(surviving: ResearcherProfile, merged: ResearcherProfile) -> Rese
     result = _rebuild(
         surviving,
         works=tuple(works[key] for key in sorted(works)),
-        name_variants=tuple(NameVariant(name=n, works=c) for n, c in sorted(names.items())),
+        name_variants=tuple(NameVariant(name=n, works=c, surname=surnames.get(n, "")) for n, c in sorted(names.items())),
         affiliations=tuple(affiliations[key] for key in sorted(affiliations)),
         followers_count=surviving.followers_count + merged.followers_count,
         claimed=claimant is not None,

@@ -102,3 +102,9 @@ def test_every_author_gets_the_papers_embedding_though_only_the_first_line_carri
     profiles, _ = run_through(PAPERS)
     theran = next(p for p in profiles.values() if p.display_name == "Louis Theran")
     assert theran.embedding_works == 3 and np.allclose(theran.embedding.vector(), np.ones(4))
+
+
+def test_name_variants_keep_the_printed_surname_for_search():
+    profiles, _ = run_through([paper("1501.00009", [("de Bruyn Kops", "S. M."), ("Theran", "Louis")])])
+    kops = next(p for p in profiles.values() if "Kops" in p.display_name)
+    assert [(v.name, v.surname) for v in kops.name_variants] == [("S. M. de Bruyn Kops", "de Bruyn Kops")]
