@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from indexers.name_keys import index_keys, name_form
+from schemas.names import fold, is_collaboration
 from schemas.papers import EnrichedPaper
+from schemas.profiles import ResearcherProfile
+
+# Titles of the newest works searched as a researcher's free text (profiles keep works by arXiv id).
+MAX_TITLES = 200
 
 
 def paper_document(item: EnrichedPaper) -> dict[str, Any]:
@@ -32,4 +38,45 @@ def paper_document(item: EnrichedPaper) -> dict[str, Any]:
         "encoder": item.embedding.model,
         "ingested_at": item.ingested_at.isoformat(),
         "embedding": item.embedding.vector().tolist(),
+    }
+
+
+def researcher_document(profile: ResearcherProfile) -> dict[str, Any]:
+    """The search document of a profile; a merged profile becomes a redirect that search skips.
+
+    Names are folded here (core Elasticsearch has no asciifolding): `names` for words and
+    type-ahead prefixes, `name_keys` for the name forms people type (see indexers/name_keys.py).
+    """
+    if profile.merged_into:
+        return {
+            "researcher_id": profile.researcher_id,
+            "revision": profile.revision,
+            "merged_into": profile.merged_into,
+            "display_name": profile.display_name,
+        }
+    forms = [name_form(variant.name, variant.surname) for variant in profile.name_variants]
+    trust = profile.trust
+    return {
+        "researcher_id": profile.researcher_id,
+        "revision": profile.revision,
+        "display_name": profile.display_name,
+        "names": sorted({fold(variant.name) for variant in profile.name_variants}),
+        "name_keys": index_keys(forms),
+        "is_collaboration": any(is_collaboration(v.surname or v.name) for v in profile.name_variants),
+        "affiliations": [a.name for a in profile.affiliations],
+        "has_affiliation": bool(profile.affiliations),
+        "topic_codes": [t.code for t in profile.top_topics],
+        "topic_names": [t.name for t in profile.top_topics],
+        "work_titles": [w.title for w in sorted(profile.works, key=lambda w: (w.year or 0, w.arxiv_id))[-MAX_TITLES:]],
+        "works_count": profile.works_count,
+        "followers_count": profile.followers_count,
+        "first_active_year": profile.first_active_year,
+        "last_active_year": profile.last_active_year,
+        "claimed": profile.claimed,
+        "open_to_collaborate": profile.open_to_collaborate,
+        "verification_level": profile.verification_level.value,
+        "trust_score": trust.score if trust else 0,
+        "trust_label": trust.label if trust else None,
+        **({"embedding": profile.embedding.vector().tolist()} if profile.embedding is not None else {}),
+        "profile": profile.model_dump(mode="json", exclude={"embedding", "seen_signal_ids"}),
     }

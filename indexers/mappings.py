@@ -63,4 +63,40 @@ PAPERS = IndexSpec(
     },
 )
 
-INDICES = (PAPERS,)
+RESEARCHERS = IndexSpec(
+    name="researchers",
+    version=1,
+    settings=_SINGLE_NODE,
+    mappings={
+        "dynamic": "strict",
+        "properties": {
+            "researcher_id": {"type": "keyword"},
+            "revision": {"type": "integer"},
+            "merged_into": {"type": "keyword"},
+            "display_name": {"type": "text", "analyzer": "standard", "fields": {"raw": {"type": "keyword"}}},
+            # Folded in Python (indexers/name_keys.py): core Elasticsearch has no asciifolding.
+            "names": {"type": "text", "analyzer": "standard", "index_prefixes": {"min_chars": 1, "max_chars": 10}},
+            "name_keys": {"type": "keyword"},
+            "is_collaboration": {"type": "boolean"},
+            "affiliations": {"type": "text", "analyzer": "standard"},
+            "has_affiliation": {"type": "boolean"},
+            "topic_codes": {"type": "keyword"},
+            "topic_names": {"type": "text", "analyzer": "standard"},
+            "work_titles": {"type": "text", "analyzer": "standard"},
+            "works_count": {"type": "integer"},
+            "followers_count": {"type": "integer"},
+            "first_active_year": {"type": "short"},
+            "last_active_year": {"type": "short"},
+            "claimed": {"type": "boolean"},
+            "open_to_collaborate": {"type": "boolean"},
+            "verification_level": {"type": "keyword"},
+            "trust_score": {"type": "integer"},
+            "trust_label": {"type": "keyword"},
+            "embedding": {"type": "dense_vector", "index": True, "similarity": "cosine"},
+            # The whole profile as the product shows it, stored but not indexed: GET /researchers/{id}.
+            "profile": {"type": "object", "enabled": False},
+        },
+    },
+)
+
+INDICES = (PAPERS, RESEARCHERS)

@@ -250,7 +250,7 @@ def indexer() -> None:
     """Consume enriched papers and bulk-index them into Elasticsearch until stopped."""
     import signal
 
-    from indexers.papers_indexer import run_indexer
+    from indexers.indexer import run_indexer
     from scholarstream import es_io
 
     settings = get_settings()

@@ -17,9 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexers.mappings import PAPERS
-from indexers.papers_indexer import INDEXER_GROUP
-from schemas.topics import PAPERS_ENRICHED
+from indexers.mappings import PAPERS, RESEARCHERS
+from indexers.indexer import INDEXER_GROUP, INDEXER_INPUTS
 from scholarstream import es_io, kafka_io
 from scholarstream.errors import ScholarStreamError
 from scholarstream.settings import Settings
@@ -43,7 +42,7 @@ def stages(settings: Settings) -> list[Stage]:
     worker = settings.group(WORKER_GROUP)
     return [
         *(Stage("worker", worker, settings.topic(spec.name)) for spec in WORKER_INPUTS),
-        Stage("indexer", settings.group(INDEXER_GROUP), settings.topic(PAPERS_ENRICHED.name)),
+        *(Stage("indexer", settings.group(INDEXER_GROUP), settings.topic(spec.name)) for spec in INDEXER_INPUTS),
     ]
 
 
@@ -63,6 +62,7 @@ class RunResult:
     logs: dict[str, str]
     exit_codes: dict[str, int | None] = field(default_factory=dict)
     indexed_documents: int | None = None
+    indexed_researchers: int | None = None
 
 
 def start_role(role: str, log_path: Path) -> subprocess.Popen:
@@ -144,9 +144,12 @@ def run_pipeline(
     result = RunResult(caught_up, time.monotonic() - started, lag, logs, exit_codes)
     if caught_up:
         es = es_io.client(settings)
-        alias = PAPERS.alias(settings)
-        es.indices.refresh(index=alias)
-        result.indexed_documents = int(es.count(index=alias)["count"])
+        papers, researchers = PAPERS.alias(settings), RESEARCHERS.alias(settings)
+        es.indices.refresh(index=f"{papers},{researchers}")
+        result.indexed_documents = int(es.count(index=papers)["count"])
+        result.indexed_researchers = int(
+            es.count(index=researchers, query={"bool": {"must_not": {"exists": {"field": "merged_into"}}}})["count"]
+        )
     return result
 
 

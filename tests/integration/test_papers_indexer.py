@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from indexers.papers_indexer import INDEXER_GROUP, run_indexer
+from indexers.indexer import INDEXER_GROUP, run_indexer
 from producers.snapshot import read_snapshot, snapshot_record_to_paper
 from schemas.dead_letters import DeadLetter
 from tests.factories import enriched_paper

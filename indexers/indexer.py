@@ -1,0 +1,148 @@
+"""`scholarstream indexer`: one Kafka consumer group that writes papers and researchers to Elasticsearch.
+
+It reads the two entity topics (`papers.enriched`, `researcher.profiles`); each record becomes
+one document whose `_id` is the record's entity id and whose external version is the paper
+version or the profile revision, so a replay or a re-delivery never moves a document backwards.
+Offsets are committed only after Elasticsearch acknowledged the whole batch: a crash re-delivers
+at most one batch, and the versions make that harmless. Records that cannot be decoded, and
+documents Elasticsearch rejects, go to `index.dlq` with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from elasticsearch import Elasticsearch
+from kafka.errors import CommitFailedError
+from pydantic import ValidationError
+
+from indexers.bulk_writer import IndexAction, write_with_retry
+from indexers.documents import paper_document, researcher_document
+from indexers.index_admin import ensure_index
+from indexers.mappings import PAPERS, RESEARCHERS, IndexSpec
+from schemas.dead_letters import DeadLetter, cap_dead_letter
+from schemas.papers import describe_validation_error, parse_enriched_paper
+from schemas.profiles import ResearcherProfile
+from schemas.topics import INDEX_DLQ, PAPERS_ENRICHED, RESEARCHER_PROFILES, TopicSpec
+from scholarstream import kafka_io
+from scholarstream.errors import InvalidRecord
+from scholarstream.settings import Settings
+
+log = logging.getLogger(__name__)
+
+INDEXER_GROUP = "scholarstream-indexer"
+
+
+def paper_action(value: bytes) -> tuple[str, int, dict]:
+    item = parse_enriched_paper(value)
+    return item.arxiv_id, item.paper.version, paper_document(item)
+
+
+def researcher_action(value: bytes) -> tuple[str, int, dict]:
+    try:
+        profile = ResearcherProfile.model_validate_json(value)
+    except ValidationError as error:
+        raise InvalidRecord(describe_validation_error(error)) from error
+    return profile.researcher_id, profile.revision, researcher_document(profile)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Which topic feeds which index, and how a record becomes (id, version, document)."""
+
+    topic: TopicSpec
+    index: IndexSpec
+    to_document: Callable[[bytes], tuple[str, int, dict]]
+
+
+ROUTES = (
+    Route(PAPERS_ENRICHED, PAPERS, paper_action),
+    Route(RESEARCHER_PROFILES, RESEARCHERS, researcher_action),
+)
+INDEXER_INPUTS = tuple(route.topic for route in ROUTES)
+
+
+@dataclass
+class IndexerStats:
+    batches: int = 0
+    written: int = 0
+    stale: int = 0
+    dead_lettered: int = 0
+
+
+def run_indexer(
+    settings: Settings,
+    es: Elasticsearch,
+    stop: threading.Event,
+    clock: Callable[[], datetime],
+    on_batch: Callable[[IndexerStats], None] | None = None,
+) -> IndexerStats:
+    kafka_io.ensure_topics(settings, [*INDEXER_INPUTS, INDEX_DLQ])
+    routes = {settings.topic(route.topic.name): (route, ensure_index(es, settings, route.index)) for route in ROUTES}
+    consumer = kafka_io.consumer(
+        settings,
+        *routes,
+        group_id=settings.group(INDEXER_GROUP),
+        auto_offset_reset="earliest",
+        max_poll_records=500,
+        max_poll_interval_ms=900_000,  # an Elasticsearch outage must not cost the group its partitions
+    )
+    dead_letters = kafka_io.producer(settings)
+    dlq_topic = settings.topic(INDEX_DLQ.name)
+    stats = IndexerStats()
+
+    def dead_letter(source: str, key: str, payload: str, reason: str) -> None:
+        reason, payload = cap_dead_letter(reason, payload)
+        letter = DeadLetter(stage="index", reason=reason, source=source, key=key, payload=payload, failed_at=clock())
+        dead_letters.send(dlq_topic, key=key.encode(), value=letter.model_dump_json().encode())
+        stats.dead_lettered += 1
+
+    try:
+        while not stop.is_set():
+            polled = consumer.poll(timeout_ms=500)
+            records = [record for batch in polled.values() for record in batch]
+            if not records:
+                continue
+            actions: dict[str, list[IndexAction]] = {}
+            for record in records:
+                route, index = routes[record.topic]
+                key = record.key.decode("utf-8", "replace") if record.key else ""
+                payload = record.value.decode("utf-8", "replace") if record.value else ""
+                try:
+                    doc_id, version, document = route.to_document(record.value or b"")
+                except InvalidRecord as error:
+                    dead_letter(record.topic, key, payload, error.reason)
+                    continue
+                actions.setdefault(index, []).append(IndexAction(doc_id, version, document, f"{record.topic}\n{key}", payload))
+            written = 0
+            for index, batch in actions.items():
+                outcome = write_with_retry(
+                    es, index, batch, should_stop=stop.is_set,
+                    on_retry=lambda attempt, delay, error: log.warning(
+                        "Elasticsearch write failed (attempt %d, retry in %.1fs): %s", attempt, delay, error
+                    ),
+                )
+                if outcome is None:
+                    return stats  # stopped while Elasticsearch was down: leave the offsets uncommitted
+                for action, reason in outcome.rejected:
+                    source, _, key = action.source_key.partition("\n")
+                    dead_letter(source, key, action.payload, reason)
+                written += outcome.written
+                stats.stale += outcome.stale
+            dead_letters.flush()
+            try:
+                consumer.commit()
+            except CommitFailedError as error:
+                log.warning("offset commit failed after a rebalance; the batch will be re-delivered: %s", error)
+            stats.batches += 1
+            stats.written += written
+            if on_batch is not None:
+                on_batch(stats)
+    finally:
+        consumer.close()
+        dead_letters.close()
+    return stats
