@@ -5,7 +5,9 @@ folded in Python (`schemas.names.fold`: diacritics, case, punctuation) into keyw
 names one way a person can be asked for, with its surname folded without spaces so particles and
 hyphens cannot split it ('de Bruyn Kops' -> 'debruynkops'):
 
-    x:csaba balazs     the whole name, either order     ("Csaba Balazs", "Balazs Csaba")
+    x:csaba balazs     the whole name, either order     ("Csaba Balazs", "Balazs Csaba"); only for
+                       names with a written-out given name: 'C. Balazs' is no more exact
+                       for 'C. Balazs' than for 'Csaba Balazs', so the a: key decides
     g:balazs csaba     surname + every given name       ("Balazs, Csaba")
     f:balazs csaba     surname + first given name       ("Csaba X. Balazs" asked as "Csaba Balazs")
     a:balazs c         surname + all initials           ("C. Balazs", "Balazs, C")
@@ -33,7 +35,9 @@ _PARTICLES = frozenset({
 })
 MAX_QUERY_NAME_WORDS = 6
 
-WEIGHTS = {"x": 10.0, "g": 6.0, "f": 5.0, "a": 4.0, "i": 3.0, "s": 2.0}
+# Points per key kind: a person typing a full name outranks namesakes sharing an initial, and
+# any name match outranks a word that merely occurs in someone's topics or titles.
+WEIGHTS = {"x": 30.0, "g": 24.0, "f": 20.0, "a": 16.0, "i": 12.0, "s": 8.0}
 
 
 @dataclass(frozen=True)
@@ -69,10 +73,10 @@ def index_keys(forms: Iterable[NameForm]) -> list[str]:
         if not form.surname:
             continue
         surnames = _surname_keys(form.surname)
-        whole = " ".join((*form.given, *form.surname))
-        keys.add(f"x:{whole}")
-        if form.given:
-            keys.add(f"x:{' '.join((*form.surname, *form.given))}")
+        if _written_out(form.given):
+            keys.add(f"x:{' '.join((*form.given, *form.surname))}")
+            if form.given:
+                keys.add(f"x:{' '.join((*form.surname, *form.given))}")
         for surname in surnames:
             keys.add(f"s:{surname}")
             keys.update(_given_keys(surname, form.given))
@@ -91,10 +95,10 @@ def query_keys(text: str) -> dict[str, float]:
         add(f"s:{joined}")
         for key in _given_keys(joined, form.given):
             add(key)
-        whole = " ".join((*form.given, *form.surname))
-        add(f"x:{whole}")
+        if _written_out(form.given):
+            add(f"x:{' '.join((*form.given, *form.surname))}")
     folded = fold(text)
-    if folded:
+    if folded and (not query_forms(text) or any(_written_out(form.given) for form in query_forms(text))):
         add(f"x:{folded}")
     return keys
 
@@ -121,6 +125,11 @@ def query_forms(text: str) -> list[NameForm]:
             if _can_be_surname(surname):
                 forms.append(NameForm(surname, given))
     return list(dict.fromkeys(forms))
+
+
+def _written_out(given: tuple[str, ...]) -> bool:
+    """No given names (a collaboration, a mononym) or at least one that is more than an initial."""
+    return not given or any(len(word) > 1 for word in given)
 
 
 def _can_be_surname(words: tuple[str, ...]) -> bool:

@@ -26,10 +26,12 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="ScholarStrea
 stack_app = typer.Typer(no_args_is_help=True, help="Run a local Kafka and Elasticsearch (no Docker needed).")
 ingest_app = typer.Typer(no_args_is_help=True, help="Produce arXiv records into Kafka.")
 search_app = typer.Typer(no_args_is_help=True, help="Search the indices.")
+index_app = typer.Typer(no_args_is_help=True, help="Elasticsearch indices: versioned, behind aliases.")
 schemas_app = typer.Typer(no_args_is_help=True, help="The event contract.")
 app.add_typer(stack_app, name="stack")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(search_app, name="search")
+app.add_typer(index_app, name="index")
 app.add_typer(schemas_app, name="schemas")
 
 out = Console()
@@ -331,6 +333,74 @@ def _print_paper_hits(query: str, hits: list) -> None:
     out.print(table)
 
 
+@search_app.command("researchers")
+def search_researchers_cmd(
+    query: Annotated[str, typer.Argument(help="A name in any form ('Balazs, C', 'Csaba Balázs'), a topic, or free text.")],
+    topic: Annotated[str | None, typer.Option(help="Only researchers with this topic: an arXiv category (cs.IR) or topic words.")] = None,
+    verified: Annotated[str | None, typer.Option(help="At least this verification level: L1, L2 or L3.")] = None,
+    claimed: Annotated[bool | None, typer.Option("--claimed/--unclaimed", help="Only claimed (or unclaimed) profiles.")] = None,
+    has_affiliation: Annotated[bool | None, typer.Option("--has-affiliation/--no-affiliation")] = None,
+    active_since: Annotated[int | None, typer.Option(help="Last active in this year or later.")] = None,
+    mode: Annotated[str, typer.Option(help="text, semantic (kNN on the researcher's embedding) or hybrid (both, fused by RRF).")] = "text",
+    limit: Annotated[int, typer.Option(min=1, max=50)] = 10,
+    page: Annotated[int, typer.Option(min=1)] = 1,
+    as_json: JsonFlag = False,
+) -> None:
+    """Researcher search by name, topic and text, with filters."""
+    from dataclasses import asdict
+
+    from indexers.researcher_search import ResearcherFilters, ResearcherQuery, search_researchers
+    from schemas.profiles import VerificationLevel
+    from scholarstream import es_io
+
+    settings = get_settings()
+    try:
+        level = VerificationLevel(verified.upper()) if verified else None
+    except ValueError:
+        raise ScholarStreamError(f"--verified must be one of L0, L1, L2, L3, not {verified!r}") from None
+    filters = ResearcherFilters(topic=topic, verified=level, claimed=claimed, has_affiliation=has_affiliation,
+                                active_since=active_since)
+    request = ResearcherQuery(query, filters, page=page, size=limit, mode=mode)  # type: ignore[arg-type]
+    results = search_researchers(es_io.client(settings), settings, request,
+                                 embed=_query_encoder(settings) if mode != "text" else None)
+    if as_json:
+        _emit(asdict(results), True)
+        return
+    table = Table(title=f"researchers matching {query!r} ({results.total} found, page {page})")
+    for column in ("id", "name", "works", "trust", "level", "topics", "score"):
+        table.add_column(column)
+    for hit in results.hits:
+        table.add_row(hit.researcher_id, hit.display_name, str(hit.works_count),
+                      f"{hit.trust_score} - {hit.trust_label or ''}", hit.verification_level,
+                      ", ".join(t["code"] for t in hit.topics[:3]), f"{hit.score:.3f}")
+    out.print(table)
+
+
+def _query_encoder(settings: Settings):
+    """text -> vector with the pipeline's own encoder, for semantic search (loaded once per process)."""
+    from stream_processors.encoder import load_encoder
+
+    encoder = load_encoder(settings)
+    return lambda text: encoder.encode([text])[0].tolist()
+
+
+@index_app.command("create")
+def index_create(as_json: JsonFlag = False) -> None:
+    """Create the versioned indices behind their aliases (papers-vN, researchers-vN); idempotent."""
+    from indexers.index_admin import ensure_index
+    from indexers.mappings import INDICES
+    from scholarstream import es_io
+
+    settings = get_settings()
+    es = es_io.client(settings)
+    created = {spec.alias(settings): ensure_index(es, settings, spec) for spec in INDICES}
+    if as_json:
+        _emit({"aliases": created}, True)
+    else:
+        for alias, physical in created.items():
+            out.print(f"{alias} -> {physical}")
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
@@ -341,7 +411,8 @@ def serve(
 
     from scholarstream.api import create_api
 
-    uvicorn.run(create_api(get_settings()), host=host, port=port, log_level="info")
+    settings = get_settings()
+    uvicorn.run(create_api(settings, embedder=lambda: _query_encoder(settings)), host=host, port=port, log_level="info")
 
 
 # topics and evaluation ------------------------------------------------------------------------
@@ -471,31 +542,45 @@ def eval_topics(
 @app.command("profile")
 def profile_cmd(
     researcher_id: Annotated[str | None, typer.Argument(help="Researcher id, e.g. r-3f2a...")] = None,
-    name: Annotated[str | None, typer.Option(help="Find profiles by name instead (scans the topic).")] = None,
+    name: Annotated[str | None, typer.Option(help="Find profiles by name instead (researcher search).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """A researcher profile: works, topics, collaborators, trust with its components."""
-    from scholarstream import profile_lookup
+    """A researcher profile: works, topics, collaborators, trust with its components.
+
+    Read from the researchers index (following merge redirects); a profile the indexer has not
+    written yet is read from the compacted `researcher.profiles` topic.
+    """
+    from indexers.researcher_profiles import resolve
+    from indexers.researcher_search import ResearcherQuery, search_researchers
+    from schemas.profiles import ResearcherProfile
+    from scholarstream import es_io, profile_lookup
 
     settings = get_settings()
     if (researcher_id is None) == (name is None):
         raise ScholarStreamError("give a researcher id or --name, not both")
+    es = es_io.client(settings)
     if name is not None:
-        found = profile_lookup.by_name(settings, name)
+        results = search_researchers(es, settings, ResearcherQuery(name, size=10))
         if as_json:
-            _emit({"query": name, "profiles": [p.model_dump(mode="json") for p in found]}, True)
+            _emit({"query": name, "profiles": [hit.__dict__ for hit in results.hits]}, True)
             return
-        for p in found:
-            out.print(f"{p.researcher_id}  {p.display_name}  {p.works_count} works  "
-                      f"Trust {p.trust.score if p.trust else '-'}")
+        for hit in results.hits:
+            out.print(f"{hit.researcher_id}  {hit.display_name}  {hit.works_count} works  Trust {hit.trust_score}")
         return
-    found_profile = profile_lookup.by_id(settings, researcher_id)
-    if found_profile is None:
-        raise ScholarStreamError(f"no profile {researcher_id!r} in {settings.topic('researcher.profiles')}")
+    found, path = resolve(es, settings, researcher_id)
+    if found is not None:
+        profile = ResearcherProfile.model_validate(found.profile)
+    else:
+        from_topic = profile_lookup.by_id(settings, path[-1])
+        if from_topic is None:
+            raise ScholarStreamError(f"no researcher {researcher_id!r} in the index or in {settings.topic('researcher.profiles')}")
+        profile = from_topic
+    if len(path) > 1:
+        err_console.print(f"{researcher_id} was merged: showing {' -> '.join(path)}")
     if as_json:
-        _emit(found_profile.model_dump(mode="json"), True)
+        _emit(profile.model_dump(mode="json", exclude={"embedding", "seen_signal_ids"}), True)
         return
-    _print_profile(found_profile)
+    _print_profile(profile)
 
 
 def _print_profile(p) -> None:

@@ -1,0 +1,104 @@
+"""Reading researchers back from the index: one profile, or the slice of the research graph around it.
+
+A merged researcher's document is a redirect; callers answer it with the surviving id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from elasticsearch import ApiError, Elasticsearch, NotFoundError
+from elasticsearch import ConnectionError as ESConnectionError
+
+from indexers.mappings import RESEARCHERS
+from scholarstream import es_io
+from scholarstream.errors import SearchError
+from scholarstream.settings import Settings
+
+MAX_REDIRECTS = 5  # merge chains are short; a longer one is a loop
+GRAPH_NEIGHBOURS = 10
+
+
+@dataclass(frozen=True)
+class Found:
+    profile: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Redirect:
+    researcher_id: str
+    merged_into: str
+
+
+def get_researcher(es: Elasticsearch, settings: Settings, researcher_id: str) -> Found | Redirect | None:
+    """The indexed profile, a redirect to the survivor of a merge, or None when unknown."""
+    try:
+        document = es.get(index=RESEARCHERS.alias(settings), id=researcher_id, source_excludes=["embedding"])
+    except NotFoundError:
+        return None
+    except ESConnectionError as error:
+        raise es_io.unavailable(settings) from error
+    except ApiError as error:
+        raise SearchError(f"Elasticsearch refused the lookup: {error.message}") from error
+    source = document["_source"]
+    if source.get("merged_into"):
+        return Redirect(researcher_id, source["merged_into"])
+    return Found(source["profile"])
+
+
+def resolve(es: Elasticsearch, settings: Settings, researcher_id: str) -> tuple[Found | None, list[str]]:
+    """Follow redirects to the surviving profile; returns it and the ids passed on the way."""
+    path = [researcher_id]
+    for _ in range(MAX_REDIRECTS + 1):
+        found = get_researcher(es, settings, path[-1])
+        if not isinstance(found, Redirect):
+            return found, path
+        if found.merged_into in path:
+            raise SearchError(f"merge redirects loop: {' -> '.join([*path, found.merged_into])}")
+        path.append(found.merged_into)
+    raise SearchError(f"more than {MAX_REDIRECTS} merge redirects from {researcher_id}")
+
+
+def research_graph(es: Elasticsearch, settings: Settings, profile: dict[str, Any], neighbours: int = GRAPH_NEIGHBOURS) -> dict[str, Any]:
+    """The slice of the research graph around one researcher, as nodes and edges.
+
+    Nodes: the researcher, close collaborators (edges weighted by shared works), researchers with
+    the nearest work centroids (edges weighted by cosine similarity), topics and papers.
+    """
+    rid = profile["researcher_id"]
+    alias = RESEARCHERS.alias(settings)
+    nodes: dict[str, dict[str, Any]] = {rid: {"id": rid, "kind": "researcher", "label": profile["display_name"]}}
+    edges: list[dict[str, Any]] = []
+    for collaborator in profile.get("close_collaborators", [])[:neighbours]:
+        cid = collaborator["researcher_id"]
+        nodes.setdefault(cid, {"id": cid, "kind": "researcher", "label": collaborator["display_name"]})
+        edges.append({"source": rid, "target": cid, "kind": "coauthor", "weight": collaborator["shared_works"]})
+    try:
+        document = es.get(index=alias, id=rid, source_includes=["embedding"], source_exclude_vectors=False)
+        vector = document["_source"].get("embedding")
+        if vector:
+            similar = es.search(
+                index=alias,
+                knn={"field": "embedding", "query_vector": vector, "k": neighbours + 1, "num_candidates": 100,
+                     "filter": [{"bool": {"must_not": [{"exists": {"field": "merged_into"}}, {"ids": {"values": [rid]}}]}}]},
+                source_includes=["researcher_id", "display_name"],
+                size=neighbours,
+            )["hits"]["hits"]
+            for hit in similar:
+                sid = hit["_source"]["researcher_id"]
+                nodes.setdefault(sid, {"id": sid, "kind": "researcher", "label": hit["_source"]["display_name"]})
+                edges.append({"source": rid, "target": sid, "kind": "similar_topics", "weight": round(float(hit["_score"]), 4)})
+    except NotFoundError:
+        pass
+    except ESConnectionError as error:
+        raise es_io.unavailable(settings) from error
+    for topic in profile.get("top_topics", []):
+        tid = f"topic:{topic['code']}"
+        nodes[tid] = {"id": tid, "kind": "topic", "label": topic["name"]}
+        edges.append({"source": rid, "target": tid, "kind": "works_on", "weight": topic["weight"]})
+    for work in sorted(profile.get("works", []), key=lambda w: (w.get("year") or 0, w["arxiv_id"]), reverse=True)[:neighbours]:
+        pid = f"paper:{work['arxiv_id']}"
+        nodes[pid] = {"id": pid, "kind": "paper", "label": work["title"], "year": work.get("year")}
+        edges.append({"source": rid, "target": pid, "kind": "authored", "weight": 1})
+    return {"researcher_id": rid, "nodes": list(nodes.values()), "edges": edges}

@@ -1,0 +1,246 @@
+"""Researcher indexing and search against real Kafka and Elasticsearch.
+
+Profiles are built with the pipeline's own pure steps, sent to `researcher.profiles` revision by
+revision as the worker sends them, and indexed by the real indexer; then searched the way people
+ask (initials, either order, diacritics, particles, type-ahead, topics), over the API too.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timezone
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from indexers.indexer import INDEXER_GROUP, run_indexer
+from indexers.researcher_search import ResearcherFilters, ResearcherQuery, search_researchers
+from schemas.papers import Embedding, TopicScore
+from schemas.profiles import ClaimSignal, OrcidEvidence, VerificationLevel, VerifySignal, Work
+from schemas.topics import INDEX_DLQ, RESEARCHER_PROFILES
+from scholarstream import es_io, kafka_io
+from scholarstream.api import create_api
+from stream_processors.profiles import apply_signal, apply_work, new_profile, retire, with_trust
+from stream_processors.trust import trust_snapshot
+
+NOW = datetime(2026, 11, 29, tzinfo=timezone.utc)
+AXES = {"hep-ph": 0, "cs.DS": 1, "physics.flu-dyn": 2, "math.AG": 3, "cs.IR": 4}
+
+
+def unit(category: str) -> Embedding:
+    vector = np.full(len(AXES), 0.05, dtype=np.float32)
+    vector[AXES[category]] = 1.0
+    return Embedding.from_vector("test", vector / np.linalg.norm(vector))
+
+
+def revisions(rid: str, printed: str, surname: str, category: str, titles: list[str], year: int = 2012,
+              affiliation: str | None = None) -> list:
+    """Every revision the profiles agent would emit while the works arrive, trust included."""
+    profile = new_profile(rid, printed, surname)
+    emitted = []
+    for n, title in enumerate(titles):
+        work = Work(arxiv_id=f"{1001 + n % 12:04d}.{abs(hash((rid, n))) % 90000 + 10000}", title=title,
+                    year=year + n % 4, categories=(category,),
+                    topics=(TopicScore(code=category, name=category, score=0.9),), author_count=2)
+        profile = apply_work(profile, work, (), printed_name=printed, surname=surname,
+                             affiliations=(affiliation,) if affiliation else (), embedding=unit(category))
+        profile = with_trust(profile, trust_snapshot(profile, {}, NOW))
+        emitted.append(profile)
+    return emitted
+
+
+def corpus() -> dict[str, list]:
+    return {
+        "csaba": revisions("r-csaba", "Csaba Balázs", "Balázs", "hep-ph",
+                           [f"Supersymmetric dark matter constraints {i}" for i in range(12)], affiliation="Monash University"),
+        "c-namesake": revisions("r-cbalazs", "C. Balazs", "Balazs", "cs.DS", ["Sorting networks revisited"]),
+        "peter": revisions("r-peter", "Peter Balazs", "Balazs", "math.AG", ["Frames and time-frequency analysis", "Gabor multipliers"]),
+        "kops": revisions("r-kops", "S. M. de Bruyn Kops", "de Bruyn Kops", "physics.flu-dyn",
+                          ["Stratified turbulence simulations", "Mixing in stratified flows", "Direct numerical simulation of wakes"]),
+        "waals": revisions("r-waals", "J. D. van der Waals", "van der Waals", "physics.flu-dyn", ["Continuity of the gaseous and liquid states"]),
+        "miro": revisions("r-miro", "Rosa M. Miró-Roig", "Miró-Roig", "math.AG", ["Globally generated vector bundles", "Lefschetz properties"]),
+        "atlas": revisions("r-atlas", "ATLAS Collaboration", "ATLAS Collaboration", "hep-ph", ["Observation of a new particle"]),
+        "markov": revisions("r-markov", "Ilya Markov", "Markov", "cs.IR", ["Federated search evaluation", "Click models for web search"]),
+        "retrieval": revisions("r-ir", "Maarten de Rijke", "de Rijke", "cs.IR",
+                               [f"Markov models of user behaviour in retrieval {i}" for i in range(6)]),
+    }
+
+
+def produce_profiles(settings, profiles) -> None:
+    producer = kafka_io.producer(settings)
+    topic = settings.topic(RESEARCHER_PROFILES.name)
+    for profile in profiles:
+        producer.send(topic, key=profile.researcher_id.encode(), value=profile.model_dump_json().encode())
+    producer.flush()
+    producer.close()
+
+
+def index_all(settings, timeout: float = 90.0):
+    es = es_io.client(settings)
+    stop = threading.Event()
+    thread = threading.Thread(target=run_indexer, args=(settings, es, stop, lambda: NOW), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            lag = kafka_io.group_lag(settings, settings.group(INDEXER_GROUP), settings.topic(RESEARCHER_PROFILES.name))
+            if lag and sum(lag.values()) == 0:
+                es.indices.refresh(index=settings.index("researchers"))
+                return es
+            time.sleep(0.3)
+        raise AssertionError("the indexer did not catch up in time")
+    finally:
+        stop.set()
+        thread.join(30)
+
+
+@pytest.fixture
+def indexed(settings):
+    kafka_io.ensure_topics(settings, [RESEARCHER_PROFILES, INDEX_DLQ])
+    people = corpus()
+    produce_profiles(settings, [p for emitted in people.values() for p in emitted])
+    return index_all(settings), {name: emitted[-1] for name, emitted in people.items()}
+
+
+def top(es, settings, text, **options) -> list[str]:
+    filters = ResearcherFilters(**options.pop("filters", {}))
+    return [h.researcher_id for h in search_researchers(es, settings, ResearcherQuery(text, filters, **options)).hits]
+
+
+@pytest.mark.parametrize("query", ["Balazs, C", "Balázs, C.", "C. Balazs", "Csaba Balazs", "Balazs Csaba", "csaba balázs", "BALAZS, CSABA"])
+def test_every_form_of_a_name_finds_the_prolific_person_first(indexed, settings, query):
+    es, _ = indexed
+    assert top(es, settings, query)[0] == "r-csaba"
+
+
+def test_the_prior_for_works_and_trust_orders_namesakes_with_the_same_name_match(indexed, settings):
+    """'C. Balazs' (one work) and Csaba Balázs (twelve) match 'Balazs, C' by the same keys."""
+    es, _ = indexed
+    hits = search_researchers(es, settings, ResearcherQuery("Balazs, C")).hits
+    scores = {h.researcher_id: h.score for h in hits}
+    assert scores["r-csaba"] > scores["r-cbalazs"] + 1.0
+
+
+def test_a_namesake_sharing_only_the_surname_ranks_below_initial_matches(indexed, settings):
+    es, _ = indexed
+    ranked = top(es, settings, "Balazs, C")
+    assert ranked.index("r-cbalazs") < ranked.index("r-peter")
+    assert top(es, settings, "Peter Balazs")[0] == "r-peter"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("de Bruyn Kops, S M", "r-kops"), ("S. M. de Bruyn Kops", "r-kops"), ("Bruyn Kops", "r-kops"),
+        ("van der Waals", "r-waals"), ("Waals, J D", "r-waals"),
+        ("Miro-Roig", "r-miro"), ("Miró Roig, R", "r-miro"), ("Roig", "r-miro"),
+        ("ATLAS Collaboration", "r-atlas"), ("atlas", "r-atlas"),
+        ("Balaz", "r-csaba"), ("de bru", "r-kops"),  # type-ahead prefixes
+    ],
+)
+def test_particles_hyphens_collaborations_and_prefixes(indexed, settings, query, expected):
+    es, _ = indexed
+    assert top(es, settings, query)[0] == expected
+
+
+def test_a_surname_beats_a_word_in_other_peoples_titles(indexed, settings):
+    es, _ = indexed
+    ranked = top(es, settings, "Markov")
+    assert ranked[0] == "r-markov" and "r-ir" in ranked
+
+
+def test_topic_queries_and_filters(indexed, settings):
+    es, _ = indexed
+    assert top(es, settings, "stratified turbulence")[0] == "r-kops"
+    assert set(top(es, settings, "Balazs", filters={"topic": "math.AG"})) == {"r-peter"}
+    assert top(es, settings, "Balazs", filters={"has_affiliation": True}) == ["r-csaba"]
+    assert top(es, settings, "Balazs", filters={"verified": VerificationLevel.L1}) == []
+    assert top(es, settings, "Balazs", filters={"active_since": 2014}) == ["r-csaba"]
+
+
+def test_pages_do_not_overlap_and_highlights_show_why(indexed, settings):
+    es, _ = indexed
+    first = search_researchers(es, settings, ResearcherQuery("Balazs", size=2, page=1))
+    second = search_researchers(es, settings, ResearcherQuery("Balazs", size=2, page=2))
+    assert len(first.hits) == 2 and not {h.researcher_id for h in first.hits} & {h.researcher_id for h in second.hits}
+    assert first.total == 3
+    hit = search_researchers(es, settings, ResearcherQuery("stratified turbulence")).hits[0]
+    assert any("<em>" in fragment for fragments in hit.highlights.values() for fragment in fragments)
+
+
+def test_semantic_and_hybrid_search_use_the_researchers_centroid(indexed, settings):
+    es, _ = indexed
+    embed = lambda text: unit("physics.flu-dyn").vector().tolist()  # noqa: E731 - the query "means" fluid dynamics
+    semantic = search_researchers(es, settings, ResearcherQuery("flows", mode="semantic"), embed=embed)
+    assert {h.researcher_id for h in semantic.hits[:2]} == {"r-kops", "r-waals"}
+    hybrid = search_researchers(es, settings, ResearcherQuery("Kops", mode="hybrid"), embed=embed)
+    assert hybrid.hits[0].researcher_id == "r-kops" and hybrid.hits[0].matched_by == ["text", "semantic"]
+
+
+def test_redelivering_every_profile_event_twice_leaves_the_index_identical(indexed, settings):
+    es, people = indexed
+    alias = settings.index("researchers")
+    def snapshot():
+        hits = es.search(index=alias, query={"match_all": {}}, size=100, version=True, source_exclude_vectors=False)
+        return {h["_id"]: (h["_version"], h["_source"]) for h in hits["hits"]["hits"]}
+    before = snapshot()
+    everything = [p for emitted in corpus().values() for p in emitted]
+    produce_profiles(settings, everything + everything)
+    index_all(settings)
+    assert snapshot() == before
+    assert before["r-csaba"][0] == people["csaba"].revision, "external version = profile revision"
+
+
+def test_merged_researchers_become_redirects_and_leave_search(indexed, settings):
+    es, people = indexed
+    produce_profiles(settings, [retire(people["c-namesake"], "r-csaba")])
+    index_all(settings)
+    assert "r-cbalazs" not in top(es, settings, "Balazs")
+    client = TestClient(create_api(settings))
+    response = client.get("/researchers/r-cbalazs", follow_redirects=False)
+    assert response.status_code == 307 and response.headers["location"] == "/researchers/r-csaba"
+    assert client.get("/researchers/r-cbalazs").json()["researcher_id"] == "r-csaba"
+
+
+def test_the_api_serves_search_profiles_and_the_graph(indexed, settings):
+    es, people = indexed
+    claimed = apply_signal(people["kops"], ClaimSignal(signal_id="s1", researcher_id="r-kops", actor="u-1", at=NOW))
+    verified = apply_signal(claimed, VerifySignal(signal_id="s2", researcher_id="r-kops", actor="u-1", at=NOW,
+                                                  level=VerificationLevel.L3,
+                                                  evidence=OrcidEvidence(orcid="0000-0002-1825-0097")))
+    produce_profiles(settings, [with_trust(verified, trust_snapshot(verified, {}, NOW))])
+    index_all(settings)
+    client = TestClient(create_api(settings))
+    body = client.get("/researchers/search", params={"q": "de Bruyn Kops, S M"}).json()
+    assert body["hits"][0]["researcher_id"] == "r-kops" and body["hits"][0]["verification_level"] == "L3"
+    assert client.get("/researchers/search", params={"q": "Kops", "verified": "L3", "claimed": True}).json()["hits"]
+    profile = client.get("/researchers/r-kops").json()
+    assert profile["claimed"] is True and profile["verification_level"] == "L3" and profile["works_count"] == 3
+    assert {c["name"] for c in profile["trust"]["components"]} >= {"identity", "publication_evidence"}
+    graph = client.get("/researchers/r-kops/graph").json()
+    kinds = {node["kind"] for node in graph["nodes"]}
+    assert kinds == {"researcher", "topic", "paper"}
+    assert any(e["kind"] == "similar_topics" and e["target"] == "r-waals" for e in graph["edges"])
+    assert client.get("/researchers/r-nobody").status_code == 404
+    assert client.get("/metrics").status_code == 200 and "scholarstream_http_requests" in client.get("/metrics").text
+    assert client.get("/openapi.json").json()["paths"].keys() >= {"/researchers/search", "/researchers/{researcher_id}"}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"q": ""}, {"q": "x" * 10_000}, {"q": "a", "page": -1}, {"q": "a", "page": 0}, {"q": "a", "size": 1000},
+     {"q": "a", "verified": "L9"}, {"q": "a", "mode": "magic"}, {"q": "a", "page": 900, "size": 50},
+     {"q": "a", "active_since": 3}, {}],
+)
+def test_hostile_parameters_get_4xx_never_500(indexed, settings, params):
+    client = TestClient(create_api(settings))
+    assert 400 <= client.get("/researchers/search", params=params).status_code < 500
+
+
+@pytest.mark.parametrize("query", ['name:(wang OR "x" AND) ~*[{', "\\", "/.*/", "Balazs\x00\x1f", "<script>", "*", "?"])
+def test_query_syntax_characters_are_just_text(indexed, settings, query):
+    client = TestClient(create_api(settings))
+    assert client.get("/researchers/search", params={"q": query}).status_code == 200
+    assert client.get("/researchers/" + "bad id").status_code in (404, 422)
