@@ -487,6 +487,37 @@ def encoder_distill(as_json: JsonFlag = False) -> None:
         out.print(f"distilled {STATIC_DEFAULT_NAME} in {info['seconds']}s -> {path}; {info['use_with']}")
 
 
+@eval_app.command("search")
+def eval_search(
+    targets: Annotated[int, typer.Option(min=1, max=5000, help="Researchers sampled as known items.")] = 300,
+    min_works: Annotated[int, typer.Option(min=1, help="Only researchers with at least this many works.")] = 5,
+    mode: Annotated[list[str], typer.Option(help="Search modes to measure: text, semantic, hybrid (repeatable).")] = ["text"],  # noqa: B006
+    output: Annotated[Path, typer.Option(help="Where to write the JSON results.")] = REPO_ROOT / "evaluation" / "results" / "search.json",
+    as_json: JsonFlag = False,
+) -> None:
+    """Known-item researcher search over the indexed data: success@1/@10, MRR, latency, vs a plain name match."""
+    from evaluation.search import evaluate_search, print_table
+    from scholarstream import es_io
+
+    settings = get_settings()
+    embed = _query_encoder(settings) if any(m != "text" for m in mode) else None
+    with progress_bar("known-item queries", None, unit="queries") as advance:
+        def on_query(done: int, total: int) -> None:
+            if done == 1:
+                advance.set_total(total)
+            advance(1)
+
+        results = evaluate_search(es_io.client(settings), settings, targets=targets, min_works=min_works, modes=mode,
+                                  embed=embed, on_query=on_query)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2) + "\n")
+    if as_json:
+        _emit(results, True)
+    else:
+        print_table(results, write=out.print)
+        out.print(f"written to {output}")
+
+
 @eval_app.command("linking")
 def eval_linking(as_json: JsonFlag = False) -> None:
     """B-cubed and pairwise P/R/F1 of author linking on the gold sets, against two baselines."""
