@@ -82,7 +82,10 @@ def run_indexer(
     on_batch: Callable[[IndexerStats], None] | None = None,
 ) -> IndexerStats:
     kafka_io.ensure_topics(settings, [*INDEXER_INPUTS, INDEX_DLQ])
-    routes = {settings.topic(route.topic.name): (route, ensure_index(es, settings, route.index)) for route in ROUTES}
+    for route in ROUTES:
+        ensure_index(es, settings, route.index)
+    # Writes go through the alias, so a reindex's alias swap redirects them with no restart.
+    routes = {settings.topic(route.topic.name): (route, route.index.alias(settings)) for route in ROUTES}
     consumer = kafka_io.consumer(
         settings,
         *routes,

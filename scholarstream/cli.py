@@ -401,6 +401,36 @@ def index_create(as_json: JsonFlag = False) -> None:
             out.print(f"{alias} -> {physical}")
 
 
+@app.command("reindex")
+def reindex_cmd(
+    which: Annotated[str, typer.Argument(help="researchers, papers or all")] = "all",
+    cleanup: Annotated[bool, typer.Option("--cleanup", help="Afterwards delete the physical indices the alias no longer uses.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Rebuild indices from the compacted topics (no re-embedding, no re-linking) and swap the aliases atomically."""
+    from dataclasses import asdict
+
+    from indexers.reindex import reindex
+    from scholarstream import es_io
+
+    settings = get_settings()
+    names = ["papers", "researchers"] if which == "all" else [which]
+    es = es_io.client(settings)
+    results = []
+    for name in names:
+        with progress_bar(f"reindex {name}", None) as advance:
+            result = reindex(es, settings, name, utc_now, on_total=advance.set_total, on_progress=advance, cleanup=cleanup)
+        results.append(asdict(result))
+        if not as_json:
+            out.print(f"{result.alias}: {', '.join(result.old_indices) or '(none)'} -> {result.new_index}; "
+                      f"{result.documents} documents, {result.records_read} records read "
+                      f"({result.caught_up_records} caught up after the swap), {result.seconds}s, "
+                      f"{result.documents_per_second:,.0f} documents/s"
+                      + (f"; removed {', '.join(result.cleaned_up)}" if result.cleaned_up else ""))
+    if as_json:
+        _emit({"reindexed": results}, True)
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",

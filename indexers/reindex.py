@@ -1,0 +1,176 @@
+"""`scholarstream reindex`: rebuild an index from its compacted topic, then swap the alias.
+
+The compacted entity topics (`papers.enriched`, `researcher.profiles`) hold the latest state of
+every entity, so a new index (a mapping change, a corrupted index, a new analysis) is built from
+them without re-running the encoder or the linker. Search keeps answering from the old index
+throughout:
+
+1. create a new physical index `<name>-v<version>-<UTC stamp>` and note the topic's end offsets;
+2. bulk-load every record up to those offsets (external versions: the newest revision wins,
+   in whatever order the records come);
+3. refresh the new index, then swap the alias to it in one atomic `update_aliases` call (without
+   the refresh, searches right after the swap find an index whose documents are not visible yet);
+4. catch up: load what arrived in the topic during steps 2-3. The live indexer writes through the
+   alias, so from the swap on it writes to the new index too; records it wrote to the old index
+   before the swap are exactly what this pass re-reads from the topic.
+
+The old index is kept (a rollback is an alias swap) until `--cleanup` removes every physical
+index of that name that the alias does not point to.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from elasticsearch import Elasticsearch
+from kafka import TopicPartition
+
+from indexers.bulk_writer import IndexAction, write_with_retry
+from indexers.index_admin import alias_targets, create_physical, swap_alias
+from indexers.indexer import ROUTES, Route
+from scholarstream import kafka_io
+from scholarstream.errors import IndexingError, InvalidRecord
+from scholarstream.settings import Settings
+
+BATCH = 1_000
+
+
+@dataclass
+class ReindexResult:
+    alias: str
+    old_indices: list[str]
+    new_index: str
+    records_read: int = 0
+    documents_written: int = 0
+    stale: int = 0
+    rejected: int = 0
+    undecodable: int = 0
+    caught_up_records: int = 0
+    documents: int = 0
+    seconds: float = 0.0
+    documents_per_second: float = 0.0
+    cleaned_up: list[str] = field(default_factory=list)
+
+
+def route_for(name: str) -> Route:
+    for route in ROUTES:
+        if route.index.name == name:
+            return route
+    raise IndexingError(f"no index named {name!r}; choose one of {', '.join(r.index.name for r in ROUTES)}")
+
+
+def reindex(
+    es: Elasticsearch,
+    settings: Settings,
+    name: str,
+    clock: Callable[[], datetime],
+    *,
+    on_total: Callable[[int], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    cleanup: bool = False,
+) -> ReindexResult:
+    route = route_for(name)
+    alias = route.index.alias(settings)
+    topic = settings.topic(route.topic.name)
+    began = time.monotonic()
+    old = alias_targets(es, alias)
+    new = create_physical(es, settings, route.index, suffix=clock().strftime("%Y%m%d%H%M%S"))
+    result = ReindexResult(alias=alias, old_indices=old, new_index=new)
+
+    ends = kafka_io.end_offsets(settings, topic)
+    starts = {partition: 0 for partition in ends}
+    if on_total is not None:
+        on_total(sum(ends.values()))
+    _load(es, settings, route, topic, new, starts, ends, result, on_progress)
+    es.indices.refresh(index=new)  # searchable before the alias moves: search never sees it half-empty
+    swap_alias(es, alias, remove=old, add=new)
+    later = kafka_io.end_offsets(settings, topic)
+    before = result.records_read
+    _load(es, settings, route, topic, new, ends, later, result, None)
+    result.caught_up_records = result.records_read - before
+
+    es.indices.refresh(index=new)
+    result.documents = int(es.count(index=new)["count"])
+    result.seconds = round(time.monotonic() - began, 2)
+    result.documents_per_second = round(result.documents_written / result.seconds, 1) if result.seconds else 0.0
+    if cleanup:
+        result.cleaned_up = cleanup_indices(es, settings, name)
+    return result
+
+
+def cleanup_indices(es: Elasticsearch, settings: Settings, name: str) -> list[str]:
+    """Delete every physical index of `name` that its alias does not point to."""
+    spec = route_for(name).index
+    alias = spec.alias(settings)
+    live = set(alias_targets(es, alias))
+    pattern = f"{settings.index(spec.name)}-v*"
+    unused = sorted(set(es.indices.get(index=pattern, expand_wildcards="open,closed")) - live)
+    for index in unused:
+        es.indices.delete(index=index)
+    return unused
+
+
+def _load(
+    es: Elasticsearch,
+    settings: Settings,
+    route: Route,
+    topic: str,
+    index: str,
+    starts: dict[int, int],
+    ends: dict[int, int],
+    result: ReindexResult,
+    on_progress: Callable[[int], None] | None,
+) -> None:
+    """Write the records of [starts, ends) of every partition into `index`."""
+    todo = [TopicPartition(topic, p) for p in sorted(ends) if ends[p] > starts.get(p, 0)]
+    if not todo:
+        return
+    consumer = kafka_io.consumer(settings, max_poll_records=BATCH, fetch_max_bytes=64 * 1024 * 1024)
+    try:
+        consumer.assign(todo)
+        for tp in todo:
+            consumer.seek(tp, starts.get(tp.partition, 0))
+        remaining = set(todo)
+        batch: list[IndexAction] = []
+        reported = result.records_read
+        while remaining:
+            for tp, records in consumer.poll(timeout_ms=1000).items():
+                for record in records:
+                    if record.offset >= ends[tp.partition]:
+                        remaining.discard(tp)
+                        break
+                    result.records_read += 1
+                    if record.value is None:  # a tombstone: nothing to index
+                        continue
+                    try:
+                        doc_id, version, document = route.to_document(record.value)
+                    except InvalidRecord:
+                        result.undecodable += 1  # the live indexer dead-lettered it already
+                        continue
+                    key = record.key.decode("utf-8", "replace") if record.key else ""
+                    batch.append(IndexAction(doc_id, version, document, key, ""))
+                if tp in remaining and consumer.position(tp) >= ends[tp.partition]:
+                    remaining.discard(tp)
+            for tp in list(remaining):
+                if consumer.position(tp) >= ends[tp.partition]:
+                    remaining.discard(tp)
+            if len(batch) >= BATCH or (batch and not remaining):
+                _flush(es, index, batch, result)
+                if on_progress is not None:
+                    on_progress(result.records_read - reported)
+                    reported = result.records_read
+                batch = []
+    finally:
+        consumer.close()
+
+
+def _flush(es: Elasticsearch, index: str, batch: list[IndexAction], result: ReindexResult) -> None:
+    outcome = write_with_retry(es, index, batch)
+    if outcome is None:  # only when told to stop, which a reindex never is
+        raise IndexingError("the reindex was stopped before Elasticsearch acknowledged a batch")
+    result.documents_written += outcome.written
+    result.stale += outcome.stale
+    result.rejected += len(outcome.rejected)
