@@ -34,6 +34,8 @@ _PARTICLES = frozenset({
     "st", "te", "ten", "ter", "van", "von", "zu",
 })
 MAX_QUERY_NAME_WORDS = 6
+# In longer queries ("surname + topic words") every word may still be a surname.
+MAX_FREE_TEXT_SURNAMES = 12
 
 # Points per key kind: a person typing a full name outranks namesakes sharing an initial, and
 # any name match outranks a word that merely occurs in someone's topics or titles.
@@ -97,6 +99,9 @@ def query_keys(text: str) -> dict[str, float]:
             add(key)
         if _written_out(form.given):
             add(f"x:{' '.join((*form.given, *form.surname))}")
+    for word in fold(text).split()[:MAX_FREE_TEXT_SURNAMES]:  # "Zirintsis distributed computing"
+        if len(word) > 1:
+            add(f"s:{word}")
     folded = fold(text)
     if folded and (not query_forms(text) or any(_written_out(form.given) for form in query_forms(text))):
         add(f"x:{folded}")

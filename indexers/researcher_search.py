@@ -157,18 +157,22 @@ def text_query(query: ResearcherQuery) -> dict[str, Any]:
     name = {"dis_max": {"queries": [
         {"bool": {"should": keys}},
         {"match": {"names": {"query": query.text, "operator": "and", "boost": 2.0}}},
-        {"match_bool_prefix": {"names": {"query": query.text, "boost": 1.0}}},
+        {"match_bool_prefix": {"names": {"query": query.text, "operator": "and", "boost": 1.0}}},
     ]}}
-    free_text = {"multi_match": {
-        "query": query.text,
-        "fields": ["topic_names^2", "work_titles", "affiliations"],
-        "type": "best_fields",
-        "tie_breaker": 0.3,
-        "boost": 0.5,
-    }}
+    should: list[dict[str, Any]] = [name]
+    words = " ".join(word for word in query.text.split() if len(word.strip(".,;-")) > 1)  # initials are not topics
+    if words:
+        should.append({"multi_match": {
+            "query": words,
+            "fields": ["topic_names^2", "work_titles", "affiliations"],
+            "type": "best_fields",
+            "tie_breaker": 0.3,
+            "minimum_should_match": "75%",
+            "boost": 0.5,
+        }})
     return {
         "function_score": {
-            "query": {"bool": {"should": [name, free_text], "minimum_should_match": 1,
+            "query": {"bool": {"should": should, "minimum_should_match": 1,
                                "filter": filter_clauses(query.filters)}},
             "functions": [
                 {"field_value_factor": {"field": "works_count", "modifier": "log1p", "missing": 0}, "weight": PRIOR_WORKS},

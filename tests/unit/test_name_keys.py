@@ -85,4 +85,9 @@ def test_a_single_letter_is_never_read_as_a_surname():
 def test_queries_that_are_not_names_produce_bounded_keys():
     long_query = "graph decomposition algorithms for sparse matrices and more words"
     assert query_forms(long_query) == []
-    assert set(query_keys(long_query)) == {f"x:{long_query}"}
+    words = long_query.split()
+    assert set(query_keys(long_query)) == {f"x:{long_query}"} | {f"s:{w}" for w in words[:12] if len(w) > 1}
+
+
+def test_a_surname_followed_by_topic_words_is_still_a_surname():
+    assert best_match("Zirintsis Distributed, Parallel, and Cluster Computing", "Evangelos Zirintsis", "Zirintsis") == WEIGHTS["s"]
