@@ -862,9 +862,10 @@ def demo(
     """Start the local stack if needed, ingest a real sample, process it until caught up, search it."""
     from dataclasses import asdict
 
+    from indexers.researcher_search import ResearcherQuery, search_researchers
     from indexers.search import search_papers
     from scholarstream import es_io
-    from scholarstream.demo import ensure_services
+    from scholarstream.demo import ensure_services, prolific_researcher_query
     from scholarstream.provision import provision
 
     settings = get_settings()
@@ -878,11 +879,23 @@ def demo(
     pipeline = _run_pipeline(until_caught_up=True, timeout=1800)
     err_console.print(f"caught up in {pipeline['elapsed_seconds']:.1f}s; papers indexed: {pipeline['indexed_documents']}")
     err_console.print(f"[bold]3/3[/bold] scholarstream search papers {query!r}")
-    hits = search_papers(es_io.client(settings), settings, query, 10)
+    es = es_io.client(settings)
+    hits = search_papers(es, settings, query, 10)
+    who = prolific_researcher_query(es, settings)
+    people = search_researchers(es, settings, ResearcherQuery(who, size=5)) if who else None
     if as_json:
-        _emit({"ingest": ingested, "pipeline": pipeline, "query": query, "hits": [asdict(h) for h in hits]}, True)
-    else:
-        _print_paper_hits(query, hits)
+        _emit({"ingest": ingested, "pipeline": pipeline, "query": query, "hits": [asdict(h) for h in hits],
+               "researcher_query": who, "researchers": [asdict(h) for h in people.hits] if people else []}, True)
+        return
+    _print_paper_hits(query, hits)
+    if people is not None:
+        err_console.print(f"scholarstream search researchers {who!r}")
+        for hit in people.hits:
+            out.print(f"  {hit.researcher_id}  {hit.display_name}  {hit.works_count} works  "
+                      f"Trust {hit.trust_score} - {hit.trust_label}  {hit.verification_level}  "
+                      f"topics: {', '.join(t['name'] for t in hit.topics[:3])}")
+        if people.hits:
+            out.print(f"see one profile: scholarstream profile {people.hits[0].researcher_id}")
 
 
 def main() -> None:

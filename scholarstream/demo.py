@@ -36,3 +36,23 @@ def ensure_services(settings: Settings, on_step: Callable[[str], None]) -> None:
 
     on_step("starting the local stack (Kafka and Elasticsearch)")
     stack.up(settings, on_step=on_step)
+
+
+def prolific_researcher_query(es, settings: Settings) -> str | None:
+    """'Surname, I' for the researcher with the most works: the demo's example researcher search."""
+    from evaluation.search import written_out_name
+    from indexers.mappings import RESEARCHERS
+
+    response = es.search(
+        index=RESEARCHERS.alias(settings),
+        query={"bool": {"must_not": {"exists": {"field": "merged_into"}}, "filter": {"term": {"is_collaboration": False}}}},
+        sort=[{"works_count": "desc"}, {"researcher_id": "asc"}],
+        size=20,
+        source_includes=["profile.name_variants"],
+    )
+    for hit in response["hits"]["hits"]:
+        name = written_out_name({"researcher_id": hit["_id"], **hit["_source"]["profile"]})
+        if name is not None:
+            given, surname = name
+            return f"{surname}, {given[0]}"
+    return None

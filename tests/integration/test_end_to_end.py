@@ -10,6 +10,7 @@ import json
 
 from schemas.dead_letters import DeadLetter
 from schemas.papers import EnrichedPaper
+from schemas.profiles import ResearcherProfile
 from scholarstream import es_io, kafka_io
 from tests.integration.conftest import FIXTURE_SNAPSHOT, cli, read_topic
 
@@ -53,6 +54,23 @@ def test_ingest_run_until_caught_up_and_search(settings):
     assert searched.returncode == 0, searched.stderr
     hits = json.loads(searched.stdout)["hits"]
     assert hits[0]["arxiv_id"] == "1006.5314"
+
+    # Every author line became a researcher in the researchers index, searchable by name.
+    latest = {}
+    for record in read_topic(settings, settings.topic("researcher.profiles")):
+        profile = ResearcherProfile.model_validate_json(record.value)
+        if profile.revision > latest.get(profile.researcher_id, (-1, None))[0]:
+            latest[profile.researcher_id] = (profile.revision, profile.merged_into)
+    assert result["indexed_researchers"] == sum(1 for _, merged in latest.values() if merged is None) > 40
+    author = photo.paper.authors[0]
+    who = cli("search", "researchers", f"{author.keyname}, {author.forenames[0]}", "--json")
+    assert who.returncode == 0, who.stderr
+    top = json.loads(who.stdout)["hits"][0]
+    profile = cli("profile", top["researcher_id"], "--json")
+    assert profile.returncode == 0, profile.stderr
+    shown = json.loads(profile.stdout)
+    assert "1006.5314" in {w["arxiv_id"] for w in shown["works"]}
+    assert shown["trust"]["components"] and shown["verification_level"] == "L0" and shown["claimed"] is False
 
 
 def test_search_reports_a_missing_stack_clearly(settings, monkeypatch):
