@@ -66,6 +66,11 @@ ROUTES = (
 INDEXER_INPUTS = tuple(route.topic for route in ROUTES)
 
 
+def routes_for(settings: Settings) -> tuple[Route, ...]:
+    """The routes of the stages this process runs (a rebuild from `link` leaves papers alone)."""
+    return tuple(route for route in ROUTES if route.index.stage in settings.stages)
+
+
 @dataclass
 class IndexerStats:
     batches: int = 0
@@ -81,11 +86,13 @@ def run_indexer(
     clock: Callable[[], datetime],
     on_batch: Callable[[IndexerStats], None] | None = None,
 ) -> IndexerStats:
-    kafka_io.ensure_topics(settings, [*INDEXER_INPUTS, INDEX_DLQ])
-    for route in ROUTES:
+    routes_here = routes_for(settings)
+    kafka_io.ensure_topics(settings, [*(route.topic for route in routes_here), INDEX_DLQ])
+    for route in routes_here:
         ensure_index(es, settings, route.index)
-    # Writes go through the alias, so a reindex's alias swap redirects them with no restart.
-    routes = {settings.topic(route.topic.name): (route, route.index.alias(settings)) for route in ROUTES}
+    # Writes go through this generation's write alias, so a reindex's alias swap redirects them
+    # with no restart, and a generation being rebuilt never writes into what readers see.
+    routes = {settings.topic(route.topic.name): (route, route.index.write_alias(settings)) for route in routes_here}
     consumer = kafka_io.consumer(
         settings,
         *routes,

@@ -10,21 +10,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from scholarstream.generations import Stage
 from scholarstream.settings import Settings
 
 
 @dataclass(frozen=True)
 class IndexSpec:
+    """An index as readers see it (the alias `name`) and as one generation writes it.
+
+    Readers name the alias; the indexer of a generation writes through the generation's write
+    alias (`researchers-l2`); each physical index is `<write alias>-v<version>[-<reindex stamp>]`.
+    """
+
     name: str  # the alias users query
     version: int
+    stage: Stage  # which stage's generation the documents come from
     mappings: dict[str, Any]
     settings: dict[str, Any]
 
     def alias(self, settings: Settings) -> str:
         return settings.index(self.name)
 
+    def write_alias(self, settings: Settings) -> str:
+        return settings.index(f"{self.name}-{self.stage[0]}{settings.generation.of(self.stage)}")
+
     def physical(self, settings: Settings) -> str:
-        return settings.index(f"{self.name}-v{self.version}")
+        return f"{self.write_alias(settings)}-v{self.version}"
 
 
 _SINGLE_NODE = {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "1s"}
@@ -32,6 +43,7 @@ _SINGLE_NODE = {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interva
 PAPERS = IndexSpec(
     name="papers",
     version=1,
+    stage="enrich",
     settings=_SINGLE_NODE,
     mappings={
         "dynamic": "strict",
@@ -66,6 +78,7 @@ PAPERS = IndexSpec(
 RESEARCHERS = IndexSpec(
     name="researchers",
     version=1,
+    stage="link",
     settings=_SINGLE_NODE,
     mappings={
         "dynamic": "strict",

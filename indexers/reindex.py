@@ -14,8 +14,9 @@ throughout:
    alias, so from the swap on it writes to the new index too; records it wrote to the old index
    before the swap are exactly what this pass re-reads from the topic.
 
-The old index is kept (a rollback is an alias swap) until `--cleanup` removes every physical
-index of that name that the alias does not point to.
+The reindex works on the generation of the settings: its write alias moves to the new index, and
+the read alias with it when it served that generation. The old index is kept (a rollback is an
+alias swap) until `--cleanup` removes every physical index of that name no alias points to.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from elasticsearch import Elasticsearch
 from kafka import TopicPartition
 
 from indexers.bulk_writer import IndexAction, write_with_retry
-from indexers.index_admin import alias_targets, create_physical, swap_alias
+from indexers.index_admin import alias_targets, create_physical, delete_indices, move_aliases, unused_indices
 from indexers.indexer import ROUTES, Route
 from scholarstream import kafka_io
 from scholarstream.errors import IndexingError, InvalidRecord
@@ -74,9 +75,13 @@ def reindex(
 ) -> ReindexResult:
     route = route_for(name)
     alias = route.index.alias(settings)
+    write = route.index.write_alias(settings)
     topic = settings.topic(route.topic.name)
     began = time.monotonic()
-    old = alias_targets(es, alias)
+    old = alias_targets(es, write)
+    # The read alias follows when it serves this generation; a generation being rebuilt beside
+    # the serving one is reindexed without touching what readers see.
+    moving = [write, alias] if set(alias_targets(es, alias)) == set(old) else [write]
     new = create_physical(es, settings, route.index, suffix=clock().strftime("%Y%m%d%H%M%S"))
     result = ReindexResult(alias=alias, old_indices=old, new_index=new)
 
@@ -86,7 +91,7 @@ def reindex(
         on_total(sum(ends.values()))
     _load(es, settings, route, topic, new, starts, ends, result, on_progress)
     es.indices.refresh(index=new)  # searchable before the alias moves: search never sees it half-empty
-    swap_alias(es, alias, remove=old, add=new)
+    move_aliases(es, {alias_name: new for alias_name in moving})
     later = kafka_io.end_offsets(settings, topic)
     before = result.records_read
     _load(es, settings, route, topic, new, ends, later, result, None)
@@ -102,14 +107,9 @@ def reindex(
 
 
 def cleanup_indices(es: Elasticsearch, settings: Settings, name: str) -> list[str]:
-    """Delete every physical index of `name` that its alias does not point to."""
-    spec = route_for(name).index
-    alias = spec.alias(settings)
-    live = set(alias_targets(es, alias))
-    pattern = f"{settings.index(spec.name)}-v*"
-    unused = sorted(set(es.indices.get(index=pattern, expand_wildcards="open,closed")) - live)
-    for index in unused:
-        es.indices.delete(index=index)
+    """Delete every physical index of `name` that no alias (read or write) points to."""
+    unused = unused_indices(es, settings, route_for(name).index)
+    delete_indices(es, unused)
     return unused
 
 

@@ -14,6 +14,7 @@ from schemas.checkpoints import HarvestCheckpoint
 from schemas.dead_letters import DeadLetter
 from schemas.linking_events import Authorship, MentionEvent, WorkAssignment
 from schemas.papers import EnrichedPaper, RawPaper
+from schemas.pipeline import GenerationRecord
 from schemas.profiles import ResearcherProfile, ResearcherSignal, TrustChange
 
 CleanupPolicy = Literal["delete", "compact"]
@@ -199,10 +200,24 @@ SIGNALS_DLQ = TopicSpec(
     partitions=1,
 )
 
+PIPELINE_GENERATIONS = TopicSpec(
+    name="pipeline.generations",
+    key="'current'",
+    value=GenerationRecord,
+    cleanup_policy="compact",
+    producers=("rebuild",),
+    consumers=("worker", "indexer", "run", "status (at start-up)"),
+    why=(
+        "Which generation of derived topics, groups and indices serves: `rebuild` builds a new one "
+        "beside the live pipeline and records it here when it switches readers over."
+    ),
+    partitions=1,
+)
+
 TOPICS: tuple[TopicSpec, ...] = (
     PAPERS_RAW, PAPERS_DLQ, PAPERS_ENRICHED, ENRICH_DLQ, INDEX_DLQ, INGEST_CHECKPOINTS,
     RESEARCHER_MENTIONS, RESEARCHER_AUTHORSHIPS, RESEARCHER_WORKS, RESEARCHER_PROFILES, TRUST_CHANGES,
-    RESEARCHER_SIGNALS, SIGNALS_DLQ,
+    RESEARCHER_SIGNALS, SIGNALS_DLQ, PIPELINE_GENERATIONS,
 )
 
 

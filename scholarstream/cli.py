@@ -241,10 +241,10 @@ def _summarise_ingest(data: dict[str, Any], as_json: bool) -> None:
 @app.command("worker")
 def worker() -> None:
     """Run the faust stream processors (enrichment) until stopped."""
+    from scholarstream.rebuild import with_serving_generation
     from stream_processors.worker import run_worker
 
-    settings = get_settings()
-    run_worker(settings)
+    run_worker(with_serving_generation(get_settings()))
 
 
 @app.command("indexer")
@@ -254,8 +254,9 @@ def indexer() -> None:
 
     from indexers.indexer import run_indexer
     from scholarstream import es_io
+    from scholarstream.rebuild import with_serving_generation
 
-    settings = get_settings()
+    settings = with_serving_generation(get_settings())
     _configure_logging(settings)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -287,8 +288,9 @@ def _run_pipeline(until_caught_up: bool, timeout: float | None) -> dict[str, Any
     from rich.live import Live
 
     from scholarstream.pipeline import run_pipeline
+    from scholarstream.rebuild import with_serving_generation
 
-    settings = get_settings()
+    settings = with_serving_generation(get_settings())
     with Live(console=err_console, transient=True) as live:
         result = run_pipeline(
             settings,
@@ -429,6 +431,34 @@ def reindex_cmd(
                       + (f"; removed {', '.join(result.cleaned_up)}" if result.cleaned_up else ""))
     if as_json:
         _emit({"reindexed": results}, True)
+
+
+@app.command("rebuild")
+def rebuild_cmd(
+    from_stage: Annotated[str, typer.Option("--from-stage", help="enrich (re-encode and re-link everything) or link (keep the enrichment).")] = "link",
+    timeout: Annotated[float | None, typer.Option(help="Give up (readers stay where they are) after this many seconds.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Re-derive everything after arxiv.papers.raw into a new generation, then switch readers over when it caught up."""
+    from dataclasses import asdict
+
+    from rich.live import Live
+
+    from scholarstream.rebuild import rebuild
+
+    if from_stage not in ("enrich", "link"):
+        raise ScholarStreamError(f"--from-stage must be enrich or link, not {from_stage!r}")
+    settings = get_settings()
+    with Live(console=err_console, transient=True) as live:
+        result = rebuild(settings, from_stage, utc_now, timeout=timeout,  # type: ignore[arg-type]
+                         on_poll=lambda lag: live.update("new generation catching up: " + ", ".join(f"{r} lag {n}" for r, n in lag.items())))
+    if as_json:
+        _emit(asdict(result), True)
+        return
+    out.print(f"generation {result.previous} -> {result.generation} caught up in {result.elapsed_seconds}s; "
+              f"readers now use {', '.join(f'{a} -> {i}' for a, i in result.switched.items())}")
+    out.print("restart long-running workers and indexers: they will use the new generation "
+              f"({' '.join(f'{k}={v}' for k, v in result.restart_with.items())} is recorded in Kafka)")
 
 
 @app.command("serve")
@@ -718,9 +748,10 @@ app.add_typer(dlq_app, name="dlq")
 @app.command("status")
 def status_cmd(as_json: JsonFlag = False) -> None:
     """Lag per consumer group and partition, dead-letter sizes, index counts, freshness, live workers."""
+    from scholarstream.rebuild import with_serving_generation
     from scholarstream.status import pipeline_status
 
-    data = pipeline_status(get_settings(), utc_now)
+    data = pipeline_status(with_serving_generation(get_settings()), utc_now)
     if as_json:
         _emit(data, True)
         return

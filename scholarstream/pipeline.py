@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexers.mappings import PAPERS, RESEARCHERS
-from indexers.indexer import INDEXER_GROUP, INDEXER_INPUTS
+from indexers.indexer import INDEXER_GROUP, routes_for
 from scholarstream import es_io, kafka_io
 from scholarstream.errors import ScholarStreamError
 from scholarstream.settings import Settings
-from stream_processors.app import WORKER_GROUP, WORKER_INPUTS
+from stream_processors.app import WORKER_GROUP, worker_inputs
 
 ROLES = ("worker", "indexer")
 log = logging.getLogger(__name__)
@@ -41,8 +41,8 @@ def stages(settings: Settings) -> list[Stage]:
     """Every (group, topic) pair of the pipeline: the worker's one group reads several topics."""
     worker = settings.group(WORKER_GROUP)
     return [
-        *(Stage("worker", worker, settings.topic(spec.name)) for spec in WORKER_INPUTS),
-        *(Stage("indexer", settings.group(INDEXER_GROUP), settings.topic(spec.name)) for spec in INDEXER_INPUTS),
+        *(Stage("worker", worker, settings.topic(spec.name)) for spec in worker_inputs(settings)),
+        *(Stage("indexer", settings.group(INDEXER_GROUP), settings.topic(r.topic.name)) for r in routes_for(settings)),
     ]
 
 
@@ -65,7 +65,8 @@ class RunResult:
     indexed_researchers: int | None = None
 
 
-def start_role(role: str, log_path: Path) -> subprocess.Popen:
+def start_role(role: str, log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """`scholarstream <role>` as a child in its own session; `env` is added to this process's."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     handle = open(log_path, "ab")
     return subprocess.Popen(
@@ -73,9 +74,14 @@ def start_role(role: str, log_path: Path) -> subprocess.Popen:
         stdout=handle,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
-        env=os.environ.copy(),
+        env={**os.environ, **(env or {})},
         start_new_session=True,
     )
+
+
+def role_env(settings: Settings) -> dict[str, str]:
+    """What a child needs to run the same generation and stages as `settings`."""
+    return {**settings.generation.env(), "SCHOLARSTREAM_WORKER_STAGES": settings.worker_stages}
 
 
 def stop_roles(children: dict[str, subprocess.Popen], timeout: float = 30.0) -> dict[str, int | None]:
@@ -100,10 +106,11 @@ def run_pipeline(
     on_poll: Callable[[dict[str, int]], None] | None = None,
     poll_interval: float = 1.0,
 ) -> RunResult:
-    """Run worker and indexer until caught up (or forever, or until SIGINT/SIGTERM)."""
+    """Run worker and indexer until caught up (or forever, or until SIGINT/SIGTERM), both on the
+    generation and stages of `settings`."""
     log_dir = Path(settings.data_dir) / "logs"
     logs = {role: str(log_dir / f"{settings.group(role)}.log") for role in ROLES}
-    children = {role: start_role(role, Path(logs[role])) for role in ROLES}
+    children = {role: start_role(role, Path(logs[role]), role_env(settings)) for role in ROLES}
     stopping = {"signal": False}
 
     def _stop(signum, frame):  # noqa: ARG001 - signal handler signature
@@ -144,8 +151,9 @@ def run_pipeline(
     result = RunResult(caught_up, time.monotonic() - started, lag, logs, exit_codes)
     if caught_up:
         es = es_io.client(settings)
-        papers, researchers = PAPERS.alias(settings), RESEARCHERS.alias(settings)
-        es.indices.refresh(index=f"{papers},{researchers}")
+        # This generation's write aliases: the read aliases while it serves, its own before a rebuild switches.
+        papers, researchers = PAPERS.write_alias(settings), RESEARCHERS.write_alias(settings)
+        es.options(ignore_status=404).indices.refresh(index=f"{papers},{researchers}")
         result.indexed_documents = int(es.count(index=papers)["count"])
         result.indexed_researchers = int(
             es.count(index=researchers, query={"bool": {"must_not": {"exists": {"field": "merged_into"}}}})["count"]

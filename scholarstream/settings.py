@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     topic_prefix: str = Field("", validation_alias=_env("SCHOLARSTREAM_TOPIC_PREFIX"))
     index_prefix: str = Field("", validation_alias=_env("SCHOLARSTREAM_INDEX_PREFIX"))
     topic_partitions: int = Field(4, ge=1, le=256, validation_alias=_env("SCHOLARSTREAM_TOPIC_PARTITIONS"))
+    # Generations (scholarstream/generations.py): which derived topics, groups and indices to use.
+    # Unset, `worker`/`indexer`/`run`/`status` use the serving generation recorded in Kafka.
+    enrich_generation: int = Field(0, ge=0, le=9999, validation_alias=_env("SCHOLARSTREAM_ENRICH_GENERATION"))
+    link_generation: int = Field(0, ge=0, le=9999, validation_alias=_env("SCHOLARSTREAM_LINK_GENERATION"))
+    worker_stages: str = Field("enrich,link", validation_alias=_env("SCHOLARSTREAM_WORKER_STAGES"))
 
     # Encoder
     encoder_model: str = Field(PACKAGED_ENCODER, validation_alias=_env("SCHOLARSTREAM_ENCODER_MODEL"))
@@ -72,6 +77,16 @@ class Settings(BaseSettings):
                 raise ValueError(f"expected host:port[,host:port...], got {value!r}")
         return value
 
+    @field_validator("worker_stages")
+    @classmethod
+    def _known_stages(cls, value: str) -> str:
+        from scholarstream.generations import WORKER_STAGES
+
+        stages = [stage.strip() for stage in value.split(",") if stage.strip()]
+        if not stages or any(stage not in WORKER_STAGES for stage in stages):
+            raise ValueError(f"expected a comma-separated subset of {', '.join(WORKER_STAGES)}, got {value!r}")
+        return ",".join(stage for stage in WORKER_STAGES if stage in stages)
+
     @field_validator("elasticsearch_url")
     @classmethod
     def _url_has_scheme(cls, value: str) -> str:
@@ -81,9 +96,27 @@ class Settings(BaseSettings):
 
     # Derived names -------------------------------------------------------------------------
 
+    @property
+    def generation(self):
+        from scholarstream.generations import Generation
+
+        return Generation(self.enrich_generation, self.link_generation)
+
+    @property
+    def generation_pinned(self) -> bool:
+        """Whether the environment named the generation (else the serving one is looked up)."""
+        return bool({"enrich_generation", "link_generation"} & self.model_fields_set)
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        return tuple(self.worker_stages.split(","))
+
     def topic(self, name: str) -> str:
-        """The physical Kafka topic for a logical topic name from the registry."""
-        return f"{self.topic_prefix}{name}"
+        """The physical Kafka topic for a logical topic name: prefix, and the generation of the
+        stage that writes it (none for source topics and for generation 0)."""
+        from scholarstream.generations import stage_of
+
+        return f"{self.topic_prefix}{name}{self.generation.suffix(stage_of(name))}"
 
     def index(self, name: str) -> str:
         """The physical Elasticsearch index or alias for a logical index name."""
@@ -91,7 +124,7 @@ class Settings(BaseSettings):
 
     def group(self, name: str) -> str:
         """Consumer group ids share the topic prefix so tests never see each other's offsets."""
-        return f"{self.topic_prefix}{name}"
+        return f"{self.topic_prefix}{name}{self.generation.group_tag()}"
 
     @property
     def kafka_is_default(self) -> bool:

@@ -32,7 +32,16 @@ log = logging.getLogger(__name__)
 
 WORKER_GROUP = "scholarstream-worker"
 # The topics the worker's group consumes, in pipeline order (`scholarstream run` waits on all).
-WORKER_INPUTS = (PAPERS_RAW, PAPERS_ENRICHED, RESEARCHER_MENTIONS, RESEARCHER_AUTHORSHIPS, RESEARCHER_WORKS, RESEARCHER_SIGNALS)
+WORKER_INPUTS_BY_STAGE = {
+    "enrich": (PAPERS_RAW,),
+    "link": (PAPERS_ENRICHED, RESEARCHER_MENTIONS, RESEARCHER_AUTHORSHIPS, RESEARCHER_WORKS, RESEARCHER_SIGNALS),
+}
+WORKER_INPUTS = tuple(spec for inputs in WORKER_INPUTS_BY_STAGE.values() for spec in inputs)
+
+
+def worker_inputs(settings: Settings) -> tuple:
+    """The topics this worker's group consumes, for the stages it runs (SCHOLARSTREAM_WORKER_STAGES)."""
+    return tuple(spec for stage in settings.stages for spec in WORKER_INPUTS_BY_STAGE[stage])
 
 
 def faust_broker_settings(settings: Settings) -> dict[str, object]:
@@ -69,6 +78,14 @@ def create_app(settings: Settings, encoder: Encoder, field_model: FieldTopicMode
     def raw_topic(name: str) -> faust.TopicT:
         return app.topic(settings.topic(name), key_type=bytes, value_type=bytes)
 
+    if "enrich" in settings.stages:
+        _register_enrich(app, settings, encoder, field_model, raw_topic)
+    if "link" in settings.stages:
+        register_linking(app, settings, raw_topic)
+    return app
+
+
+def _register_enrich(app: faust.App, settings: Settings, encoder: Encoder, field_model: FieldTopicModel, raw_topic) -> None:
     papers_raw = raw_topic(PAPERS_RAW.name)
     # Keyed like the raw topic and written through the producer's partitioner, so each key's
     # changelog partition is its source partition even when a whole batch is written at once.
@@ -91,6 +108,3 @@ def create_app(settings: Settings, encoder: Encoder, field_model: FieldTopicMode
     async def enrich_papers(stream: faust.StreamT) -> None:
         async for events in stream.take_events(settings.encoder_batch_size, within=settings.batch_within_seconds):
             await enrich.handle(events, asyncio.get_running_loop())
-
-    register_linking(app, settings, raw_topic)
-    return app
