@@ -19,6 +19,8 @@ from schemas.topics import (
     PAPERS_RAW,
     RESEARCHER_AUTHORSHIPS,
     RESEARCHER_MENTIONS,
+    RESEARCHER_MERGE_MOVES,
+    RESEARCHER_MERGES,
     RESEARCHER_SIGNALS,
     RESEARCHER_WORKS,
 )
@@ -32,7 +34,10 @@ log = logging.getLogger(__name__)
 
 WORKER_GROUP = "scholarstream-worker"
 # The topics the worker's group consumes, in pipeline order (`scholarstream run` waits on all).
-WORKER_INPUTS = (PAPERS_RAW, PAPERS_ENRICHED, RESEARCHER_MENTIONS, RESEARCHER_AUTHORSHIPS, RESEARCHER_WORKS, RESEARCHER_SIGNALS)
+WORKER_INPUTS = (
+    PAPERS_RAW, PAPERS_ENRICHED, RESEARCHER_MENTIONS, RESEARCHER_AUTHORSHIPS, RESEARCHER_WORKS, RESEARCHER_SIGNALS,
+    RESEARCHER_MERGES, RESEARCHER_MERGE_MOVES,
+)
 
 
 def faust_broker_settings(settings: Settings) -> dict[str, object]:
