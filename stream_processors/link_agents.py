@@ -233,7 +233,10 @@ def register_linking(app: faust.App, settings: Settings, raw_topic: Callable[[st
                                            payload=move.merge.model_dump_json())
                     await _delivered(*sends)
                 elif outcome.profile is not None:
-                    await publish_profile(key, outcome.profile, outcome.change)
+                    await publish_profile(key, outcome.profile, outcome.change, *[
+                        await works.send(key=a.researcher_id.encode(), value=a.model_dump_json().encode())
+                        for a in outcome.assignments
+                    ])
 
     async def _dead_letter(
         event: faust.EventT, reason: str, field: str | None, source: str = RESEARCHER_SIGNALS.name,

@@ -283,10 +283,11 @@ def merge_request(claimant: ResearcherProfile, signal: MergeRequestSignal) -> Me
 
 
 def split_off(before: ResearcherProfile, after: ResearcherProfile) -> tuple[WorkAssignment, ...]:
-    """One assignment per disowned work, to the researcher its author line is split off to.
+    """One assignment per work a disown (or a merge with a disowning profile) removed, to the
+    researcher its author line is split off to.
 
     The printed name of the line is not kept per work, so the split-off profile starts with the
-    claimant's display name; a replay that re-links the line carries its printed name instead.
+    profile's display name; a replay that re-links the line carries its printed name instead.
     """
     moved_to = {d.arxiv_id: d.moved_to for d in after.disowned_works}
     surname = next((v.surname for v in before.name_variants if v.name == before.display_name), "")
@@ -299,4 +300,5 @@ def split_off(before: ResearcherProfile, after: ResearcherProfile) -> tuple[Work
             surname=surname,
         )
         for work in disowned_by(before, after)
+        if work.arxiv_id in moved_to
     )

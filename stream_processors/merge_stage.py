@@ -20,9 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from schemas.linking_events import WorkAssignment
 from schemas.profiles import MergeEvent, MergeMove, ResearcherProfile, TrustChange
 from stream_processors.collaborator_trust import ScoreLookup, no_scores
-from stream_processors.linking_stage import rescore
+from stream_processors.linking_stage import rescore, split_off
 from stream_processors.profiles import MergeRejected, apply_merge, new_profile, restore, retire
 
 
@@ -36,6 +37,7 @@ class MergeOutcome:
     move: MergeMove | None = None
     forward: MergeEvent | None = None
     rejected: str | None = None
+    assignments: tuple[WorkAssignment, ...] = ()  # works one side had disowned, to their split-off researchers
 
 
 def on_merge(current: ResearcherProfile | None, event: MergeEvent) -> MergeOutcome:
@@ -109,7 +111,10 @@ def on_move(
         merged = apply_merge(current, move.retired)
     except MergeRejected as error:
         return MergeOutcome(move=_bounce(move, error.reason))
-    return _scored(current, merged, now, scores)
+    # A work one side had disowned leaves the merged profile too: on to its split-off researcher.
+    both = current.model_copy(update={"works": (*current.works, *move.retired.works)})
+    outcome = _scored(current, merged, now, scores)
+    return MergeOutcome(profile=outcome.profile, change=outcome.change, assignments=split_off(both, merged))
 
 
 def _bounce(move: MergeMove, reason: str) -> MergeMove:

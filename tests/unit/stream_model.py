@@ -95,6 +95,7 @@ class StreamModel:
                     self.moves.append(outcome.move)
                 if outcome.profile is not None:
                     self._publish(outcome.profile)
+                self.works.extend(outcome.assignments)
             else:
                 outcome = apply_product_signal(self.profiles.get(item.researcher_id), item, NOW, lookup)
                 if outcome.redirect_to:

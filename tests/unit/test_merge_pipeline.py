@@ -213,3 +213,18 @@ def test_disown_needs_the_claimant():
     model.signal(DisownWorkSignal(signal_id="d-1", researcher_id=me, actor="user:x", at=NOW, arxiv_ids=("1501.00002",)))
     assert "needs a claimed profile" in model.refused[-1]
     assert len(model.profiles[me].works) == 3
+
+
+def test_a_work_disowned_before_a_merge_brings_it_goes_to_its_split_off_researcher():
+    model, zheng, z = two_profiles()
+    survivor_id, retired_id = sorted((zheng, z))
+    retired_work = model.profiles[retired_id].works[0].arxiv_id
+    claimed(model, survivor_id)
+    model.signal(DisownWorkSignal(signal_id="d-1", researcher_id=survivor_id, actor="user:zheng", at=NOW,
+                                  arxiv_ids=(retired_work,)))
+    model.signal(MergeRequestSignal(signal_id="m-1", researcher_id=survivor_id, other_id=retired_id,
+                                    actor="user:zheng", at=NOW))
+    assert retired_work not in {w.arxiv_id for w in model.profiles[survivor_id].works}
+    split = model.profiles[split_researcher_id(survivor_id, retired_work)]
+    assert [w.arxiv_id for w in split.works] == [retired_work]
+    assert len(model.placed()) == 4
