@@ -55,14 +55,18 @@ def _table(app: faust.App, name: str, settings: Settings) -> faust.Table:
                      use_partitioner=True)
 
 
-def _scores_table(app: faust.App) -> faust.GlobalTable:
+def _scores_table(app: faust.App, settings: Settings) -> faust.GlobalTable:
     """researcher id -> current score (or a redirect), whole on every worker.
 
-    One partition and a recovery buffer of one, as faust's GlobalTable documentation asks when
-    several workers share it; written through the partitioner, so any agent may write it.
+    Partitioned like the profile topics and written on the current event's partition (every
+    writer is keyed by researcher id, so a key always lands on the same changelog partition). A
+    recovery buffer of one makes faust keep reading every changelog partition after recovery, so
+    each worker applies the others' writes as they come. (With one partition written through the
+    partitioner, a restarted worker stopped consuming its input topics once the changelog held
+    about 160 records: see docs/architecture.md.)
     """
-    return app.GlobalTable(TRUST_SCORES_TABLE, default=None, partitions=1, key_type=bytes, value_type=bytes,
-                           use_partitioner=True, recovery_buffer_size=1)
+    return app.GlobalTable(TRUST_SCORES_TABLE, default=None, partitions=settings.topic_partitions,
+                           key_type=bytes, value_type=bytes, recovery_buffer_size=1)
 
 
 def _timestamp(event: faust.EventT) -> datetime:
@@ -86,7 +90,7 @@ def register_linking(app: faust.App, settings: Settings, raw_topic: Callable[[st
     blocks = _table(app, "blocks", settings)
     paper_authors = _table(app, "paper-authors", settings)
     profiles = _table(app, "profiles", settings)
-    scores = _scores_table(app)
+    scores = _scores_table(app, settings)
     score_of = lookup_from(scores.get)
     signals = raw_topic(RESEARCHER_SIGNALS.name)
     signals_dlq = raw_topic(SIGNALS_DLQ.name)
