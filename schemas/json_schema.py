@@ -9,7 +9,7 @@ from schemas.checkpoints import HarvestCheckpoint
 from schemas.dead_letters import DeadLetter
 from schemas.linking_events import Authorship, MentionEvent, WorkAssignment
 from schemas.papers import EnrichedPaper, RawPaper
-from schemas.profiles import SIGNAL_MODELS, MergeEvent, ResearcherProfile, TrustChange
+from schemas.profiles import SIGNAL_MODELS, MergeEvent, MergeMove, ResearcherProfile, TrustChange
 
 EXPORTED = {
     "raw_paper": RawPaper,
@@ -18,6 +18,7 @@ EXPORTED = {
     "harvest_checkpoint": HarvestCheckpoint,
     "researcher_profile": ResearcherProfile,
     "merge_event": MergeEvent,
+    "merge_move": MergeMove,
     "trust_change": TrustChange,
     "mention_event": MentionEvent,
     "authorship": Authorship,

@@ -28,9 +28,12 @@ from pydantic import (
 from schemas.papers import ArxivId, Embedding, TopicScore, describe_validation_error
 from scholarstream.errors import InvalidRecord
 
-PROFILE_SCHEMA_VERSION = 1
+# Profile v2 added `merged_from` and `disowned_works` (both default empty, so v1 records still read).
+PROFILE_SCHEMA_VERSION = 2
 SIGNAL_SCHEMA_VERSION = 1
-MERGE_SCHEMA_VERSION = 1
+# Merge v2 added the names and the claim fields; v1 was never produced.
+MERGE_SCHEMA_VERSION = 2
+MERGE_MOVE_SCHEMA_VERSION = 1
 TRUST_CHANGE_SCHEMA_VERSION = 1
 
 # How many recently applied signal ids a profile remembers (see stream_processors/profiles.py).
@@ -284,6 +287,14 @@ class TrustSnapshot(_Frozen):
     profile_revision: int = Field(ge=0)
 
 
+class DisownedWork(_Frozen):
+    """A work the claimant said is not theirs: kept so a replay or a later version does not re-add it."""
+
+    arxiv_id: ArxivId
+    moved_to: ResearcherId = Field(description="The researcher the author line was split off to.")
+    signal_id: str = Field(min_length=1, max_length=128)
+
+
 class ResearcherProfile(_Frozen):
     """A researcher as the product shows them; compacted in `researcher.profiles` by id.
 
@@ -292,7 +303,7 @@ class ResearcherProfile(_Frozen):
     a redirect: its works live in the surviving profile.
     """
 
-    schema_version: Literal[1] = PROFILE_SCHEMA_VERSION
+    schema_version: Literal[1, 2] = PROFILE_SCHEMA_VERSION
     researcher_id: ResearcherId
     display_name: str = Field(min_length=1, max_length=300)
     name_variants: tuple[NameVariant, ...] = Field(min_length=1, max_length=500)
@@ -317,6 +328,12 @@ class ResearcherProfile(_Frozen):
     embedding_works: int = Field(0, ge=0, description="How many works the embedding is the mean of.")
     revision: int = Field(0, ge=0)
     merged_into: ResearcherId | None = None
+    merged_from: tuple[ResearcherId, ...] = Field(
+        (), max_length=10_000, description="Researcher ids whose profiles were merged into this one (sorted)."
+    )
+    disowned_works: tuple[DisownedWork, ...] = Field(
+        (), max_length=20_000, description="Works the claimant disowned, by arXiv id (sorted); never re-added."
+    )
     seen_signal_ids: tuple[str, ...] = Field(
         (), max_length=SEEN_SIGNALS_KEPT, description="The most recently applied signal ids, oldest first."
     )
@@ -395,6 +412,27 @@ class OpenToCollaborateSignal(_Signal):
     open: bool
 
 
+class MergeRequestSignal(_Signal):
+    """The claimant says another profile is also them: the two are merged (rules in docs/linking.md)."""
+
+    kind: Literal["merge_request"] = "merge_request"
+    other_id: ResearcherId = Field(description="The other researcher id, which the claimant says is also them.")
+
+    @model_validator(mode="after")
+    def _another(self) -> MergeRequestSignal:
+        if self.other_id == self.researcher_id:
+            raise ValueError("other_id must name another researcher than researcher_id")
+        return self
+
+
+class DisownWorkSignal(_Signal):
+    """The claimant says these works are not theirs: each author line is split off to a researcher of its own."""
+
+    kind: Literal["disown_work"] = "disown_work"
+    arxiv_ids: tuple[ArxivId, ...] = Field(min_length=1, max_length=100)
+    reason: str = Field("", max_length=1_000)
+
+
 SIGNAL_MODELS = (
     ClaimSignal,
     UnclaimSignal,
@@ -403,6 +441,8 @@ SIGNAL_MODELS = (
     UnfollowSignal,
     AffiliationUpdateSignal,
     OpenToCollaborateSignal,
+    MergeRequestSignal,
+    DisownWorkSignal,
 )
 
 # One list of kinds: the union is built from it, so a new kind cannot be exported but not parsed.
@@ -413,14 +453,24 @@ ResearcherSignal = Annotated[Union[SIGNAL_MODELS], Field(discriminator="kind")]
 
 
 class MergeEvent(_Frozen):
-    """Two researcher ids are one person: `retired_id` redirects to `surviving_id` from now on."""
+    """Two researcher ids are one person: `retired_id` redirects to `surviving_id` from now on.
 
-    schema_version: Literal[1] = MERGE_SCHEMA_VERSION
+    Keyed by `retired_id` in `researcher.merges`: the retired profile's partition retires it and
+    sends its content to the survivor as a `MergeMove`. The survivor is always the smaller id.
+    """
+
+    schema_version: Literal[2] = MERGE_SCHEMA_VERSION
     retired_id: ResearcherId
     surviving_id: ResearcherId
     reason: Literal["linking", "claim", "operator"]
+    retired_name: str | None = Field(None, max_length=300, description="For a redirect whose profile is not built yet.")
+    surviving_name: str | None = Field(None, max_length=300, description="For a survivor whose profile is not built yet.")
+    requested_by: ResearcherId | None = Field(None, description="claim: the claimant's profile, one of the two ids.")
+    actor: str | None = Field(None, max_length=200, description="claim: the product account that asked.")
+    claimant_orcid: Orcid | None = Field(None, description="claim: the ORCID iD on the claimant's profile, if any.")
+    signal_id: str | None = Field(None, max_length=128, description="claim: the merge_request signal.")
     evidence: dict[str, float | int | str | bool | None] = Field(
-        default_factory=dict, description="The features that decided the merge (linking evidence, claim id ...)."
+        default_factory=dict, description="The features that decided the merge (linking evidence and score terms)."
     )
     score: float | None = Field(None, description="The linking score, when linking decided.")
     at: UtcDatetime
@@ -429,6 +479,36 @@ class MergeEvent(_Frozen):
     def _two_ids(self) -> MergeEvent:
         if self.retired_id == self.surviving_id:
             raise ValueError("retired_id and surviving_id must differ")
+        if self.surviving_id > self.retired_id:
+            raise ValueError("the survivor is the smaller id, so redirect chains always end")
+        if self.reason == "claim":
+            if not (self.actor and self.signal_id):
+                raise ValueError("a claim merge names its actor and signal_id")
+            if self.requested_by not in (self.retired_id, self.surviving_id):
+                raise ValueError("requested_by must be one of the two ids")
+        return self
+
+
+class MergeMove(_Frozen):
+    """A retired profile's content on its way to the survivor, keyed by `target_id`.
+
+    The target is the survivor, or the survivor's own survivor when it was itself merged. When
+    the survivor cannot take the content (two claimants, two ORCID iDs, no such researcher),
+    the move goes back to the retired id with `bounced` set, and the retired profile is restored.
+    """
+
+    schema_version: Literal[1] = MERGE_MOVE_SCHEMA_VERSION
+    merge: MergeEvent
+    retired: ResearcherProfile = Field(description="The retired profile as it was before it became a redirect.")
+    target_id: ResearcherId
+    bounced: str | None = Field(None, max_length=2_000, description="Why the survivor refused it; set on the way back.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> MergeMove:
+        if self.retired.researcher_id != self.merge.retired_id:
+            raise ValueError("the moved profile must be the retired one")
+        if self.bounced is not None and self.target_id != self.merge.retired_id:
+            raise ValueError("a bounced move goes back to the retired id")
         return self
 
 

@@ -15,7 +15,7 @@ from schemas.dead_letters import DeadLetter
 from schemas.linking_events import Authorship, MentionEvent, WorkAssignment
 from schemas.papers import EnrichedPaper, RawPaper
 from schemas.pipeline import GenerationRecord
-from schemas.profiles import ResearcherProfile, ResearcherSignal, TrustChange
+from schemas.profiles import MergeEvent, MergeMove, ResearcherProfile, ResearcherSignal, TrustChange
 
 CleanupPolicy = Literal["delete", "compact"]
 
@@ -183,9 +183,52 @@ RESEARCHER_SIGNALS = TopicSpec(
     producers=("product (scholarstream signal)",),
     consumers=("worker: signals",),
     why=(
-        "What users do (claim, verify, follow, affiliation, open to collaborate), keyed by researcher so a "
-        "signal meets its profile's table partition. Kept forever: profiles are rebuilt by replaying it."
+        "What users do (claim, verify, follow, affiliation, open to collaborate, merge_request, disown_work), "
+        "keyed by researcher so a signal meets its profile's table partition. Kept forever: profiles are "
+        "rebuilt by replaying it."
     ),
+)
+
+RESEARCHER_MERGES = TopicSpec(
+    name="researcher.merges",
+    key="retired researcher id",
+    value=MergeEvent,
+    cleanup_policy="delete",
+    config=_FOREVER,
+    producers=("worker: link (linking merges)", "worker: signals (merge_request)", "worker: merges (re-addressed)"),
+    consumers=("worker: merges",),
+    why=(
+        "Two researcher ids are one person (old id -> surviving id, the survivor being the smaller id). Keyed by "
+        "the retired id so the event meets the profile it retires; kept forever as the audit of every merge."
+    ),
+)
+
+RESEARCHER_MERGE_MOVES = TopicSpec(
+    name="researcher.merge.moves",
+    key="surviving researcher id (the retired id when bounced back)",
+    value=MergeMove,
+    cleanup_policy="delete",
+    producers=("worker: merges", "worker: merge moves (passed on, bounced)"),
+    consumers=("worker: merge moves",),
+    why=(
+        "The retired profile's content re-keyed to the survivor, whose partition folds it in with apply_merge; "
+        "a survivor that cannot take it sends it back to the retired id, which is restored."
+    ),
+)
+
+MERGES_DLQ = TopicSpec(
+    name="researcher.merges.dlq",
+    key="researcher id",
+    value=DeadLetter,
+    cleanup_policy="delete",
+    config=_FOREVER,
+    producers=("worker: merges", "worker: merge moves"),
+    consumers=("operators (dlq list/retry)",),
+    why=(
+        "Merges that were refused (linking would retire a claimed profile, a claimant's merge with a profile "
+        "claimed by someone else, two ORCID iDs), with the reason and the MergeEvent to retry."
+    ),
+    partitions=1,
 )
 
 SIGNALS_DLQ = TopicSpec(
@@ -217,7 +260,7 @@ PIPELINE_GENERATIONS = TopicSpec(
 TOPICS: tuple[TopicSpec, ...] = (
     PAPERS_RAW, PAPERS_DLQ, PAPERS_ENRICHED, ENRICH_DLQ, INDEX_DLQ, INGEST_CHECKPOINTS,
     RESEARCHER_MENTIONS, RESEARCHER_AUTHORSHIPS, RESEARCHER_WORKS, RESEARCHER_PROFILES, TRUST_CHANGES,
-    RESEARCHER_SIGNALS, SIGNALS_DLQ, PIPELINE_GENERATIONS,
+    RESEARCHER_SIGNALS, SIGNALS_DLQ, RESEARCHER_MERGES, RESEARCHER_MERGE_MOVES, MERGES_DLQ, PIPELINE_GENERATIONS,
 )
 
 

@@ -692,7 +692,7 @@ def _print_profile(p) -> None:
 
 @app.command("signal")
 def signal_cmd(
-    kind: Annotated[str, typer.Argument(help="claim, unclaim, verify, follow, unfollow, affiliation_update, open_to_collaborate")],
+    kind: Annotated[str, typer.Argument(help="claim, unclaim, verify, follow, unfollow, affiliation_update, open_to_collaborate, merge_request, disown_work")],
     researcher_id: Annotated[str, typer.Argument()],
     actor: Annotated[str, typer.Option(help="The product account sending the signal.")] = "cli:operator",
     orcid: Annotated[str | None, typer.Option(help="verify: an ORCID iD.")] = None,
@@ -701,6 +701,8 @@ def signal_cmd(
     level: Annotated[str | None, typer.Option(help="verify: L1, L2 or L3.")] = None,
     affiliation: Annotated[list[str] | None, typer.Option(help="affiliation_update: one or more.")] = None,
     open_: Annotated[bool, typer.Option("--open/--closed", help="open_to_collaborate: the flag.")] = True,
+    other_id: Annotated[str | None, typer.Option(help="merge_request: the other researcher id that is also the claimant.")] = None,
+    arxiv_id: Annotated[list[str] | None, typer.Option(help="disown_work: one or more arXiv ids that are not the claimant's.")] = None,
     signal_id: Annotated[str | None, typer.Option(help="Idempotence key (default: a new one).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -726,6 +728,10 @@ def signal_cmd(
         body["affiliations"] = affiliation or []
     elif kind == "open_to_collaborate":
         body["open"] = open_
+    elif kind == "merge_request":
+        body["other_id"] = other_id
+    elif kind == "disown_work":
+        body["arxiv_ids"] = arxiv_id or []
     signal = parse_signal(json.dumps(body))  # a clear error naming the field, before anything is sent
     kafka_io.ensure_topics(settings, TOPICS)
     producer = kafka_io.producer(settings)

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from kafka import TopicPartition
 from kafka.structs import OffsetAndMetadata
+from pydantic import ValidationError
 
 from producers.arxiv_api import api_payload_to_paper
 from producers.oai_records import oai_record_to_paper
@@ -22,13 +23,24 @@ from producers.publish import Publisher
 from producers.snapshot import snapshot_record_to_paper
 from schemas.dead_letters import DeadLetter
 from schemas.papers import RawPaper, parse_enriched_paper, parse_raw_paper
-from schemas.profiles import parse_signal
-from schemas.topics import ENRICH_DLQ, INDEX_DLQ, PAPERS_DLQ, PAPERS_ENRICHED, RESEARCHER_SIGNALS, SIGNALS_DLQ
+from schemas.papers import describe_validation_error
+from schemas.profiles import MergeEvent, parse_signal
+from schemas.topics import (
+    ENRICH_DLQ,
+    INDEX_DLQ,
+    MERGES_DLQ,
+    PAPERS_DLQ,
+    PAPERS_ENRICHED,
+    RESEARCHER_MERGE_MOVES,
+    RESEARCHER_MERGES,
+    RESEARCHER_SIGNALS,
+    SIGNALS_DLQ,
+)
 from scholarstream import kafka_io
 from scholarstream.errors import InvalidRecord, ScholarStreamError
 from scholarstream.settings import Settings
 
-DLQ_TOPICS = (PAPERS_DLQ.name, ENRICH_DLQ.name, INDEX_DLQ.name, SIGNALS_DLQ.name)
+DLQ_TOPICS = (PAPERS_DLQ.name, ENRICH_DLQ.name, INDEX_DLQ.name, SIGNALS_DLQ.name, MERGES_DLQ.name)
 RETRY_GROUP = "scholarstream-dlq-retry"
 _SOURCE_PARSERS: dict[str, Callable[[str], RawPaper]] = {
     "snapshot": snapshot_record_to_paper,
@@ -167,6 +179,12 @@ def _resubmit(settings: Settings, stored: StoredLetter, publisher: Publisher | N
             paper = parse_raw_paper(letter.payload)
             if publisher is not None:
                 publisher.publish(paper)
+        elif letter.stage == "profile" and letter.source in (
+            settings.topic(RESEARCHER_MERGES.name), settings.topic(RESEARCHER_MERGE_MOVES.name)
+        ):
+            merge = _parse_merge(letter.payload)  # a refused merge: asked again from the retired side
+            if producer is not None:
+                producer.send(settings.topic(RESEARCHER_MERGES.name), key=merge.retired_id.encode(), value=letter.payload.encode())
         elif letter.stage == "profile":
             signal = parse_signal(letter.payload)
             if producer is not None:
@@ -178,3 +196,10 @@ def _resubmit(settings: Settings, stored: StoredLetter, publisher: Publisher | N
     except InvalidRecord as error:
         return error.reason
     return None
+
+
+def _parse_merge(payload: str) -> MergeEvent:
+    try:
+        return MergeEvent.model_validate_json(payload)
+    except ValidationError as error:
+        raise InvalidRecord(describe_validation_error(error)) from error

@@ -19,6 +19,8 @@ from schemas.topics import (
     PAPERS_RAW,
     RESEARCHER_AUTHORSHIPS,
     RESEARCHER_MENTIONS,
+    RESEARCHER_MERGE_MOVES,
+    RESEARCHER_MERGES,
     RESEARCHER_SIGNALS,
     RESEARCHER_WORKS,
 )
@@ -34,7 +36,10 @@ WORKER_GROUP = "scholarstream-worker"
 # The topics the worker's group consumes, in pipeline order (`scholarstream run` waits on all).
 WORKER_INPUTS_BY_STAGE = {
     "enrich": (PAPERS_RAW,),
-    "link": (PAPERS_ENRICHED, RESEARCHER_MENTIONS, RESEARCHER_AUTHORSHIPS, RESEARCHER_WORKS, RESEARCHER_SIGNALS),
+    "link": (
+        PAPERS_ENRICHED, RESEARCHER_MENTIONS, RESEARCHER_AUTHORSHIPS, RESEARCHER_WORKS, RESEARCHER_SIGNALS,
+        RESEARCHER_MERGES, RESEARCHER_MERGE_MOVES,
+    ),
 }
 WORKER_INPUTS = tuple(spec for inputs in WORKER_INPUTS_BY_STAGE.values() for spec in inputs)
 
@@ -57,7 +62,7 @@ def faust_broker_settings(settings: Settings) -> dict[str, object]:
     return config
 
 
-def create_app(settings: Settings, encoder: Encoder, field_model: FieldTopicModel) -> faust.App:
+def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTopicModel | None) -> faust.App:
     datadir = Path(settings.data_dir) / "faust" / settings.group(WORKER_GROUP)
     datadir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
@@ -79,6 +84,8 @@ def create_app(settings: Settings, encoder: Encoder, field_model: FieldTopicMode
         return app.topic(settings.topic(name), key_type=bytes, value_type=bytes)
 
     if "enrich" in settings.stages:
+        if encoder is None or field_model is None:
+            raise ValueError("the enrich stage needs an encoder and a field-topic model")
         _register_enrich(app, settings, encoder, field_model, raw_topic)
     if "link" in settings.stages:
         register_linking(app, settings, raw_topic)

@@ -1,10 +1,16 @@
-"""The faust agents of linking and profiles: route, link, assemble, profile.
+"""The faust agents of linking and profiles: route, link, assemble, profile, signals, merges.
 
 Each agent reads one topic, keeps its state in a changelog-backed table keyed like its input
 (so the state of a key lives on the key's partition and is recovered after a restart), calls
-the pure step in `linking_stage.py`, waits for Kafka to acknowledge what it sent, and only then
-updates its table. A re-delivered event therefore finds either the old state (and redoes the
-same step) or the new one (and the step is a no-op): at-least-once, with no duplicates in effect.
+the pure step in `linking_stage.py` / `merge_stage.py`, waits for Kafka to acknowledge what it
+sent, and only then updates its table. A re-delivered event therefore finds either the old state
+(and redoes the same step) or the new one (and the step is a no-op): at-least-once, with no
+duplicates in effect.
+
+Four agents (works, signals, merges, merge moves) read and write the `profiles` table; one lock
+makes each read-modify-publish-write atomic, so two of them never build on the same revision.
+Every published profile's score goes into the `trust-scores` GlobalTable, which every worker
+holds whole: that is how a profile sees its collaborators' scores (docs/trust.md).
 """
 
 from __future__ import annotations
@@ -16,29 +22,51 @@ from datetime import datetime, timezone
 
 import faust
 
+from schemas.dead_letters import DeadLetter, cap_dead_letter
 from schemas.linking_events import Authorship, MentionEvent, WorkAssignment
 from schemas.papers import parse_enriched_paper
-from schemas.dead_letters import DeadLetter, cap_dead_letter
-from schemas.profiles import ResearcherProfile, parse_signal
+from schemas.profiles import MergeEvent, MergeMove, ResearcherProfile, TrustChange, parse_signal
 from schemas.topics import (
+    MERGES_DLQ,
     PAPERS_ENRICHED,
     RESEARCHER_AUTHORSHIPS,
     RESEARCHER_MENTIONS,
+    RESEARCHER_MERGE_MOVES,
+    RESEARCHER_MERGES,
     RESEARCHER_PROFILES,
     RESEARCHER_SIGNALS,
     RESEARCHER_WORKS,
     SIGNALS_DLQ,
     TRUST_CHANGES,
 )
-from scholarstream.settings import Settings
-from stream_processors.linking.state_codec import dumps_block, loads_block
 from scholarstream.errors import InvalidRecord
-from stream_processors.linking_stage import apply_product_signal, assemble, link, profile, route
+from scholarstream.settings import Settings
+from stream_processors.collaborator_trust import encode_redirect, encode_score, lookup_from
+from stream_processors.linking.state_codec import dumps_block, loads_block
+from stream_processors.linking_stage import apply_product_signal, assemble, link_and_merge, profile, redirected, route
+from stream_processors.merge_stage import on_merge, on_move
+from stream_processors.profiles import ProfileUpdateRejected
+
+TRUST_SCORES_TABLE = "trust-scores"
 
 
 def _table(app: faust.App, name: str, settings: Settings) -> faust.Table:
     return app.Table(name, default=None, partitions=settings.topic_partitions, key_type=bytes, value_type=bytes,
                      use_partitioner=True)
+
+
+def _scores_table(app: faust.App, settings: Settings) -> faust.GlobalTable:
+    """researcher id -> current score (or a redirect), whole on every worker.
+
+    Partitioned like the profile topics and written on the current event's partition (every
+    writer is keyed by researcher id, so a key always lands on the same changelog partition). A
+    recovery buffer of one makes faust keep reading every changelog partition after recovery, so
+    each worker applies the others' writes as they come. (With one partition written through the
+    partitioner, a restarted worker stopped consuming its input topics once the changelog held
+    about 160 records: see docs/architecture.md.)
+    """
+    return app.GlobalTable(TRUST_SCORES_TABLE, default=None, partitions=settings.topic_partitions,
+                           key_type=bytes, value_type=bytes, recovery_buffer_size=1)
 
 
 def _timestamp(event: faust.EventT) -> datetime:
@@ -56,11 +84,27 @@ def register_linking(app: faust.App, settings: Settings, raw_topic: Callable[[st
     works = raw_topic(RESEARCHER_WORKS.name)
     profiles_topic = raw_topic(RESEARCHER_PROFILES.name)
     trust_changes = raw_topic(TRUST_CHANGES.name)
+    merges = raw_topic(RESEARCHER_MERGES.name)
+    moves = raw_topic(RESEARCHER_MERGE_MOVES.name)
+    merges_dlq = raw_topic(MERGES_DLQ.name)
     blocks = _table(app, "blocks", settings)
     paper_authors = _table(app, "paper-authors", settings)
     profiles = _table(app, "profiles", settings)
+    scores = _scores_table(app, settings)
+    score_of = lookup_from(scores.get)
     signals = raw_topic(RESEARCHER_SIGNALS.name)
     signals_dlq = raw_topic(SIGNALS_DLQ.name)
+    profile_lock = asyncio.Lock()
+
+    def stored_profile(key: bytes) -> ResearcherProfile | None:
+        stored = profiles.get(key)
+        return ResearcherProfile.model_validate_json(stored) if stored else None
+
+    async def send_merge(event: MergeEvent):
+        return await merges.send(key=event.retired_id.encode(), value=event.model_dump_json().encode())
+
+    async def send_move(move: MergeMove):
+        return await moves.send(key=move.target_id.encode(), value=move.model_dump_json().encode())
 
     @app.agent(enriched, name="route-mentions")
     async def route_mentions(stream: faust.StreamT) -> None:
@@ -77,8 +121,11 @@ def register_linking(app: faust.App, settings: Settings, raw_topic: Callable[[st
             mention = MentionEvent.model_validate_json(event.value)
             key = mention.mention.blocking_key.encode()
             stored = blocks.get(key)
-            state, authorship = link(loads_block(stored) if stored else None, mention)
-            await _delivered(await authorships.send(key=authorship.arxiv_id.encode(), value=authorship.model_dump_json().encode()))
+            state, authorship, found = link_and_merge(loads_block(stored) if stored else None, mention, _timestamp(event))
+            await _delivered(
+                await authorships.send(key=authorship.arxiv_id.encode(), value=authorship.model_dump_json().encode()),
+                *[await send_merge(merge) for merge in found],
+            )
             blocks[key] = dumps_block(state)
 
     @app.agent(authorships, name="assemble-works")
@@ -99,19 +146,38 @@ def register_linking(app: faust.App, settings: Settings, raw_topic: Callable[[st
         async for event in stream.events():
             assignment = WorkAssignment.model_validate_json(event.value)
             key = assignment.researcher_id.encode()
-            stored = profiles.get(key)
-            current = ResearcherProfile.model_validate_json(stored) if stored else None
-            updated, change = profile(current, assignment, _timestamp(event))
-            if current is not None and updated == current:
-                continue
-            await publish_profile(key, updated, change)
+            async with profile_lock:
+                current = stored_profile(key)
+                try:
+                    updated, change = profile(current, assignment, _timestamp(event), score_of)
+                except ProfileUpdateRejected as rejected:  # merged or disowned: on to where it belongs
+                    if rejected.redirect_to is None:
+                        raise
+                    moved = redirected(assignment, rejected.redirect_to)
+                    await _delivered(await works.send(key=moved.researcher_id.encode(), value=moved.model_dump_json().encode()))
+                    continue
+                if current is not None and updated == current:
+                    continue
+                await publish_profile(key, updated, change)
 
-    async def publish_profile(key: bytes, updated: ResearcherProfile, change) -> None:
+    async def publish_profile(
+        key: bytes, updated: ResearcherProfile, change: TrustChange | None, *extra_sends
+    ) -> None:
+        """Send the profile (and its audit event and any follow-up events); once acknowledged,
+        update the profiles table and the score other profiles read."""
         sends = [await profiles_topic.send(key=key, value=updated.model_dump_json().encode())]
         if change is not None:
             sends.append(await trust_changes.send(key=key, value=change.model_dump_json().encode()))
-        await _delivered(*sends)
+        await _delivered(*sends, *extra_sends)
         profiles[key] = updated.model_dump_json().encode()
+        if updated.merged_into:
+            score = encode_redirect(updated.merged_into)
+        elif updated.trust is not None:
+            score = encode_score(updated.trust.score)
+        else:
+            return
+        if scores.get(key) != score:
+            scores[key] = score
 
     @app.agent(signals, name="signals")
     async def apply_signals(stream: faust.StreamT) -> None:
@@ -122,25 +188,73 @@ def register_linking(app: faust.App, settings: Settings, raw_topic: Callable[[st
                 await _dead_letter(event, error.reason, error.field)
                 continue
             key = signal.researcher_id.encode()
-            stored = profiles.get(key)
-            current = ResearcherProfile.model_validate_json(stored) if stored else None
-            outcome = apply_product_signal(current, signal, _timestamp(event))
-            if outcome.redirect_to:
-                moved = signal.model_copy(update={"researcher_id": outcome.redirect_to})
-                await _delivered(await signals.send(key=outcome.redirect_to.encode(), value=moved.model_dump_json().encode()))
-            elif outcome.rejected:
-                await _dead_letter(event, outcome.rejected, None)
-            elif outcome.profile is not None:
-                await publish_profile(key, outcome.profile, outcome.change)
+            async with profile_lock:
+                outcome = apply_product_signal(stored_profile(key), signal, _timestamp(event), score_of)
+                follow_ups = [
+                    await works.send(key=a.researcher_id.encode(), value=a.model_dump_json().encode())
+                    for a in outcome.assignments
+                ]
+                if outcome.merge is not None:
+                    follow_ups.append(await send_merge(outcome.merge))
+                if outcome.redirect_to:
+                    moved = signal.model_copy(update={"researcher_id": outcome.redirect_to})
+                    await _delivered(await signals.send(key=outcome.redirect_to.encode(), value=moved.model_dump_json().encode()))
+                elif outcome.rejected:
+                    await _dead_letter(event, outcome.rejected, None)
+                elif outcome.profile is not None:
+                    await publish_profile(key, outcome.profile, outcome.change, *follow_ups)
+                else:
+                    await _delivered(*follow_ups)
 
-    async def _dead_letter(event: faust.EventT, reason: str, field: str | None) -> None:
-        reason, payload = cap_dead_letter(
-            reason, event.value.decode("utf-8", "replace") if isinstance(event.value, bytes) else repr(event.value)
+    @app.agent(merges, name="merges")
+    async def retire_merged(stream: faust.StreamT) -> None:
+        """On the retired id's partition: publish its redirect, send its content to the survivor."""
+        async for event in stream.events():
+            merge = MergeEvent.model_validate_json(event.value)
+            key = merge.retired_id.encode()
+            async with profile_lock:
+                outcome = on_merge(stored_profile(key), merge)
+                if outcome.rejected:
+                    await _dead_letter(event, outcome.rejected, None, RESEARCHER_MERGES.name, MERGES_DLQ.name)
+                elif outcome.forward is not None:
+                    await _delivered(await send_merge(outcome.forward))
+                elif outcome.profile is not None and outcome.move is not None:
+                    await publish_profile(key, outcome.profile, None, await send_move(outcome.move))
+
+    @app.agent(moves, name="merge-moves")
+    async def move_merged(stream: faust.StreamT) -> None:
+        """On the survivor's partition: fold the retired content in (or restore a refused merge)."""
+        async for event in stream.events():
+            move = MergeMove.model_validate_json(event.value)
+            key = move.target_id.encode()
+            async with profile_lock:
+                outcome = on_move(stored_profile(key), move, _timestamp(event), score_of)
+                if outcome.move is not None:
+                    sends = [await send_move(outcome.move)]
+                    if outcome.move.bounced:
+                        await _dead_letter(event, f"merge refused by the survivor: {outcome.move.bounced}", None,
+                                           RESEARCHER_MERGE_MOVES.name, MERGES_DLQ.name,
+                                           payload=move.merge.model_dump_json())
+                    await _delivered(*sends)
+                elif outcome.profile is not None:
+                    await publish_profile(key, outcome.profile, outcome.change, *[
+                        await works.send(key=a.researcher_id.encode(), value=a.model_dump_json().encode())
+                        for a in outcome.assignments
+                    ])
+
+    async def _dead_letter(
+        event: faust.EventT, reason: str, field: str | None, source: str = RESEARCHER_SIGNALS.name,
+        dlq: str = SIGNALS_DLQ.name, payload: str | None = None,
+    ) -> None:
+        text = payload if payload is not None else (
+            event.value.decode("utf-8", "replace") if isinstance(event.value, bytes) else repr(event.value)
         )
+        reason, text = cap_dead_letter(reason, text)
         letter = DeadLetter(
-            stage="profile", reason=reason, field=field, source=settings.topic(RESEARCHER_SIGNALS.name),
+            stage="profile", reason=reason, field=field, source=settings.topic(source),
             key=event.key.decode("utf-8", "replace") if isinstance(event.key, bytes) else None,
-            payload=payload,
+            payload=text,
             failed_at=_timestamp(event),
         )
-        await _delivered(await signals_dlq.send(key=event.key, value=letter.model_dump_json().encode()))
+        topic = signals_dlq if dlq == SIGNALS_DLQ.name else merges_dlq
+        await _delivered(await topic.send(key=event.key, value=letter.model_dump_json().encode()))

@@ -1,11 +1,13 @@
 """The linking and profile stages as pure steps; the faust agents in `app.py` only move bytes.
 
 route:    an enriched paper -> one MentionEvent per author line (keyed by blocking key)
-link:     a block's state + a mention -> the next state + the Authorship (keyed by paper)
+link:     a block's state + a mention -> the next state + the Authorship (keyed by paper), and
+          with `link_and_merge` the merges the new evidence shows (keyed by retired id)
 assemble: a paper's authorships so far + one more -> when all are in, one WorkAssignment per
           author, each with its linked coauthors (keyed by researcher)
 profile:  a profile + a work assignment -> the next profile, its trust snapshot, and the audit
-          event when the score moved
+          event when the score moved (collaborators' scores come from a lookup the agent passes)
+Merges downstream of linking (retire, move, restore) are in `merge_stage.py`.
 Every step is idempotent under re-delivery, so the stages are at-least-once with no duplicates
 in effect, and deterministic, so a replay rebuilds the same researcher ids and profiles.
 """
@@ -17,9 +19,34 @@ from datetime import datetime
 
 from schemas.linking_events import Authorship, MentionEvent, WorkAssignment
 from schemas.papers import EnrichedPaper
-from schemas.profiles import Coauthor, ResearcherProfile, ResearcherSignal, TrustChange, Work
-from stream_processors.linking.linker import BlockState, Mention, PaperContext, apply_decision, link_mention
-from stream_processors.profiles import SignalRejected, apply_signal, apply_work, new_profile, with_trust
+from schemas.profiles import (
+    Coauthor,
+    DisownWorkSignal,
+    MergeEvent,
+    MergeRequestSignal,
+    ResearcherProfile,
+    ResearcherSignal,
+    TrustChange,
+    Work,
+)
+from stream_processors.collaborator_trust import ScoreLookup, no_scores, scores_for
+from stream_processors.linking.linker import (
+    BlockState,
+    LinkDecision,
+    Mention,
+    PaperContext,
+    apply_decision,
+    link_mention,
+)
+from stream_processors.linking.merging import DEFAULT_POLICY, BlockMerge, MergePolicy, merge_after_link
+from stream_processors.profiles import (
+    SignalRejected,
+    apply_signal,
+    apply_work,
+    disowned_by,
+    new_profile,
+    with_trust,
+)
 from stream_processors.trust import trust_change, trust_snapshot
 
 
@@ -48,6 +75,50 @@ def route(item: EnrichedPaper) -> list[MentionEvent]:
 
 
 def link(block: BlockState | None, event: MentionEvent) -> tuple[BlockState, Authorship]:
+    """Link one mention (no merge step): the next block state and the authorship."""
+    _, next_block, authorship = _link(block, event)
+    return next_block, authorship
+
+
+def link_and_merge(
+    block: BlockState | None, event: MentionEvent, now: datetime, policy: MergePolicy = DEFAULT_POLICY
+) -> tuple[BlockState, Authorship, tuple[MergeEvent, ...]]:
+    """Link one mention, then fold the researchers its new evidence shows to be one.
+
+    The merge step runs only after a link to an existing researcher: a researcher the mention
+    just created carries only that mention's evidence, which the linker has just found too weak.
+    When the linked researcher is itself retired by a merge (the survivor is the smaller id),
+    the authorship names the survivor, as a replay of the mention would.
+    """
+    decision, next_block, authorship = _link(block, event)
+    if decision.created or decision.replay:
+        return next_block, authorship, ()
+    next_block, merges = merge_after_link(next_block, decision.researcher_id, policy)
+    if not merges:
+        return next_block, authorship, ()
+    final = decision.researcher_id
+    for merge in merges:
+        if merge.retired_id == final:
+            final = merge.surviving_id
+    if final != authorship.researcher_id:
+        authorship = authorship.model_copy(update={"researcher_id": final})
+    return next_block, authorship, tuple(merge_event(merge, now) for merge in merges)
+
+
+def merge_event(merge: BlockMerge, now: datetime) -> MergeEvent:
+    return MergeEvent(
+        retired_id=merge.retired_id,
+        surviving_id=merge.surviving_id,
+        reason="linking",
+        retired_name=merge.retired_name,
+        surviving_name=merge.surviving_name,
+        evidence=merge.explain(),
+        score=merge.score,
+        at=now,
+    )
+
+
+def _link(block: BlockState | None, event: MentionEvent) -> tuple[LinkDecision, BlockState, Authorship]:
     block = block or BlockState(event.mention.blocking_key)
     m = event.mention
     mention = Mention(m.position, m.keyname, m.forenames, m.affiliations, m.blocking_key)
@@ -83,7 +154,7 @@ def link(block: BlockState | None, event: MentionEvent) -> tuple[BlockState, Aut
             author_count=len(event.author_keys),
         ),
     )
-    return next_block, authorship
+    return decision, next_block, authorship
 
 
 def assemble(
@@ -119,10 +190,14 @@ def assemble(
 
 
 def profile(
-    current: ResearcherProfile | None, assignment: WorkAssignment, now: datetime
+    current: ResearcherProfile | None, assignment: WorkAssignment, now: datetime, scores: ScoreLookup = no_scores
 ) -> tuple[ResearcherProfile, TrustChange | None]:
-    """Fold one work into the profile; recompute trust (collaborators' scores are not known on
-    this partition yet and count as 0, see docs/trust.md)."""
+    """Fold one work into the profile; recompute trust with the collaborators' scores as `scores`
+    knows them now (eventually consistent, see docs/trust.md).
+
+    Raises ProfileUpdateRejected with `redirect_to` when the profile was merged or the work was
+    disowned: the caller re-keys the assignment to that researcher.
+    """
     base = current or new_profile(assignment.researcher_id, assignment.printed_name, assignment.surname)
     updated = apply_work(
         base, assignment.work, assignment.coauthors,
@@ -131,22 +206,40 @@ def profile(
     )
     if current is not None and updated == current:
         return current, None
-    snapshot = trust_snapshot(updated, {}, now)
+    return rescore(current, updated, now, scores)
+
+
+def rescore(
+    current: ResearcherProfile | None, updated: ResearcherProfile, now: datetime, scores: ScoreLookup = no_scores
+) -> tuple[ResearcherProfile, TrustChange | None]:
+    """The updated profile with a fresh trust snapshot, and the audit event if the score moved."""
+    collaborators = scores_for((c.researcher_id for c in updated.close_collaborators), scores)
+    snapshot = trust_snapshot(updated, collaborators, now)
     change = trust_change(current.trust if current is not None else None, snapshot, now)
     return with_trust(updated, snapshot), change
 
 
+def redirected(assignment: WorkAssignment, researcher_id: str) -> WorkAssignment:
+    """The same work for the researcher a merge or a disown sent it to."""
+    return assignment.model_copy(update={"researcher_id": researcher_id})
+
+
 @dataclass(frozen=True)
 class SignalOutcome:
-    """What one signal did: a new profile (and audit event), nothing, a redirect, or a rejection."""
+    """What one signal did: a new profile (and audit event), nothing, a redirect, or a rejection;
+    a merge request also yields its MergeEvent, a disown the split-off works' assignments."""
 
     profile: ResearcherProfile | None = None
     change: TrustChange | None = None
     redirect_to: str | None = None
     rejected: str | None = None
+    merge: MergeEvent | None = None
+    assignments: tuple[WorkAssignment, ...] = ()
 
 
-def apply_product_signal(current: ResearcherProfile | None, signal: ResearcherSignal, now: datetime) -> SignalOutcome:
+def apply_product_signal(
+    current: ResearcherProfile | None, signal: ResearcherSignal, now: datetime, scores: ScoreLookup = no_scores
+) -> SignalOutcome:
     if current is None:
         return SignalOutcome(rejected=f"unknown researcher {signal.researcher_id}")
     try:
@@ -155,7 +248,57 @@ def apply_product_signal(current: ResearcherProfile | None, signal: ResearcherSi
         if error.redirect_to:
             return SignalOutcome(redirect_to=error.redirect_to)
         return SignalOutcome(rejected=str(error))
+    if isinstance(signal, MergeRequestSignal):
+        return SignalOutcome(merge=merge_request(current, signal))
     if updated == current:
         return SignalOutcome()
-    snapshot = trust_snapshot(updated, {}, now)
-    return SignalOutcome(with_trust(updated, snapshot), trust_change(current.trust, snapshot, now))
+    assignments = split_off(current, updated) if isinstance(signal, DisownWorkSignal) else ()
+    profile_, change = rescore(current, updated, now, scores)
+    return SignalOutcome(profile_, change, assignments=assignments)
+
+
+def merge_request(claimant: ResearcherProfile, signal: MergeRequestSignal) -> MergeEvent | None:
+    """The MergeEvent for a claimant's request (the smaller id survives); None if already one.
+
+    The claimant's ownership was checked by `apply_signal`; the other profile is checked where
+    it lives (merge_stage.on_merge or on_move): it must not be claimed by another account, nor
+    carry another ORCID iD.
+    """
+    if signal.other_id in claimant.merged_from:
+        return None
+    retired, surviving = max(claimant.researcher_id, signal.other_id), min(claimant.researcher_id, signal.other_id)
+    mine = claimant.display_name
+    return MergeEvent(
+        retired_id=retired,
+        surviving_id=surviving,
+        reason="claim",
+        retired_name=mine if retired == claimant.researcher_id else None,
+        surviving_name=mine if surviving == claimant.researcher_id else None,
+        requested_by=claimant.researcher_id,
+        actor=signal.actor,
+        claimant_orcid=claimant.orcid,
+        signal_id=signal.signal_id,
+        at=signal.at,
+    )
+
+
+def split_off(before: ResearcherProfile, after: ResearcherProfile) -> tuple[WorkAssignment, ...]:
+    """One assignment per work a disown (or a merge with a disowning profile) removed, to the
+    researcher its author line is split off to.
+
+    The printed name of the line is not kept per work, so the split-off profile starts with the
+    profile's display name; a replay that re-links the line carries its printed name instead.
+    """
+    moved_to = {d.arxiv_id: d.moved_to for d in after.disowned_works}
+    surname = next((v.surname for v in before.name_variants if v.name == before.display_name), "")
+    return tuple(
+        WorkAssignment(
+            researcher_id=moved_to[work.arxiv_id],
+            work=work.model_copy(update={"coauthors": ()}),
+            coauthors=work.coauthors,
+            printed_name=before.display_name,
+            surname=surname,
+        )
+        for work in disowned_by(before, after)
+        if work.arxiv_id in moved_to
+    )

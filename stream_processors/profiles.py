@@ -1,8 +1,9 @@
 """Researcher profiles as pure transitions: state + event -> new state, never mutating either.
 
 The profile agent folds three event streams into one profile per researcher id: linked works
-(`apply_work`), product signals (`apply_signal`) and merges (`apply_merge` on the survivor,
-`retire` on the retired id). Every field a person could dispute (top topics, collaborators,
+(`apply_work`), product signals (`apply_signal`, `disown_works` for the split-off works) and
+merges (`apply_merge` on the survivor, `retire` on the retired id, `restore` when a survivor
+refused the content). Every field a person could dispute (top topics, collaborators,
 active years, works count) is recomputed from the works, so a merge or a replay gives the same
 profile whatever the order in which the works arrived.
 
@@ -16,6 +17,7 @@ signal whose id is remembered returns the very same profile object, revision unt
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -25,13 +27,17 @@ import numpy as np
 from schemas.papers import Embedding
 from schemas.profiles import (
     CLOSE_COLLABORATION_MAX_AUTHORS,
+    PROFILE_SCHEMA_VERSION,
     SEEN_SIGNALS_KEPT,
     Affiliation,
     AffiliationUpdateSignal,
     ClaimSignal,
     Coauthor,
     Collaborator,
+    DisownedWork,
+    DisownWorkSignal,
     FollowSignal,
+    MergeRequestSignal,
     NameVariant,
     OpenToCollaborateSignal,
     ResearcherProfile,
@@ -131,6 +137,11 @@ def apply_work(
     """
     if profile.merged_into:
         raise ProfileUpdateRejected(f"profile {profile.researcher_id} was merged", redirect_to=profile.merged_into)
+    disowned = next((d for d in profile.disowned_works if d.arxiv_id == work.arxiv_id), None)
+    if disowned is not None:
+        raise ProfileUpdateRejected(
+            f"{work.arxiv_id} was disowned by the claimant of {profile.researcher_id}", redirect_to=disowned.moved_to
+        )
     kept = ()
     if work.author_count <= CLOSE_COLLABORATION_MAX_AUTHORS:
         unique = {c.researcher_id: c for c in coauthors if c.researcher_id != profile.researcher_id}
@@ -209,6 +220,7 @@ def _rebuild(profile: ResearcherProfile, **changes: object) -> ResearcherProfile
     variants: tuple[NameVariant, ...] = tuple(changes.get("name_variants", profile.name_variants))  # type: ignore[arg-type]
     years = [y for y in (work_year(w) for w in works) if y is not None]
     data.update(
+        schema_version=PROFILE_SCHEMA_VERSION,
         works=works,
         works_count=len(works),
         display_name=_display_name(variants, profile.display_name),
@@ -358,6 +370,42 @@ def _open_to_collaborate(profile: ResearcherProfile, signal: OpenToCollaborateSi
     return {} if profile.open_to_collaborate == signal.open else {"open_to_collaborate": signal.open}
 
 
+def _merge_request(profile: ResearcherProfile, signal: MergeRequestSignal) -> dict[str, object]:
+    """Only checks who asks: the merge itself travels as a MergeEvent (linking_stage.apply_product_signal)."""
+    _require_claimant(profile, signal, "merge request")
+    return {}
+
+
+def split_researcher_id(researcher_id: str, arxiv_id: str) -> str:
+    """The researcher a disowned author line is split off to: stable, so a replay finds the same one."""
+    return "r-" + hashlib.sha1(f"{researcher_id}/disowned/{arxiv_id}".encode()).hexdigest()[:16]
+
+
+def _disown_work(profile: ResearcherProfile, signal: DisownWorkSignal) -> dict[str, object]:
+    """Remove the works and remember them, so a replayed or re-versioned assignment is redirected.
+
+    A work not (yet) in the profile is remembered too: its assignment may still be on its way.
+    """
+    _require_claimant(profile, signal, "disown")
+    known = {d.arxiv_id: d for d in profile.disowned_works}
+    for arxiv_id in signal.arxiv_ids:
+        known.setdefault(
+            arxiv_id,
+            DisownedWork(arxiv_id=arxiv_id, moved_to=split_researcher_id(profile.researcher_id, arxiv_id),
+                         signal_id=signal.signal_id),
+        )
+    works = tuple(w for w in profile.works if w.arxiv_id not in known)
+    if works == profile.works and len(known) == len(profile.disowned_works):
+        return {}
+    return {"works": works, "disowned_works": tuple(known[key] for key in sorted(known))}
+
+
+def disowned_by(before: ResearcherProfile, after: ResearcherProfile) -> tuple[Work, ...]:
+    """The works a disown removed from the profile (to be assigned to their split-off researchers)."""
+    kept = {w.arxiv_id for w in after.works}
+    return tuple(w for w in before.works if w.arxiv_id not in kept)
+
+
 _SIGNAL_HANDLERS = {
     "claim": _claim,
     "unclaim": _unclaim,
@@ -366,6 +414,8 @@ _SIGNAL_HANDLERS = {
     "unfollow": _unfollow,
     "affiliation_update": _affiliation_update,
     "open_to_collaborate": _open_to_collaborate,
+    "merge_request": _merge_request,
+    "disown_work": _disown_work,
 }
 
 
@@ -391,8 +441,12 @@ def apply_merge(surviving: ResearcherProfile, merged: ResearcherProfile) -> Rese
     if surviving.orcid and merged.orcid and surviving.orcid != merged.orcid:
         raise MergeRejected(f"different ORCID iDs: {surviving.orcid} and {merged.orcid}")
 
-    works = {w.arxiv_id: w for w in merged.works}
-    works.update({w.arxiv_id: w for w in surviving.works})
+    disowned = {d.arxiv_id: d for d in merged.disowned_works}
+    disowned.update({d.arxiv_id: d for d in surviving.disowned_works})
+    # Merging a split-off researcher back into the profile it was split from takes the works back.
+    disowned = {k: d for k, d in disowned.items() if d.moved_to not in (surviving.researcher_id, merged.researcher_id)}
+    works = {w.arxiv_id: w for w in merged.works if w.arxiv_id not in disowned}
+    works.update({w.arxiv_id: w for w in surviving.works if w.arxiv_id not in disowned})
     names = Counter({v.name: v.works for v in surviving.name_variants})
     names.update({v.name: v.works for v in merged.name_variants})
     surnames = {v.name: v.surname for v in (*merged.name_variants, *surviving.name_variants) if v.surname}
@@ -423,6 +477,8 @@ def apply_merge(surviving: ResearcherProfile, merged: ResearcherProfile) -> Rese
         verification_level=_level(ordered),
         open_to_collaborate=claimant.open_to_collaborate if claimant else False,
         seen_signal_ids=seen,
+        merged_from=tuple(sorted({*surviving.merged_from, *merged.merged_from, merged.researcher_id})),
+        disowned_works=tuple(disowned[key] for key in sorted(disowned)),
         **(
             _fold_centroid(surviving.embedding, surviving.embedding_works, merged.embedding, merged.embedding_works)
             if merged.embedding is not None else {}
@@ -451,7 +507,19 @@ def retire(profile: ResearcherProfile, surviving_id: str) -> ResearcherProfile:
         verifications=(),
         verification_level=VerificationLevel.L0,
         open_to_collaborate=False,
+        merged_from=(),
+        disowned_works=(),
     )
+
+
+def restore(current: ResearcherProfile, content: ResearcherProfile) -> ResearcherProfile:
+    """A retired profile back from a refused merge: its content again, at a revision above the redirect's.
+
+    Works that arrived for the retired id while it was a redirect went on to the survivor and stay there.
+    """
+    if current.merged_into is None:
+        return current
+    return content.model_copy(update={"revision": max(current.revision, content.revision) + 1, "merged_into": None})
 
 
 def with_trust(profile: ResearcherProfile, snapshot: TrustSnapshot) -> ResearcherProfile:

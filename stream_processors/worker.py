@@ -14,8 +14,10 @@ from stream_processors.topic_model.fields import load_field_model, model_path_fo
 
 def run_worker(settings: Settings) -> None:
     kafka_io.ensure_topics(settings, TOPICS)
-    encoder = load_encoder(settings)  # fails here, once, with a clear error; never per message
-    field_model = load_field_model(model_path_for(encoder.name, settings.data_dir), encoder=encoder.name)
+    encoder = field_model = None
+    if "enrich" in settings.stages:  # a linking-only worker (a rebuild from `link`) needs no model
+        encoder = load_encoder(settings)  # fails here, once, with a clear error; never per message
+        field_model = load_field_model(model_path_for(encoder.name, settings.data_dir), encoder=encoder.name)
     app = create_app(settings, encoder, field_model)
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True)
     worker.execute_from_commandline()
