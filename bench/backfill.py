@@ -42,7 +42,7 @@ from bench.common import (
     steady_rate,
     write_result,
 )
-from bench.observe import IndexSampler, first_time, topic_stamps
+from bench.observe import IndexSampler, cpu_between, first_time, role_pids, topic_stamps
 from bench.records import harvest_papers
 from indexers.mappings import PAPERS, RESEARCHERS
 from scholarstream import es_io
@@ -62,11 +62,12 @@ STAGES = (
 )
 
 
-def bare_rate(encoder, texts: list[str], batch_size: int) -> float:
-    started = time.perf_counter()
+def bare_rate(encoder, texts: list[str], batch_size: int) -> tuple[float, float]:
+    """(papers/s, CPU seconds per paper) of the bare encoder; CPU counts all of torch's threads."""
+    started, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(texts), batch_size):
         encoder.encode(texts[i : i + batch_size])
-    return len(texts) / (time.perf_counter() - started)
+    return len(texts) / (time.perf_counter() - started), (time.process_time() - cpu) / len(texts)
 
 
 def evenly(items: list, count: int) -> list:
@@ -77,29 +78,37 @@ def evenly(items: list, count: int) -> list:
     return [items[int(i * step)] for i in range(count)]
 
 
-def run_child(args: list[str], env: dict[str, str], log: Path, timeout: float | None = None) -> dict:
-    """Run a Python module in its own process; its stdout is one JSON document."""
+def start_child(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """A Python module in its own process; stdout (one JSON document) is piped, stderr logged."""
     with open(log, "ab") as err:
-        done = subprocess.run([sys.executable, "-m", *args], env=env, stdout=subprocess.PIPE, stderr=err,
-                              timeout=timeout, check=False)
-    if done.returncode != 0:
+        return subprocess.Popen([sys.executable, "-m", *args], env=env, stdout=subprocess.PIPE, stderr=err,
+                                stdin=subprocess.DEVNULL)
+
+
+def child_result(child: subprocess.Popen, args: list[str], log: Path) -> dict:
+    stdout, _ = child.communicate()
+    if child.returncode != 0:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
-        raise SystemExit(f"{' '.join(args)} exited with {done.returncode}:\n{tail}")
-    return json.loads(done.stdout)
+        raise SystemExit(f"{' '.join(args)} exited with {child.returncode}:\n{tail}")
+    return json.loads(stdout)
 
 
-def stage_table(stamps: dict[str, list[tuple[int, int]]], papers: int, run_started: float) -> list[dict]:
+def run_child(args: list[str], env: dict[str, str], log: Path) -> dict:
+    return child_result(start_child(args, env, log), args, log)
+
+
+def stage_table(stamps: dict[str, list[tuple[int, int, bytes | None]]], papers: int, run_started: float) -> list[dict]:
     rows = []
     previous_last = None
     for stage, topic in STAGES:
-        times = [t for t, _ in stamps[topic]]
+        times = [t for t, _, _ in stamps[topic]]
         if not times:
             rows.append({"stage": stage, "topic": topic, "records": 0})
             continue
         first, last = min(times) / 1000, max(times) / 1000
         steady = steady_rate(times)
         per_paper = len(times) / papers if papers else None
-        partitions = Counter(p for _, p in stamps[topic])
+        partitions = Counter(p for _, p, _ in stamps[topic])
         rows.append({
             "stage": stage,
             "topic": topic,
@@ -141,7 +150,7 @@ def main() -> None:
     sample = evenly([embedding_text(p) for p in harvest_papers(args.papers)], args.ceiling_papers)
     encoder = load_encoder(settings)
     encoder.encode(sample[: settings.encoder_batch_size])  # warm-up: first-call costs are not throughput
-    before = bare_rate(encoder, sample, settings.encoder_batch_size)
+    before, cpu_before = bare_rate(encoder, sample, settings.encoder_batch_size)
     print(f"bare encoder before: {before:.1f} papers/s", file=sys.stderr)
 
     es = es_io.client(settings)
@@ -151,11 +160,12 @@ def main() -> None:
         produced = run_child(["bench.produce", "--papers", str(args.papers)], env, workdir / "produce.log")
         print(f"produced {produced['produced']} records at {produced['records_per_second']}/s", file=sys.stderr)
 
-        sampler = IndexSampler(es, [papers_alias, researchers_alias])
-        sampler.start()
+        run_args = ["scholarstream", "run", "--until-caught-up", "--json", "--timeout", str(args.timeout)]
         run_started = time.time()
-        run = run_child(["scholarstream", "run", "--until-caught-up", "--json", "--timeout", str(args.timeout)],
-                        env, workdir / "run.log")
+        runner = start_child(run_args, env, workdir / "run.log")
+        sampler = IndexSampler(es, [papers_alias, researchers_alias], processes=lambda: role_pids(runner.pid))
+        sampler.start()
+        run = child_result(runner, run_args, workdir / "run.log")
         run_returned = time.time()
         sampler.stop()
         es.indices.refresh(index=f"{papers_alias},{researchers_alias}")
@@ -163,7 +173,7 @@ def main() -> None:
         sampler.samples.append(final)
 
         stamps = {topic: topic_stamps(settings, settings.topic(topic)) for _, topic in STAGES}
-        after = bare_rate(encoder, sample, settings.encoder_batch_size)
+        after, cpu_after = bare_rate(encoder, sample, settings.encoder_batch_size)
         print(f"bare encoder after: {after:.1f} papers/s", file=sys.stderr)
     finally:
         if not args.keep:
@@ -172,7 +182,7 @@ def main() -> None:
 
     papers = final.searchable[papers_alias]
     stages = stage_table(stamps, papers, run_started)
-    enriched_times = sorted(t for t, _ in stamps["papers.enriched"])
+    enriched_times = sorted(t for t, _, _ in stamps["papers.enriched"])
     first_enriched = enriched_times[0] / 1000 if enriched_times else None
     first_batch = sum(1 for t in enriched_times if t <= enriched_times[0] + 100)
     papers_searchable = first_time(sampler.samples, papers_alias, papers)
@@ -181,6 +191,9 @@ def main() -> None:
     steady = rate(papers - first_batch, searchable_at - first_enriched) if first_enriched else None
     index_first = next((s.at for s in sampler.samples if s.indexed.get(papers_alias)), None)
     wall = run_returned - run_started
+    steady_cpu = {role: cpu_between(sampler.samples, role, first_enriched, searchable_at) for role in ("worker", "indexer")}
+    cpu_per_paper = {role: round(cpu / (papers - first_batch), 4) for role, cpu in steady_cpu.items()
+                     if cpu is not None and papers > first_batch}
     workers_cores = {role: round(seconds / wall, 2) for role, seconds in run.get("cpu_seconds", {}).items()}
 
     result = {
@@ -197,6 +210,11 @@ def main() -> None:
         "topic_partitions": settings.topic_partitions,
         "ceiling_papers_per_second": {"before": round(before, 2), "after": round(after, 2), "mean": round(ceiling, 2),
                                       "sample": len(sample)},
+        # CPU cost per paper is less sensitive to a busy machine than wall-clock rates.
+        "ceiling_cpu_seconds_per_paper": round((cpu_before + cpu_after) / 2, 4),
+        "steady_cpu_seconds_per_paper": cpu_per_paper,
+        "encoder_share_of_worker_cpu": rounded(
+            (cpu_before + cpu_after) / 2 / cpu_per_paper["worker"] if cpu_per_paper.get("worker") else None, 3),
         "produce": produced,
         "stages": stages,
         "index": {

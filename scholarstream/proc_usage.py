@@ -52,6 +52,10 @@ def usage_of(pid: int, proc: Path = Path("/proc")) -> Usage | None:
 
 
 def own_usage() -> Usage:
-    """This process (ru_maxrss is in KiB on Linux)."""
+    """This process. /proc first: Linux carries ru_maxrss over fork and exec, so a child started by
+    a large parent would report the parent's peak; VmHWM belongs to this address space only."""
+    measured = usage_of(os.getpid())
+    if measured is not None:
+        return measured
     own = resource.getrusage(resource.RUSAGE_SELF)
     return Usage(round(own.ru_maxrss / 1024, 1), round(own.ru_utime + own.ru_stime, 2))
