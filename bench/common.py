@@ -17,7 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+# BENCH_RESULTS_DIR sends smoke tests elsewhere (`make bench-smoke`: bench/results/smoke).
+RESULTS = Path(os.environ.get("BENCH_RESULTS_DIR") or Path(__file__).resolve().parent / "results").resolve()
 # Namespaces a benchmark may read but never change or delete (see docs/performance.md).
 PROTECTED_NAMESPACES = ("demo1", "full")
 OWN_PREFIX = "bench"
