@@ -177,7 +177,7 @@ def main() -> None:
         print(f"bare encoder after: {after:.1f} papers/s", file=sys.stderr)
     finally:
         if not args.keep:
-            delete_namespace(settings, namespace)
+            delete_namespace(settings, namespace, keep_logs_in=workdir)
     ceiling = (before + after) / 2
 
     papers = final.searchable[papers_alias]

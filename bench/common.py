@@ -155,8 +155,9 @@ def is_own(namespace: str) -> bool:
     return namespace.startswith(OWN_PREFIX) and namespace not in PROTECTED_NAMESPACES
 
 
-def delete_namespace(settings, namespace: str) -> dict[str, int]:
-    """Delete a benchmark's topics, consumer groups, indices, faust state and logs."""
+def delete_namespace(settings, namespace: str, keep_logs_in: Path | None = None) -> dict[str, int]:
+    """Delete a benchmark's topics, consumer groups, indices and faust state; its logs are moved to
+    `keep_logs_in` (deleted without it)."""
     from scholarstream import es_io, kafka_io
 
     if not is_own(namespace):
@@ -179,7 +180,10 @@ def delete_namespace(settings, namespace: str) -> dict[str, int]:
     for path in (data_dir / "faust").glob(f"{namespace}.*"):
         shutil.rmtree(path, ignore_errors=True)
     for path in (data_dir / "logs").glob(f"{namespace}.*"):
-        path.unlink(missing_ok=True)
+        if keep_logs_in is not None:
+            shutil.move(str(path), str(keep_logs_in / path.name))
+        else:
+            path.unlink(missing_ok=True)
     return {"topics": len(topics), "groups": len(groups), "indices": len(indices)}
 
 

@@ -138,7 +138,7 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 runner.kill()
         if not args.keep:
-            delete_namespace(settings, namespace)
+            delete_namespace(settings, namespace, keep_logs_in=workdir)
 
     seen = {i: t for i, t in watcher.seen.items() if i in raw}
     total = [seen[i] - raw[i] for i in seen]

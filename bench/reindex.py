@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import threading
@@ -98,6 +99,18 @@ class SearchProbe(threading.Thread):
         self.join(10)
 
 
+def es_side(es, index: str, documents: int) -> dict:
+    """Elasticsearch's own time on the new index (summed over its threads): indexing, refresh, merges, flush."""
+    stats = es.indices.stats(index=index, metric="indexing,refresh,merge,flush")["_all"]["primaries"]
+    times = {
+        "indexing_ms": stats["indexing"]["index_time_in_millis"],
+        "refresh_ms": stats["refresh"]["total_time_in_millis"],
+        "merge_ms": stats["merges"]["total_time_in_millis"],
+        "flush_ms": stats["flush"]["total_time_in_millis"],
+    }
+    return {**times, "indexing_ms_per_document": round(times["indexing_ms"] / documents, 3) if documents else None}
+
+
 def known_name(es, settings: Settings) -> str:
     response = es.search(index=RESEARCHERS.alias(settings), size=50, source_includes=["profile.name_variants"],
                          query={"bool": {"filter": [{"range": {"works_count": {"gte": 2}}}],
@@ -115,19 +128,23 @@ def timed_reindex(namespace: str, cleanup: bool, workdir: Path) -> dict:
     es = es_io.client(settings)
     probe = SearchProbe(es, settings, known_name(es, settings))
     probe.start()
-    began = time.perf_counter()
+    began, children = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         output = run_child(["scholarstream", "reindex", "researchers", "--json", *(["--cleanup"] if cleanup else [])],
                            env, workdir / "reindex.log")
     finally:
         wall = time.perf_counter() - began
         probe.stop()
+    done = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = done.ru_utime + done.ru_stime - children.ru_utime - children.ru_stime
     reindexed = output["reindexed"][0]
     return {
         **{k: reindexed[k] for k in ("old_indices", "new_index", "records_read", "documents_written", "stale", "rejected",
                                      "caught_up_records", "documents", "seconds", "documents_per_second", "cleaned_up")},
         "records_per_second": round(reindexed["records_read"] / reindexed["seconds"], 1) if reindexed["seconds"] else None,
         "process_wall_seconds": round(wall, 2),
+        "process_cpu_seconds_including_start_up": round(cpu, 2),
+        "elasticsearch_new_index": es_side(es, reindexed["new_index"], reindexed["documents_written"]),
         "search_during_reindex": {
             "query": probe.query, "searches": probe.searches, "failures": probe.failures, "empty_answers": probe.empty,
             "latency_ms": percentiles([s * 1000 for s in probe.seconds]), "errors": probe.errors[:5],
