@@ -31,6 +31,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.common import (
+    busiest_share_by_partitions,
     delete_namespace,
     load_average,
     namespace_env,
@@ -60,6 +61,9 @@ STAGES = (
     ("assemble", "researcher.works"),
     ("profiles", "researcher.profiles"),
 )
+
+
+PARTITION_COUNTS = (4, 8, 16, 32, 64, 128)
 
 
 def bare_rate(encoder, texts: list[str], batch_size: int) -> tuple[float, float]:
@@ -122,6 +126,9 @@ def stage_table(stamps: dict[str, list[tuple[int, int, bytes | None]]], papers: 
             "steady_papers_per_second": rounded(steady / per_paper if steady and per_paper else None, 1),
             "busiest_partition_share": round(max(partitions.values()) / len(times), 3),
             "partitions": len(partitions),
+            # The same records' keys spread over more partitions: how far partitioning can scale this stage.
+            "busiest_share_if_partitions": busiest_share_by_partitions(
+                [key for _, _, key in stamps[topic] if key is not None], PARTITION_COUNTS),
         })
         previous_last = last
     return rows

@@ -66,6 +66,25 @@ def steady_rate(stamps_ms: Sequence[int], first_batch_ms: int = 100) -> float | 
     return after / span
 
 
+def busiest_share(partitions_of_records: Sequence[int]) -> float:
+    """The share of the records that the busiest partition holds."""
+    if not partitions_of_records:
+        raise ValueError("no records")
+    counts: dict[int, int] = {}
+    for partition in partitions_of_records:
+        counts[partition] = counts.get(partition, 0) + 1
+    return max(counts.values()) / len(partitions_of_records)
+
+
+def busiest_share_by_partitions(keys: Sequence[bytes], counts: Iterable[int]) -> dict[str, float]:
+    """For each partition count, the busiest partition's share if these keys were spread by Kafka's
+    default partitioner (murmur2 of the key, as the producers and the worker use)."""
+    from kafka.partitioner.default import murmur2
+
+    hashes = [murmur2(key) & 0x7FFFFFFF for key in keys]
+    return {str(n): round(busiest_share([h % n for h in hashes]), 4) for n in counts} if hashes else {}
+
+
 def span_seconds(stamps_ms: Sequence[int]) -> float:
     return (max(stamps_ms) - min(stamps_ms)) / 1000 if stamps_ms else 0.0
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from pathlib import Path
 
 from bench.common import RESULTS, print_table, write_result
@@ -23,11 +22,12 @@ ASSUMPTIONS = (
     "CPU bound: a machine sustains at most cores / cpu_per_paper papers/s, cpu_per_paper being the worker's plus the "
     "indexer's steady CPU seconds per paper. Kafka's and Elasticsearch's CPU is not in it (r1 already pays for them, "
     "running on the same machine; the CPU bound does not), so it is an upper bound.",
-    "Workers per machine: as many as the measured cores per worker (CPU seconds per paper x r1) fit, at least one.",
+    "Workers per machine: one per core (each with one torch thread), unless --workers-per-machine says otherwise.",
     "Partitions: a group uses at most one consumer per partition, and the worker holding the busiest partition of a "
     "stage finishes last, so N workers speed a stage up by at most min(N, 1 / busiest partition share), the shares as "
-    "measured per output topic in the backfill (keyed by paper for enrich, by blocking key for linking, by researcher "
-    "for profiles). Enough partitions are assumed (at least one per worker: 'partitions_needed').",
+    "computed from the backfill's own record keys spread by Kafka's partitioner over the partition count used (the "
+    "smallest measured count >= workers; keyed by paper for enrich, by blocking key for linking, by researcher for "
+    "profiles): hot blocking keys do not spread, however many partitions there are.",
     "Elasticsearch stays one node: it absorbs at most the reindex's measured documents/s (one bulk writer), each paper "
     "costing 1 paper document plus its profile revisions per paper. The ES-scaled columns drop this bound.",
     "Machines are like the measured one, the load is spread evenly, and the corpus is like the 2016 cs harvest "
@@ -70,11 +70,6 @@ def hours_for(total: int, papers_per_second: float) -> float:
     return total / papers_per_second / 3600
 
 
-def workers_per_machine(cores: int, cores_per_worker: float) -> int:
-    """Workers that fit the cores (at least one)."""
-    return max(1, math.floor(cores / cores_per_worker + 1e-9)) if cores_per_worker > 0 else 1
-
-
 # --- reading the measurements --------------------------------------------------------------------
 
 
@@ -91,6 +86,12 @@ def inputs_from(backfill: dict, reindex: dict | None) -> dict:
     shares = {s["stage"]: s["busiest_partition_share"] for s in backfill["stages"] if s.get("busiest_partition_share")}
     shares.pop("produce", None)
     busiest_stage = max(shares, key=lambda k: shares[k]) if shares else None
+    by_partitions: dict[str, float] = {}
+    for stage in backfill["stages"]:
+        if stage["stage"] == "produce":
+            continue
+        for count, share in (stage.get("busiest_share_if_partitions") or {}).items():
+            by_partitions[count] = max(by_partitions.get(count, 0.0), share)
     profiles = next((s for s in backfill["stages"] if s["stage"] == "profiles"), {})
     revisions_per_paper = profiles.get("records_per_paper") or 0.0
     reindex_rate = None
@@ -104,6 +105,7 @@ def inputs_from(backfill: dict, reindex: dict | None) -> dict:
         "cores_per_worker": round(cpu_per_paper * per_worker, 2) if cpu_per_paper and per_worker else None,
         "busiest_partition_share": shares.get(busiest_stage) if busiest_stage else 1.0,
         "busiest_stage": busiest_stage,
+        "busiest_share_if_partitions": by_partitions,
         "partitions": backfill["topic_partitions"],
         "machine_cores": backfill["machine"]["cpus"],
         "load_average_during_backfill": backfill.get("load_average"),
@@ -113,20 +115,30 @@ def inputs_from(backfill: dict, reindex: dict | None) -> dict:
     }
 
 
+def partitions_for(workers: int, inputs: dict) -> tuple[int, float]:
+    """(partition count, busiest share): the smallest computed count that gives every worker a partition."""
+    computed = sorted((int(n), share) for n, share in inputs["busiest_share_if_partitions"].items())
+    for count, share in computed:
+        if count >= max(workers, inputs["partitions"]):
+            return count, share
+    if computed:
+        return computed[-1]
+    return inputs["partitions"], inputs["busiest_partition_share"]
+
+
 def project(inputs: dict, machines: list[int], total: int, workers_override: int | None) -> list[dict]:
     cores = inputs["machine_cores"]
     per_worker = inputs["per_worker_papers_per_second"]
-    per_machine = workers_override or (
-        workers_per_machine(cores, inputs["cores_per_worker"]) if inputs["cores_per_worker"] else 1)
+    per_machine = workers_override or cores
     cpu_per_paper = inputs["cpu_seconds_per_paper"]
     rows = []
     for k in machines:
         workers = k * per_machine
         cpu_bound = k * cores / cpu_per_paper if cpu_per_paper else None
-        rate, bound = sustained_rate(per_worker=per_worker, workers=workers, busiest_share=inputs["busiest_partition_share"],
+        partitions, share = partitions_for(workers, inputs)
+        rate, bound = sustained_rate(per_worker=per_worker, workers=workers, busiest_share=share,
                                      cpu_bound=cpu_bound, index_bound=inputs["index_bound_papers_per_second"])
-        unbounded_es, es_free_bound = sustained_rate(per_worker=per_worker, workers=workers,
-                                                     busiest_share=inputs["busiest_partition_share"],
+        unbounded_es, es_free_bound = sustained_rate(per_worker=per_worker, workers=workers, busiest_share=share,
                                                      cpu_bound=cpu_bound, index_bound=None)
         rows.append({
             "machines": k,
@@ -137,7 +149,8 @@ def project(inputs: dict, machines: list[int], total: int, workers_override: int
             "papers_per_second_if_elasticsearch_scales": round(unbounded_es, 1),
             "hours_if_elasticsearch_scales": round(hours_for(total, unbounded_es), 1),
             "bounded_by_if_elasticsearch_scales": es_free_bound,
-            "partitions_needed": workers,
+            "partitions": partitions,
+            "busiest_partition_share": share,
         })
     return rows
 
@@ -168,8 +181,10 @@ def main() -> None:
         print_table(f"{path.name}: {inputs['encoder']}, {inputs['per_worker_papers_per_second']} papers/s per worker, "
                     f"{inputs['cpu_seconds_per_paper']} CPU s/paper, busiest partition {inputs['busiest_partition_share']} "
                     f"({inputs['busiest_stage']}), {args.total:,} papers",
-                    ["machines", "workers", "papers/s", "bounded by", "hours", "papers/s (ES scaled)", "hours (ES scaled)"],
-                    [(r["machines"], r["workers"], r["papers_per_second"], r["bounded_by"], r["hours_for_total"],
+                    ["machines", "workers", "partitions", "busiest share", "papers/s", "bounded by", "hours",
+                     "papers/s (ES scaled)", "hours (ES scaled)"],
+                    [(r["machines"], r["workers"], r["partitions"], r["busiest_partition_share"], r["papers_per_second"],
+                      r["bounded_by"], r["hours_for_total"],
                       r["papers_per_second_if_elasticsearch_scales"], r["hours_if_elasticsearch_scales"]) for r in rows])
     result = {
         "total_papers": args.total,

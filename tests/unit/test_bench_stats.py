@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from bench.common import is_own, percentile, percentiles, steady_rate
-from bench.projection import hours_for, partition_speedup, sustained_rate, workers_per_machine
+from bench.common import busiest_share, busiest_share_by_partitions, is_own, percentile, percentiles, steady_rate
+from bench.projection import hours_for, partition_speedup, partitions_for, sustained_rate
 from scholarstream.proc_usage import cpu_seconds, vm_hwm_kib
 
 
@@ -54,10 +54,18 @@ def test_hours_for_the_whole_arxiv():
         hours_for(1, 0)
 
 
-def test_workers_per_machine_fits_the_cores_and_is_at_least_one():
-    assert workers_per_machine(8, 2.0) == 4
-    assert workers_per_machine(2, 1.9) == 1
-    assert workers_per_machine(2, 3.5) == 1
+def test_a_hot_key_does_not_spread_over_more_partitions():
+    keys = [b"wang y"] * 50 + [f"name {i}".encode() for i in range(50)]
+    shares = busiest_share_by_partitions(keys, [4, 64])
+    assert shares["64"] >= 0.5  # the hot block stays on one partition
+    assert busiest_share([0, 0, 1, 2]) == 0.5
+
+
+def test_the_projection_takes_the_smallest_partition_count_that_gives_every_worker_one():
+    inputs = {"partitions": 4, "busiest_partition_share": 0.3, "busiest_share_if_partitions": {"4": 0.3, "8": 0.2, "16": 0.15}}
+    assert partitions_for(2, inputs) == (4, 0.3)
+    assert partitions_for(6, inputs) == (8, 0.2)
+    assert partitions_for(40, inputs) == (16, 0.15)  # beyond what was computed: the largest
 
 
 def test_vm_hwm_is_read_from_proc_status():
