@@ -82,7 +82,7 @@ def inputs_from(backfill: dict, reindex: dict | None) -> dict:
     e2e = backfill["end_to_end"]
     per_worker = e2e["steady_papers_per_second"]
     cpu = backfill.get("steady_cpu_seconds_per_paper") or {}
-    cpu_per_paper = sum(cpu.get(role, 0.0) for role in ("worker", "indexer")) or None
+    cpu_per_paper = round(sum(cpu.get(role, 0.0) for role in ("worker", "indexer")), 4) or None
     shares = {s["stage"]: s["busiest_partition_share"] for s in backfill["stages"] if s.get("busiest_partition_share")}
     shares.pop("produce", None)
     busiest_stage = max(shares, key=lambda k: shares[k]) if shares else None
