@@ -44,6 +44,7 @@ BENCH_SEARCH_NAMESPACE ?= full
 BENCH_SEARCH_REQUESTS ?= 600
 BENCH_REINDEX_SOURCE ?= full
 BENCH_PY = .venv/bin/python -m
+BENCH_SMOKE_DIR ?= bench/results/smoke
 
 bench: venv
 	$(BENCH_PY) bench.backfill --papers $(BENCH_PAPERS) --ceiling-papers $(BENCH_CEILING_PAPERS)
@@ -57,9 +58,9 @@ bench: venv
 	$(BENCH_PY) bench.reindex --source-namespace $(BENCH_REINDEX_SOURCE)
 	$(BENCH_PY) bench.projection
 
-# The same six at small sizes against the demo namespace, results in bench/results/smoke/: checks the harness, measures nothing.
+# The same six at small sizes against the demo namespace, results in $(BENCH_SMOKE_DIR): checks the harness, measures nothing.
 bench-smoke: venv
-	BENCH_RESULTS_DIR=bench/results/smoke $(MAKE) --no-print-directory bench BENCH_PAPERS=80 BENCH_CEILING_PAPERS=64 \
+	BENCH_RESULTS_DIR=$(BENCH_SMOKE_DIR) $(MAKE) --no-print-directory bench BENCH_PAPERS=80 BENCH_CEILING_PAPERS=64 \
 	  BENCH_FAST_PAPERS=500 BENCH_RATE=2 BENCH_SECONDS=20 BENCH_SEARCH_NAMESPACE=demo1 BENCH_SEARCH_REQUESTS=60 \
 	  BENCH_REINDEX_SOURCE=demo1
 
