@@ -85,3 +85,10 @@ def test_only_bench_namespaces_are_ours_to_write_or_delete():
     assert not is_own("demo1")
     assert not is_own("full")
     assert not is_own("t1234")
+
+
+def test_the_ceiling_sample_is_spread_over_the_whole_backfill():
+    from bench.backfill import evenly
+
+    assert evenly(list(range(10)), 5) == [0, 2, 4, 6, 8]
+    assert evenly([1, 2], 5) == [1, 2]
