@@ -383,6 +383,12 @@ def _query_encoder(settings: Settings):
     from stream_processors.encoder import load_encoder
 
     encoder = load_encoder(settings)
+    torch = sys.modules.get("torch")  # loaded by sentence-transformers; the static encoder needs none
+    if torch is not None:
+        # One query is a tiny forward pass: intra-op threads only add synchronisation, and on a busy
+        # machine two of them made a query 20-40x slower (docs/performance.md, search latency).
+        # Concurrent requests still use every core, one query each.
+        torch.set_num_threads(1)
     return lambda text: encoder.encode([text])[0].tolist()
 
 

@@ -21,6 +21,7 @@ from indexers.mappings import PAPERS, RESEARCHERS
 from indexers.indexer import INDEXER_GROUP, routes_for
 from scholarstream import es_io, kafka_io
 from scholarstream.errors import ScholarStreamError
+from scholarstream.proc_usage import own_usage, usage_of
 from scholarstream.settings import Settings
 from stream_processors.app import WORKER_GROUP, worker_inputs
 
@@ -63,6 +64,10 @@ class RunResult:
     exit_codes: dict[str, int | None] = field(default_factory=dict)
     indexed_documents: int | None = None
     indexed_researchers: int | None = None
+    # Per role (and "runner", this process): peak resident memory and CPU time, read from /proc
+    # just before the children are stopped; a role that had already exited is missing.
+    peak_rss_mib: dict[str, float] = field(default_factory=dict)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def start_role(role: str, log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
@@ -147,8 +152,12 @@ def run_pipeline(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        usage = {role: usage_of(child.pid) for role, child in children.items() if child.poll() is None}
+        usage["runner"] = own_usage()
         exit_codes = stop_roles(children)
     result = RunResult(caught_up, time.monotonic() - started, lag, logs, exit_codes)
+    result.peak_rss_mib = {role: u.peak_rss_mib for role, u in usage.items() if u is not None}
+    result.cpu_seconds = {role: u.cpu_seconds for role, u in usage.items() if u is not None}
     if caught_up:
         es = es_io.client(settings)
         # This generation's write aliases: the read aliases while it serves, its own before a rebuild switches.
