@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -42,12 +43,46 @@ from schemas.topics import (
 from scholarstream.errors import InvalidRecord
 from scholarstream.settings import Settings
 from stream_processors.collaborator_trust import encode_redirect, encode_score, lookup_from
+from stream_processors.linking.linker import BlockState
 from stream_processors.linking.state_codec import dumps_block, loads_block
 from stream_processors.linking_stage import apply_product_signal, assemble, link_and_merge, profile, redirected, route
 from stream_processors.merge_stage import on_merge, on_move
 from stream_processors.profiles import ProfileUpdateRejected
 
 TRUST_SCORES_TABLE = "trust-scores"
+# The hot agents (route, link, assemble, profiles) take events in batches and wait for Kafka's
+# acknowledgements once per batch, not once per event: a round trip per record was the bound.
+BATCH = 200
+BATCH_WITHIN_SECONDS = 0.1
+BLOCK_CACHE_SIZE = 20_000
+
+
+class _DecodedBlocks:
+    """Decoded block states next to the table's bytes, so a block is not parsed again for every
+    mention. An entry is used only while the table still holds the very bytes object it was
+    decoded from (after a recovery the table holds new objects, and they are decoded afresh)."""
+
+    def __init__(self, size: int) -> None:
+        self._entries: OrderedDict[bytes, tuple[bytes, BlockState]] = OrderedDict()
+        self._size = size
+
+    def get(self, key: bytes, stored: bytes | None) -> BlockState | None:
+        if stored is None:
+            return None
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] is stored:
+            self._entries.move_to_end(key)
+            return entry[1]
+        state = loads_block(stored)
+        self.put(key, state, stored)
+        return state
+
+    def put(self, key: bytes, state: BlockState, stored: bytes) -> bytes:
+        self._entries[key] = (stored, state)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+        return stored
 
 
 def _table(app: faust.App, name: str, settings: Settings) -> faust.Table:
@@ -95,6 +130,7 @@ def register_linking(app: faust.App, settings: Settings, raw_topic: Callable[[st
     signals = raw_topic(RESEARCHER_SIGNALS.name)
     signals_dlq = raw_topic(SIGNALS_DLQ.name)
     profile_lock = asyncio.Lock()
+    block_cache = _DecodedBlocks(BLOCK_CACHE_SIZE)
 
     def stored_profile(key: bytes) -> ResearcherProfile | None:
         stored = profiles.get(key)
@@ -108,67 +144,83 @@ def register_linking(app: faust.App, settings: Settings, raw_topic: Callable[[st
 
     @app.agent(enriched, name="route-mentions")
     async def route_mentions(stream: faust.StreamT) -> None:
-        async for value in stream:
-            item = parse_enriched_paper(value)
-            await _delivered(*[
-                await mentions.send(key=event.mention.blocking_key.encode(), value=event.model_dump_json().encode())
-                for event in route(item)
-            ])
+        async for events in stream.take_events(BATCH, within=BATCH_WITHIN_SECONDS):
+            sends = []
+            for event in events:
+                for mention in route(parse_enriched_paper(event.value)):
+                    sends.append(await mentions.send(
+                        key=mention.mention.blocking_key.encode(), value=mention.model_dump_json().encode()
+                    ))
+            await _delivered(*sends)
 
     @app.agent(mentions, name="link")
     async def link_mentions(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            mention = MentionEvent.model_validate_json(event.value)
-            key = mention.mention.blocking_key.encode()
-            stored = blocks.get(key)
-            state, authorship, found = link_and_merge(loads_block(stored) if stored else None, mention, _timestamp(event))
-            await _delivered(
-                await authorships.send(key=authorship.arxiv_id.encode(), value=authorship.model_dump_json().encode()),
-                *[await send_merge(merge) for merge in found],
-            )
-            blocks[key] = dumps_block(state)
+        async for events in stream.take_events(BATCH, within=BATCH_WITHIN_SECONDS):
+            sends, touched = [], {}
+            for event in events:
+                mention = MentionEvent.model_validate_json(event.value)
+                key = mention.mention.blocking_key.encode()
+                state = touched[key] if key in touched else block_cache.get(key, blocks.get(key))
+                state, authorship, found = link_and_merge(state, mention, _timestamp(event))
+                touched[key] = state
+                sends.append(await authorships.send(key=authorship.arxiv_id.encode(), value=authorship.model_dump_json().encode()))
+                sends += [await send_merge(merge) for merge in found]
+            await _delivered(*sends)
+            for key, state in touched.items():
+                blocks[key] = block_cache.put(key, state, dumps_block(state))
 
     @app.agent(authorships, name="assemble-works")
     async def assemble_works(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            authorship = Authorship.model_validate_json(event.value)
-            key = authorship.arxiv_id.encode()
-            stored = paper_authors.get(key)
-            known = {int(p): Authorship.model_validate(a) for p, a in json.loads(stored).items()} if stored else {}
-            known, assignments = assemble(known, authorship)
-            await _delivered(*[
-                await works.send(key=a.researcher_id.encode(), value=a.model_dump_json().encode()) for a in assignments
-            ])
-            paper_authors[key] = json.dumps({str(p): a.model_dump(mode="json") for p, a in known.items()}).encode()
+        async for events in stream.take_events(BATCH, within=BATCH_WITHIN_SECONDS):
+            sends, touched = [], {}
+            for event in events:
+                authorship = Authorship.model_validate_json(event.value)
+                key = authorship.arxiv_id.encode()
+                if key in touched:
+                    known = touched[key]
+                else:
+                    stored = paper_authors.get(key)
+                    known = {int(p): Authorship.model_validate(a) for p, a in json.loads(stored).items()} if stored else {}
+                known, assignments = assemble(known, authorship)
+                touched[key] = known
+                sends += [await works.send(key=a.researcher_id.encode(), value=a.model_dump_json().encode()) for a in assignments]
+            await _delivered(*sends)
+            for key, known in touched.items():
+                paper_authors[key] = json.dumps({str(p): a.model_dump(mode="json") for p, a in known.items()}).encode()
 
     @app.agent(works, name="profiles")
     async def build_profiles(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            assignment = WorkAssignment.model_validate_json(event.value)
-            key = assignment.researcher_id.encode()
+        async for events in stream.take_events(BATCH, within=BATCH_WITHIN_SECONDS):
             async with profile_lock:
-                current = stored_profile(key)
-                try:
-                    updated, change = profile(current, assignment, _timestamp(event), score_of)
-                except ProfileUpdateRejected as rejected:  # merged or disowned: on to where it belongs
-                    if rejected.redirect_to is None:
-                        raise
-                    moved = redirected(assignment, rejected.redirect_to)
-                    await _delivered(await works.send(key=moved.researcher_id.encode(), value=moved.model_dump_json().encode()))
-                    continue
-                if current is not None and updated == current:
-                    continue
-                await publish_profile(key, updated, change)
+                sends, touched = [], {}
+                for event in events:
+                    assignment = WorkAssignment.model_validate_json(event.value)
+                    key = assignment.researcher_id.encode()
+                    current = touched[key] if key in touched else stored_profile(key)
+                    try:
+                        updated, change = profile(current, assignment, _timestamp(event), score_of)
+                    except ProfileUpdateRejected as rejected:  # merged or disowned: on to where it belongs
+                        if rejected.redirect_to is None:
+                            raise
+                        moved = redirected(assignment, rejected.redirect_to)
+                        sends.append(await works.send(key=moved.researcher_id.encode(), value=moved.model_dump_json().encode()))
+                        continue
+                    if current is not None and updated == current:
+                        continue
+                    touched[key] = updated
+                    sends += await profile_sends(key, updated, change)
+                await _delivered(*sends)
+                for key, updated in touched.items():
+                    remember_profile(key, updated)
 
-    async def publish_profile(
-        key: bytes, updated: ResearcherProfile, change: TrustChange | None, *extra_sends
-    ) -> None:
-        """Send the profile (and its audit event and any follow-up events); once acknowledged,
-        update the profiles table and the score other profiles read."""
+    async def profile_sends(key: bytes, updated: ResearcherProfile, change: TrustChange | None) -> list:
         sends = [await profiles_topic.send(key=key, value=updated.model_dump_json().encode())]
         if change is not None:
             sends.append(await trust_changes.send(key=key, value=change.model_dump_json().encode()))
-        await _delivered(*sends, *extra_sends)
+        return sends
+
+    def remember_profile(key: bytes, updated: ResearcherProfile) -> None:
+        """After Kafka acknowledged the profile: the table, and the score other profiles read."""
         profiles[key] = updated.model_dump_json().encode()
         if updated.merged_into:
             score = encode_redirect(updated.merged_into)
@@ -178,6 +230,14 @@ def register_linking(app: faust.App, settings: Settings, raw_topic: Callable[[st
             return
         if scores.get(key) != score:
             scores[key] = score
+
+    async def publish_profile(
+        key: bytes, updated: ResearcherProfile, change: TrustChange | None, *extra_sends
+    ) -> None:
+        """Send the profile (and its audit event and any follow-up events); once acknowledged,
+        update the profiles table and the score other profiles read."""
+        await _delivered(*await profile_sends(key, updated, change), *extra_sends)
+        remember_profile(key, updated)
 
     @app.agent(signals, name="signals")
     async def apply_signals(stream: faust.StreamT) -> None:

@@ -108,3 +108,20 @@ def test_name_variants_keep_the_printed_surname_for_search():
     profiles, _ = run_through([paper("1501.00009", [("de Bruyn Kops", "S. M."), ("Theran", "Louis")])])
     kops = next(p for p in profiles.values() if "Kops" in p.display_name)
     assert [(v.name, v.surname) for v in kops.name_variants] == [("S. M. de Bruyn Kops", "de Bruyn Kops")]
+
+
+def test_decoded_blocks_are_reused_only_for_the_very_bytes_they_came_from():
+    from stream_processors.link_agents import _DecodedBlocks
+
+    (mention, _) = route(PAPERS[0])
+    state, _ = link(None, mention)
+    stored = dumps_block(state)
+    cache = _DecodedBlocks(size=1)
+    cache.put(b"k", state, stored)
+    assert cache.get(b"k", stored) is state
+    recovered = bytes(bytearray(stored))  # equal bytes, another object: as after a recovery
+    again = cache.get(b"k", recovered)
+    assert again is not state and dumps_block(again) == stored
+    cache.put(b"other", state, stored)
+    assert cache.get(b"k", recovered) is not again, "evicted beyond its size"
+    assert cache.get(b"k", None) is None
