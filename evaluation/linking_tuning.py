@@ -21,7 +21,6 @@ from stream_processors.linking.scorer import DEFAULT_WEIGHTS, Weights
 
 RESULTS = Path(__file__).parent / "results" / "linking_tuning.json"
 AMBIGUITY_RESULTS = Path(__file__).parent / "results" / "linking_tuning_ambiguity.json"
-CORROBORATION_RESULTS = Path(__file__).parent / "results" / "linking_tuning_corroboration.json"
 
 # A first, wider pass (threshold 0.6-0.9 x affiliation 0.4/0.8 x mismatch 0/0.2/0.4 x coauthor 0.3/0.6)
 # was stopped after its 8 threshold-0.6 settings to save time; among those, affiliation 0.4 and
@@ -37,15 +36,6 @@ GRID = {
 # Third pass (`--ambiguity`): the other weights as chosen above, the penalty for a weaker-than-full
 # name match in a block where the name also fits other researchers (`Weights.ambiguity`).
 AMBIGUITY_GRID = {"threshold": (0.6,), "ambiguity": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8)}
-
-# Fourth pass (`--corroboration`): the penalty on a weaker-than-full name link that nothing singles
-# out (no shared coauthor, no affiliation match unique among the name's rivals; `Weights.corroboration`),
-# with the ambiguity weight re-chosen beside it, since both act on the same weak links.
-CORROBORATION_GRID = {"threshold": (0.6,), "corroboration": (0.0, 0.1, 0.2, 0.3, 0.4), "ambiguity": (0.3, 0.5)}
-PASSES = {
-    "--ambiguity": (AMBIGUITY_GRID, AMBIGUITY_RESULTS),
-    "--corroboration": (CORROBORATION_GRID, CORROBORATION_RESULTS),
-}
 
 
 def dev_f1(gold, weights: Weights, threshold: float) -> float:
@@ -73,8 +63,7 @@ def tune(grid: dict[str, tuple] = GRID) -> list[dict]:
 
 
 if __name__ == "__main__":
-    chosen = [flag for flag in sys.argv[1:] if flag in PASSES]
-    grid, target = PASSES[chosen[0]] if chosen else (GRID, RESULTS)
+    grid, target = (AMBIGUITY_GRID, AMBIGUITY_RESULTS) if "--ambiguity" in sys.argv[1:] else (GRID, RESULTS)
     ranking = tune(grid)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps({"objective": "mean dev-block B-cubed F1 over " + ", ".join(SETS),

@@ -26,7 +26,6 @@ p r china usa
 """.split())
 _STOPWORD_WEIGHT = 0.1
 SHORT_GIVEN_NAME = 4
-AFFILIATION_MATCH = 0.5  # similarity from which an affiliation places a mention at a researcher's institution
 
 
 def is_short_given_name(name: PersonName) -> bool:
@@ -48,7 +47,6 @@ class Evidence:
     years_apart: int | None
     short_given_name: bool = False  # a full given name of at most SHORT_GIVEN_NAME letters: shared by many people
     rivals: int = 0  # how many other researchers of the block the mention's name is also compatible with
-    affiliation_rivals: int = 0  # how many of those rivals the mention's affiliation matches too (>= AFFILIATION_MATCH)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -60,16 +58,7 @@ class Evidence:
             "years_apart": self.years_apart,
             "short_given_name": self.short_given_name,
             "rivals": self.rivals,
-            "affiliation_rivals": self.affiliation_rivals,
         }
-
-    @property
-    def corroborated(self) -> bool:
-        """Evidence beyond the name that singles this researcher out: a shared coauthor, or an
-        affiliation match that no rival of the block shares ("IHEP, Beijing" among many Wangs is not)."""
-        if self.shared_coauthors:
-            return True
-        return matches_affiliation(self.affiliation_similarity) and not self.affiliation_rivals
 
 
 def name_evidence(mention: PersonName, researcher_names: Iterable[PersonName]) -> NameCompatibility:
@@ -129,10 +118,6 @@ def affiliation_jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 @lru_cache(maxsize=262144)
 def _pair_similarity(a: str, b: str) -> float:
     return affiliation_jaccard(affiliation_tokens(a), affiliation_tokens(b))
-
-
-def matches_affiliation(similarity: float | None) -> bool:
-    return similarity is not None and similarity >= AFFILIATION_MATCH
 
 
 def affiliation_similarity(affiliations: Sequence[str], researcher_affiliations: Sequence[str]) -> float | None:

@@ -21,7 +21,6 @@ from stream_processors.linking.evidence import (
     affiliation_similarity,
     embedding_cosine,
     is_short_given_name,
-    matches_affiliation,
     name_evidence,
     shared_coauthors,
     topic_overlap,
@@ -179,13 +178,11 @@ def link_mention(
         if key in researcher.mention_keys:
             return LinkDecision(researcher.researcher_id, False, 1.0, None, None, {}, replay=True)
     gathered = [(evidence_for(mention, paper, researcher), researcher) for researcher in block.researchers.values()]
-    fitting = [evidence for evidence, _ in gathered if evidence.name_label != INCOMPATIBLE]
-    placed = sum(1 for evidence in fitting if matches_affiliation(evidence.affiliation_similarity))
+    compatible = sum(1 for evidence, _ in gathered if evidence.name_label != INCOMPATIBLE)
     scored: list[tuple[Score, Evidence, ResearcherSummary]] = []
     for evidence, researcher in gathered:
         if evidence.name_label != INCOMPATIBLE:
-            others_placed = placed - matches_affiliation(evidence.affiliation_similarity)
-            evidence = replace(evidence, rivals=len(fitting) - 1, affiliation_rivals=others_placed)
+            evidence = replace(evidence, rivals=compatible - 1)
         score = score_candidate(
             evidence,
             weights,

@@ -35,8 +35,6 @@ class Weights:
     year_grace: int = 3
     short_name: float = 0.2         # subtracted when the only name evidence is a short full given name ("Yan", "Jun")
     ambiguity: float = 0.5          # times 1 - 0.5**rivals, subtracted when the name match is weaker than the same full name
-    corroboration: float = 0.3      # subtracted when the name match is weaker than the same full name and nothing else
-                                    # singles the researcher out (no shared coauthor, no affiliation match unique among rivals)
     bias: float = 0.0
 
     def as_dict(self) -> dict[str, float]:
@@ -83,8 +81,6 @@ def weigh(evidence: Evidence, weights: Weights = DEFAULT_WEIGHTS) -> Score:
         parts["short_name"] = -weights.short_name
     if evidence.rivals and weights.ambiguity and evidence.name_label not in _SPECIFIC_NAMES:
         parts["ambiguity"] = -weights.ambiguity * (1 - 0.5 ** evidence.rivals)
-    if weights.corroboration and evidence.name_label not in _SPECIFIC_NAMES and not evidence.corroborated:
-        parts["uncorroborated"] = -weights.corroboration
     if evidence.shared_coauthors:
         parts["coauthors"] = weights.coauthor * (1 - 0.5 ** evidence.shared_coauthors)
     if evidence.affiliation_similarity is not None:

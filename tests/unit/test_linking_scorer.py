@@ -2,7 +2,6 @@
 
 from stream_processors.linking.evidence import Evidence
 from stream_processors.linking.scorer import (
-    DEFAULT_THRESHOLD,
     DEFAULT_WEIGHTS,
     RULE_NAME_CONFLICT,
     RULE_ORCID_CONFLICT,
@@ -72,23 +71,3 @@ def test_the_same_full_name_is_not_ambiguous_whatever_the_block_holds():
     same_full = Evidence("same-full", 0.95, 0, None, None, None, None, rivals=5)
     assert "ambiguity" not in weigh(exact).contributions
     assert "ambiguity" not in weigh(same_full).contributions
-
-
-def test_a_weak_name_match_that_nothing_singles_out_pays_for_it():
-    bare = Evidence("same-initials", 0.6, 0, None, None, None, None)
-    with_coauthor = Evidence("same-initials", 0.6, 1, None, None, None, None)
-    placed = Evidence("same-initials", 0.6, 0, None, None, 0.8, None, rivals=2)
-    shared_place = Evidence("same-initials", 0.6, 0, None, None, 0.8, None, rivals=2, affiliation_rivals=1)
-    weak_place = Evidence("same-initials", 0.6, 0, None, None, 0.3, None)
-    assert weigh(bare).contributions["uncorroborated"] == -DEFAULT_WEIGHTS.corroboration
-    assert weigh(bare).total < DEFAULT_THRESHOLD
-    for corroborated in (with_coauthor, placed):
-        assert corroborated.corroborated and "uncorroborated" not in weigh(corroborated).contributions
-    for uncorroborated in (shared_place, weak_place):
-        assert not uncorroborated.corroborated and "uncorroborated" in weigh(uncorroborated).contributions
-
-
-def test_the_same_full_name_needs_no_corroboration():
-    exact = Evidence("exact", 1.0, 0, None, None, None, None, rivals=3)
-    assert "uncorroborated" not in weigh(exact).contributions
-    assert "uncorroborated" not in weigh(Evidence("same-full", 0.95, 0, None, None, None, None)).contributions
