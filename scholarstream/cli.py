@@ -589,7 +589,7 @@ def eval_linking(as_json: JsonFlag = False) -> None:
     """B-cubed and pairwise P/R/F1 of author linking on the gold sets, against two baselines."""
     from evaluation.linking import evaluate_linking, print_table
 
-    err_console.print("linking the gold sets (inspire-wang, s2and-qian, orcid-doi)")
+    err_console.print("linking the gold sets (inspire-wang, s2and-qian, orcid-doi) and the arXiv silver pairs")
     results = evaluate_linking()
     if as_json:
         _emit(results, True)
