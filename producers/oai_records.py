@@ -155,13 +155,14 @@ def oai_element_to_paper(record: etree._Element) -> RawPaper:
     meta = record.find(f"{_O}metadata/{_A}arXiv")
     if meta is None:
         raise InvalidRecord("metadata: no arXiv-format metadata in the record", field="metadata")
-    raw_id = _required(meta, "id")
+    fields = _texts(meta)
+    raw_id = _required(fields, "id")
     arxiv_id, id_version = split_arxiv_id(raw_id)
-    created = _required(meta, "created")
-    updated = _optional(meta, "updated")
-    _required(meta, "title")
-    title_raw = meta.findtext(f"{_A}title") or ""
-    abstract_raw = meta.findtext(f"{_A}abstract") or ""
+    created = _required(fields, "created")
+    updated = _optional(fields, "updated")
+    _required(fields, "title")
+    title_raw = fields.get(f"{_A}title", "")
+    abstract_raw = fields.get(f"{_A}abstract", "")
     try:
         submitted = utc_date(created)
         last = utc_date(updated) if updated else submitted
@@ -178,13 +179,13 @@ def oai_element_to_paper(record: etree._Element) -> RawPaper:
             abstract=abstract,
             abstract_raw=abstract_kept,
             authors=_authors(meta),
-            categories=split_categories(_required(meta, "categories")),
+            categories=split_categories(_required(fields, "categories")),
             submitted=submitted,
             updated=last,
-            doi=_optional(meta, "doi"),
-            journal_ref=_optional(meta, "journal-ref"),
-            comments=_optional(meta, "comments"),
-            license=_optional(meta, "license"),
+            doi=_optional(fields, "doi"),
+            journal_ref=_optional(fields, "journal-ref"),
+            comments=_optional(fields, "comments"),
+            license=_optional(fields, "license"),
             source="oai",
         )
     except ValidationError as error:
@@ -201,30 +202,47 @@ def record_key(payload: str) -> str | None:
     return split_arxiv_id(match.group(1))[0] if match else None
 
 
-def _required(meta: etree._Element, name: str) -> str:
-    value = clean_text(meta.findtext(f"{_A}{name}") or "")
+def _texts(element: etree._Element) -> dict[str, str]:
+    """Each child's text by tag, the first of a repeated tag winning as with `findtext`. One pass
+    over the children costs a fifth of a path search per field, and the harvester maps every record."""
+    texts: dict[str, str] = {}
+    for child in element:
+        texts.setdefault(child.tag, child.text or "")
+    return texts
+
+
+def _required(fields: dict[str, str], name: str) -> str:
+    value = clean_text(fields.get(f"{_A}{name}", ""))
     if not value:
         raise InvalidRecord(f"{name}: missing", field=name)
     return value
 
 
-def _optional(meta: etree._Element, name: str) -> str | None:
-    return clean_text(meta.findtext(f"{_A}{name}") or "") or None
+def _optional(fields: dict[str, str], name: str) -> str | None:
+    return clean_text(fields.get(f"{_A}{name}", "")) or None
+
+
+_AUTHORS, _AUTHOR, _AFFILIATION = f"{_A}authors", f"{_A}author", f"{_A}affiliation"
+_KEYNAME, _FORENAMES, _SUFFIX = f"{_A}keyname", f"{_A}forenames", f"{_A}suffix"
 
 
 def _authors(meta: etree._Element) -> tuple:
     authors = []
-    for element in meta.iterfind(f"{_A}authors/{_A}author"):
-        keyname = element.findtext(f"{_A}keyname") or ""
-        forenames = element.findtext(f"{_A}forenames") or ""
-        if not keyname.strip() and forenames.strip():
-            keyname, forenames = forenames, ""  # a mononym filed as forenames
-        authors.append(
-            make_author(
-                keyname,
-                forenames,
-                element.findtext(f"{_A}suffix") or "",
-                tuple(a.text or "" for a in element.iterfind(f"{_A}affiliation")),
-            )
-        )
+    for group in meta:
+        if group.tag != _AUTHORS:
+            continue
+        for element in group:
+            if element.tag != _AUTHOR:
+                continue
+            parts: dict[str, str] = {}
+            affiliations = []
+            for child in element:
+                if child.tag == _AFFILIATION:
+                    affiliations.append(child.text or "")
+                else:
+                    parts.setdefault(child.tag, child.text or "")
+            keyname, forenames = parts.get(_KEYNAME, ""), parts.get(_FORENAMES, "")
+            if not keyname.strip() and forenames.strip():
+                keyname, forenames = forenames, ""  # a mononym filed as forenames
+            authors.append(make_author(keyname, forenames, parts.get(_SUFFIX, ""), tuple(affiliations)))
     return tuple(authors)

@@ -164,6 +164,7 @@ def _authors(record: dict[str, Any]) -> tuple[Author, ...]:
 
 
 def _attach_affiliations(parsed: tuple[Author, ...], from_string: tuple[Author, ...]) -> tuple[Author, ...]:
+    parsed = _drop_affiliations_read_as_authors(parsed, from_string)
     if len(parsed) != len(from_string):
         return parsed
     merged = []
@@ -173,3 +174,15 @@ def _attach_affiliations(parsed: tuple[Author, ...], from_string: tuple[Author, 
             author = author.model_copy(update={"affiliations": combined})
         merged.append(author)
     return tuple(merged)
+
+
+def _drop_affiliations_read_as_authors(parsed: tuple[Author, ...], from_string: tuple[Author, ...]) -> tuple[Author, ...]:
+    """The snapshot's own `authors_parsed` reads a numbered list written without outer parentheses
+    ('Peter J. Mares (2)\\n (1) CTIO (2) Cornell University', 1007.0013) as two more authors, 'CTIO'
+    and 'Cornell University'. Entries named exactly like an affiliation of the raw string are
+    dropped, but only when that leaves the same people the raw string lists."""
+    affiliations = {text.casefold() for author in from_string for text in author.affiliations}
+    if len(parsed) <= len(from_string) or not affiliations:
+        return parsed
+    kept = tuple(a for a in parsed if " ".join(filter(None, (a.forenames, a.keyname))).casefold() not in affiliations)
+    return kept if len(kept) == len(from_string) else parsed

@@ -60,4 +60,8 @@ def test_kaggle_slice_produces_every_record_with_affiliations(settings):
     assert (summary["produced"], summary["rejected"]) == (1403, 0)
     papers = [parse_raw_paper(r.value) for r in read_topic(settings, settings.topic("arxiv.papers.raw"))]
     assert len({paper.arxiv_id for paper in papers}) == 1403
-    assert sum(any(author.affiliations for author in paper.authors) for paper in papers) == 101
+    assert sum(any(author.affiliations for author in paper.authors) for paper in papers) == 102
+    assert sum(len(paper.authors) for paper in papers) == 4881
+    de_propris = next(paper for paper in papers if paper.arxiv_id == "1007.0013")
+    assert [a.affiliations for a in de_propris.authors] == [("CTIO",), ("CTIO",), ("Cornell University",)]
+    assert read_topic(settings, settings.topic("arxiv.papers.dlq")) == []

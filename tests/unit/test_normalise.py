@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime, timezone
 
 import pytest
 
-from producers.normalise import clean_tex, is_collaboration, make_author, raw_if_changed, split_arxiv_id, utc_date
+from producers.normalise import (
+    clean_tex,
+    clean_tex_keeping_raw,
+    clean_text,
+    is_collaboration,
+    make_author,
+    raw_if_changed,
+    split_arxiv_id,
+    utc_date,
+)
 
 
 @pytest.mark.parametrize(
@@ -57,6 +67,28 @@ def test_clean_tex_special_letters_in_names():
 def test_raw_kept_only_when_tex_changed_it():
     assert raw_if_changed("plain\n  title") is None
     assert raw_if_changed("Kekul\\'e Cells") == "Kekul\\'e Cells"
+
+
+def test_clean_tex_keeping_raw_on_plain_and_tex_text():
+    """Plain text is only whitespace-cleaned and keeps no raw copy; TeX keeps its verbatim text."""
+    assert clean_tex_keeping_raw("Graph\n   decomposition ") == ("Graph decomposition", None)
+    assert clean_tex_keeping_raw("{B}ayesian\n nets") == ("Bayesian nets", "{B}ayesian\n nets")
+    assert clean_tex_keeping_raw("$O(n)$ time") == ("$O(n)$ time", None)  # math is kept as written
+
+
+def test_clean_text_collapses_every_unicode_whitespace():
+    """Every character Python counts as whitespace (no-break space, thin space, ideographic space,
+    NEL, line separator ...) separates words, as arXiv's wrapped and pasted text needs; control
+    characters that are also whitespace (vertical tab, form feed, \\x1c-\\x1f) are dropped like
+    every other control character, not read as spaces."""
+    controls = "\x0b\x0c\x1c\x1d\x1e\x1f"
+    spaces = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace() and chr(c) not in controls)
+    assert len(spaces) == 23  # tab, newline, carriage return, space, NEL, no-break space ... ideographic space
+    assert clean_text(f"{spaces}Graph{spaces}decomposition\n\t {spaces}") == "Graph decomposition"
+    for space in spaces:
+        assert clean_text(f"a{space}b") == "a b", hex(ord(space))
+    assert clean_text("a\x0bb\x0cc\x1cd\x1fe\x00f\x7fg") == "abcdefg"
+    assert clean_text(" \r\n ") == ""
 
 
 def test_collaborations_kept_as_such():

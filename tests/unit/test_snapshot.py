@@ -169,7 +169,7 @@ def test_every_record_of_the_kaggle_slice_parses_with_affiliations():
     assert len({paper.arxiv_id for paper in papers}) == 1403
     assert all(paper.authors for paper in papers)
     with_affiliations = [p for p in papers if any(a.affiliations for a in p.authors)]
-    assert len(with_affiliations) == 101
+    assert len(with_affiliations) == 102
     sivaram = next(p for p in papers if p.authors[0].keyname == "Sivaram")
     assert sivaram.authors[1].affiliations == ("Christ Junior College, Bangalore",)
 
@@ -184,3 +184,37 @@ def test_numbered_affiliation_list_without_outer_parentheses():
         ("Harrison", "Craig D.", ("CTIO",)),
         ("Mares", "Peter J.", ("Cornell University",)),
     ]
+
+
+def test_regression_affiliations_read_as_authors_by_authors_parsed_are_dropped():
+    """1007.0013 as the snapshot has it: `authors_parsed` lists 'CTIO' and 'Cornell University' as
+    two more authors. They were produced as people (and would have become researchers) while the
+    three real authors lost their affiliations."""
+    record = {
+        "id": "1007.0013",
+        "authors": "Roberto De Propris (1), Craig D. Harrison (1) and Peter J. Mares (2)\n  (1) CTIO (2) Cornell University",
+        "authors_parsed": [
+            ["De Propris", "Roberto", ""], ["Harrison", "Craig D.", ""], ["Mares", "Peter J.", ""],
+            ["CTIO", "", ""], ["University", "Cornell", ""],
+        ],
+        "title": "Galaxies", "categories": "astro-ph.CO", "versions": [{"version": "v1", "created": "Wed, 30 Jun 2010 20:00:01 GMT"}],
+    }
+    paper = snapshot_record_to_paper(json.dumps(record))
+    assert [(a.keyname, a.forenames, a.affiliations) for a in paper.authors] == [
+        ("De Propris", "Roberto", ("CTIO",)),
+        ("Harrison", "Craig D.", ("CTIO",)),
+        ("Mares", "Peter J.", ("Cornell University",)),
+    ]
+
+
+def test_parsed_authors_kept_when_dropping_would_not_match_the_string():
+    """Only entries named exactly like a listed affiliation go, and only if the rest lines up with
+    the raw string; a real author who shares a name with an affiliation is never dropped otherwise."""
+    record = {
+        "id": "1006.0001",
+        "authors": "A. Smith (1) and B. Jones (2) ((1) CERN, (2) MIT)",
+        "authors_parsed": [["Smith", "A.", ""], ["Jones", "B.", ""], ["Wu", "C.", ""]],
+        "title": "T", "categories": "cs.DS",
+    }
+    paper = snapshot_record_to_paper(json.dumps(record))
+    assert [a.keyname for a in paper.authors] == ["Smith", "Jones", "Wu"]
