@@ -93,15 +93,16 @@ def _table(app: faust.App, name: str, settings: Settings) -> faust.Table:
 def _scores_table(app: faust.App, settings: Settings) -> faust.GlobalTable:
     """researcher id -> current score (or a redirect), whole on every worker.
 
-    Partitioned like the profile topics and written on the current event's partition (every
-    writer is keyed by researcher id, so a key always lands on the same changelog partition). A
+    Partitioned like the profile topics and written through the producer's partitioner, so a
+    researcher id's entry lands on the partition its profile events use (the batched profile
+    agent writes after a batch is acknowledged, when there is no current event to take it from). A
     recovery buffer of one makes faust keep reading every changelog partition after recovery, so
     each worker applies the others' writes as they come. (With one partition written through the
     partitioner, a restarted worker stopped consuming its input topics once the changelog held
     about 160 records: see docs/architecture.md.)
     """
     return app.GlobalTable(TRUST_SCORES_TABLE, default=None, partitions=settings.topic_partitions,
-                           key_type=bytes, value_type=bytes, recovery_buffer_size=1)
+                           key_type=bytes, value_type=bytes, recovery_buffer_size=1, use_partitioner=True)
 
 
 def _timestamp(event: faust.EventT) -> datetime:
