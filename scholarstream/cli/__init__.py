@@ -1,0 +1,25 @@
+"""The `scholarstream` command: a thin layer of typer commands over the library functions.
+
+Every command that another tool might read takes `--json` and then prints exactly one JSON
+document on stdout; progress and human messages go to stderr. One module per group of commands;
+importing them registers their commands on `app`.
+"""
+
+from __future__ import annotations
+
+# isort: off -- the order of these imports is the order of the commands in --help
+from scholarstream.cli._app import app
+from scholarstream.cli import stack, ingest, processes, search, operations, evaluation, demo  # noqa: F401 - registers
+# isort: on
+from scholarstream.errors import ScholarStreamError
+from scholarstream.progress import err_console
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    try:
+        app()
+    except ScholarStreamError as error:
+        err_console.print(f"[bold red]error:[/bold red] {error}")
+        raise SystemExit(1) from None

@@ -1,0 +1,191 @@
+"""Operators' commands: `status`, `replay`, `dlq`, `reindex`, `rebuild`."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from scholarstream.cli._app import JsonFlag, app, dlq_app, emit, out, utc_now
+from scholarstream.errors import ScholarStreamError
+from scholarstream.progress import err_console, progress_bar
+from scholarstream.settings import get_settings
+
+
+@app.command("status")
+def status_cmd(as_json: JsonFlag = False) -> None:
+    """Lag per consumer group and partition, dead-letter sizes, index counts, freshness, live workers."""
+    from scholarstream.rebuild import with_serving_generation
+    from scholarstream.status import pipeline_status
+
+    data = pipeline_status(with_serving_generation(get_settings()), utc_now)
+    if as_json:
+        emit(data, True)
+        return
+    table = Table(title="consumer groups")
+    for column in ("role", "group", "topic", "state", "members", "lag"):
+        table.add_column(column)
+    for group in data["consumer_groups"]:
+        table.add_row(group["role"], group["group"], group["topic"], group["state"], str(len(group["members"])), str(group["lag"]))
+    out.print(table)
+    out.print("dead letters: " + ", ".join(f"{t} {n}" for t, n in data["dead_letters"].items()))
+    for alias, info in data["indices"].items():
+        out.print(f"index {alias}: " + (f"{info['documents']} documents in {', '.join(info['indices'])}" if info["exists"] else "missing"))
+    if data.get("freshness"):
+        out.print(f"newest indexed record ingested {data['freshness']['age_seconds']}s ago")
+
+
+@app.command("replay")
+def replay_cmd(
+    group: Annotated[str, typer.Option(help="Consumer group, e.g. scholarstream-indexer (the prefix is added).")],
+    topic: Annotated[str, typer.Option(help="Topic the group reads, e.g. papers.enriched (the prefix is added).")],
+    to_earliest: Annotated[bool, typer.Option("--to-earliest")] = False,
+    to_latest: Annotated[bool, typer.Option("--to-latest")] = False,
+    to_offset: Annotated[int | None, typer.Option("--to-offset", min=0)] = None,
+    to_datetime: Annotated[datetime | None, typer.Option("--to-datetime", formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S"])] = None,
+    partitions: Annotated[str | None, typer.Option(help="Comma-separated partitions (default: all).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the moves; change nothing.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Reset a consumer group's offsets so its stage re-reads its input (refused while it has members)."""
+    from scholarstream.replay import Target, as_rows, replay
+
+    settings = get_settings()
+    if to_datetime is not None and to_datetime.tzinfo is None:
+        to_datetime = to_datetime.replace(tzinfo=timezone.utc)
+    target = Target(earliest=to_earliest, latest=to_latest, offset=to_offset, at=to_datetime)
+    chosen = [int(p) for p in partitions.split(",")] if partitions else None
+    moves = replay(settings, settings.group(group), settings.topic(topic), target, chosen, dry_run)
+    rows = as_rows(moves)
+    if as_json:
+        emit({"group": settings.group(group), "topic": settings.topic(topic), "dry_run": dry_run, "partitions": rows}, True)
+        return
+    table = Table(title=f"{'planned ' if dry_run else ''}replay of {settings.topic(topic)} for {settings.group(group)}")
+    for column in ("partition", "before", "after", "end", "to re-read"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(str(row["partition"]), str(row["before"]), str(row["after"]), str(row["end"]), str(row["to_reread"]))
+    out.print(table)
+
+
+@dlq_app.command("list")
+def dlq_list(
+    topic: Annotated[str | None, typer.Option(help="One dead-letter topic (default: all).")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    as_json: JsonFlag = False,
+) -> None:
+    """Dead letters with their stage, key and reason, newest last."""
+    from scholarstream.dlq import read_letters, topics_for
+
+    settings = get_settings()
+    rows = [stored.row() for name in topics_for(settings, topic) for stored in read_letters(settings, name)][-limit:]
+    if as_json:
+        emit({"letters": rows}, True)
+        return
+    table = Table(title="dead letters")
+    for column in ("topic", "offset", "stage", "key", "reason"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["topic"], str(row["offset"]), str(row["stage"]), str(row["key"]), str(row["reason"]))
+    out.print(table)
+
+
+@dlq_app.command("show")
+def dlq_show(
+    topic: Annotated[str, typer.Option(help="The dead-letter topic.")],
+    offset: Annotated[int, typer.Option(min=0)],
+    partition: Annotated[int, typer.Option(min=0)] = 0,
+) -> None:
+    """One dead letter, whole: reason, field, source and the original payload."""
+    from scholarstream.dlq import read_letters, topics_for
+
+    settings = get_settings()
+    (name,) = topics_for(settings, topic)
+    for stored in read_letters(settings, name, {partition: offset}):
+        if stored.partition == partition and stored.offset == offset:
+            sys.stdout.write(stored.raw + "\n")
+            return
+    raise ScholarStreamError(f"no record at {name} partition {partition} offset {offset}")
+
+
+@dlq_app.command("retry")
+def dlq_retry(
+    topic: Annotated[str | None, typer.Option(help="One dead-letter topic (default: all).")] = None,
+    from_start: Annotated[bool, typer.Option("--from-start", help="Also retry letters retried before.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only check which letters would now pass.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Re-submit dead letters that now pass their stage's checks; the rest are dead-lettered again."""
+    from dataclasses import asdict
+
+    from scholarstream.dlq import retry, topics_for
+
+    settings = get_settings()
+    reports = [asdict(retry(settings, name, utc_now, from_start, dry_run)) for name in topics_for(settings, topic)]
+    if as_json:
+        emit({"dry_run": dry_run, "topics": reports}, True)
+        return
+    for report in reports:
+        out.print(f"{report['topic']}: examined {report['examined']}, re-submitted {report['resubmitted']}, "
+                  f"still failing {report['still_failing']}")
+
+
+@app.command("reindex")
+def reindex_cmd(
+    which: Annotated[str, typer.Argument(help="researchers, papers or all")] = "all",
+    cleanup: Annotated[bool, typer.Option("--cleanup", help="Afterwards delete the physical indices the alias no longer uses.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Rebuild indices from the compacted topics (no re-embedding, no re-linking) and swap the aliases atomically."""
+    from dataclasses import asdict
+
+    from indexers.reindex import reindex
+    from scholarstream import es_io
+
+    settings = get_settings()
+    names = ["papers", "researchers"] if which == "all" else [which]
+    es = es_io.client(settings)
+    results = []
+    for name in names:
+        with progress_bar(f"reindex {name}", None) as advance:
+            result = reindex(es, settings, name, utc_now, on_total=advance.set_total, on_progress=advance, cleanup=cleanup)
+        results.append(asdict(result))
+        if not as_json:
+            out.print(f"{result.alias}: {', '.join(result.old_indices) or '(none)'} -> {result.new_index}; "
+                      f"{result.documents} documents, {result.records_read} records read "
+                      f"({result.caught_up_records} caught up after the swap), {result.seconds}s, "
+                      f"{result.documents_per_second:,.0f} documents/s"
+                      + (f"; removed {', '.join(result.cleaned_up)}" if result.cleaned_up else ""))
+    if as_json:
+        emit({"reindexed": results}, True)
+
+
+@app.command("rebuild")
+def rebuild_cmd(
+    from_stage: Annotated[str, typer.Option("--from-stage", help="enrich (re-encode and re-link everything) or link (keep the enrichment).")] = "link",
+    timeout: Annotated[float | None, typer.Option(help="Give up (readers stay where they are) after this many seconds.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Re-derive everything after arxiv.papers.raw into a new generation, then switch readers over when it caught up."""
+    from dataclasses import asdict
+
+    from rich.live import Live
+
+    from scholarstream.rebuild import rebuild
+
+    if from_stage not in ("enrich", "link"):
+        raise ScholarStreamError(f"--from-stage must be enrich or link, not {from_stage!r}")
+    settings = get_settings()
+    with Live(console=err_console, transient=True) as live:
+        result = rebuild(settings, from_stage, utc_now, timeout=timeout,  # type: ignore[arg-type]
+                         on_poll=lambda lag: live.update("new generation catching up: " + ", ".join(f"{r} lag {n}" for r, n in lag.items())))
+    if as_json:
+        emit(asdict(result), True)
+        return
+    out.print(f"generation {result.previous} -> {result.generation} caught up in {result.elapsed_seconds}s; "
+              f"readers now use {', '.join(f'{a} -> {i}' for a, i in result.switched.items())}")
+    out.print("restart long-running workers and indexers: they will use the new generation "
+              f"({' '.join(f'{k}={v}' for k, v in result.restart_with.items())} is recorded in Kafka)")

@@ -1,0 +1,78 @@
+"""The long-running processes: `worker`, `indexer`, and `run` (both, until caught up)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Annotated, Any
+
+import typer
+
+from scholarstream.cli._app import JsonFlag, app, configure_logging, emit, out, utc_now
+from scholarstream.progress import err_console
+from scholarstream.settings import get_settings
+
+
+@app.command("worker")
+def worker() -> None:
+    """Run the faust stream processors until stopped: enrichment, linking, profiles, signals, merges."""
+    from scholarstream.rebuild import with_serving_generation
+    from stream_processors.worker import run_worker
+
+    run_worker(with_serving_generation(get_settings()))
+
+
+@app.command("indexer")
+def indexer() -> None:
+    """Index enriched papers and researcher profiles into Elasticsearch until stopped."""
+    import signal
+
+    from indexers.indexer import run_indexer
+    from scholarstream import es_io
+    from scholarstream.rebuild import with_serving_generation
+
+    settings = with_serving_generation(get_settings())
+    configure_logging(settings)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    es = es_io.client(settings)
+    es_io.check_reachable(settings, es)
+    log = logging.getLogger("scholarstream.indexer")
+    stats = run_indexer(settings, es, stop, utc_now, on_batch=lambda s: log.info("indexed: %s", s))
+    log.info("indexer stopped: %s", stats)
+
+
+@app.command("run")
+def run(
+    until_caught_up: Annotated[bool, typer.Option("--until-caught-up", help="Exit 0 once every group has zero lag and the index is refreshed.")] = False,
+    timeout: Annotated[float | None, typer.Option(help="Give up (exit 1) after this many seconds.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run the worker and the indexer together in the foreground."""
+    data = run_until(until_caught_up, timeout)
+    if as_json:
+        emit(data, True)
+    elif until_caught_up:
+        out.print(f"caught up in {data['elapsed_seconds']:.1f}s; papers indexed: {data['indexed_documents']}")
+
+
+def run_until(until_caught_up: bool, timeout: float | None) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    from rich.live import Live
+
+    from scholarstream.pipeline import run_pipeline
+    from scholarstream.rebuild import with_serving_generation
+
+    settings = with_serving_generation(get_settings())
+    with Live(console=err_console, transient=True) as live:
+        result = run_pipeline(
+            settings,
+            until_caught_up=until_caught_up,
+            timeout=timeout,
+            on_poll=lambda lag: live.update(
+                "waiting for the pipeline: " + ", ".join(f"{role} lag {n}" for role, n in lag.items())
+            ),
+        )
+    return asdict(result)

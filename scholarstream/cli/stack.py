@@ -1,0 +1,63 @@
+"""`scholarstream stack` and `setup`: the local services, and the topics and indices on them."""
+
+from __future__ import annotations
+
+import json
+
+from scholarstream.cli._app import JsonFlag, app, emit, out, stack_app
+from scholarstream.progress import err_console
+from scholarstream.settings import get_settings
+
+
+@stack_app.command("up")
+def stack_up(as_json: JsonFlag = False) -> None:
+    """Start Kafka (KRaft) and Elasticsearch from Maven Central artefacts; idempotent."""
+    import stack
+
+    result = stack.up(get_settings(), on_step=lambda message: err_console.print(f"[dim]{message}[/dim]"))
+    data = stack.as_dict(result)
+    if as_json:
+        emit(data, True)
+        return
+    for line in stack.describe(result):
+        out.print(line)
+
+
+@stack_app.command("down")
+def stack_down(as_json: JsonFlag = False) -> None:
+    """Stop both services and leave no process behind."""
+    import stack
+
+    result = stack.down(get_settings(), on_step=lambda message: err_console.print(f"[dim]{message}[/dim]"))
+    if as_json:
+        emit(stack.as_dict(result), True)
+    else:
+        for line in stack.describe(result):
+            out.print(line)
+
+
+@stack_app.command("status")
+def stack_status(as_json: JsonFlag = False) -> None:
+    """What runs, where, and which versions."""
+    import stack
+
+    data = stack.status(get_settings())
+    if as_json:
+        emit(data, True)
+        return
+    out.print_json(json.dumps(data, default=str))
+
+
+
+
+@app.command("setup")
+def setup(as_json: JsonFlag = False) -> None:
+    """Create the registry's Kafka topics and the Elasticsearch indices (idempotent)."""
+    from scholarstream.provision import provision
+
+    data = provision(get_settings())
+    if as_json:
+        emit(data, True)
+    else:
+        out.print(f"topics ready: {', '.join(data['topics'])} (created {len(data['topics_created'])})")
+        out.print(f"indices ready: {', '.join(data['indices'])}")
