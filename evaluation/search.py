@@ -81,8 +81,11 @@ def queries_for(profile: dict[str, Any]) -> list[KnownItem]:
     return items
 
 
-def sample_targets(es: Elasticsearch, settings: Settings, size: int, min_works: int) -> list[dict[str, Any]]:
-    """Up to `size` researchers with at least `min_works` works, chosen by a hash of their id."""
+def sample_targets(
+    es: Elasticsearch, settings: Settings, size: int, min_works: int, prolific: bool = False
+) -> list[dict[str, Any]]:
+    """Up to `size` researchers with at least `min_works` works, chosen by a hash of their id, or
+    the most prolific ones (most works first) with `prolific`."""
     response = es.search(
         index=RESEARCHERS.alias(settings),
         query={"bool": {"filter": [{"range": {"works_count": {"gte": min_works}}}],
@@ -91,9 +94,12 @@ def sample_targets(es: Elasticsearch, settings: Settings, size: int, min_works: 
         size=10_000,
         sort=["_doc"],
     )
-    profiles = [hit["_source"]["profile"] for hit in response["hits"]["hits"]]
-    profiles.sort(key=lambda p: hashlib.sha1(p["researcher_id"].encode()).hexdigest())
-    return profiles[:size]
+    hits = response["hits"]["hits"]
+    if prolific:
+        hits.sort(key=lambda hit: (-hit["_source"]["works_count"], hit["_id"]))
+    else:
+        hits.sort(key=lambda hit: hashlib.sha1(hit["_id"].encode()).hexdigest())
+    return [hit["_source"]["profile"] for hit in hits[:size]]
 
 
 def baseline_ranking(es: Elasticsearch, settings: Settings, query: str, depth: int = DEPTH) -> list[str]:
@@ -120,6 +126,23 @@ def summarise(ranks: Sequence[int | None], latencies_ms: Sequence[float] | None 
     return result
 
 
+AGREEING_FORMS = ("full", "reordered", "surname_initial")
+
+
+def form_agreement(firsts: dict[str, dict[str, str | None]]) -> dict[str, Any]:
+    """How often "surname, initial", the full name and the reordered name put the same researcher
+    first, and how often that researcher is the target."""
+    asked = {target: kinds for target, kinds in firsts.items() if all(kind in kinds for kind in AGREEING_FORMS)}
+    same = [t for t, kinds in asked.items() if len({kinds[kind] for kind in AGREEING_FORMS}) == 1]
+    right = [t for t in same if asked[t]["full"] == t]
+    n = len(asked)
+    return {
+        "targets": n,
+        "same_first": round(len(same) / n, 4) if n else None,
+        "same_first_and_target": round(len(right) / n, 4) if n else None,
+    }
+
+
 def rank_of(target: str, ranking: Sequence[str]) -> int | None:
     return ranking.index(target) + 1 if target in ranking else None
 
@@ -133,16 +156,18 @@ def evaluate_search(
     modes: Sequence[str] = ("text",),
     embed: Callable[[str], Sequence[float]] | None = None,
     on_query: Callable[[int, int], None] | None = None,
+    prolific: bool = False,
 ) -> dict[str, Any]:
     es.indices.refresh(index=RESEARCHERS.alias(settings))
-    profiles = sample_targets(es, settings, targets, min_works)
+    profiles = sample_targets(es, settings, targets, min_works, prolific)
     items = [item for profile in profiles for item in queries_for(profile)]
     total = len(items) * (len(modes) + 1)
     done = 0
-    per_method: dict[str, dict[str, list]] = {}
+    per_method: dict[str, dict[str, Any]] = {}
     for method in (*modes, "baseline_display_name_match"):
         ranks: dict[str, list[int | None]] = {kind: [] for kind in KINDS}
         latencies: list[float] = []
+        firsts: dict[str, dict[str, str | None]] = {}
         for item in items:
             began = time.perf_counter()
             if method == "baseline_display_name_match":
@@ -152,12 +177,14 @@ def evaluate_search(
                 ranking = [hit.researcher_id for hit in hits]
             latencies.append((time.perf_counter() - began) * 1000)
             ranks[item.kind].append(rank_of(item.target, ranking))
+            firsts.setdefault(item.target, {})[item.kind] = ranking[0] if ranking else None
             done += 1
             if on_query is not None:
                 on_query(done, total)
-        per_method[method] = {"ranks": ranks, "latencies": latencies}
+        per_method[method] = {"ranks": ranks, "latencies": latencies, "agreement": form_agreement(firsts)}
     results: dict[str, Any] = {
         "index": RESEARCHERS.alias(settings),
+        "sampling": "most works first" if prolific else "hash of the researcher id",
         "targets": len(profiles),
         "min_works": min_works,
         "queries": len(items),
@@ -168,6 +195,7 @@ def evaluate_search(
         all_ranks = [r for kind in KINDS for r in data["ranks"][kind]]
         results["methods"][method] = {
             "all": summarise(all_ranks, data["latencies"]),
+            "forms_agree": data["agreement"],
             "by_kind": {kind: summarise(data["ranks"][kind]) for kind in KINDS if data["ranks"][kind]},
         }
     return results
@@ -181,6 +209,10 @@ def print_table(results: dict[str, Any], write: Callable[[str], None] = print) -
         for kind, figures in [("all", data["all"]), *data["by_kind"].items()]:
             write(f"{method:<30} {kind:<16} {figures['queries']:>5} {figures['success_at_1']:>6.3f} "
                   f"{figures['success_at_10']:>6.3f} {figures['mrr']:>6.3f}")
+        agree = data.get("forms_agree")
+        if agree and agree["targets"]:
+            write(f"{method:<30} full / reordered / 'surname, initial' put the same researcher first: "
+                  f"{agree['same_first']:.3f} (and it is the target: {agree['same_first_and_target']:.3f})")
         latency = data["all"].get("latency_ms")
         if latency:
             write(f"{method:<30} latency ms p50 {latency['p50']} p95 {latency['p95']} p99 {latency['p99']}")

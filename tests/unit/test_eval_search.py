@@ -48,3 +48,15 @@ def test_metrics():
     assert figures["success_at_1"] == 0.25 and figures["success_at_10"] == 0.75
     assert figures["mrr"] == pytest.approx((1 + 0.5 + 0.1) / 4, abs=1e-4)
     assert figures["latency_ms"]["p50"] == 2.5
+
+
+def test_form_agreement_counts_targets_whose_three_forms_agree_on_the_first_hit():
+    from evaluation.search import form_agreement
+
+    firsts = {
+        "r-1": {"full": "r-1", "reordered": "r-1", "surname_initial": "r-1"},
+        "r-2": {"full": "r-2", "reordered": "r-2", "surname_initial": "r-9"},
+        "r-3": {"full": "r-8", "reordered": "r-8", "surname_initial": "r-8"},
+        "r-4": {"full": "r-4"},  # not every form was asked: not counted
+    }
+    assert form_agreement(firsts) == {"targets": 3, "same_first": round(2 / 3, 4), "same_first_and_target": round(1 / 3, 4)}
