@@ -19,6 +19,7 @@ import asyncio
 import json
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Generic, TypeVar
 from datetime import datetime, timezone
 
 import faust
@@ -55,30 +56,34 @@ TRUST_SCORES_TABLE = "trust-scores"
 BATCH = 200
 BATCH_WITHIN_SECONDS = 0.1
 BLOCK_CACHE_SIZE = 20_000
+PROFILE_CACHE_SIZE = 20_000
+T = TypeVar("T")
 
 
-class _DecodedBlocks:
-    """Decoded block states next to the table's bytes, so a block is not parsed again for every
-    mention. An entry is used only while the table still holds the very bytes object it was
-    decoded from (after a recovery the table holds new objects, and they are decoded afresh)."""
+class _Decoded(Generic[T]):
+    """Decoded values next to a table's bytes, so a hot key is not parsed again for every event.
+    An entry is used only while the table still holds the very bytes object it was decoded from
+    (after a recovery the table holds new objects, which are decoded afresh). Values must be
+    immutable (block states and frozen pydantic profiles are)."""
 
-    def __init__(self, size: int) -> None:
-        self._entries: OrderedDict[bytes, tuple[bytes, BlockState]] = OrderedDict()
+    def __init__(self, decode: Callable[[bytes], T], size: int) -> None:
+        self._decode = decode
+        self._entries: OrderedDict[bytes, tuple[bytes, T]] = OrderedDict()
         self._size = size
 
-    def get(self, key: bytes, stored: bytes | None) -> BlockState | None:
+    def get(self, key: bytes, stored: bytes | None) -> T | None:
         if stored is None:
             return None
         entry = self._entries.get(key)
         if entry is not None and entry[0] is stored:
             self._entries.move_to_end(key)
             return entry[1]
-        state = loads_block(stored)
-        self.put(key, state, stored)
-        return state
+        value = self._decode(stored)
+        self.put(key, value, stored)
+        return value
 
-    def put(self, key: bytes, state: BlockState, stored: bytes) -> bytes:
-        self._entries[key] = (stored, state)
+    def put(self, key: bytes, value: T, stored: bytes) -> bytes:
+        self._entries[key] = (stored, value)
         self._entries.move_to_end(key)
         while len(self._entries) > self._size:
             self._entries.popitem(last=False)
@@ -131,11 +136,11 @@ def register_linking(app: faust.App, settings: Settings, raw_topic: Callable[[st
     signals = raw_topic(RESEARCHER_SIGNALS.name)
     signals_dlq = raw_topic(SIGNALS_DLQ.name)
     profile_lock = asyncio.Lock()
-    block_cache = _DecodedBlocks(BLOCK_CACHE_SIZE)
+    block_cache: _Decoded[BlockState] = _Decoded(loads_block, BLOCK_CACHE_SIZE)
+    profile_cache: _Decoded[ResearcherProfile] = _Decoded(ResearcherProfile.model_validate_json, PROFILE_CACHE_SIZE)
 
     def stored_profile(key: bytes) -> ResearcherProfile | None:
-        stored = profiles.get(key)
-        return ResearcherProfile.model_validate_json(stored) if stored else None
+        return profile_cache.get(key, profiles.get(key))
 
     async def send_merge(event: MergeEvent):
         return await merges.send(key=event.retired_id.encode(), value=event.model_dump_json().encode())
@@ -222,7 +227,7 @@ def register_linking(app: faust.App, settings: Settings, raw_topic: Callable[[st
 
     def remember_profile(key: bytes, updated: ResearcherProfile) -> None:
         """After Kafka acknowledged the profile: the table, and the score other profiles read."""
-        profiles[key] = updated.model_dump_json().encode()
+        profiles[key] = profile_cache.put(key, updated, updated.model_dump_json().encode())
         if updated.merged_into:
             score = encode_redirect(updated.merged_into)
         elif updated.trust is not None:

@@ -111,12 +111,12 @@ def test_name_variants_keep_the_printed_surname_for_search():
 
 
 def test_decoded_blocks_are_reused_only_for_the_very_bytes_they_came_from():
-    from stream_processors.link_agents import _DecodedBlocks
+    from stream_processors.link_agents import _Decoded
 
     (mention, _) = route(PAPERS[0])
     state, _ = link(None, mention)
     stored = dumps_block(state)
-    cache = _DecodedBlocks(size=1)
+    cache = _Decoded(loads_block, size=1)
     cache.put(b"k", state, stored)
     assert cache.get(b"k", stored) is state
     recovered = bytes(bytearray(stored))  # equal bytes, another object: as after a recovery
