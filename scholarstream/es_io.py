@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from elasticsearch import ConnectionError as ESConnectionError
 from elasticsearch import Elasticsearch
+from elasticsearch.serializer import OrjsonSerializer
 
 from scholarstream.errors import ServiceUnavailable
 from scholarstream.settings import Settings
 
 
 def client(settings: Settings, **overrides: object) -> Elasticsearch:
-    options: dict[str, object] = {"request_timeout": 30, "retry_on_timeout": True, "max_retries": 2}
+    # orjson encodes bulk bodies (documents with 384-float vectors) several times faster than json.
+    options: dict[str, object] = {
+        "request_timeout": 30, "retry_on_timeout": True, "max_retries": 2, "serializer": OrjsonSerializer(),
+    }
     if settings.elasticsearch_api_key is not None:
         options["api_key"] = settings.elasticsearch_api_key.get_secret_value()
     elif settings.elasticsearch_username and settings.elasticsearch_password is not None:
