@@ -82,7 +82,7 @@ def queries_for(profile: dict[str, Any]) -> list[KnownItem]:
 
 
 def sample_targets(
-    es: Elasticsearch, settings: Settings, size: int, min_works: int, prolific: bool = False
+    es: Elasticsearch, settings: Settings, size: int, min_works: int, prolific: bool = False, seed: str = ""
 ) -> list[dict[str, Any]]:
     """Up to `size` researchers with at least `min_works` works, chosen by a hash of their id, or
     the most prolific ones (most works first) with `prolific`."""
@@ -98,7 +98,7 @@ def sample_targets(
     if prolific:
         hits.sort(key=lambda hit: (-hit["_source"]["works_count"], hit["_id"]))
     else:
-        hits.sort(key=lambda hit: hashlib.sha1(hit["_id"].encode()).hexdigest())
+        hits.sort(key=lambda hit: hashlib.sha1((seed + hit["_id"]).encode()).hexdigest())
     return [hit["_source"]["profile"] for hit in hits[:size]]
 
 
@@ -157,9 +157,10 @@ def evaluate_search(
     embed: Callable[[str], Sequence[float]] | None = None,
     on_query: Callable[[int, int], None] | None = None,
     prolific: bool = False,
+    seed: str = "",
 ) -> dict[str, Any]:
     es.indices.refresh(index=RESEARCHERS.alias(settings))
-    profiles = sample_targets(es, settings, targets, min_works, prolific)
+    profiles = sample_targets(es, settings, targets, min_works, prolific, seed)
     items = [item for profile in profiles for item in queries_for(profile)]
     total = len(items) * (len(modes) + 1)
     done = 0
@@ -184,7 +185,7 @@ def evaluate_search(
         per_method[method] = {"ranks": ranks, "latencies": latencies, "agreement": form_agreement(firsts)}
     results: dict[str, Any] = {
         "index": RESEARCHERS.alias(settings),
-        "sampling": "most works first" if prolific else "hash of the researcher id",
+        "sampling": "most works first" if prolific else f"hash of the researcher id (seed {seed!r})",
         "targets": len(profiles),
         "min_works": min_works,
         "queries": len(items),

@@ -34,6 +34,9 @@ _PARTICLES = frozenset({
     "st", "te", "ten", "ter", "van", "von", "zu",
 })
 MAX_QUERY_NAME_WORDS = 6
+# Without a comma, a reading with more given names than this is not a name ("Su computer vision
+# and pattern recognition" is not Su with five given names).
+MAX_GIVEN_NAMES = 3
 # In longer queries ("surname + topic words") every word may still be a surname.
 MAX_FREE_TEXT_SURNAMES = 12
 
@@ -89,14 +92,17 @@ def query_keys(text: str) -> dict[str, float]:
     """The keys a typed query may mean, each with its weight (the highest when several forms agree)."""
     keys: dict[str, float] = {}
 
-    def add(key: str) -> None:
-        keys[key] = max(keys.get(key, 0.0), WEIGHTS[key[0]])
+    def add(key: str, weight: float | None = None) -> None:
+        keys[key] = max(keys.get(key, 0.0), WEIGHTS[key[0]] if weight is None else weight)
 
     for form in query_forms(text):
         joined = "".join(form.surname)
         add(f"s:{joined}")
+        typed_initials = all(len(word) == 1 for word in form.given)
         for key in _given_keys(joined, form.given):
-            add(key)
+            # Initials the user typed ("C. Balazs") are strong; initials this code cut from written-
+            # out words ("Balazs Csaba", or "Su Computer Vision") are weak: the words may not be names.
+            add(key, None if typed_initials or key[0] not in "ai" else WEIGHTS[key[0]] / 2)
         if _written_out(form.given):
             add(f"x:{' '.join((*form.given, *form.surname))}")
     for word in fold(text).split()[:MAX_FREE_TEXT_SURNAMES]:  # "Zirintsis distributed computing"
@@ -127,7 +133,7 @@ def query_forms(text: str) -> list[NameForm]:
     forms = [NameForm(words)] if _can_be_surname(words) else []
     for cut in range(1, len(words)):
         for surname, given in ((words[cut:], words[:cut]), (words[:cut], words[cut:])):
-            if _can_be_surname(surname):
+            if _can_be_surname(surname) and len(given) <= MAX_GIVEN_NAMES:
                 forms.append(NameForm(surname, given))
     return list(dict.fromkeys(forms))
 

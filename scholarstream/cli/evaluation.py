@@ -89,6 +89,7 @@ def eval_search(
     targets: Annotated[int, typer.Option(min=1, max=5000, help="Researchers sampled as known items.")] = 300,
     min_works: Annotated[int, typer.Option(min=1, help="Only researchers with at least this many works.")] = 5,
     prolific: Annotated[bool, typer.Option("--prolific", help="Take the most prolific researchers instead of a hash sample.")] = False,
+    seed: Annotated[str, typer.Option(help="Salt of the hash sample: another seed draws other researchers.")] = "",
     mode: Annotated[list[str], typer.Option(help="Search modes to measure: text, semantic, hybrid (repeatable).")] = ["text"],  # noqa: B006
     output: Annotated[Path, typer.Option(help="Where to write the JSON results.")] = REPO_ROOT / "evaluation" / "results" / "search.json",
     as_json: JsonFlag = False,
@@ -106,7 +107,7 @@ def eval_search(
             advance(1)
 
         results = evaluate_search(es_io.client(settings), settings, targets=targets, min_works=min_works, modes=mode,
-                                  embed=embed, on_query=on_query, prolific=prolific)
+                                  embed=embed, on_query=on_query, prolific=prolific, seed=seed)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=2) + "\n")
     if as_json:

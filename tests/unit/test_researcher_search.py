@@ -73,15 +73,27 @@ def test_filters_exclude_merged_researchers_and_translate_each_option():
     assert {"match": {"topic_names": {"query": "information retrieval", "operator": "and"}}} in words
 
 
-def test_more_specific_name_keys_weigh_more():
-    name, _ = text_query(ResearcherQuery("Csaba Balazs").validated())["function_score"]["query"]["bool"]["should"]
+def _key_weights(text: str) -> dict[str, float]:
+    name, _ = text_query(ResearcherQuery(text).validated())["function_score"]["query"]["bool"]["should"]
     keys = name["dis_max"]["queries"][0]["bool"]["should"]
-    weights = {
+    return {
         key: clause["constant_score"]["boost"]
         for clause in keys
         for key in clause["constant_score"]["filter"]["terms"]["name_keys"]
     }
-    assert weights["x:csaba balazs"] > weights["g:balazs csaba"] > weights["a:balazs c"] > weights["s:balazs"]
+
+
+def test_more_specific_name_keys_weigh_more():
+    full = _key_weights("Csaba Balazs")
+    assert full["x:csaba balazs"] > full["g:balazs csaba"] > full["f:balazs csaba"] > full["s:balazs"]
+    typed = _key_weights("C. Balazs")
+    assert typed["a:balazs c"] > typed["i:balazs c"] > typed["s:balazs"]
+    assert full["a:balazs c"] < typed["a:balazs c"], "initials cut from written-out words are weaker than typed ones"
+
+
+def test_topic_words_after_a_surname_are_not_read_as_five_given_names():
+    keys = _key_weights("Su Computer Vision and Pattern Recognition")
+    assert "i:su c" not in keys and keys["s:su"] > 0
 
 
 def test_reciprocal_rank_fusion_rewards_agreement_and_is_stable():
