@@ -48,6 +48,28 @@ def faust_broker_settings(settings: Settings) -> dict[str, object]:
     return config
 
 
+def hold_flow_until_sought(app: faust.App) -> None:
+    """Deliver no source record between table recovery and the seek to the committed offsets.
+
+    faust 0.15.3 resumes the source partitions at the end of table recovery and only then awaits
+    `perform_seek()`, while the fetcher it started to read the changelogs (whenever there is state
+    to recover, i.e. on every restart) keeps fetching. Records fetched in that window reach the
+    agents and are acked (and may be committed) before the seek resets the consumer's read
+    offsets to the committed ones; the drain loop, still walking the batch it fetched, then takes
+    the distance to the reset read offset for a gap (offsets that may be committed unprocessed,
+    as after compaction), the records still queued are cleared when the flow resumes, and their
+    re-fetched copies fall below the read offset and are dropped. Those records are skipped:
+    committed over (lost) when later records follow, or never committed when they were a
+    partition's tail (an idle worker with lag). faust sends `on_rebalance_complete` just before
+    that resume and resumes the flow itself after the seek, so stopping the flow here closes the
+    window; a fetch already under way when it closes is discarded and sought back by faust.
+    """
+
+    @app.on_rebalance_complete.connect
+    async def _stop_flow_until_the_seek(sender: faust.App, **kwargs: object) -> None:  # noqa: ARG001
+        sender.consumer.stop_flow()
+
+
 def create_app(settings: Settings, encoder: Encoder, field_model: FieldTopicModel) -> faust.App:
     datadir = Path(settings.data_dir) / "faust" / settings.group(WORKER_GROUP)
     datadir.mkdir(parents=True, exist_ok=True)
@@ -93,4 +115,5 @@ def create_app(settings: Settings, encoder: Encoder, field_model: FieldTopicMode
             await enrich.handle(events, asyncio.get_running_loop())
 
     register_linking(app, settings, raw_topic)
+    hold_flow_until_sought(app)
     return app

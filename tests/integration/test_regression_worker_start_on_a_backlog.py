@@ -1,0 +1,134 @@
+"""Regression (the worker-SIGKILL fault drill's "stall"): a restarted worker handed source records to
+its agents before it had sought to its committed offsets, and then skipped some of them.
+
+faust 0.15.3 starts the fetcher to read the table changelogs, resumes the source partitions when
+the tables are recovered, and only then awaits the seek to the committed offsets. Records fetched
+in that window were processed; the seek then reset the read offsets below them, the records still
+queued were cleared when the flow resumed, and the distance to the next record of the batch being
+drained was taken for a gap that may be committed unprocessed. Those records were committed over
+(missing papers at zero lag) or, at a partition's tail, never committed (an idle worker with lag).
+The window only exists when there is state to recover, i.e. on a restart, and was hit whenever the
+seek's round trip outlasted the fetcher's next poll: the fault drill failed now and then.
+
+Here a real `scholarstream worker` enriches part of a backlog and is stopped, so the tables have
+changelogs and the group has committed offsets; then the real app (agents, tables, recovery) runs
+again in a child process with an observer agent on the raw topic, against the real Kafka, and its
+seek is made to answer after 3 s, longer than a fetcher poll (1 s), as a slow group coordinator
+would. Every raw record must reach the agents after recovery completed (faust marks it right after
+the seek), and each record after the committed offsets exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from producers.snapshot import read_snapshot, snapshot_record_to_paper
+from schemas.topics import TOPICS
+from scholarstream import kafka_io
+from scholarstream.settings import Settings
+from stream_processors.app import WORKER_GROUP, create_app
+from stream_processors.encoder import load_encoder
+from stream_processors.topic_model.fields import load_field_model, model_path_for
+from tests.conftest import REPO
+from tests.integration.conftest import read_topic
+
+SAMPLE = REPO / "samples" / "arxiv-kaggle-1006.jsonl.gz"
+PAPERS = 48
+FIRST_RUN = 8  # papers the first worker enriches before it is stopped
+SEEK_DELAY = 3.0
+
+
+async def _observe_restart(wanted: int, timeout: float) -> None:
+    settings = Settings(_env_file=None)
+    encoder = load_encoder(settings)
+    field_model = load_field_model(model_path_for(encoder.name, settings.data_dir), encoder=encoder.name)
+    app = create_app(settings, encoder, field_model)  # inside the running loop, as faust requires
+    received: list[tuple[int, int, bool]] = []
+
+    @app.agent(app.topic(settings.topic("arxiv.papers.raw"), key_type=bytes, value_type=bytes), name="observer")
+    async def observe(stream):
+        async for event in stream.events():
+            received.append((event.message.partition, event.message.offset, app.tables.recovery.completed.is_set()))
+
+    consumer = app.consumer
+    real_seek = consumer.perform_seek
+
+    async def slow_seek() -> None:  # the real seek, answered late
+        await asyncio.sleep(SEEK_DELAY)
+        await real_seek()
+
+    consumer.perform_seek = slow_seek
+    await app.start()
+    deadline = time.monotonic() + timeout
+    while len(received) < wanted and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    # (partition, offset, sought yet) per record; then leave at once: only the order of arrival
+    # matters here, and a graceful faust shutdown would wait for the encoder.
+    sys.stdout.write(json.dumps({"recovered": app.tables.recovery.completed.is_set(), "received": received}) + "\n")
+    sys.stdout.flush()
+    os._exit(0)
+
+
+def probe() -> None:
+    """Child process: run the app with an observer until it received argv[1] raw records."""
+    asyncio.run(_observe_restart(int(sys.argv[1]), float(sys.argv[2])))
+
+
+def first_run_then_stop(settings) -> None:
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "scholarstream", "worker"], cwd=REPO, env=os.environ.copy(),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while sum(kafka_io.end_offsets(settings, settings.topic("papers.enriched")).values()) < FIRST_RUN:
+            assert worker.poll() is None and time.monotonic() < deadline, "the first worker enriched nothing"
+            time.sleep(0.3)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)  # a graceful stop: the group is free at once
+        try:
+            worker.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+
+
+def test_a_restarted_worker_hands_no_record_to_its_agents_before_seeking_to_its_committed_offsets(settings, monkeypatch):
+    monkeypatch.setenv("SCHOLARSTREAM_ENCODER_BATCH_SIZE", "8")
+    kafka_io.ensure_topics(settings, TOPICS)
+    raw = settings.topic("arxiv.papers.raw")
+    producer = kafka_io.producer(settings)
+    for line, _ in zip(read_snapshot(SAMPLE), range(PAPERS)):
+        paper = snapshot_record_to_paper(line)
+        producer.send(raw, key=paper.arxiv_id.encode(), value=paper.model_dump_json().encode())
+    producer.flush()
+    producer.close()
+
+    first_run_then_stop(settings)
+    ends = kafka_io.end_offsets(settings, raw)
+    lag = kafka_io.group_lag(settings, settings.group(WORKER_GROUP), raw)
+    committed = {p: ends[p] - lag[p] for p in ends}
+    backlog = sum(lag.values())
+    assert sum(committed.values()) > 0 and backlog > 16, f"the restart must find commits and a backlog: {committed}, {ends}"
+    changelog = settings.topic_prefix + "scholarstream-worker-enriched-versions-changelog"
+    assert read_topic(settings, changelog), "the restart must have table state to recover"
+
+    child = subprocess.run(
+        [sys.executable, "-c", f"from {__name__} import probe; probe()", str(backlog), "120"],
+        cwd=REPO, env=os.environ.copy(), capture_output=True, text=True, timeout=300,
+    )
+    assert child.returncode == 0, child.stderr[-3000:]
+    report = json.loads(child.stdout.strip().splitlines()[-1])
+    received = [tuple(item) for item in report["received"]]
+
+    early = [(p, o) for p, o, sought in received if not sought]
+    assert early == [], f"{len(early)} of {len(received)} records reached the agents before the seek: {early[:10]}"
+    assert sorted((p, o) for p, o, _ in received) == sorted(
+        (p, o) for p, end in ends.items() for o in range(committed[p], end)
+    ), "each record after the committed offsets, once"
