@@ -1,11 +1,12 @@
 """Kafka clients built from settings, with Kafka's errors translated at this boundary.
 
 Producers and admin calls use kafka-python; the faust worker has its own (aiokafka) clients and
-takes the same addresses from `faust_broker_settings`.
+takes the same addresses, TLS context and SASL credentials from `faust_broker_settings`.
 """
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -15,8 +16,32 @@ from kafka.admin import NewTopic
 from kafka.errors import CoordinatorNotAvailableError, KafkaError, NoBrokersAvailable, TopicAlreadyExistsError
 
 from schemas.topics import TopicSpec
-from scholarstream.errors import ScholarStreamError, ServiceUnavailable
+from scholarstream.errors import ConfigError, ScholarStreamError, ServiceUnavailable
 from scholarstream.settings import Settings
+
+
+def ssl_context(settings: Settings) -> ssl.SSLContext | None:
+    """The TLS context of every Kafka connection (kafka-python and the worker's aiokafka), or None
+    without TLS: the server is verified against the CA file (else the system's trust store), with
+    its host name unless KAFKA_SSL_CHECK_HOSTNAME=false, and a client certificate is presented
+    when one is configured (mutual TLS)."""
+    if settings.kafka_security_protocol not in ("SSL", "SASL_SSL"):
+        return None
+    cafile = settings.kafka_ssl_cafile
+    try:
+        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(cafile) if cafile else None)
+        context.check_hostname = settings.kafka_ssl_check_hostname
+        if settings.kafka_ssl_certfile is not None:
+            password = settings.kafka_ssl_key_password
+            context.load_cert_chain(
+                str(settings.kafka_ssl_certfile),
+                str(settings.kafka_ssl_keyfile),
+                password=password.get_secret_value() if password is not None else None,
+            )
+    except (OSError, ssl.SSLError) as error:  # the files' paths are named, never the key's password
+        files = ", ".join(str(path) for path in (cafile, settings.kafka_ssl_certfile, settings.kafka_ssl_keyfile) if path)
+        raise ConfigError(f"cannot build the Kafka TLS context from {files or 'the system trust store'}: {error}") from error
+    return context
 
 
 def connection_config(settings: Settings) -> dict[str, Any]:
@@ -25,7 +50,11 @@ def connection_config(settings: Settings) -> dict[str, Any]:
         "bootstrap_servers": settings.kafka_bootstrap_servers.split(","),
         "security_protocol": settings.kafka_security_protocol,
     }
+    context = ssl_context(settings)
+    if context is not None:
+        config["ssl_context"] = context  # kafka-python then ignores its own ssl_* options
     if settings.kafka_sasl_mechanism:
+        # kafka-python takes SCRAM credentials under the same two names as PLAIN ones.
         config["sasl_mechanism"] = settings.kafka_sasl_mechanism
         config["sasl_plain_username"] = settings.kafka_sasl_username
         if settings.kafka_sasl_password is not None:
