@@ -13,7 +13,13 @@ from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
-from kafka.errors import CoordinatorNotAvailableError, KafkaError, NoBrokersAvailable, TopicAlreadyExistsError
+from kafka.errors import (
+    CoordinatorNotAvailableError,
+    KafkaConfigurationError,
+    KafkaError,
+    NoBrokersAvailable,
+    TopicAlreadyExistsError,
+)
 
 from schemas.topics import TopicSpec
 from scholarstream.errors import ConfigError, ScholarStreamError, ServiceUnavailable
@@ -62,13 +68,27 @@ def connection_config(settings: Settings) -> dict[str, Any]:
     return config
 
 
-def unavailable(settings: Settings) -> ServiceUnavailable:
-    hint = (
-        "Start the local stack with `scholarstream stack up`."
-        if settings.kafka_is_default
-        else "Check KAFKA_BOOTSTRAP_SERVERS."
-    )
+def unavailable(settings: Settings, error: KafkaError | None = None) -> ServiceUnavailable:
+    if settings.kafka_security_protocol != "PLAINTEXT":
+        # kafka-python reports refused credentials as a failed version probe, so say where to look.
+        hint = "Check KAFKA_BOOTSTRAP_SERVERS and the security settings (KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_*)."
+    elif settings.kafka_is_default:
+        hint = "Start the local stack with `scholarstream stack up`."
+    else:
+        hint = "Check KAFKA_BOOTSTRAP_SERVERS."
+    if error is not None and not isinstance(error, NoBrokersAvailable):
+        hint = f"{hint} ({type(error).__name__}: {error})"
     return ServiceUnavailable("Kafka", settings.kafka_bootstrap_servers, hint)
+
+
+def _open(settings: Settings, client: Callable[..., Any], *topics: str, **config: Any) -> Any:
+    """A kafka-python client, which connects as it is built: its failures become ours here."""
+    try:
+        return client(*topics, **config)
+    except KafkaConfigurationError as error:
+        raise ConfigError(f"Kafka client configuration: {error}") from error
+    except KafkaError as error:
+        raise unavailable(settings, error) from error
 
 
 def producer(settings: Settings, **overrides: Any) -> KafkaProducer:
@@ -84,10 +104,7 @@ def producer(settings: Settings, **overrides: Any) -> KafkaProducer:
         "compression_type": "gzip",
         **overrides,
     }
-    try:
-        return KafkaProducer(**config)
-    except NoBrokersAvailable as error:
-        raise unavailable(settings) from error
+    return _open(settings, KafkaProducer, **config)
 
 
 def consumer(settings: Settings, *topics: str, **overrides: Any) -> KafkaConsumer:
@@ -95,17 +112,11 @@ def consumer(settings: Settings, *topics: str, **overrides: Any) -> KafkaConsume
     after 15 s instead of kafka-python's 305 s, so a dead broker is reported rather than waited on."""
     probe_defaults = {} if "group_id" in overrides else {"request_timeout_ms": 15_000}
     config = {**connection_config(settings), "enable_auto_commit": False, **probe_defaults, **overrides}
-    try:
-        return KafkaConsumer(*topics, **config)
-    except NoBrokersAvailable as error:
-        raise unavailable(settings) from error
+    return _open(settings, KafkaConsumer, *topics, **config)
 
 
 def admin(settings: Settings) -> KafkaAdminClient:
-    try:
-        return KafkaAdminClient(**connection_config(settings), request_timeout_ms=15_000)
-    except NoBrokersAvailable as error:
-        raise unavailable(settings) from error
+    return _open(settings, KafkaAdminClient, **connection_config(settings), request_timeout_ms=15_000)
 
 
 def ensure_topics(settings: Settings, specs: Iterable[TopicSpec]) -> list[str]:
