@@ -24,12 +24,12 @@ def services_reachable(settings: Settings) -> bool:
 
 def ensure_services(settings: Settings, on_step: Callable[[str], None]) -> None:
     if services_reachable(settings):
-        on_step(f"using Kafka at {settings.kafka_bootstrap_servers} and Elasticsearch at {settings.elasticsearch_url}")
+        on_step(f"using Kafka at {settings.kafka_bootstrap_servers} and Elasticsearch at {settings.elasticsearch_display_url}")
         return
     if not (settings.kafka_is_default and settings.elasticsearch_is_default):
         raise ServiceUnavailable(
             "Kafka or Elasticsearch",
-            f"{settings.kafka_bootstrap_servers} / {settings.elasticsearch_url}",
+            f"{settings.kafka_bootstrap_servers} / {settings.elasticsearch_display_url}",
             "The demo only starts the local stack for the default addresses.",
         )
     import stack

@@ -1,22 +1,53 @@
 """Kafka clients built from settings, with Kafka's errors translated at this boundary.
 
 Producers and admin calls use kafka-python; the faust worker has its own (aiokafka) clients and
-takes the same addresses from `faust_broker_settings`.
+takes the same addresses, TLS context and SASL credentials from `faust_broker_settings`.
 """
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
-from kafka.errors import CoordinatorNotAvailableError, KafkaError, NoBrokersAvailable, TopicAlreadyExistsError
+from kafka.errors import (
+    CoordinatorNotAvailableError,
+    KafkaConfigurationError,
+    KafkaError,
+    NoBrokersAvailable,
+    TopicAlreadyExistsError,
+)
 
 from schemas.topics import TopicSpec
-from scholarstream.errors import ScholarStreamError, ServiceUnavailable
+from scholarstream.errors import ConfigError, ScholarStreamError, ServiceUnavailable
 from scholarstream.settings import Settings
+
+
+def ssl_context(settings: Settings) -> ssl.SSLContext | None:
+    """The TLS context of every Kafka connection (kafka-python and the worker's aiokafka), or None
+    without TLS: the server is verified against the CA file (else the system's trust store), with
+    its host name unless KAFKA_SSL_CHECK_HOSTNAME=false, and a client certificate is presented
+    when one is configured (mutual TLS)."""
+    if settings.kafka_security_protocol not in ("SSL", "SASL_SSL"):
+        return None
+    cafile = settings.kafka_ssl_cafile
+    try:
+        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(cafile) if cafile else None)
+        context.check_hostname = settings.kafka_ssl_check_hostname
+        if settings.kafka_ssl_certfile is not None:
+            password = settings.kafka_ssl_key_password
+            context.load_cert_chain(
+                str(settings.kafka_ssl_certfile),
+                str(settings.kafka_ssl_keyfile),
+                password=password.get_secret_value() if password is not None else None,
+            )
+    except (OSError, ssl.SSLError) as error:  # the files' paths are named, never the key's password
+        files = ", ".join(str(path) for path in (cafile, settings.kafka_ssl_certfile, settings.kafka_ssl_keyfile) if path)
+        raise ConfigError(f"cannot build the Kafka TLS context from {files or 'the system trust store'}: {error}") from error
+    return context
 
 
 def connection_config(settings: Settings) -> dict[str, Any]:
@@ -25,7 +56,11 @@ def connection_config(settings: Settings) -> dict[str, Any]:
         "bootstrap_servers": settings.kafka_bootstrap_servers.split(","),
         "security_protocol": settings.kafka_security_protocol,
     }
+    context = ssl_context(settings)
+    if context is not None:
+        config["ssl_context"] = context  # kafka-python then ignores its own ssl_* options
     if settings.kafka_sasl_mechanism:
+        # kafka-python takes SCRAM credentials under the same two names as PLAIN ones.
         config["sasl_mechanism"] = settings.kafka_sasl_mechanism
         config["sasl_plain_username"] = settings.kafka_sasl_username
         if settings.kafka_sasl_password is not None:
@@ -33,13 +68,27 @@ def connection_config(settings: Settings) -> dict[str, Any]:
     return config
 
 
-def unavailable(settings: Settings) -> ServiceUnavailable:
-    hint = (
-        "Start the local stack with `scholarstream stack up`."
-        if settings.kafka_is_default
-        else "Check KAFKA_BOOTSTRAP_SERVERS."
-    )
+def unavailable(settings: Settings, error: KafkaError | None = None) -> ServiceUnavailable:
+    if settings.kafka_security_protocol != "PLAINTEXT":
+        # kafka-python reports refused credentials as a failed version probe, so say where to look.
+        hint = "Check KAFKA_BOOTSTRAP_SERVERS and the security settings (KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_*)."
+    elif settings.kafka_is_default:
+        hint = "Start the local stack with `scholarstream stack up`."
+    else:
+        hint = "Check KAFKA_BOOTSTRAP_SERVERS."
+    if error is not None and not isinstance(error, NoBrokersAvailable):
+        hint = f"{hint} ({type(error).__name__}: {error})"
     return ServiceUnavailable("Kafka", settings.kafka_bootstrap_servers, hint)
+
+
+def _open(settings: Settings, client: Callable[..., Any], *topics: str, **config: Any) -> Any:
+    """A kafka-python client, which connects as it is built: its failures become ours here."""
+    try:
+        return client(*topics, **config)
+    except KafkaConfigurationError as error:
+        raise ConfigError(f"Kafka client configuration: {error}") from error
+    except KafkaError as error:
+        raise unavailable(settings, error) from error
 
 
 def producer(settings: Settings, **overrides: Any) -> KafkaProducer:
@@ -55,10 +104,7 @@ def producer(settings: Settings, **overrides: Any) -> KafkaProducer:
         "compression_type": "gzip",
         **overrides,
     }
-    try:
-        return KafkaProducer(**config)
-    except NoBrokersAvailable as error:
-        raise unavailable(settings) from error
+    return _open(settings, KafkaProducer, **config)
 
 
 def consumer(settings: Settings, *topics: str, **overrides: Any) -> KafkaConsumer:
@@ -66,17 +112,11 @@ def consumer(settings: Settings, *topics: str, **overrides: Any) -> KafkaConsume
     after 15 s instead of kafka-python's 305 s, so a dead broker is reported rather than waited on."""
     probe_defaults = {} if "group_id" in overrides else {"request_timeout_ms": 15_000}
     config = {**connection_config(settings), "enable_auto_commit": False, **probe_defaults, **overrides}
-    try:
-        return KafkaConsumer(*topics, **config)
-    except NoBrokersAvailable as error:
-        raise unavailable(settings) from error
+    return _open(settings, KafkaConsumer, *topics, **config)
 
 
 def admin(settings: Settings) -> KafkaAdminClient:
-    try:
-        return KafkaAdminClient(**connection_config(settings), request_timeout_ms=15_000)
-    except NoBrokersAvailable as error:
-        raise unavailable(settings) from error
+    return _open(settings, KafkaAdminClient, **connection_config(settings), request_timeout_ms=15_000)
 
 
 def ensure_topics(settings: Settings, specs: Iterable[TopicSpec]) -> list[str]:

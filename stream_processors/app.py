@@ -24,6 +24,7 @@ from schemas.topics import (
     RESEARCHER_SIGNALS,
     RESEARCHER_WORKS,
 )
+from scholarstream import kafka_io
 from scholarstream.settings import Settings
 from stream_processors.encoder import Encoder
 from stream_processors.enrich_agent import EnrichAgent
@@ -50,15 +51,25 @@ def worker_inputs(settings: Settings) -> tuple:
 
 
 def faust_broker_settings(settings: Settings) -> dict[str, object]:
-    """The faust (aiokafka) side of the connection settings that `kafka_io` gives kafka-python."""
+    """The faust (aiokafka) side of the connection settings that `kafka_io` gives kafka-python.
+
+    faust hands `broker_credentials` to its consumer, its producer and the client that creates
+    its changelog topics; SASL credentials with a TLS context make SASL_SSL, without one
+    SASL_PLAINTEXT, and TLS alone is `SSLCredentials`.
+    """
     servers = ";".join(f"kafka://{server.strip()}" for server in settings.kafka_bootstrap_servers.split(","))
     config: dict[str, object] = {"broker": servers}
-    if settings.kafka_sasl_mechanism and settings.kafka_sasl_password is not None:
+    context = kafka_io.ssl_context(settings)
+    password = settings.kafka_sasl_password
+    if settings.kafka_security_protocol in ("SASL_PLAINTEXT", "SASL_SSL"):
         config["broker_credentials"] = faust.SASLCredentials(
             username=settings.kafka_sasl_username,
-            password=settings.kafka_sasl_password.get_secret_value(),
+            password=password.get_secret_value() if password is not None else None,
             mechanism=settings.kafka_sasl_mechanism,
+            ssl_context=context,
         )
+    elif context is not None:
+        config["broker_credentials"] = faust.SSLCredentials(context)
     return config
 
 

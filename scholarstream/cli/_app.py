@@ -13,7 +13,11 @@ from rich.console import Console
 
 from scholarstream.settings import Settings
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="ScholarStream: arXiv papers to searchable researcher profiles.")
+# Tracebacks never show local variables: a client's configuration holds passwords and keys.
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False,
+    help="ScholarStream: arXiv papers to searchable researcher profiles.",
+)
 stack_app = typer.Typer(no_args_is_help=True, help="Run a local Kafka and Elasticsearch (no Docker needed).")
 ingest_app = typer.Typer(no_args_is_help=True, help="Produce arXiv records into Kafka.")
 search_app = typer.Typer(no_args_is_help=True, help="Search the indices.")

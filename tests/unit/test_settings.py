@@ -43,7 +43,11 @@ def test_malformed_addresses_are_refused(monkeypatch):
 
 
 def test_secrets_never_print(monkeypatch):
+    monkeypatch.setenv("KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+    monkeypatch.setenv("KAFKA_SASL_MECHANISM", "SCRAM-SHA-256")
+    monkeypatch.setenv("KAFKA_SASL_USERNAME", "scholarstream")
     monkeypatch.setenv("KAFKA_SASL_PASSWORD", "kafka-hunter2")
+    monkeypatch.setenv("KAFKA_SSL_KEY_PASSWORD", "key-hunter2")
     monkeypatch.setenv("ELASTICSEARCH_API_KEY", "es-hunter2")
     settings = Settings(_env_file=None)
     assert settings.kafka_sasl_password.get_secret_value() == "kafka-hunter2"
