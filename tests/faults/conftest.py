@@ -165,3 +165,24 @@ def indexed_documents(settings: Settings) -> dict[str, dict]:
         index=alias, query={"match_all": {}}, size=10_000, sort=["_doc"], source_exclude_vectors=False
     )["hits"]["hits"]
     return {hit["_id"]: hit["_source"] for hit in hits}
+
+
+def indexed_researchers(settings: Settings) -> dict[str, dict]:
+    """Every researcher of the `researchers` alias: id -> what a profile shows that linking decides
+    (names, works, collaborators by id, merge redirect); trust and timestamps are left out."""
+    es = es_io.client(settings)
+    alias = settings.index("researchers")
+    es.indices.refresh(index=alias)
+    hits = es.search(index=alias, query={"match_all": {}}, size=10_000, sort=["_doc"])["hits"]["hits"]
+    shown = {}
+    for hit in hits:
+        source = hit["_source"]
+        profile = source.get("profile") or {}
+        shown[hit["_id"]] = {
+            "display_name": source["display_name"],
+            "merged_into": source.get("merged_into"),
+            "works": sorted(w["arxiv_id"] for w in profile.get("works", [])),
+            "names": sorted(v["name"] for v in profile.get("name_variants", [])),
+            "collaborators": sorted(c["researcher_id"] for c in profile.get("close_collaborators", [])),
+        }
+    return shown

@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from scholarstream.pipeline import total_lag
-from tests.faults.conftest import SAMPLE, Role, indexed_documents, total_end, wait_for
+from tests.faults.conftest import SAMPLE, Role, indexed_documents, indexed_researchers, total_end, wait_for
 from tests.integration.conftest import cli, read_topic
 
 RECORDS = 120
@@ -61,6 +61,7 @@ def test_three_worker_sigkills_leave_the_same_index_as_an_uninterrupted_run(name
     run_until_caught_up(baseline)
     expected = indexed_documents(baseline)
     assert len(expected) == RECORDS
+    expected_researchers = indexed_researchers(baseline)
 
     faulted = namespace("faulted")
     backfill(faulted)
@@ -95,6 +96,13 @@ def test_three_worker_sigkills_leave_the_same_index_as_an_uninterrupted_run(name
     ]
     assert max(score_deltas) <= 1e-3
 
+    # Linking ran during the kills too (it follows enrichment in the same worker): the same
+    # researcher ids with the same works, names and collaborators as the uninterrupted run.
+    actual_researchers = indexed_researchers(faulted)
+    assert sorted(actual_researchers) == sorted(expected_researchers), "same researcher ids"
+    differing_researchers = [rid for rid in expected_researchers if expected_researchers[rid] != actual_researchers[rid]]
+    assert differing_researchers == [], f"researchers differ: {differing_researchers[:5]}"
+
     raw_stamps = {
         r.key.decode(): datetime.fromtimestamp(r.timestamp / 1000, tz=timezone.utc)
         for r in read_topic(faulted, faulted.topic("arxiv.papers.raw"))
@@ -111,6 +119,8 @@ def test_three_worker_sigkills_leave_the_same_index_as_an_uninterrupted_run(name
         "fingerprints_equal": len(actual) - len(differing),
         "max_embedding_delta": max(deltas),
         "max_topic_score_delta": max(score_deltas),
+        "researchers": len(actual_researchers),
+        "researcher_fingerprints_equal": len(actual_researchers) - len(differing_researchers),
     }
     record_property("figures", figures)
     print("fault 1 figures:", json.dumps(figures))
