@@ -90,9 +90,44 @@ def hold_flow_until_sought(app: faust.App) -> None:
     window; a fetch already under way when it closes is discarded and sought back by faust.
     """
 
+    @app.on_partitions_assigned.connect
+    async def _before_recovery(sender: faust.App, *args: object, **kwargs: object) -> None:  # noqa: ARG001
+        seek_uncommitted_to_earliest(sender)
+
     @app.on_rebalance_complete.connect
     async def _stop_flow_until_the_seek(sender: faust.App, **kwargs: object) -> None:  # noqa: ARG001
+        seek_uncommitted_to_earliest(sender)
         sender.consumer.stop_flow()
+
+
+def seek_uncommitted_to_earliest(app: faust.App) -> None:
+    """Make "seek to the committed offsets" send a partition nobody has committed back to its start.
+
+    faust seeks every source partition to its committed offset after recovery, and again whenever
+    its fetcher returns records while the flow is stopped (it discards them and seeks back).
+    aiokafka's `seek_to_committed` skips a partition without a committed offset, so records
+    fetched from such a partition in one of those windows are discarded and never fetched again:
+    the worker goes idle with lag on a partition that was empty at its last commit (a restart
+    that meets new signals, say). With `auto_offset_reset="earliest"`, "no commit" means "from
+    the start", so that is where this seeks such a partition. Table changelogs are left alone:
+    recovery positions those itself. Installed on the consumer instance once, on the first
+    assignment, before recovery resumes any source partition.
+    """
+    consumer = app.consumer
+    if getattr(consumer, "_scholarstream_seeks_uncommitted", False):
+        return
+    seek_to_committed = consumer.seek_to_committed
+
+    async def seek_to_committed_or_earliest() -> object:
+        committed = await seek_to_committed()
+        changelogs = app.tables.changelog_topics
+        for tp, offset in committed.items():
+            if not offset and tp.topic not in changelogs:
+                await consumer.seek(tp, 0)  # below the log start, the earliest reset applies
+        return committed
+
+    consumer.seek_to_committed = seek_to_committed_or_earliest
+    consumer._scholarstream_seeks_uncommitted = True
 
 
 def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTopicModel | None) -> faust.App:

@@ -36,22 +36,23 @@ from stream_processors.app import WORKER_GROUP, create_app
 from stream_processors.encoder import load_encoder
 from stream_processors.topic_model.fields import load_field_model, model_path_for
 from tests.conftest import REPO
-from tests.integration.conftest import read_topic
+from tests.integration.conftest import cli, read_topic
 
 SAMPLE = REPO / "samples" / "arxiv-kaggle-1006.jsonl.gz"
 PAPERS = 48
 FIRST_RUN = 8  # papers the first worker enriches before it is stopped
 SEEK_DELAY = 3.0
+MERGE_FIXTURE = REPO / "tests" / "fixtures" / "snapshot-merge.jsonl"
 
 
-async def _observe_restart(wanted: int, timeout: float) -> None:
+async def _observe_restart(topic: str, wanted: int, timeout: float, seek_delay: float) -> None:
     settings = Settings(_env_file=None)
     encoder = load_encoder(settings)
     field_model = load_field_model(model_path_for(encoder.name, settings.data_dir), encoder=encoder.name)
     app = create_app(settings, encoder, field_model)  # inside the running loop, as faust requires
     received: list[tuple[int, int, bool]] = []
 
-    @app.agent(app.topic(settings.topic("arxiv.papers.raw"), key_type=bytes, value_type=bytes), name="observer")
+    @app.agent(app.topic(settings.topic(topic), key_type=bytes, value_type=bytes), name="observer")
     async def observe(stream):
         async for event in stream.events():
             received.append((event.message.partition, event.message.offset, app.tables.recovery.completed.is_set()))
@@ -60,7 +61,7 @@ async def _observe_restart(wanted: int, timeout: float) -> None:
     real_seek = consumer.perform_seek
 
     async def slow_seek() -> None:  # the real seek, answered late
-        await asyncio.sleep(SEEK_DELAY)
+        await asyncio.sleep(seek_delay)
         await real_seek()
 
     consumer.perform_seek = slow_seek
@@ -76,8 +77,17 @@ async def _observe_restart(wanted: int, timeout: float) -> None:
 
 
 def probe() -> None:
-    """Child process: run the app with an observer until it received argv[1] raw records."""
-    asyncio.run(_observe_restart(int(sys.argv[1]), float(sys.argv[2])))
+    """Child process: run the app with an observer on topic argv[1] until it received argv[2] records."""
+    asyncio.run(_observe_restart(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])))
+
+
+def run_probe(topic: str, wanted: int, seek_delay: float = SEEK_DELAY) -> dict:
+    child = subprocess.run(
+        [sys.executable, "-c", f"from {__name__} import probe; probe()", topic, str(wanted), "120", str(seek_delay)],
+        cwd=REPO, env=os.environ.copy(), capture_output=True, text=True, timeout=300,
+    )
+    assert child.returncode == 0, child.stderr[-3000:]
+    return json.loads(child.stdout.strip().splitlines()[-1])
 
 
 def first_run_then_stop(settings) -> None:
@@ -99,8 +109,7 @@ def first_run_then_stop(settings) -> None:
             worker.wait()
 
 
-def test_a_restarted_worker_hands_no_record_to_its_agents_before_seeking_to_its_committed_offsets(settings, monkeypatch):
-    monkeypatch.setenv("SCHOLARSTREAM_ENCODER_BATCH_SIZE", "8")
+def produce_backlog_and_stop_a_first_worker(settings) -> None:
     kafka_io.ensure_topics(settings, TOPICS)
     raw = settings.topic("arxiv.papers.raw")
     producer = kafka_io.producer(settings)
@@ -109,8 +118,13 @@ def test_a_restarted_worker_hands_no_record_to_its_agents_before_seeking_to_its_
         producer.send(raw, key=paper.arxiv_id.encode(), value=paper.model_dump_json().encode())
     producer.flush()
     producer.close()
-
     first_run_then_stop(settings)
+
+
+def test_a_restarted_worker_hands_no_record_to_its_agents_before_seeking_to_its_committed_offsets(settings, monkeypatch):
+    monkeypatch.setenv("SCHOLARSTREAM_ENCODER_BATCH_SIZE", "8")
+    produce_backlog_and_stop_a_first_worker(settings)
+    raw = settings.topic("arxiv.papers.raw")
     ends = kafka_io.end_offsets(settings, raw)
     lag = kafka_io.group_lag(settings, settings.group(WORKER_GROUP), raw)
     committed = {p: ends[p] - lag[p] for p in ends}
@@ -119,12 +133,7 @@ def test_a_restarted_worker_hands_no_record_to_its_agents_before_seeking_to_its_
     changelog = settings.topic_prefix + "scholarstream-worker-enriched-versions-changelog"
     assert read_topic(settings, changelog), "the restart must have table state to recover"
 
-    child = subprocess.run(
-        [sys.executable, "-c", f"from {__name__} import probe; probe()", str(backlog), "120"],
-        cwd=REPO, env=os.environ.copy(), capture_output=True, text=True, timeout=300,
-    )
-    assert child.returncode == 0, child.stderr[-3000:]
-    report = json.loads(child.stdout.strip().splitlines()[-1])
+    report = run_probe("arxiv.papers.raw", backlog)
     received = [tuple(item) for item in report["received"]]
 
     early = [(p, o) for p, o, sought in received if not sought]
@@ -132,3 +141,31 @@ def test_a_restarted_worker_hands_no_record_to_its_agents_before_seeking_to_its_
     assert sorted((p, o) for p, o, _ in received) == sorted(
         (p, o) for p, end in ends.items() for o in range(committed[p], end)
     ), "each record after the committed offsets, once"
+
+
+def test_records_on_a_partition_the_group_never_committed_reach_the_agents_after_a_slow_restart(settings, tmp_path):
+    """The restart stall of the merges and profiles tests: the worker went idle with lag.
+
+    researcher.signals was empty while the first worker ran, so the group has no committed offset
+    there. Signals sent meanwhile are fetched as soon as recovery resumes the source partitions;
+    a fetch that returns while the flow is stopped is discarded and "sought back to the committed
+    offsets", which aiokafka skips for a partition without one: the records were never fetched
+    again. The worker now seeks such a partition to its start (auto_offset_reset="earliest").
+    """
+    snapshot = tmp_path / "first.jsonl"
+    snapshot.write_text("".join(MERGE_FIXTURE.read_text().splitlines(keepends=True)[:2]))
+    assert cli("ingest", "snapshot", str(snapshot)).returncode == 0
+    assert cli("run", "--until-caught-up", "--timeout", "600").returncode == 0  # links: the tables have state
+    signals = settings.topic("researcher.signals")
+    assert sum(kafka_io.end_offsets(settings, signals).values()) == 0
+    for n in range(6):
+        sent = cli("signal", "follow", f"r-nobody{n:012d}", "--actor", f"user:u{n}")
+        assert sent.returncode == 0, sent.stderr
+    ends = kafka_io.end_offsets(settings, signals)
+    assert sum(ends.values()) == 6
+
+    report = run_probe("researcher.signals", 6, seek_delay=0.5)
+    assert report["recovered"], "recovery never completed"
+    assert sorted((p, o) for p, o, _ in report["received"]) == sorted(
+        (p, o) for p, end in ends.items() for o in range(end)
+    ), "every signal sent while no worker ran, once"
