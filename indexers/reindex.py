@@ -22,7 +22,9 @@ alias swap) until `--cleanup` removes every physical index of that name no alias
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -37,6 +39,7 @@ from scholarstream.errors import IndexingError, InvalidRecord
 from scholarstream.settings import Settings
 
 BATCH = 1_000
+IN_FLIGHT = 2  # bulk requests Elasticsearch indexes at once while the next batch is decoded
 
 
 @dataclass
@@ -89,7 +92,11 @@ def reindex(
     starts = {partition: 0 for partition in ends}
     if on_total is not None:
         on_total(sum(ends.values()))
+    # No refreshes while the bulk load runs (nobody reads the new index yet): each one would cut
+    # a small segment to merge later. The mapping's interval is back before the alias moves.
+    es.indices.put_settings(index=new, settings={"index": {"refresh_interval": "-1"}})
     _load(es, settings, route, topic, new, starts, ends, result, on_progress)
+    es.indices.put_settings(index=new, settings={"index": {"refresh_interval": _refresh_interval(route)}})
     es.indices.refresh(index=new)  # searchable before the alias moves: search never sees it half-empty
     move_aliases(es, {alias_name: new for alias_name in moving})
     later = kafka_io.end_offsets(settings, topic)
@@ -129,6 +136,17 @@ def _load(
     if not todo:
         return
     consumer = kafka_io.consumer(settings, max_poll_records=BATCH, fetch_max_bytes=64 * 1024 * 1024)
+    # Decoding the next batch overlaps Elasticsearch indexing the previous ones (IN_FLIGHT bulks).
+    pool = ThreadPoolExecutor(max_workers=IN_FLIGHT, thread_name_prefix="reindex-bulk")
+    in_flight: deque[tuple[Future, int]] = deque()
+
+    def settle(keep: int) -> None:
+        while len(in_flight) > keep:
+            future, records = in_flight.popleft()
+            _count(future.result(), result)
+            if on_progress is not None:
+                on_progress(records)
+
     try:
         consumer.assign(todo)
         for tp in todo:
@@ -158,17 +176,21 @@ def _load(
                 if consumer.position(tp) >= ends[tp.partition]:
                     remaining.discard(tp)
             if len(batch) >= BATCH or (batch and not remaining):
-                _flush(es, index, batch, result)
-                if on_progress is not None:
-                    on_progress(result.records_read - reported)
-                    reported = result.records_read
+                settle(keep=IN_FLIGHT - 1)
+                in_flight.append((pool.submit(write_with_retry, es, index, batch), result.records_read - reported))
+                reported = result.records_read
                 batch = []
+        settle(keep=0)
     finally:
+        pool.shutdown(wait=True)
         consumer.close()
 
 
-def _flush(es: Elasticsearch, index: str, batch: list[IndexAction], result: ReindexResult) -> None:
-    outcome = write_with_retry(es, index, batch)
+def _refresh_interval(route: Route) -> str:
+    return str(route.index.settings.get("refresh_interval", "1s"))
+
+
+def _count(outcome, result: ReindexResult) -> None:
     if outcome is None:  # only when told to stop, which a reindex never is
         raise IndexingError("the reindex was stopped before Elasticsearch acknowledged a batch")
     result.documents_written += outcome.written
