@@ -172,28 +172,66 @@ def end_offsets(settings: Settings, topic: str) -> dict[int, int]:
 
 def group_lag(settings: Settings, group: str, topic: str) -> dict[int, int]:
     """Partition -> records the group has not committed yet; no commit counts as all of the log."""
-    probe = consumer(settings)
-    client = admin(settings)
-    try:
-        partitions = probe.partitions_for_topic(topic) or set()
+    with LagReader(settings) as reader:
+        return reader.group_lag(group, topic)
+
+
+class LagReader:
+    """Lag readings over one consumer and one admin client, for callers that read it every second.
+
+    `scholarstream run` polls the lag of nine (group, topic) pairs each second; opening two
+    clients per pair (bootstrap, metadata, coordinator lookup) made the runner cost a tenth of a
+    core. A failed reading drops the clients, so the next one reconnects (a broker restart).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._probe: KafkaConsumer | None = None
+        self._admin: KafkaAdminClient | None = None
+
+    def __enter__(self) -> LagReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for client in (self._probe, self._admin):
+            if client is not None:
+                client.close()
+        self._probe = self._admin = None
+
+    def group_lag(self, group: str, topic: str) -> dict[int, int]:
+        try:
+            return self._read(group, topic)
+        except BaseException:
+            self.close()
+            raise
+
+    def _read(self, group: str, topic: str) -> dict[int, int]:
+        if self._probe is None:
+            self._probe = consumer(self.settings)
+        if self._admin is None:
+            self._admin = admin(self.settings)
+        try:
+            partitions = self._probe.partitions_for_topic(topic) or set()
+        except KafkaError as error:
+            raise unavailable(self.settings) from error
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         if not tps:
             return {}
         try:
-            ends = probe.end_offsets(tps)
-            starts = probe.beginning_offsets(tps)
+            ends = self._probe.end_offsets(tps)
+            starts = self._probe.beginning_offsets(tps)
         except KafkaError as error:
-            raise unavailable(settings) from error
-        committed = committed_offsets(client, group, tps)
+            raise unavailable(self.settings) from error
+        committed = committed_offsets(self._admin, group, tps)
         lag = {}
         for tp in tps:
             meta = committed.get(tp)
             position = meta.offset if meta is not None and meta.offset >= 0 else starts[tp]
             lag[tp.partition] = max(0, ends[tp] - position)
         return lag
-    finally:
-        client.close()
-        probe.close()
 
 
 def committed_offsets(

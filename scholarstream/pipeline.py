@@ -47,11 +47,16 @@ def stages(settings: Settings) -> list[Stage]:
     ]
 
 
-def total_lag(settings: Settings) -> dict[str, int]:
-    """Stage role -> records not yet committed by its group, over all the topics it reads."""
+def total_lag(settings: Settings, reader: kafka_io.LagReader | None = None) -> dict[str, int]:
+    """Stage role -> records not yet committed by its group, over all the topics it reads.
+
+    A caller that polls passes its own `reader` to keep the clients open between readings."""
+    if reader is None:
+        with kafka_io.LagReader(settings) as own:
+            return total_lag(settings, own)
     lag: dict[str, int] = {}
     for stage in stages(settings):
-        lag[stage.role] = lag.get(stage.role, 0) + sum(kafka_io.group_lag(settings, stage.group, stage.topic).values())
+        lag[stage.role] = lag.get(stage.role, 0) + sum(reader.group_lag(stage.group, stage.topic).values())
     return lag
 
 
@@ -126,6 +131,7 @@ def run_pipeline(
     lag: dict[str, int] = {}
     zero_streak = 0
     caught_up = False
+    reader = kafka_io.LagReader(settings)
     try:
         while not stopping["signal"]:
             for role, child in children.items():
@@ -136,7 +142,7 @@ def run_pipeline(
             if timeout is not None and time.monotonic() - started > timeout:
                 raise ScholarStreamError(f"not caught up after {timeout:.0f}s (lag {lag}); logs: {logs}")
             try:
-                lag = total_lag(settings)
+                lag = total_lag(settings, reader)
             except ScholarStreamError as error:  # a transient broker hiccup is not a verdict
                 log.warning("could not read consumer lag, will retry: %s", error)
                 zero_streak = 0
@@ -150,6 +156,7 @@ def run_pipeline(
                 break
             time.sleep(poll_interval)
     finally:
+        reader.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         usage = {role: usage_of(child.pid) for role, child in children.items() if child.poll() is None}
