@@ -8,7 +8,11 @@
    from the Kafka timestamps of the enriched records it wrote, first to last: steady state,
    excluding model loading and the group join (reported separately).
 
-Usage: python -m bench.enrichment [--papers 512]   (needs Kafka; `scholarstream stack up`)
+Usage: python -m bench.enrichment [--papers 512] [--stages enrich]   (needs Kafka; `scholarstream stack up`)
+
+With the default `--stages enrich` the worker runs the enrichment stage alone (a worker per stage,
+SCHOLARSTREAM_WORKER_STAGES=enrich); `--stages enrich,link` measures it beside the linking agents
+in one process, as the default single worker runs (the end-to-end backfill measures that too).
 """
 
 from __future__ import annotations
@@ -81,7 +85,13 @@ def enriched_timestamps(settings: Settings, topic: str, expected: int, timeout: 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--papers", type=int, default=512)
+    parser.add_argument(
+        "--stages", default="enrich",
+        help="SCHOLARSTREAM_WORKER_STAGES of the measured worker: 'enrich' measures the stage alone, as a "
+             "worker deployed per stage runs it; 'enrich,link' also runs the linking agents in the same process",
+    )
     args = parser.parse_args()
+    os.environ["SCHOLARSTREAM_WORKER_STAGES"] = args.stages
 
     namespace = f"bench{uuid.uuid4().hex[:8]}"
     os.environ["SCHOLARSTREAM_TOPIC_PREFIX"] = f"{namespace}."
@@ -124,6 +134,7 @@ def main() -> None:
     ceiling = (bare_before + bare_after) / 2
     result = {
         "papers": len(papers),
+        "worker_stages": settings.worker_stages,
         "model": settings.encoder_model,
         "batch_size": settings.encoder_batch_size,
         "max_seq_length": settings.encoder_max_seq_length,
