@@ -139,7 +139,7 @@ def timed_reindex(namespace: str, cleanup: bool, workdir: Path) -> dict:
     cpu = done.ru_utime + done.ru_stime - children.ru_utime - children.ru_stime
     reindexed = output["reindexed"][0]
     return {
-        **{k: reindexed[k] for k in ("old_indices", "new_index", "records_read", "documents_written", "stale", "rejected",
+        **{k: reindexed[k] for k in ("old_indices", "new_index", "records_read", "documents_written", "stale", "superseded", "rejected",
                                      "caught_up_records", "documents", "seconds", "documents_per_second", "cleaned_up")},
         "records_per_second": round(reindexed["records_read"] / reindexed["seconds"], 1) if reindexed["seconds"] else None,
         "process_wall_seconds": round(wall, 2),

@@ -155,7 +155,7 @@ def reindex_cmd(
         results.append(asdict(result))
         if not as_json:
             out.print(f"{result.alias}: {', '.join(result.old_indices) or '(none)'} -> {result.new_index}; "
-                      f"{result.documents} documents, {result.records_read} records read "
+                      f"{result.documents} documents, {result.records_read} records read ({result.superseded} superseded by a later one) "
                       f"({result.caught_up_records} caught up after the swap), {result.seconds}s, "
                       f"{result.documents_per_second:,.0f} documents/s"
                       + (f"; removed {', '.join(result.cleaned_up)}" if result.cleaned_up else ""))

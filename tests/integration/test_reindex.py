@@ -89,6 +89,7 @@ def test_reindex_swaps_the_alias_while_search_and_the_live_indexer_keep_going(se
     assert es.indices.exists(index=old), "the old index stays until --cleanup"
     assert sent and searches["failed"] == [] and searches["empty"] == 0 and searches["ok"] > 20
     assert result.documents == len(before) + 1 and result.caught_up_records >= 1 and result.documents_per_second > 0
+    assert result.superseded > 0, "older revisions of a profile are skipped, and the documents are still the same"
 
 
 
