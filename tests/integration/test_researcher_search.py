@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pytest
+from fastapi.openapi.models import OpenAPI
 from fastapi.testclient import TestClient
 
 from indexers.indexer import INDEXER_GROUP, run_indexer
@@ -225,7 +226,8 @@ def test_the_api_serves_search_profiles_and_the_graph(indexed, settings):
     assert any(e["kind"] == "similar_topics" and e["target"] == "r-waals" for e in graph["edges"])
     assert client.get("/researchers/r-nobody").status_code == 404
     assert client.get("/metrics").status_code == 200 and "scholarstream_http_requests" in client.get("/metrics").text
-    assert client.get("/openapi.json").json()["paths"].keys() >= {"/researchers/search", "/researchers/{researcher_id}"}
+    schema = OpenAPI.model_validate(client.get("/openapi.json").json())  # the OpenAPI 3.1 document model
+    assert schema.paths.keys() >= {"/researchers/search", "/researchers/{researcher_id}"}
 
 
 @pytest.mark.parametrize(
