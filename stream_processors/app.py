@@ -178,6 +178,7 @@ def _register_enrich(app: faust.App, settings: Settings, encoder: Encoder, field
         dead_letters=raw_topic(ENRICH_DLQ.name),
         source_topic=settings.topic(PAPERS_RAW.name),
         executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="encoder"),
+        derive_executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="derive"),
     )
 
     @app.agent(papers_raw, name="enrich")

@@ -22,7 +22,7 @@ from schemas.dead_letters import DeadLetter, cap_dead_letter
 from schemas.papers import EnrichedPaper, RawPaper, parse_raw_paper
 from scholarstream.errors import InvalidRecord
 from stream_processors.encoder import Encoder
-from stream_processors.enrich import enrich_batch
+from stream_processors.enrich import enrich_batch, enrich_overlapped
 from stream_processors.topic_model.fields import FieldTopicModel
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,10 @@ class EnrichAgent:
     versions: faust.Table  # arXiv id -> highest version enriched (changelog-backed)
     source_topic: str
     executor: Executor
+    # With a second executor, a batch is encoded in chunks and each chunk's topics and keyphrases
+    # are derived there while the encoder thread encodes the next chunk (`enrich_overlapped`).
+    derive_executor: Executor | None = None
+    derive_chunk: int = 16
     stats: EnrichStats = field(default_factory=EnrichStats)
 
     async def handle(self, events: Sequence[faust.EventT], loop: asyncio.AbstractEventLoop) -> None:
@@ -85,6 +89,11 @@ class EnrichAgent:
         papers = [paper for paper, _, _ in items]
         stamps = [stamp for _, stamp, _ in items]
         try:
+            if self.derive_executor is not None and len(papers) > self.derive_chunk:
+                return await loop.run_in_executor(
+                    self.executor, enrich_overlapped, papers, stamps, self.encoder, self.field_model,
+                    self.derive_executor, self.derive_chunk,
+                )
             return await loop.run_in_executor(self.executor, enrich_batch, papers, stamps, self.encoder, self.field_model)
         except Exception as error:  # noqa: BLE001 - isolate whatever the encoder raised
             log.warning("batch of %d failed (%s); retrying one by one", len(papers), error)

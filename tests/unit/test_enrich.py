@@ -106,3 +106,18 @@ def test_inputs_are_not_mutated():
     encoder = WordHashEncoder()
     enrich_batch(papers, [NOW], encoder, model_for(encoder))
     assert [p.model_dump() for p in papers] == before
+
+
+def test_overlapped_enrichment_gives_the_same_events_in_the_same_order():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from stream_processors.enrich import enrich_overlapped
+
+    encoder = WordHashEncoder()
+    papers = [raw(f"2401.{n:05d}", f"Paper {n} on graph decomposition", "Quantum states and search ranking.") for n in range(7)]
+    stamps = [NOW] * len(papers)
+    with ThreadPoolExecutor(max_workers=1) as derive:
+        overlapped = enrich_overlapped(papers, stamps, encoder, model_for(encoder), derive, chunk=3)
+    assert [len(call) for call in encoder.calls] == [3, 3, 1], "encoded chunk by chunk"
+    assert overlapped == enrich_batch(papers, stamps, WordHashEncoder(), model_for(encoder))
+    assert [e.arxiv_id for e in overlapped] == [p.arxiv_id for p in papers]
