@@ -75,11 +75,7 @@ def enrich_batch(
     if not papers:
         return []
     encoded = encoder.encode_tokens([embedding_text(paper) for paper in papers])
-    topics = field_model.top(np.stack([e.vector for e in encoded]), k=TOP_TOPICS)
-    return [
-        enrich_one(paper, item, paper_topics, encoder.name, field_model.version, stamp)
-        for paper, item, paper_topics, stamp in zip(papers, encoded, topics, ingested_at, strict=True)
-    ]
+    return _derive(papers, encoded, ingested_at, encoder.name, field_model)
 
 
 def enrich_overlapped(
@@ -106,9 +102,9 @@ def enrich_overlapped(
 
 
 def _derive(papers, encoded, ingested_at, encoder_name: str, field_model: FieldTopicModel) -> list[EnrichedPaper]:
+    """Topics, keyphrases and the event for encoded papers (the part after the forward pass)."""
     topics = field_model.top(np.stack([e.vector for e in encoded]), k=TOP_TOPICS)
     return [
         enrich_one(paper, item, paper_topics, encoder_name, field_model.version, stamp)
         for paper, item, paper_topics, stamp in zip(papers, encoded, topics, ingested_at, strict=True)
     ]
-
