@@ -149,55 +149,47 @@ def _load(
             if on_progress is not None:
                 on_progress(records)
 
-    def submit(batch: list[IndexAction], records: int) -> None:
-        settle(keep=IN_FLIGHT - 1)
-        in_flight.append((pool.submit(write_with_retry, es, index, batch), records))
-
     try:
         consumer.assign(todo)
         latest = _latest_offsets(consumer, todo, starts, ends)
+        for tp in todo:
+            consumer.seek(tp, starts.get(tp.partition, 0))
+        remaining = set(todo)
         batch: list[IndexAction] = []
         reported = result.records_read
-        for partition, record in _records_in_range(consumer, todo, starts, ends):
-            result.records_read += 1
-            if record.key is not None and latest.get((partition, record.key)) != record.offset:
-                result.superseded += 1  # a later record of the same key follows in the range
-                continue
-            if record.value is None:  # a tombstone: nothing to index
-                continue
-            try:
-                doc_id, version, document = route.to_document(record.value)
-            except InvalidRecord:
-                result.undecodable += 1  # the live indexer dead-lettered it already
-                continue
-            key = record.key.decode("utf-8", "replace") if record.key else ""
-            batch.append(IndexAction(doc_id, version, document, key, ""))
-            if len(batch) >= BATCH:
-                submit(batch, result.records_read - reported)
-                reported, batch = result.records_read, []
-        if batch:
-            submit(batch, result.records_read - reported)
+        while remaining:
+            for tp, records in consumer.poll(timeout_ms=1000).items():
+                for record in records:
+                    if record.offset >= ends[tp.partition]:
+                        remaining.discard(tp)
+                        break
+                    result.records_read += 1
+                    if record.key is not None and latest.get((tp.partition, record.key)) != record.offset:
+                        result.superseded += 1  # a later record of the same key follows in the range
+                        continue
+                    if record.value is None:  # a tombstone: nothing to index
+                        continue
+                    try:
+                        doc_id, version, document = route.to_document(record.value)
+                    except InvalidRecord:
+                        result.undecodable += 1  # the live indexer dead-lettered it already
+                        continue
+                    key = record.key.decode("utf-8", "replace") if record.key else ""
+                    batch.append(IndexAction(doc_id, version, document, key, ""))
+                if tp in remaining and consumer.position(tp) >= ends[tp.partition]:
+                    remaining.discard(tp)
+            for tp in list(remaining):
+                if consumer.position(tp) >= ends[tp.partition]:
+                    remaining.discard(tp)
+            if len(batch) >= BATCH or (batch and not remaining):
+                settle(keep=IN_FLIGHT - 1)
+                in_flight.append((pool.submit(write_with_retry, es, index, batch), result.records_read - reported))
+                reported = result.records_read
+                batch = []
         settle(keep=0)
     finally:
         pool.shutdown(wait=True)
         consumer.close()
-
-
-def _records_in_range(consumer, todo: list[TopicPartition], starts: dict[int, int], ends: dict[int, int]):
-    """(partition, record) for every record of [starts, ends) of the assigned partitions."""
-    for tp in todo:
-        consumer.seek(tp, starts.get(tp.partition, 0))
-    remaining = set(todo)
-    while remaining:
-        for tp, records in consumer.poll(timeout_ms=1000).items():
-            end = ends[tp.partition]
-            for record in records:
-                if record.offset >= end:
-                    break
-                yield tp.partition, record
-        for tp in list(remaining):
-            if consumer.position(tp) >= ends[tp.partition]:
-                remaining.discard(tp)
 
 
 def _latest_offsets(consumer, todo: list[TopicPartition], starts: dict[int, int], ends: dict[int, int]) -> dict:
@@ -205,11 +197,22 @@ def _latest_offsets(consumer, todo: list[TopicPartition], starts: dict[int, int]
     decodes nothing. A compacted topic keeps older revisions until its cleaner runs (the `full`
     backfill's profiles topic held 2.8 records per researcher), and only the last one can survive
     in the index, so only that one is decoded and written."""
-    return {
-        (partition, record.key): record.offset
-        for partition, record in _records_in_range(consumer, todo, starts, ends)
-        if record.key is not None
-    }
+    for tp in todo:
+        consumer.seek(tp, starts.get(tp.partition, 0))
+    latest: dict[tuple[int, bytes], int] = {}
+    remaining = set(todo)
+    while remaining:
+        for tp, records in consumer.poll(timeout_ms=1000).items():
+            end = ends[tp.partition]
+            for record in records:
+                if record.offset >= end:
+                    break
+                if record.key is not None:
+                    latest[(tp.partition, record.key)] = record.offset
+        for tp in list(remaining):
+            if consumer.position(tp) >= ends[tp.partition]:
+                remaining.discard(tp)
+    return latest
 
 
 def _refresh_interval(route: Route) -> str:
