@@ -1,14 +1,22 @@
-"""Enrichment stage throughput against the bare encoder, measured in one run.
+"""Enrichment stage throughput against the bare encoder, interleaved in one run.
 
-1. The bare encoder: sentence-transformers `encode` on N real abstracts (title + abstract),
-   with the pipeline's model, batch size and sequence length. Measured before and after step 2;
-   the ceiling is their mean, so drift in machine load during the run is shared by both sides.
-2. The enrichment stage: the same N papers produced to a fresh raw topic on the real Kafka, the
-   real faust worker (`scholarstream worker`) started as its own process. Its throughput is taken
-   from the Kafka timestamps of the enriched records it wrote, first to last: steady state,
-   excluding model loading and the group join (reported separately).
+The machine is shared and its speed drifts over tens of seconds, so the two are measured in
+turns, several times, and each stage figure is compared with the bare figures taken right before
+and right after it:
 
-Usage: python -m bench.enrichment [--papers 512] [--stages enrich]   (needs Kafka; `scholarstream stack up`)
+    bare 1, stage 1, bare 2, stage 2, ..., stage R, bare R+1
+
+- bare: sentence-transformers `encode` on the round's papers (title + abstract) in this process,
+  with the pipeline's model, batch size and sequence length, while the worker has nothing to do.
+- stage: the round's papers produced to the raw topic on the real Kafka, enriched by the real faust
+  worker (`scholarstream worker`, its own process, started once and warmed up before round 1). Its
+  rate comes from the Kafka timestamps of the enriched records it wrote: records after the first
+  output over the time from the first output to the last (`bench.common.steady_rate`).
+
+Each round's ratio is stage / mean(bare before, bare after); the headline is the median round
+ratio, with every round in the JSON. Every round uses different real papers (held-out split).
+
+Usage: python -m bench.enrichment [--papers 512] [--rounds 3] [--stages enrich]   (needs Kafka)
 
 With the default `--stages enrich` the worker runs the enrichment stage alone (a worker per stage,
 SCHOLARSTREAM_WORKER_STAGES=enrich); `--stages enrich,link` measures it beside the linking agents
@@ -21,6 +29,7 @@ import argparse
 import gzip
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -29,7 +38,7 @@ from datetime import datetime, timezone
 
 from kafka import TopicPartition
 
-from bench.common import write_result
+from bench.common import steady_rate, write_result
 from evaluation.labelled_papers import OAI_CS_2016, split_of
 from producers.oai_records import oai_element_to_paper, parse_page
 from producers.publish import Publisher
@@ -40,6 +49,8 @@ from scholarstream.errors import InvalidRecord
 from scholarstream.settings import Settings
 from stream_processors.encoder import load_encoder
 from stream_processors.enrich import embedding_text
+
+WARM_UP_PAPERS = 64
 
 
 def real_papers(count: int) -> list[RawPaper]:
@@ -65,31 +76,42 @@ def bare_encoder_rate(encoder, texts: list[str], batch_size: int) -> float:
     return len(texts) / (time.perf_counter() - started)
 
 
-def enriched_timestamps(settings: Settings, topic: str, expected: int, timeout: float) -> list[int]:
-    consumer = kafka_io.consumer(settings)
-    deadline = time.monotonic() + timeout
-    stamps: list[int] = []
-    try:
-        partitions = consumer.partitions_for_topic(topic) or set()
+class EnrichedReader:
+    """Reads the enriched topic from its start and remembers each record's Kafka timestamp by key."""
+
+    def __init__(self, settings: Settings, topic: str):
+        self.consumer = kafka_io.consumer(settings)
+        partitions = self.consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in partitions]
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        while len(stamps) < expected and time.monotonic() < deadline:
-            for batch in consumer.poll(timeout_ms=1000).values():
-                stamps.extend(record.timestamp for record in batch)
-    finally:
-        consumer.close()
-    return sorted(stamps)
+        self.consumer.assign(tps)
+        self.consumer.seek_to_beginning(*tps)
+        self.stamps: dict[bytes, int] = {}
+
+    def wait_for(self, keys: list[bytes], timeout: float) -> list[int]:
+        deadline = time.monotonic() + timeout
+        while any(key not in self.stamps for key in keys) and time.monotonic() < deadline:
+            for batch in self.consumer.poll(timeout_ms=500).values():
+                for record in batch:
+                    self.stamps.setdefault(record.key, record.timestamp)
+        missing = sum(key not in self.stamps for key in keys)
+        if missing:
+            raise SystemExit(f"{missing} of {len(keys)} papers were not enriched within {timeout:.0f} s")
+        return sorted(self.stamps[key] for key in keys)
+
+    def close(self) -> None:
+        self.consumer.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--papers", type=int, default=512)
+    parser.add_argument("--papers", type=int, default=512, help="papers per round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
         "--stages", default="enrich",
         help="SCHOLARSTREAM_WORKER_STAGES of the measured worker: 'enrich' measures the stage alone, as a "
              "worker deployed per stage runs it; 'enrich,link' also runs the linking agents in the same process",
     )
+    parser.add_argument("--output", default="enrichment", help="result name: bench/results/NAME.json")
     args = parser.parse_args()
     os.environ["SCHOLARSTREAM_WORKER_STAGES"] = args.stages
 
@@ -97,60 +119,73 @@ def main() -> None:
     os.environ["SCHOLARSTREAM_TOPIC_PREFIX"] = f"{namespace}."
     os.environ["SCHOLARSTREAM_INDEX_PREFIX"] = f"{namespace}-"
     settings = Settings()
-    papers = real_papers(args.papers)
-    texts = [embedding_text(p) for p in papers]
+    pool = real_papers(WARM_UP_PAPERS + args.papers * args.rounds)
+    if len(pool) < WARM_UP_PAPERS + args.papers * args.rounds:
+        raise SystemExit(f"only {len(pool)} held-out papers with abstracts; ask for fewer")
+    warm_up, rounds = pool[:WARM_UP_PAPERS], [
+        pool[WARM_UP_PAPERS + r * args.papers: WARM_UP_PAPERS + (r + 1) * args.papers] for r in range(args.rounds)
+    ]
     encoder = load_encoder(settings)
-    encoder.encode(texts[: settings.encoder_batch_size])  # warm-up
-
-    bare_before = bare_encoder_rate(encoder, texts, settings.encoder_batch_size)
-    print(f"bare encoder: {bare_before:.1f} papers/s", file=sys.stderr)
+    encoder.encode([embedding_text(p) for p in warm_up])  # first-call costs are not throughput
 
     kafka_io.ensure_topics(settings, TOPICS)
     publisher = Publisher(settings, lambda: datetime.now(timezone.utc))
-    for paper in papers:
-        publisher.publish(paper)
-    publisher.close()
-
+    reader = EnrichedReader(settings, settings.topic("papers.enriched"))
     started = time.monotonic()
     worker = subprocess.Popen(
         [sys.executable, "-m", "scholarstream", "worker"], env=os.environ.copy(),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
+    bare: list[float] = []
+    stage: list[float] = []
     try:
-        stamps = enriched_timestamps(settings, settings.topic("papers.enriched"), len(papers), timeout=3600)
+        for paper in warm_up:
+            publisher.publish(paper)
+        publisher.flush()
+        reader.wait_for([p.arxiv_id.encode() for p in warm_up], timeout=600)
+        ready_after = time.monotonic() - started
+        print(f"worker warmed up after {ready_after:.1f} s", file=sys.stderr)
+        for number, papers in enumerate(rounds, start=1):
+            bare.append(bare_encoder_rate(encoder, [embedding_text(p) for p in papers], settings.encoder_batch_size))
+            for paper in papers:
+                publisher.publish(paper)
+            publisher.flush()
+            rate = steady_rate(reader.wait_for([p.arxiv_id.encode() for p in papers], timeout=3600))
+            if rate is None:
+                raise SystemExit(f"round {number}: no time span to measure")
+            stage.append(rate)
+            print(f"round {number}: bare {bare[-1]:.1f} papers/s, stage {rate:.1f} papers/s", file=sys.stderr)
+        bare.append(bare_encoder_rate(encoder, [embedding_text(p) for p in rounds[-1]], settings.encoder_batch_size))
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(60)
-    wall = time.monotonic() - started
-    if len(stamps) < len(papers):
-        raise SystemExit(f"only {len(stamps)} of {len(papers)} papers were enriched")
-    # The first batch's records share (nearly) one timestamp: the rate is what came after it,
-    # over the time after it, so neither start-up nor the first batch's encoding is counted.
-    first_batch = sum(1 for stamp in stamps if stamp <= stamps[0] + 100)
-    stage = (len(stamps) - first_batch) / ((stamps[-1] - stamps[0]) / 1000)
-    first_output_after = stamps[0] / 1000 - (time.time() - wall)
-
-    bare_after = bare_encoder_rate(encoder, texts, settings.encoder_batch_size)
-    ceiling = (bare_before + bare_after) / 2
+        publisher.close()
+        reader.close()
+    ratios = [s / ((bare[i] + bare[i + 1]) / 2) for i, s in enumerate(stage)]
     result = {
-        "papers": len(papers),
+        "papers_per_round": args.papers,
+        "rounds": args.rounds,
         "worker_stages": settings.worker_stages,
         "model": settings.encoder_model,
         "batch_size": settings.encoder_batch_size,
         "max_seq_length": settings.encoder_max_seq_length,
-        "bare_encoder_papers_per_second": {"before": round(bare_before, 2), "after": round(bare_after, 2), "mean": round(ceiling, 2)},
-        "enrichment_stage_papers_per_second": round(stage, 2),
-        "ratio_to_bare_encoder": round(stage / ceiling, 3),
-        "worker_wall_seconds_including_startup": round(wall, 1),
-        "seconds_from_worker_start_to_first_output": round(first_output_after, 1),
+        "enrich_take_max": settings.enrich_take_max,
+        "bare_encoder_papers_per_second": [round(b, 2) for b in bare],
+        "enrichment_stage_papers_per_second": [round(s, 2) for s in stage],
+        "round_ratios": [round(r, 3) for r in ratios],
+        "ratio_to_bare_encoder": round(statistics.median(ratios), 3),
+        "ratio_of_means": round(statistics.mean(stage) / statistics.mean(bare), 3),
+        "seconds_from_worker_start_to_warm": round(ready_after, 1),
         "method": (
-            "stage rate from the Kafka timestamps of the enriched records: records after the first batch over the "
-            "time from the first batch to the last record; ceiling = mean of the bare runs before and after"
+            "bare and stage measured in turns (bare, stage, bare, ... bare) on different held-out papers per round; "
+            "round ratio = stage / mean of the bare runs before and after it; headline = median round ratio. "
+            "stage rate from the Kafka timestamps of the enriched records, after the first output"
         ),
     }
-    path = write_result("enrichment", result)
+    path = write_result(args.output, result)
     kafka_io.delete_topics(settings, [settings.topic(t.name) for t in TOPICS])
-    print(f"enrichment stage: {stage:.1f} papers/s = {stage / ceiling:.2f} x bare encoder ({ceiling:.1f}/s); {path}")
+    print(f"enrichment stage: median round ratio {result['ratio_to_bare_encoder']:.3f} "
+          f"(rounds {result['round_ratios']}); {path}")
 
 
 if __name__ == "__main__":

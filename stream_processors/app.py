@@ -179,9 +179,10 @@ def _register_enrich(app: faust.App, settings: Settings, encoder: Encoder, field
         source_topic=settings.topic(PAPERS_RAW.name),
         executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="encoder"),
         derive_executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="derive"),
+        chunk=settings.encoder_batch_size,
     )
 
     @app.agent(papers_raw, name="enrich")
     async def enrich_papers(stream: faust.StreamT) -> None:
-        async for events in stream.take_events(settings.encoder_batch_size, within=settings.batch_within_seconds):
+        async for events in stream.take_events(settings.enrich_take_max, within=settings.batch_within_seconds):
             await enrich.handle(events, asyncio.get_running_loop())

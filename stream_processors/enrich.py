@@ -7,7 +7,6 @@ Pure: the encoder's output and the topic model are passed in; no I/O, no clock. 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import Executor
 from datetime import datetime
 
 import numpy as np
@@ -65,6 +64,26 @@ def enrich_one(
     )
 
 
+def encode_papers(papers: Sequence[RawPaper], encoder: Encoder) -> list[TokenVectors]:
+    """The forward pass: each paper's vector and token vectors (the expensive part)."""
+    return encoder.encode_tokens([embedding_text(paper) for paper in papers])
+
+
+def derive_events(
+    papers: Sequence[RawPaper],
+    encoded: Sequence[TokenVectors],
+    ingested_at: Sequence[datetime],
+    encoder_name: str,
+    field_model: FieldTopicModel,
+) -> list[EnrichedPaper]:
+    """Topics, keyphrases and the event for encoded papers (the part after the forward pass)."""
+    topics = field_model.top(np.stack([e.vector for e in encoded]), k=TOP_TOPICS)
+    return [
+        enrich_one(paper, item, paper_topics, encoder_name, field_model.version, stamp)
+        for paper, item, paper_topics, stamp in zip(papers, encoded, topics, ingested_at, strict=True)
+    ]
+
+
 def enrich_batch(
     papers: Sequence[RawPaper],
     ingested_at: Sequence[datetime],
@@ -74,37 +93,4 @@ def enrich_batch(
     """Encode the batch once, then derive topics, keyphrases and mentions per paper."""
     if not papers:
         return []
-    encoded = encoder.encode_tokens([embedding_text(paper) for paper in papers])
-    return _derive(papers, encoded, ingested_at, encoder.name, field_model)
-
-
-def enrich_overlapped(
-    papers: Sequence[RawPaper],
-    ingested_at: Sequence[datetime],
-    encoder: Encoder,
-    field_model: FieldTopicModel,
-    derive: Executor,
-    chunk: int,
-) -> list[EnrichedPaper]:
-    """`enrich_batch` with the derivation (topics, keyphrases, the event) of each chunk of `chunk`
-    papers handed to `derive` while this thread encodes the next chunk.
-
-    The forward pass releases the GIL, so the keyphrase scoring of one chunk runs beside the
-    encoding of the next instead of after it, and the encoder idles only while the last chunk is
-    derived. Same papers in, same events out, in order.
-    """
-    pending = []
-    for start in range(0, len(papers), chunk):
-        part = papers[start:start + chunk]
-        encoded = encoder.encode_tokens([embedding_text(paper) for paper in part])
-        pending.append(derive.submit(_derive, part, encoded, ingested_at[start:start + chunk], encoder.name, field_model))
-    return [event for future in pending for event in future.result()]
-
-
-def _derive(papers, encoded, ingested_at, encoder_name: str, field_model: FieldTopicModel) -> list[EnrichedPaper]:
-    """Topics, keyphrases and the event for encoded papers (the part after the forward pass)."""
-    topics = field_model.top(np.stack([e.vector for e in encoded]), k=TOP_TOPICS)
-    return [
-        enrich_one(paper, item, paper_topics, encoder_name, field_model.version, stamp)
-        for paper, item, paper_topics, stamp in zip(papers, encoded, topics, ingested_at, strict=True)
-    ]
+    return derive_events(papers, encode_papers(papers, encoder), ingested_at, encoder.name, field_model)

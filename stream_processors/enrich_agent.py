@@ -2,9 +2,12 @@
 publish, dead-letter.
 
 The encoder runs in a one-thread executor so the event loop keeps heartbeating to Kafka while a
-batch is encoded. Every produced record is acknowledged by Kafka before the version table is
-updated and before the batch's source offsets may be committed: a crash re-enriches at most one
-batch, and the re-emitted events equal the first ones.
+batch is encoded. A batch is cut into chunks, and every chunk's forward pass is queued on that
+thread at once, so the encoder goes from chunk to chunk without waiting: while it encodes one
+chunk, a second thread derives the previous chunk's topics and keyphrases and the event loop
+sends the chunk before that. Every produced record is acknowledged by Kafka before the version
+table is updated and before the batch's source offsets may be committed: a crash re-enriches at
+most one batch, and the re-emitted events equal the first ones.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from schemas.dead_letters import DeadLetter, cap_dead_letter
 from schemas.papers import EnrichedPaper, RawPaper, parse_raw_paper
 from scholarstream.errors import InvalidRecord
 from stream_processors.encoder import Encoder
-from stream_processors.enrich import enrich_batch, enrich_overlapped
+from stream_processors.enrich import derive_events, encode_papers, enrich_batch
 from stream_processors.topic_model.fields import FieldTopicModel
 
 log = logging.getLogger(__name__)
@@ -43,11 +46,9 @@ class EnrichAgent:
     dead_letters: faust.TopicT
     versions: faust.Table  # arXiv id -> highest version enriched (changelog-backed)
     source_topic: str
-    executor: Executor
-    # With a second executor, a batch is encoded in chunks and each chunk's topics and keyphrases
-    # are derived there while the encoder thread encodes the next chunk (`enrich_overlapped`).
-    derive_executor: Executor | None = None
-    derive_chunk: int = 16
+    executor: Executor  # one thread: the forward passes, in the order they were queued
+    derive_executor: Executor  # topics, keyphrases and events of a chunk, beside the next forward pass
+    chunk: int = 16  # papers per forward pass: the encoder's batch size
     stats: EnrichStats = field(default_factory=EnrichStats)
 
     async def handle(self, events: Sequence[faust.EventT], loop: asyncio.AbstractEventLoop) -> None:
@@ -66,46 +67,53 @@ class EnrichAgent:
             newest[paper.arxiv_id] = (paper, _timestamp(event), event)
 
         items = list(newest.values())
-        results = await self._enrich(items, loop)
-        for (paper, _, event), result in zip(items, results, strict=True):
-            if isinstance(result, EnrichedPaper):
-                deliveries.append(await self.enriched.send(key=paper.arxiv_id.encode(), value=result.model_dump_json().encode()))
-            else:
-                deliveries.append(await self._dead_letter(event, f"enrichment failed: {result}", None))
+        enriched = 0
+        async for part, results in self._enrich_in_chunks(items, loop):
+            for (paper, _, event), result in zip(part, results, strict=True):
+                if isinstance(result, EnrichedPaper):
+                    deliveries.append(await self.enriched.send(key=paper.arxiv_id.encode(), value=result.model_dump_json().encode()))
+                    enriched += 1
+                else:
+                    deliveries.append(await self._dead_letter(event, f"enrichment failed: {result}", None))
         await asyncio.gather(*deliveries)  # acknowledged by Kafka before anything is remembered
         for paper, _, _ in items:
             self.versions[paper.arxiv_id.encode()] = str(paper.version).encode()
-        self.stats.enriched += sum(isinstance(r, EnrichedPaper) for r in results)
+        self.stats.enriched += enriched
 
     def _enriched_version(self, arxiv_id: str) -> int:
         stored = self.versions.get(arxiv_id.encode())
         return int(stored) if stored else 0
 
-    async def _enrich(self, items, loop) -> list[EnrichedPaper | str]:
-        """Enrich the batch; if the batch fails, enrich one by one so one poison record cannot
-        block the others (its error becomes its dead letter)."""
-        if not items:
-            return []
-        papers = [paper for paper, _, _ in items]
-        stamps = [stamp for _, stamp, _ in items]
+    async def _enrich_in_chunks(self, items, loop):
+        """Yield (chunk, results) in order; a result is the event or, for a paper that could not
+        be enriched, the error text for its dead letter.
+
+        All forward passes are queued up front on the encoder thread. If a chunk fails, its
+        papers are enriched one by one so one poison record cannot block the others.
+        """
+        parts = [items[start:start + self.chunk] for start in range(0, len(items), self.chunk)]
+        encodings = [loop.run_in_executor(self.executor, encode_papers, [p for p, _, _ in part], self.encoder) for part in parts]
         try:
-            if self.derive_executor is not None and len(papers) > self.derive_chunk:
-                return await loop.run_in_executor(
-                    self.executor, enrich_overlapped, papers, stamps, self.encoder, self.field_model,
-                    self.derive_executor, self.derive_chunk,
-                )
-            return await loop.run_in_executor(self.executor, enrich_batch, papers, stamps, self.encoder, self.field_model)
-        except Exception as error:  # noqa: BLE001 - isolate whatever the encoder raised
-            log.warning("batch of %d failed (%s); retrying one by one", len(papers), error)
-        results: list[EnrichedPaper | str] = []
-        for paper, stamp in zip(papers, stamps, strict=True):
-            try:
-                results.extend(
-                    await loop.run_in_executor(self.executor, enrich_batch, [paper], [stamp], self.encoder, self.field_model)
-                )
-            except Exception as error:  # noqa: BLE001
-                results.append(f"{type(error).__name__}: {error}")
-        return results
+            for part, encoding in zip(parts, encodings, strict=True):
+                papers, stamps = [p for p, _, _ in part], [s for _, s, _ in part]
+                try:
+                    results: list[EnrichedPaper | str] = await loop.run_in_executor(
+                        self.derive_executor, derive_events, papers, await encoding, stamps, self.encoder.name, self.field_model
+                    )
+                except Exception as error:  # noqa: BLE001 - isolate whatever the encoder or a transform raised
+                    log.warning("chunk of %d failed (%s); retrying one by one", len(papers), error)
+                    results = [await self._enrich_alone(paper, stamp, loop) for paper, stamp in zip(papers, stamps, strict=True)]
+                yield part, results
+        finally:
+            for encoding in encodings:  # a batch cut short (shutdown) leaves no pass unawaited
+                encoding.cancel()
+
+    async def _enrich_alone(self, paper: RawPaper, stamp: datetime, loop) -> EnrichedPaper | str:
+        try:
+            [event] = await loop.run_in_executor(self.executor, enrich_batch, [paper], [stamp], self.encoder, self.field_model)
+            return event
+        except Exception as error:  # noqa: BLE001
+            return f"{type(error).__name__}: {error}"
 
     async def _dead_letter(self, event: faust.EventT, reason: str, field_name: str | None):
         key = event.key.decode("utf-8", "replace") if isinstance(event.key, bytes) else None

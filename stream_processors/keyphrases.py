@@ -56,7 +56,7 @@ def candidates(text: str, max_words: int = 3, title_end: int = 0) -> list[_Candi
     the text repeats it: without a part-of-speech tagger this is what keeps verbs and stray
     adjectives ('enough', 'coincides') out.
     """
-    runs: list[list[tuple[str, int, int]]] = [[]]
+    runs: list[list[tuple[str, bool, int, int]]] = [[]]  # (surface form, may stand alone, start, end)
     position = 0
     for match in _WORD.finditer(text):
         if _BREAK.search(text, position, match.start()):
@@ -66,16 +66,16 @@ def candidates(text: str, max_words: int = 3, title_end: int = 0) -> list[_Candi
         if word.lower() in STOPWORDS or word.isdigit() or len(word) == 1:
             runs.append([])
             continue
-        runs[-1].append((word, match.start(), match.end()))
+        runs[-1].append((_surface(word), _good_single_word(word), match.start(), match.end()))
     found: dict[str, list[tuple[int, int]]] = {}
     for run in runs:
         for size in range(1, max_words + 1):
             for i in range(len(run) - size + 1):
                 words = run[i : i + size]
-                if size == 1 and not _good_single_word(words[0][0]):
+                if size == 1 and not words[0][1]:
                     continue
-                phrase = " ".join(_surface(w) for w, _, _ in words)
-                found.setdefault(phrase, []).append((words[0][1], words[-1][2]))
+                phrase = " ".join(w[0] for w in words)
+                found.setdefault(phrase, []).append((words[0][2], words[-1][3]))
     return [
         _Candidate(phrase, tuple(spans))
         for phrase, spans in found.items()
@@ -105,22 +105,10 @@ def extract_keyphrases(
 
     `title_end` is where the title stops in `text` (single words from the title qualify).
     """
-    starts = np.array([start for start, _ in offsets])
-    ends = np.array([end for _, end in offsets])
-    real = ends > starts  # special tokens have empty spans
-    window_end = int(ends.max()) if len(ends) else 0
-    vectors, phrases = [], []
-    for candidate in candidates(text, title_end=title_end):
-        covering = np.zeros(len(offsets), dtype=bool)
-        for s, e in candidate.spans:
-            if s < window_end:  # beyond the encoder's truncation window there are no tokens
-                covering |= real & (starts >= s) & (ends <= e)
-        if covering.any():
-            vectors.append(token_vectors[covering].mean(axis=0))
-            phrases.append(candidate.phrase)
+    vectors, phrases = _candidate_vectors(candidates(text, title_end=title_end), token_vectors, offsets)
     if not phrases:
         return []
-    matrix = _unit(np.vstack(vectors))
+    matrix = _unit(vectors)
     relevance = matrix @ _unit(document_vector)
     chosen: list[int] = []
     remaining = list(range(len(phrases)))
@@ -134,6 +122,32 @@ def extract_keyphrases(
         chosen.append(best)
         remaining = [i for i in remaining if i != best and not _overlaps(phrases[i], phrases[best])]
     return [Keyphrase(phrases[i], round(float(relevance[i]), 4)) for i in chosen]
+
+
+def _candidate_vectors(
+    found: list[_Candidate], token_vectors: np.ndarray, offsets: list[tuple[int, int]]
+) -> tuple[np.ndarray, list[str]]:
+    """Each candidate's vector: the mean of the token vectors lying wholly inside its occurrences.
+
+    Real tokens come in text order, so the tokens inside a character span are one index range,
+    found by binary search; a prefix sum of the token vectors gives every range's sum at once.
+    Candidates with no token (beyond the encoder's truncation window) are left out.
+    """
+    spans = np.array(offsets, dtype=np.int64).reshape(-1, 2)
+    real = spans[:, 1] > spans[:, 0]  # special tokens have empty spans
+    starts, ends = spans[real, 0], spans[real, 1]
+    prefix = np.zeros((len(starts) + 1, token_vectors.shape[1]), dtype=np.float32)
+    np.cumsum(token_vectors[real], axis=0, out=prefix[1:])
+    if not found:
+        return prefix[:0], []
+    bounds = np.array([span for c in found for span in c.spans], dtype=np.int64)
+    first = np.searchsorted(starts, bounds[:, 0], side="left")   # first token starting inside
+    stop = np.maximum(np.searchsorted(ends, bounds[:, 1], side="right"), first)  # past the last ending inside
+    group = np.cumsum([0] + [len(c.spans) for c in found[:-1]])  # each candidate's first span
+    sums = np.add.reduceat(prefix[stop] - prefix[first], group, axis=0)
+    counts = np.add.reduceat(stop - first, group)
+    kept = np.flatnonzero(counts > 0)
+    return sums[kept] / counts[kept, None], [found[i].phrase for i in kept]
 
 
 def _overlaps(a: str, b: str) -> bool:

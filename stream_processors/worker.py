@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import faust
+from threadpoolctl import threadpool_limits
 
 from schemas.topics import TOPICS
 from scholarstream import kafka_io
@@ -16,6 +17,9 @@ def run_worker(settings: Settings) -> None:
     kafka_io.ensure_topics(settings, TOPICS)
     encoder = field_model = None
     if "enrich" in settings.stages:  # a linking-only worker (a rebuild from `link`) needs no model
+        # numpy's matrix products here are small (a chunk's topics and keyphrases); with BLAS threads
+        # of their own they only fight the encoder's threads for the cores and spin while waiting.
+        threadpool_limits(1, user_api="blas")
         encoder = load_encoder(settings)  # fails here, once, with a clear error; never per message
         field_model = load_field_model(model_path_for(encoder.name, settings.data_dir), encoder=encoder.name)
     app = create_app(settings, encoder, field_model)

@@ -74,6 +74,7 @@ def namespace(fault_stack, monkeypatch, tmp_path) -> Callable[[str], Settings]:
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("SCHOLARSTREAM_TOPIC_PARTITIONS", "2")
     monkeypatch.setenv("SCHOLARSTREAM_ENCODER_BATCH_SIZE", "8")
+    monkeypatch.setenv("SCHOLARSTREAM_ENRICH_TAKE_MAX", "32")
 
     def switch(label: str) -> Settings:
         name = f"f{uuid.uuid4().hex[:10]}"

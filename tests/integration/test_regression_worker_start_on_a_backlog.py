@@ -123,6 +123,7 @@ def produce_backlog_and_stop_a_first_worker(settings) -> None:
 
 def test_a_restarted_worker_hands_no_record_to_its_agents_before_seeking_to_its_committed_offsets(settings, monkeypatch):
     monkeypatch.setenv("SCHOLARSTREAM_ENCODER_BATCH_SIZE", "8")
+    monkeypatch.setenv("SCHOLARSTREAM_ENRICH_TAKE_MAX", "8")
     produce_backlog_and_stop_a_first_worker(settings)
     raw = settings.topic("arxiv.papers.raw")
     ends = kafka_io.end_offsets(settings, raw)

@@ -39,6 +39,7 @@ def same_enrichment(a: EnrichedPaper, b: EnrichedPaper) -> bool:
 
 def test_sigkill_mid_batch_loses_nothing(settings, monkeypatch):
     monkeypatch.setenv("SCHOLARSTREAM_ENCODER_BATCH_SIZE", "8")
+    monkeypatch.setenv("SCHOLARSTREAM_ENRICH_TAKE_MAX", "32")
     kafka_io.ensure_topics(settings, TOPICS)
     papers = [snapshot_record_to_paper(line) for line, _ in zip(read_snapshot(SAMPLE), range(96))]
     producer = kafka_io.producer(settings)

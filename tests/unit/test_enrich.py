@@ -108,16 +108,41 @@ def test_inputs_are_not_mutated():
     assert [p.model_dump() for p in papers] == before
 
 
-def test_overlapped_enrichment_gives_the_same_events_in_the_same_order():
+def _chunked(agent_encoder, papers, chunk):
+    """Run the enrich agent's chunk pipeline (no Kafka: it only calls the encoder and transforms)."""
+    import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
-    from stream_processors.enrich import enrich_overlapped
+    from stream_processors.enrich_agent import EnrichAgent
 
+    async def run():
+        with ThreadPoolExecutor(1) as encode, ThreadPoolExecutor(1) as derive:
+            agent = EnrichAgent(agent_encoder, model_for(WordHashEncoder()), None, None, None, "raw", encode, derive, chunk=chunk)
+            items = [(paper, NOW, None) for paper in papers]
+            return [(len(part), results) async for part, results in agent._enrich_in_chunks(items, asyncio.get_running_loop())]
+
+    return asyncio.run(run())
+
+
+def test_chunk_pipeline_gives_the_events_of_one_batch_in_order():
     encoder = WordHashEncoder()
     papers = [raw(f"2401.{n:05d}", f"Paper {n} on graph decomposition", "Quantum states and search ranking.") for n in range(7)]
-    stamps = [NOW] * len(papers)
-    with ThreadPoolExecutor(max_workers=1) as derive:
-        overlapped = enrich_overlapped(papers, stamps, encoder, model_for(encoder), derive, chunk=3)
-    assert [len(call) for call in encoder.calls] == [3, 3, 1], "encoded chunk by chunk"
-    assert overlapped == enrich_batch(papers, stamps, WordHashEncoder(), model_for(encoder))
-    assert [e.arxiv_id for e in overlapped] == [p.arxiv_id for p in papers]
+    chunks = _chunked(encoder, papers, chunk=3)
+    assert [size for size, _ in chunks] == [3, 3, 1]
+    assert [len(call) for call in encoder.calls] == [3, 3, 1], "one forward pass per chunk"
+    events = [event for _, results in chunks for event in results]
+    assert events == enrich_batch(papers, [NOW] * len(papers), WordHashEncoder(), model_for(encoder))
+
+
+def test_a_failing_chunk_is_enriched_one_by_one_and_only_the_poison_paper_fails():
+    class Poisoned(WordHashEncoder):
+        def encode_tokens(self, texts):
+            if any("poison" in text for text in texts):
+                raise ValueError("cannot encode this")
+            return super().encode_tokens(texts)
+
+    papers = [raw("2401.00001", "Fine graphs"), raw("2401.00002", "A poison pill"), raw("2401.00003", "Fine trees"),
+              raw("2401.00004", "More fine graphs")]
+    results = [r for _, rs in _chunked(Poisoned(), papers, chunk=3) for r in rs]
+    assert [getattr(r, "arxiv_id", None) for r in results] == ["2401.00001", None, "2401.00003", "2401.00004"]
+    assert results[1] == "ValueError: cannot encode this"
