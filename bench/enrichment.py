@@ -10,13 +10,13 @@ and right after it:
   with the pipeline's model, batch size and sequence length, while the worker has nothing to do.
 - stage: the round's papers produced to the raw topic on the real Kafka, enriched by the real faust
   worker (`scholarstream worker`, its own process, started once and warmed up before round 1). Its
-  rate comes from the Kafka timestamps of the enriched records it wrote: records after the first
-  output over the time from the first output to the last (`bench.common.steady_rate`).
+  rate is the round's papers over the time from just before they were produced to the Kafka
+  timestamp of the last enriched record: every batch of the round counts, with its gaps.
 
 Each round's ratio is stage / mean(bare before, bare after); the headline is the median round
 ratio, with every round in the JSON. Every round uses different real papers (held-out split).
 
-Usage: python -m bench.enrichment [--papers 512] [--rounds 3] [--stages enrich]   (needs Kafka)
+Usage: python -m bench.enrichment [--papers 256] [--rounds 8] [--stages enrich]   (needs Kafka)
 
 With the default `--stages enrich` the worker runs the enrichment stage alone (a worker per stage,
 SCHOLARSTREAM_WORKER_STAGES=enrich); `--stages enrich,link` measures it beside the linking agents
@@ -35,10 +35,11 @@ import sys
 import time
 import uuid
 from datetime import datetime, timezone
+from pathlib import Path
 
 from kafka import TopicPartition
 
-from bench.common import steady_rate, write_result
+from bench.common import write_result
 from evaluation.labelled_papers import OAI_CS_2016, split_of
 from producers.oai_records import oai_element_to_paper, parse_page
 from producers.publish import Publisher
@@ -50,7 +51,7 @@ from scholarstream.settings import Settings
 from stream_processors.encoder import load_encoder
 from stream_processors.enrich import embedding_text
 
-WARM_UP_PAPERS = 64
+WARM_UP_PAPERS = 256  # the first few hundred papers run slower (shapes and allocator warming up)
 
 
 def real_papers(count: int) -> list[RawPaper]:
@@ -69,11 +70,24 @@ def real_papers(count: int) -> list[RawPaper]:
     return papers
 
 
-def bare_encoder_rate(encoder, texts: list[str], batch_size: int) -> float:
-    started = time.perf_counter()
+def bare_encoder_rate(encoder, texts: list[str], batch_size: int) -> tuple[float, float]:
+    """Papers per second, and CPU seconds per paper (all of this process's threads)."""
+    started, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(texts), batch_size):
         encoder.encode(texts[i : i + batch_size])
-    return len(texts) / (time.perf_counter() - started)
+    return len(texts) / (time.perf_counter() - started), (time.process_time() - cpu) / len(texts)
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all its threads, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure_bare(encoder, papers: list[RawPaper], settings: Settings, rates: list[float], cpu: list[float]) -> None:
+    rate, cpu_per_paper = bare_encoder_rate(encoder, [embedding_text(p) for p in papers], settings.encoder_batch_size)
+    rates.append(rate)
+    cpu.append(cpu_per_paper)
 
 
 class EnrichedReader:
@@ -104,8 +118,8 @@ class EnrichedReader:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--papers", type=int, default=512, help="papers per round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--papers", type=int, default=256, help="papers per round")
+    parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument(
         "--stages", default="enrich",
         help="SCHOLARSTREAM_WORKER_STAGES of the measured worker: 'enrich' measures the stage alone, as a "
@@ -138,6 +152,8 @@ def main() -> None:
     )
     bare: list[float] = []
     stage: list[float] = []
+    bare_cpu: list[float] = []   # CPU seconds per paper
+    stage_cpu: list[float] = []
     try:
         for paper in warm_up:
             publisher.publish(paper)
@@ -146,22 +162,24 @@ def main() -> None:
         ready_after = time.monotonic() - started
         print(f"worker warmed up after {ready_after:.1f} s", file=sys.stderr)
         for number, papers in enumerate(rounds, start=1):
-            bare.append(bare_encoder_rate(encoder, [embedding_text(p) for p in papers], settings.encoder_batch_size))
+            measure_bare(encoder, papers, settings, bare, bare_cpu)
+            cpu_before, published_ms = process_cpu_seconds(worker.pid), time.time() * 1000
             for paper in papers:
                 publisher.publish(paper)
             publisher.flush()
-            rate = steady_rate(reader.wait_for([p.arxiv_id.encode() for p in papers], timeout=3600))
-            if rate is None:
-                raise SystemExit(f"round {number}: no time span to measure")
-            stage.append(rate)
-            print(f"round {number}: bare {bare[-1]:.1f} papers/s, stage {rate:.1f} papers/s", file=sys.stderr)
-        bare.append(bare_encoder_rate(encoder, [embedding_text(p) for p in rounds[-1]], settings.encoder_batch_size))
+            last_ms = reader.wait_for([p.arxiv_id.encode() for p in papers], timeout=3600)[-1]
+            stage_cpu.append((process_cpu_seconds(worker.pid) - cpu_before) / len(papers))
+            stage.append(len(papers) / ((last_ms - published_ms) / 1000))
+            print(f"round {number}: bare {bare[-1]:.1f} papers/s ({bare_cpu[-1] * 1000:.0f} CPU ms each), "
+                  f"stage {stage[-1]:.1f} papers/s ({stage_cpu[-1] * 1000:.0f} CPU ms each)", file=sys.stderr)
+        measure_bare(encoder, rounds[-1], settings, bare, bare_cpu)
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(60)
         publisher.close()
         reader.close()
     ratios = [s / ((bare[i] + bare[i + 1]) / 2) for i, s in enumerate(stage)]
+    cpu_ratios = [((bare_cpu[i] + bare_cpu[i + 1]) / 2) / s for i, s in enumerate(stage_cpu)]
     result = {
         "papers_per_round": args.papers,
         "rounds": args.rounds,
@@ -175,17 +193,23 @@ def main() -> None:
         "round_ratios": [round(r, 3) for r in ratios],
         "ratio_to_bare_encoder": round(statistics.median(ratios), 3),
         "ratio_of_means": round(statistics.mean(stage) / statistics.mean(bare), 3),
+        "bare_encoder_cpu_ms_per_paper": [round(c * 1000, 1) for c in bare_cpu],
+        "enrichment_stage_cpu_ms_per_paper": [round(c * 1000, 1) for c in stage_cpu],
+        "round_cpu_ratios": [round(r, 3) for r in cpu_ratios],
+        "cpu_ratio": round(statistics.median(cpu_ratios), 3),
         "seconds_from_worker_start_to_warm": round(ready_after, 1),
         "method": (
             "bare and stage measured in turns (bare, stage, bare, ... bare) on different held-out papers per round; "
             "round ratio = stage / mean of the bare runs before and after it; headline = median round ratio. "
-            "stage rate from the Kafka timestamps of the enriched records, after the first output"
+            "stage rate = papers / (Kafka timestamp of the round's last enriched record - wall time before producing the round). "
+            "cpu_ratio: bare CPU s per paper (this process) over the worker's CPU s per paper in the round "
+            "(all its threads, from /proc): the throughput ratio at equal CPU, less sensitive to a shared host's drift"
         ),
     }
     path = write_result(args.output, result)
     kafka_io.delete_topics(settings, [settings.topic(t.name) for t in TOPICS])
     print(f"enrichment stage: median round ratio {result['ratio_to_bare_encoder']:.3f} "
-          f"(rounds {result['round_ratios']}); {path}")
+          f"(rounds {result['round_ratios']}), CPU ratio {result['cpu_ratio']:.3f} (rounds {result['round_cpu_ratios']}); {path}")
 
 
 if __name__ == "__main__":
