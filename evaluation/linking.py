@@ -1,7 +1,10 @@
 """`scholarstream eval linking`: the linker against the gold sets, beside two baselines.
 
 The same `stream_processors.linking` code that the worker runs links every mention of each set,
-block by block, in a fixed order (publication, then position). Baselines are computed in the
+block by block, in a fixed order (publication, then position), and after each link to an existing
+researcher runs the worker's merge step (`linking.merging`, default policy); a mention's researcher
+follows the merge redirects, as its profile does. That is the `linker` row; `linker_without_merges`
+is the link step alone. Baselines are computed in the
 same run on the same mentions: exact folded full name, and surname + first initial (the blocking
 key, which is roughly what arXiv's author search does).
 
@@ -20,6 +23,7 @@ import hashlib
 import json
 import sys
 import time
+from dataclasses import replace
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -33,6 +37,7 @@ from stream_processors.linking.linker import (
     apply_decision,
     link_mention,
 )
+from stream_processors.linking.merging import DEFAULT_POLICY, MergePolicy, merge_after_link
 from stream_processors.linking.names import full_name_key
 from stream_processors.linking.scorer import DEFAULT_THRESHOLD, DEFAULT_WEIGHTS, Weights
 
@@ -51,10 +56,24 @@ def link_gold_set(
     weights: Weights = DEFAULT_WEIGHTS,
     threshold: float = DEFAULT_THRESHOLD,
     keep_block: Callable[[str], bool] = lambda block: True,
+    policy: MergePolicy | None = None,
 ) -> dict[str, str]:
-    """Mention id -> researcher id, linking the set's mentions in order with the production linker."""
+    """Mention id -> researcher id, linking the set's mentions in order with the production linker;
+    with a merge `policy`, the merge step runs after each link, as in the worker, and a mention's
+    researcher follows the merge redirects, as its profile does."""
+    return link_and_count_merges(gold, weights, threshold, keep_block, policy)[0]
+
+
+def link_and_count_merges(
+    gold: GoldSet,
+    weights: Weights = DEFAULT_WEIGHTS,
+    threshold: float = DEFAULT_THRESHOLD,
+    keep_block: Callable[[str], bool] = lambda block: True,
+    policy: MergePolicy | None = None,
+) -> tuple[dict[str, str], int]:
     blocks: dict[str, BlockState] = {}
     assigned: dict[str, str] = {}
+    redirect: dict[str, str] = {}
     for gm in gold.mentions:
         block_key = gm.block
         if not keep_block(block_key):
@@ -63,9 +82,19 @@ def link_gold_set(
         paper = PaperContext(gm.paper_id, gm.year, (), gold.author_keys.get(gm.paper_id, ()))
         state = blocks.get(block_key) or BlockState(block_key)
         decision = link_mention(state, mention, paper, threshold, weights=weights)
-        blocks[block_key] = apply_decision(state, decision, mention, paper)
+        state = apply_decision(state, decision, mention, paper)
+        if policy is not None and not decision.created and not decision.replay:
+            state, merges = merge_after_link(state, decision.researcher_id, policy)
+            redirect.update({m.retired_id: m.surviving_id for m in merges})
+        blocks[block_key] = state
         assigned[gm.mention_id] = decision.researcher_id
-    return assigned
+
+    def final(rid: str) -> str:
+        while rid in redirect:
+            rid = redirect[rid]
+        return rid
+
+    return {mid: final(rid) for mid, rid in assigned.items()}, len(redirect)
 
 
 def baseline_exact_name(mention: GoldMention) -> str:
@@ -85,11 +114,13 @@ def evaluate_set(
     splits: Iterable[str] = SPLITS,
 ) -> dict[str, object]:
     started = time.perf_counter()
-    linked = link_gold_set(gold, weights, threshold)
+    linked, merges = link_and_count_merges(gold, weights, threshold, policy=replace(DEFAULT_POLICY, weights=weights, threshold=threshold))
     seconds = time.perf_counter() - started
+    unmerged = link_gold_set(gold, weights, threshold)
     scored = gold.scored
     methods = {
         "linker": {m.mention_id: linked[m.mention_id] for m in scored},
+        "linker_without_merges": {m.mention_id: unmerged[m.mention_id] for m in scored},
         "exact_full_name": {m.mention_id: baseline_exact_name(m) for m in scored},
         "surname_first_initial": {m.mention_id: baseline_surname_initial(m) for m in scored},
     }
@@ -98,6 +129,7 @@ def evaluate_set(
         "mentions_scored": len(scored),
         "true_people": len({m.gold_id for m in scored}),
         "researchers_predicted": len(set(methods["linker"].values())),
+        "merges": merges,
         "link_seconds": round(seconds, 2),
     }
     for split in splits:
@@ -165,7 +197,7 @@ def print_table(results: dict) -> None:
         table.add_column(column, justify="left" if column in ("set", "split", "method") else "right")
     for name, report in results["sets"].items():
         for split in ("held_out", "dev", "all"):
-            for method in ("linker", "exact_full_name", "surname_first_initial"):
+            for method in ("linker", "linker_without_merges", "exact_full_name", "surname_first_initial"):
                 b3, pw = report[split][method]["b_cubed"], report[split][method]["pairwise"]
                 table.add_row(
                     name, f"{split} ({report[split]['mentions']})", method,

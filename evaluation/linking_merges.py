@@ -17,9 +17,8 @@ from pathlib import Path
 
 from evaluation.and_gold import SETS, GoldSet, load
 from evaluation.cluster_metrics import b_cubed
-from evaluation.linking import SPLITS, split_of_block
-from stream_processors.linking.linker import BlockState, Mention, PaperContext, apply_decision, link_mention
-from stream_processors.linking.merging import DEFAULT_POLICY, MergePolicy, merge_after_link
+from evaluation.linking import SPLITS, link_and_count_merges, split_of_block
+from stream_processors.linking.merging import MergePolicy
 
 RESULTS = Path(__file__).parent / "results" / "linking_merges.json"
 
@@ -33,27 +32,7 @@ POLICIES: dict[str, MergePolicy | None] = {
 
 def link_with_merges(gold: GoldSet, policy: MergePolicy | None) -> tuple[dict[str, str], int]:
     """Mention id -> final researcher id (redirects followed), and how many merges happened."""
-    blocks: dict[str, BlockState] = {}
-    assigned: dict[str, str] = {}
-    redirect: dict[str, str] = {}
-    for gm in gold.mentions:
-        mention = Mention(gm.position, gm.keyname, gm.forenames, gm.affiliations, gm.block)
-        paper = PaperContext(gm.paper_id, gm.year, (), gold.author_keys.get(gm.paper_id, ()))
-        state = blocks.get(gm.block) or BlockState(gm.block)
-        decision = link_mention(state, mention, paper)
-        state = apply_decision(state, decision, mention, paper)
-        if policy is not None and not decision.created and not decision.replay:
-            state, merges = merge_after_link(state, decision.researcher_id, policy)
-            redirect.update({m.retired_id: m.surviving_id for m in merges})
-        blocks[gm.block] = state
-        assigned[gm.mention_id] = decision.researcher_id
-
-    def final(rid: str) -> str:
-        while rid in redirect:
-            rid = redirect[rid]
-        return rid
-
-    return {mid: final(rid) for mid, rid in assigned.items()}, len(redirect)
+    return link_and_count_merges(gold, policy=policy)
 
 
 def evaluate(sets=SETS, policies=POLICIES) -> dict:
