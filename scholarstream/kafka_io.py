@@ -204,6 +204,9 @@ class LagReader:
     def group_lag(self, group: str, topic: str) -> dict[int, int]:
         try:
             return self._read(group, topic)
+        except KafkaError as error:
+            self.close()
+            raise unavailable(self.settings) from error
         except BaseException:
             self.close()
             raise
@@ -213,18 +216,12 @@ class LagReader:
             self._probe = consumer(self.settings)
         if self._admin is None:
             self._admin = admin(self.settings)
-        try:
-            partitions = self._probe.partitions_for_topic(topic) or set()
-        except KafkaError as error:
-            raise unavailable(self.settings) from error
+        partitions = self._probe.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         if not tps:
             return {}
-        try:
-            ends = self._probe.end_offsets(tps)
-            starts = self._probe.beginning_offsets(tps)
-        except KafkaError as error:
-            raise unavailable(self.settings) from error
+        ends = self._probe.end_offsets(tps)
+        starts = self._probe.beginning_offsets(tps)
         committed = committed_offsets(self._admin, group, tps)
         lag = {}
         for tp in tps:

@@ -48,16 +48,23 @@ def render_server_properties(port: int, controller: int, data_dir: Path) -> str:
         "inter.broker.listener.name=PLAINTEXT",
         "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
         f"log.dirs={data_dir}",
-        "num.partitions=1",
-        "offsets.topic.replication.factor=1",
-        "transaction.state.log.replication.factor=1",
-        "transaction.state.log.min.isr=1",
-        "share.coordinator.state.topic.replication.factor=1",
-        "share.coordinator.state.topic.min.isr=1",
-        "group.initial.rebalance.delay.ms=0",
+        *SINGLE_NODE,
         "auto.create.topics.enable=true",
     ]
     return "\n".join(lines) + "\n"
+
+
+# What one broker that is its own controller needs: internal topics with one replica, no
+# rebalance delay. Shared with the SASL broker the fault tests start.
+SINGLE_NODE = (
+    "num.partitions=1",
+    "offsets.topic.replication.factor=1",
+    "transaction.state.log.replication.factor=1",
+    "transaction.state.log.min.isr=1",
+    "share.coordinator.state.topic.replication.factor=1",
+    "share.coordinator.state.topic.min.isr=1",
+    "group.initial.rebalance.delay.ms=0",
+)
 
 
 def render_log4j(logs_dir: Path) -> str:
