@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from evaluation.and_gold import SETS, GoldSet, load
+from evaluation.and_gold import SETS, load
 from evaluation.cluster_metrics import b_cubed
 from evaluation.linking import SPLITS, link_and_count_merges, split_of_block
 from stream_processors.linking.merging import MergePolicy
@@ -28,11 +28,6 @@ POLICIES: dict[str, MergePolicy | None] = {
     "with_context_penalties": MergePolicy(context_penalties=True),
     "with_context_penalties_and_a_shared_coauthor": MergePolicy(context_penalties=True, min_shared_coauthors=1),
 }
-
-
-def link_with_merges(gold: GoldSet, policy: MergePolicy | None) -> tuple[dict[str, str], int]:
-    """Mention id -> final researcher id (redirects followed), and how many merges happened."""
-    return link_and_count_merges(gold, policy=policy)
 
 
 def evaluate(sets=SETS, policies=POLICIES) -> dict:
@@ -51,7 +46,7 @@ def evaluate(sets=SETS, policies=POLICIES) -> dict:
         per_policy = {}
         for policy_name, policy in policies.items():
             started = time.perf_counter()
-            linked, merges = link_with_merges(gold, policy)
+            linked, merges = link_and_count_merges(gold, policy=policy)
             seconds = round(time.perf_counter() - started, 2)
             row: dict[str, object] = {"merges": merges, "seconds": seconds,
                                       "researchers_predicted": len({linked[m.mention_id] for m in scored})}
