@@ -11,16 +11,21 @@ from __future__ import annotations
 import itertools
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 from evaluation.and_gold import SETS, load
 from evaluation.cluster_metrics import b_cubed
 from evaluation.linking import link_gold_set, split_of_block
+from stream_processors.linking import names
+from stream_processors.linking.merging import DEFAULT_POLICY, MergePolicy
 from stream_processors.linking.scorer import DEFAULT_WEIGHTS, Weights
 
 RESULTS = Path(__file__).parent / "results" / "linking_tuning.json"
 AMBIGUITY_RESULTS = Path(__file__).parent / "results" / "linking_tuning_ambiguity.json"
+EXACT_INITIAL_RESULTS = Path(__file__).parent / "results" / "linking_tuning_exact_initial.json"
 
 # A first, wider pass (threshold 0.6-0.9 x affiliation 0.4/0.8 x mismatch 0/0.2/0.4 x coauthor 0.3/0.6)
 # was stopped after its 8 threshold-0.6 settings to save time; among those, affiliation 0.4 and
@@ -37,10 +42,14 @@ GRID = {
 # name match in a block where the name also fits other researchers (`Weights.ambiguity`).
 AMBIGUITY_GRID = {"threshold": (0.6,), "ambiguity": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8)}
 
+# Fourth pass (`--exact-initial`), with every weight as above and the merge step on (what the worker
+# runs): the grade of an exact match of one bare initial ("J." / "J."), 1.0 before this pass.
+EXACT_INITIAL_GRADES = (0.6, 0.65, 0.7, 0.75, 0.8, 0.9, 1.0)
 
-def dev_f1(gold, weights: Weights, threshold: float) -> float:
+
+def dev_f1(gold, weights: Weights, threshold: float, policy: MergePolicy | None = None) -> float:
     keep = lambda block: split_of_block(gold.name, block) == "dev"  # noqa: E731
-    linked = link_gold_set(gold, weights, threshold, keep)
+    linked = link_gold_set(gold, weights, threshold, keep, policy)
     scored = [m for m in gold.scored if keep(m.block)]
     truth = {m.mention_id: str(m.gold_id) for m in scored}
     return b_cubed({i: linked[i] for i in truth}, truth).f1
@@ -62,9 +71,39 @@ def tune(grid: dict[str, tuple] = GRID) -> list[dict]:
     return rows
 
 
+@contextmanager
+def name_grade(label: str, grade: float) -> Iterator[None]:
+    """Link with another grade for one name label (the comparison cache is emptied around it)."""
+    saved = names.GRADES[label]
+    names.GRADES[label] = grade
+    names.compare_names.cache_clear()
+    try:
+        yield
+    finally:
+        names.GRADES[label] = saved
+        names.compare_names.cache_clear()
+
+
+def tune_exact_initial(grades: tuple[float, ...] = EXACT_INITIAL_GRADES) -> list[dict]:
+    sets = [load(name) for name in SETS]
+    rows = []
+    for grade in grades:
+        with name_grade(names.EXACT_INITIAL, grade):
+            per_set = {gold.name: round(dev_f1(gold, DEFAULT_WEIGHTS, DEFAULT_POLICY.threshold, DEFAULT_POLICY), 4)
+                       for gold in sets}
+        rows.append({"exact_initial_grade": grade, "dev_b_cubed_f1": per_set,
+                     "mean": round(sum(per_set.values()) / len(per_set), 4)})
+        print(json.dumps(rows[-1]), file=sys.stderr)
+    rows.sort(key=lambda row: -row["mean"])
+    return rows
+
+
 if __name__ == "__main__":
-    grid, target = (AMBIGUITY_GRID, AMBIGUITY_RESULTS) if "--ambiguity" in sys.argv[1:] else (GRID, RESULTS)
-    ranking = tune(grid)
+    if "--exact-initial" in sys.argv[1:]:
+        grid, target, ranking = {"exact_initial_grade": EXACT_INITIAL_GRADES}, EXACT_INITIAL_RESULTS, tune_exact_initial()
+    else:
+        grid, target = (AMBIGUITY_GRID, AMBIGUITY_RESULTS) if "--ambiguity" in sys.argv[1:] else (GRID, RESULTS)
+        ranking = tune(grid)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps({"objective": "mean dev-block B-cubed F1 over " + ", ".join(SETS),
                                   "fixed": DEFAULT_WEIGHTS.as_dict(), "grid": grid, "ranking": ranking},

@@ -20,6 +20,7 @@ from stream_processors.linking.name_variants import are_variants
 
 # Grades, best first. The labels travel with the evidence so a link can be explained.
 EXACT = "exact"                        # same given names, same spelling
+EXACT_INITIAL = "exact-initial"        # both sides one bare initial, the same ("J." / "J.")
 SAME_FULL = "same-full"                # same full given names written differently (hyphen, spacing)
 FULL_MISSING_MIDDLE = "full-missing-middle"  # same first name; one form lacks a middle name/initial
 VARIANT = "variant"                    # known nickname or transliteration variant
@@ -32,6 +33,7 @@ INCOMPATIBLE = "incompatible"
 GRADES: dict[str, float] = {
     EXACT: 1.0,
     SAME_FULL: 0.95,
+    EXACT_INITIAL: 0.8,
     FULL_MISSING_MIDDLE: 0.8,
     VARIANT: 0.75,
     SAME_INITIALS: 0.6,
@@ -41,6 +43,7 @@ GRADES: dict[str, float] = {
     INCOMPATIBLE: 0.0,
 }
 
+_ONE_INITIAL = frozenset(((letter,),) for letter in "abcdefghijklmnopqrstuvwxyz")
 _DASHES = re.compile(r"[\-\u2010\u2011\u2012\u2013\u2014\u2212]")
 _DOT_BEFORE_LETTER = re.compile(r"\.(?=\w)")
 _PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "la", "le", "dos", "das", "ter", "ten", "zu", "y", "e", "el", "al", "bin", "ben"})
@@ -194,7 +197,9 @@ def _compare_given(a: PersonName, b: PersonName) -> NameCompatibility:
     if not a.given or not b.given:
         return _result(SURNAME_ONLY)
     if a.given == b.given:
-        return _result(EXACT)
+        # One bare initial ("J. Wang") is shared by more people than any full name: the same
+        # spelling says less, so a contradicting affiliation is enough to keep two apart.
+        return _result(EXACT_INITIAL if a.given in _ONE_INITIAL else EXACT)
     letters_a, certain_a = _initials(a)
     letters_b, certain_b = _initials(b)
     a_full, b_full = not a.is_initialled, not b.is_initialled

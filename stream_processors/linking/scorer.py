@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from stream_processors.linking.evidence import Evidence
-from stream_processors.linking.names import EXACT, INCOMPATIBLE, SAME_FULL
+from stream_processors.linking.names import EXACT, EXACT_INITIAL, INCOMPATIBLE, SAME_FULL
 
 # Hard rules, by the name that an explanation shows.
 RULE_ORCID_CONFLICT = "different-orcid"
@@ -19,7 +19,7 @@ RULE_SAME_PAPER = "already-author-of-paper"
 RULE_NAME_CONFLICT = "incompatible-name"
 
 # Name labels that pin the person down as far as a name can: no ambiguity penalty on them.
-_SPECIFIC_NAMES = frozenset({EXACT, SAME_FULL})
+_SPECIFIC_NAMES = frozenset({EXACT, EXACT_INITIAL, SAME_FULL})
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,14 @@ from stream_processors.linking.evidence import (
     topic_overlap,
     years_apart,
 )
-from stream_processors.linking.names import INCOMPATIBLE, SAME_INITIALS, parse_name
+from stream_processors.linking.names import EXACT_INITIAL, INCOMPATIBLE, SAME_INITIALS, parse_name
 
 
 def test_name_evidence_vetoes_when_any_known_form_conflicts():
     """'P. Wang' already linked to 'Peng Wang' must not pull in 'Ping Wang' through the initial."""
     forms = [parse_name("Wang", "P."), parse_name("Wang", "Peng")]
     assert name_evidence(parse_name("Wang", "Ping"), forms).label == INCOMPATIBLE
-    assert name_evidence(parse_name("Wang", "P."), forms).grade == 1.0
+    assert name_evidence(parse_name("Wang", "P."), forms).label == EXACT_INITIAL
 
 
 def test_name_evidence_takes_the_best_compatible_form():

@@ -130,3 +130,23 @@ def test_an_initial_that_fits_several_researchers_does_not_bridge_into_one():
     assert {c.researcher_id for c in first_z.candidates} == {zheng.researcher_id, zhigang.researcher_id}
     assert not second_z.created and second_z.researcher_id == first_z.researcher_id
     assert second_z.evidence.rivals == 2 and "ambiguity" not in second_z.contributions
+
+
+def test_a_bare_initial_elsewhere_starts_its_own_researcher_but_a_full_name_may_move():
+    """"J. Wang" at Arizona is not the "J. Wang" of Syracuse on the name alone; "Jianxin Wang" who
+    moves from IHEP to Brussels still is the same Jianxin Wang (a full name says more)."""
+    def run(stream):
+        block, ids = BlockState("wang_j"), []
+        for paper_id, forenames, affiliation in stream:
+            mention = Mention(0, "Wang", forenames, (affiliation,) if affiliation else (), "wang_j")
+            paper = PaperContext(paper_id, 2010, (), ("wang_j",))
+            decision = link_mention(block, mention, paper, DEFAULT_THRESHOLD)
+            block = apply_decision(block, decision, mention, paper)
+            ids.append(decision.researcher_id)
+        return ids
+
+    initials = run([("a1", "J.", "Syracuse U."), ("a2", "J.", "Arizona U."), ("a3", "J.", "Arizona U."), ("a4", "J.", None)])
+    assert initials[1] != initials[0] and initials[2] == initials[1]
+    assert initials[3] == initials[0]              # nothing against either: the earlier researcher
+    full = run([("b1", "Jianxin", "Beijing, Inst. High Energy Phys."), ("b2", "Jianxin", "Brussels U.")])
+    assert full[1] == full[0]

@@ -5,6 +5,7 @@ import pytest
 from stream_processors.linking.name_variants import are_variants
 from stream_processors.linking.names import (
     EXACT,
+    EXACT_INITIAL,
     FULL_MISSING_MIDDLE,
     GRADES,
     INCOMPATIBLE,
@@ -94,3 +95,11 @@ def test_variant_table_is_not_a_free_for_all():
     assert are_variants("alexandr", "aleksandr")
     assert not are_variants("john", "james")
     assert not are_variants("maria", "maria")
+
+
+def test_one_bare_initial_is_an_exact_match_of_its_own_lower_grade():
+    """"J." / "J" is the same spelling but no full name's certainty; two initials stay exact."""
+    assert grade(("Wang", "J."), ("Wang", "J")).label == EXACT_INITIAL
+    assert GRADES[SAME_INITIALS] < GRADES[EXACT_INITIAL] < GRADES[SAME_FULL]
+    assert grade(("Wang", "J.X."), ("Wang", "J. X.")).label == EXACT
+    assert grade(("Wang", "Jian"), ("Wang", "Jian")).label == EXACT
