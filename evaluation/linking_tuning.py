@@ -1,7 +1,8 @@
 """Tune the linker's threshold and a few weights on the dev blocks only.
 
 `python -m evaluation.linking_tuning` tries a small grid and ranks it by the mean B-cubed F1 over
-the three gold sets, computed on dev blocks (`evaluation.linking.split_of_block`). The held-out
+the three gold sets, computed on dev blocks (`evaluation.linking.split_of_block`); `--ambiguity`
+and `--exact-initial` are the later, narrower passes (docs/linking.md). The held-out
 blocks are never looked at here. The winner is copied by hand into `scorer.DEFAULT_WEIGHTS` /
 `DEFAULT_THRESHOLD`, and the ranking is kept in `results/linking_tuning.json` as the record.
 """
