@@ -38,7 +38,7 @@ from __future__ import annotations
 import gzip
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from evaluation.labelled_papers import OAI_CS_2016
@@ -47,6 +47,7 @@ from schemas.names import fold
 from scholarstream.errors import InvalidRecord, ScholarStreamError
 from stream_processors.enrich import author_mentions
 from stream_processors.linking.linker import BlockState, Mention, PaperContext, apply_decision, link_mention, mention_key
+from stream_processors.linking.merging import DEFAULT_POLICY, MergePolicy, follow_redirects, merge_after_link
 from stream_processors.linking.names import INCOMPATIBLE, PersonName, compare_names, parse_name
 from stream_processors.linking.scorer import DEFAULT_THRESHOLD, DEFAULT_WEIGHTS, Weights
 
@@ -250,14 +251,18 @@ def link_blocks(
     weights: Weights = DEFAULT_WEIGHTS,
     threshold: float = DEFAULT_THRESHOLD,
     coauthors: bool = True,
+    policy: MergePolicy | None = None,
 ) -> dict[str, str]:
     """Mention key -> researcher id for every mention of `blocks`, linked in stream order.
 
-    With `coauthors=False` the paper's other authors are withheld (the ablation that shows how
-    much of the recall comes from the evidence the silver pairs were built from).
+    With a merge `policy` the merge step runs after each link to an existing researcher, as in the
+    worker, and ids follow the merge redirects. With `coauthors=False` the paper's other authors
+    are withheld (the ablation that shows how much of the recall comes from the evidence the silver
+    pairs were built from).
     """
     states: dict[str, BlockState] = {}
     assigned: dict[str, str] = {}
+    redirects: dict[str, str] = {}
     for paper in papers:
         keys = paper.author_keys
         for mention in paper.mentions:
@@ -269,9 +274,13 @@ def link_blocks(
             context = PaperContext(paper.paper_id, paper.year, paper.categories, keys)
             state = states.get(block) or BlockState(block)
             decision = link_mention(state, mention, context, threshold, weights=weights)
-            states[block] = apply_decision(state, decision, mention, context)
+            state = apply_decision(state, decision, mention, context)
+            if policy is not None and not decision.created and not decision.replay:
+                state, merges = merge_after_link(state, decision.researcher_id, policy)
+                redirects.update({m.retired_id: m.surviving_id for m in merges})
+            states[block] = state
             assigned[mention_key(paper.paper_id, mention.position)] = decision.researcher_id
-    return assigned
+    return {key: follow_redirects(rid, redirects) for key, rid in assigned.items()}
 
 
 def pair_scores(pairs: Sequence[SilverPair], together: Callable[[SilverPair], bool]) -> dict[str, object]:
@@ -314,16 +323,20 @@ def evaluate_silver(
     split_of: Callable[[str], str] = lambda block: "all",
     splits: Iterable[str] = ("all",),
 ) -> dict[str, object]:
-    """The linker (with and without coauthor evidence) and both baselines on the silver pairs."""
+    """The linker as the worker runs it (link + merge step), the link step alone, the linker without
+    coauthor evidence, and both baselines on the silver pairs."""
     blocks = silver.blocks
-    linked = link_blocks(silver.papers, blocks, weights, threshold)
-    alone = link_blocks(silver.papers, blocks, weights, threshold, coauthors=False)
+    policy = replace(DEFAULT_POLICY, weights=weights, threshold=threshold)
+    linked = link_blocks(silver.papers, blocks, weights, threshold, policy=policy)
+    unmerged = link_blocks(silver.papers, blocks, weights, threshold)
+    alone = link_blocks(silver.papers, blocks, weights, threshold, coauthors=False, policy=policy)
     names = {
         mention_key(paper.paper_id, m.position): fold(m.keyname) + "|" + fold(m.forenames)
         for paper in silver.papers for m in paper.mentions if m.blocking_key in blocks
     }
     methods: dict[str, Callable[[SilverPair], bool]] = {
         "linker": lambda pair: linked[pair.a] == linked[pair.b],
+        "linker_without_merges": lambda pair: unmerged[pair.a] == unmerged[pair.b],
         "linker_without_coauthors": lambda pair: alone[pair.a] == alone[pair.b],
         "exact_full_name": lambda pair: names[pair.a] == names[pair.b],
         "surname_first_initial": lambda pair: True,  # every pair lies inside one block

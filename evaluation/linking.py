@@ -39,7 +39,7 @@ from stream_processors.linking.linker import (
     apply_decision,
     link_mention,
 )
-from stream_processors.linking.merging import DEFAULT_POLICY, MergePolicy, merge_after_link
+from stream_processors.linking.merging import DEFAULT_POLICY, MergePolicy, follow_redirects, merge_after_link
 from stream_processors.linking.names import full_name_key
 from stream_processors.linking.scorer import DEFAULT_THRESHOLD, DEFAULT_WEIGHTS, Weights
 
@@ -92,12 +92,7 @@ def link_and_count_merges(
         blocks[block_key] = state
         assigned[gm.mention_id] = decision.researcher_id
 
-    def final(rid: str) -> str:
-        while rid in redirect:
-            rid = redirect[rid]
-        return rid
-
-    return {mid: final(rid) for mid, rid in assigned.items()}, len(redirect)
+    return {mid: follow_redirects(rid, redirect) for mid, rid in assigned.items()}, len(redirect)
 
 
 def baseline_exact_name(mention: GoldMention) -> str:
@@ -237,7 +232,7 @@ def margin_table(results: dict):
     return table
 
 
-SILVER_METHODS = ("linker", "linker_without_coauthors", "exact_full_name", "surname_first_initial")
+SILVER_METHODS = ("linker", "linker_without_merges", "linker_without_coauthors", "exact_full_name", "surname_first_initial")
 
 
 def silver_table(silver: dict):

@@ -170,3 +170,12 @@ def merge_after_link(
         merges.append(best)
         current = best.surviving_id
     return block, tuple(merges)
+
+
+def follow_redirects(researcher_id: str, redirects: dict[str, str]) -> str:
+    """Where a researcher id ends after merges (retired id -> surviving id, chains followed).
+
+    Every redirect points to a smaller id, so the chain ends."""
+    while researcher_id in redirects:
+        researcher_id = redirects[researcher_id]
+    return researcher_id
