@@ -1,11 +1,14 @@
-"""Progress bars for long commands: rate and ETA, always on stderr so `--json` stdout stays clean."""
+"""Progress for long commands: rate and ETA, always on stderr so `--json` stdout stays clean."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
+from rich.live import Live
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -52,3 +55,63 @@ def progress_bar(description: str, total: int | None, unit: str = "records") -> 
 
         advance.set_total = lambda n: progress.update(task, total=n)
         yield advance
+
+
+class LagMeter:
+    """How fast a backlog drains: the drop in total consumer lag over the last `window` seconds.
+
+    Lag is what the processes still have to read, summed over roles; upstream stages add to the
+    downstream lag as they go, so the rate is net (it can be zero or negative for a while, and then
+    there is no ETA). `now` is injected: seconds from any monotonic clock.
+    """
+
+    def __init__(self, window: float = 60.0) -> None:
+        self.window = window
+        self._samples: deque[tuple[float, int]] = deque()
+
+    def observe(self, now: float, lag: int) -> tuple[float | None, float | None]:
+        """Record a reading; return (records drained per second, seconds to zero) or Nones."""
+        self._samples.append((now, lag))
+        while len(self._samples) > 2 and now - self._samples[1][0] >= self.window:
+            self._samples.popleft()
+        start, start_lag = self._samples[0]
+        if now <= start or start_lag <= lag:
+            return None, None
+        rate = (start_lag - lag) / (now - start)
+        return rate, lag / rate
+
+
+def lag_line(description: str, lag: dict[str, int], rate: float | None, eta: float | None, elapsed: float) -> str:
+    per_role = ", ".join(f"{role} {n:,}" for role, n in lag.items())
+    drain = f"{rate:,.0f} records/s" if rate else "- records/s"
+    remaining = _clock(eta) if eta is not None else "-"
+    return f"{description}: lag {sum(lag.values()):,} ({per_role}), draining {drain}, elapsed {_clock(elapsed)}, ETA {remaining}"
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
+@contextmanager
+def lag_progress(description: str, every: float = 30.0, clock: Callable[[], float] = time.monotonic) -> Iterator[Callable[[dict[str, int]], None]]:
+    """Yield `on_poll(lag by role)` for a catch-up: one live line (lag, drain rate, ETA) on a terminal,
+    else a plain line on stderr every `every` seconds (logs and CI keep a trace)."""
+    meter, started, last = LagMeter(), clock(), [float("-inf")]
+    live = Live(console=err_console, transient=True) if err_console.is_terminal else None
+
+    def on_poll(lag: dict[str, int]) -> None:
+        now = clock()
+        rate, eta = meter.observe(now, sum(lag.values()))
+        line = lag_line(description, lag, rate, eta, now - started)
+        if live is not None:
+            live.update(line)
+        elif now - last[0] >= every:
+            last[0] = now
+            err_console.print(line, highlight=False, soft_wrap=True)
+
+    if live is None:
+        yield on_poll
+        return
+    with live:
+        yield on_poll

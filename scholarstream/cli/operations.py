@@ -11,7 +11,7 @@ from rich.table import Table
 
 from scholarstream.cli._app import JsonFlag, app, dlq_app, emit, out, utc_now
 from scholarstream.errors import ScholarStreamError
-from scholarstream.progress import err_console, progress_bar
+from scholarstream.progress import lag_progress, progress_bar
 from scholarstream.settings import get_settings
 
 
@@ -172,16 +172,13 @@ def rebuild_cmd(
     """Re-derive everything after arxiv.papers.raw into a new generation, then switch readers over when it caught up."""
     from dataclasses import asdict
 
-    from rich.live import Live
-
     from scholarstream.rebuild import rebuild
 
     if from_stage not in ("enrich", "link"):
         raise ScholarStreamError(f"--from-stage must be enrich or link, not {from_stage!r}")
     settings = get_settings()
-    with Live(console=err_console, transient=True) as live:
-        result = rebuild(settings, from_stage, utc_now, timeout=timeout,  # type: ignore[arg-type]
-                         on_poll=lambda lag: live.update("new generation catching up: " + ", ".join(f"{r} lag {n}" for r, n in lag.items())))
+    with lag_progress("new generation catching up") as on_poll:
+        result = rebuild(settings, from_stage, utc_now, timeout=timeout, on_poll=on_poll)  # type: ignore[arg-type]
     if as_json:
         emit(asdict(result), True)
         return

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from scholarstream.cli._app import JsonFlag, app, configure_logging, emit, out, utc_now
-from scholarstream.progress import err_console
+from scholarstream.progress import lag_progress
 from scholarstream.settings import get_settings
 
 
@@ -60,19 +60,10 @@ def run(
 def run_until(until_caught_up: bool, timeout: float | None) -> dict[str, Any]:
     from dataclasses import asdict
 
-    from rich.live import Live
-
     from scholarstream.pipeline import run_pipeline
     from scholarstream.rebuild import with_serving_generation
 
     settings = with_serving_generation(get_settings())
-    with Live(console=err_console, transient=True) as live:
-        result = run_pipeline(
-            settings,
-            until_caught_up=until_caught_up,
-            timeout=timeout,
-            on_poll=lambda lag: live.update(
-                "waiting for the pipeline: " + ", ".join(f"{role} lag {n}" for role, n in lag.items())
-            ),
-        )
+    with lag_progress("waiting for the pipeline") as on_poll:
+        result = run_pipeline(settings, until_caught_up=until_caught_up, timeout=timeout, on_poll=on_poll)
     return asdict(result)
