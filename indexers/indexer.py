@@ -30,6 +30,7 @@ from schemas.profiles import ResearcherProfile
 from schemas.topics import INDEX_DLQ, PAPERS_ENRICHED, RESEARCHER_PROFILES, TopicSpec
 from scholarstream import kafka_io
 from scholarstream.errors import InvalidRecord
+from scholarstream.handover import take_over
 from scholarstream.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,9 @@ def run_indexer(
     # Writes go through this generation's write alias, so a reindex's alias swap redirects them
     # with no restart, and a generation being rebuilt never writes into what readers see.
     routes = {settings.topic(route.topic.name): (route, route.index.write_alias(settings)) for route in routes_here}
+    for route in routes_here:
+        if route.index.stage == "enrich":  # after a rebuild from `link`: papers continue where they were
+            take_over(settings, INDEXER_GROUP, route.topic.name)
     consumer = kafka_io.consumer(
         settings,
         *routes,

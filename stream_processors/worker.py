@@ -5,10 +5,11 @@ from __future__ import annotations
 import faust
 from threadpoolctl import threadpool_limits
 
-from schemas.topics import TOPICS
+from schemas.topics import PAPERS_RAW, TOPICS
 from scholarstream import kafka_io
+from scholarstream.handover import take_over
 from scholarstream.settings import Settings
-from stream_processors.app import create_app
+from stream_processors.app import WORKER_GROUP, create_app
 from stream_processors.encoder import load_encoder
 from stream_processors.topic_model.fields import load_field_model, model_path_for
 
@@ -22,6 +23,8 @@ def run_worker(settings: Settings) -> None:
         threadpool_limits(1, user_api="blas")
         encoder = load_encoder(settings)  # fails here, once, with a clear error; never per message
         field_model = load_field_model(model_path_for(encoder.name, settings.data_dir), encoder=encoder.name)
+        # After a rebuild from `link`, continue the enrich stage where the replaced generation left it.
+        take_over(settings, WORKER_GROUP, PAPERS_RAW.name, changelogs=("-enriched-versions-changelog",))
     app = create_app(settings, encoder, field_model)
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True)
     worker.execute_from_commandline()

@@ -8,6 +8,8 @@ import threading
 import time
 from datetime import datetime, timezone
 
+from kafka import TopicPartition
+
 from indexers.index_admin import alias_targets
 from indexers.researcher_search import ResearcherQuery, search_researchers
 from scholarstream import es_io, kafka_io
@@ -23,6 +25,16 @@ def researchers(es, alias) -> dict[str, tuple]:
     hits = es.search(index=alias, query={"match_all": {}}, size=1000)["hits"]["hits"]
     return {h["_id"]: (h["_source"]["display_name"], h["_source"].get("works_count"), h["_source"].get("merged_into"))
             for h in hits}
+
+
+def committed(settings, group: str, topic: str) -> dict[int, int]:
+    physical = settings.topic(topic)
+    client = kafka_io.admin(settings)
+    try:
+        found = kafka_io.committed_offsets(client, group, [TopicPartition(physical, p) for p in kafka_io.end_offsets(settings, physical)])
+    finally:
+        client.close()
+    return {tp.partition: meta.offset for tp, meta in found.items() if meta is not None and meta.offset >= 0}
 
 
 def test_rebuild_from_link_switches_readers_to_an_identical_new_generation(settings):
@@ -75,3 +87,15 @@ def test_rebuild_from_link_switches_readers_to_an_identical_new_generation(setti
     assert status.returncode == 0, status.stderr
     groups = {g["group"] for g in json.loads(status.stdout)["consumer_groups"]}
     assert all(group.endswith(".g0-1") for group in groups)
+
+    # Restarted on the new generation with both stages, the worker and the indexer take the enrich
+    # stage's position over from generation 0 (scholarstream/handover.py) instead of enriching and
+    # indexing every paper again.
+    enriched_before = sum(kafka_io.end_offsets(settings, settings.topic("papers.enriched")).values())
+    restarted = cli("run", "--until-caught-up", "--timeout", "600", "--json")
+    assert restarted.returncode == 0, restarted.stderr + restarted.stdout
+    assert sum(kafka_io.end_offsets(settings, settings.topic("papers.enriched")).values()) == enriched_before
+    new_generation = with_serving_generation(settings)
+    for base, topic in (("scholarstream-worker", "arxiv.papers.raw"), ("scholarstream-indexer", "papers.enriched")):
+        assert committed(settings, new_generation.group(base), topic) == committed(settings, settings.group(base), topic)
+    assert researchers(es, read) == before
