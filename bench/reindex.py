@@ -25,8 +25,6 @@ import threading
 import time
 from pathlib import Path
 
-from kafka import TopicPartition
-
 from bench.backfill import run_child
 from bench.common import (
     delete_namespace,
@@ -47,27 +45,8 @@ from scholarstream.settings import Settings
 
 
 def copy_topic(source: Settings, target: Settings, name: str) -> int:
-    """Every record of `name` from one namespace into the other, partition for partition."""
-    topic_in, topic_out = source.topic(name), target.topic(name)
-    ends = kafka_io.end_offsets(source, topic_in)
-    tps = [TopicPartition(topic_in, p) for p, end in ends.items() if end > 0]
-    consumer = kafka_io.consumer(source, max_poll_records=5_000, fetch_max_bytes=64 * 1024 * 1024)
-    producer = kafka_io.producer(target, compression_type="gzip", linger_ms=50)
-    copied = 0
-    try:
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        while any(consumer.position(tp) < ends[tp.partition] for tp in tps):
-            for tp, records in consumer.poll(timeout_ms=1000).items():
-                for record in records:
-                    if record.offset < ends[tp.partition]:
-                        producer.send(topic_out, key=record.key, value=record.value, partition=tp.partition)
-                        copied += 1
-        producer.flush()
-    finally:
-        consumer.close()
-        producer.close()
-    return copied
+    """Every record of `name` from one namespace into the other (same cluster), partition for partition."""
+    return kafka_io.copy_records(source, source.topic(name), target.topic(name), linger_ms=50)
 
 
 class SearchProbe(threading.Thread):

@@ -72,24 +72,7 @@ def _copy_changelog(settings: Settings, source: str, target: str) -> int:
         pass
     finally:
         client.close()
-    reader = kafka_io.consumer(settings)
-    writer = kafka_io.producer(settings)
-    copied = 0
-    try:
-        tps = [TopicPartition(source, p) for p in ends]
-        reader.assign(tps)
-        reader.seek_to_beginning(*tps)
-        while any(reader.position(tp) < ends[tp.partition] for tp in tps):
-            for tp, records in reader.poll(timeout_ms=1000, max_records=5000).items():
-                for record in records:
-                    if record.offset < ends[tp.partition]:
-                        writer.send(target, key=record.key, value=record.value, partition=tp.partition)
-                        copied += 1
-        writer.flush()
-    finally:
-        reader.close()
-        writer.close()
-    return copied
+    return kafka_io.copy_records(settings, source, target)
 
 
 def take_over(settings: Settings, base_group: str, topic: str, changelogs: tuple[str, ...] = ()) -> Handover | None:

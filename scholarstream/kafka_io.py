@@ -170,6 +170,30 @@ def end_offsets(settings: Settings, topic: str) -> dict[int, int]:
         probe.close()
 
 
+def copy_records(settings: Settings, topic_in: str, topic_out: str, **producer_overrides: Any) -> int:
+    """Every record of `topic_in` (up to its end when called) into the same partition of
+    `topic_out`, which must have at least as many partitions; returns how many were copied."""
+    ends = end_offsets(settings, topic_in)
+    tps = [TopicPartition(topic_in, p) for p, end in ends.items() if end > 0]
+    reader = consumer(settings, max_poll_records=5_000, fetch_max_bytes=64 * 1024 * 1024)
+    writer = producer(settings, **producer_overrides)
+    copied = 0
+    try:
+        reader.assign(tps)
+        reader.seek_to_beginning(*tps)
+        while any(reader.position(tp) < ends[tp.partition] for tp in tps):
+            for tp, records in reader.poll(timeout_ms=1000).items():
+                for record in records:
+                    if record.offset < ends[tp.partition]:
+                        writer.send(topic_out, key=record.key, value=record.value, partition=tp.partition)
+                        copied += 1
+        writer.flush()
+    finally:
+        reader.close()
+        writer.close()
+    return copied
+
+
 def group_lag(settings: Settings, group: str, topic: str) -> dict[int, int]:
     """Partition -> records the group has not committed yet; no commit counts as all of the log."""
     with LagReader(settings) as reader:
