@@ -5,7 +5,7 @@ or of either baseline crosses a block, so blocks are the independent units of th
 `margin_interval` resamples a split's blocks with replacement, keeps each mention's B-cubed
 precision and recall as measured, and recomputes both methods' F1 on every resample: the spread
 of the difference says how much of a margin the set can resolve. A set with a few large blocks
-(inspire-wang: 16 held-out blocks, one of them a third of the mentions) resolves little.
+(inspire-wang: 16 held-out blocks, the three largest holding 59 % of the mentions) resolves little.
 """
 
 from __future__ import annotations
