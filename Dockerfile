@@ -4,7 +4,11 @@ WORKDIR /app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
 COPY requirements.lock pyproject.toml README.md ./
 RUN pip install --no-cache-dir -r requirements.lock
+COPY foundation ./foundation
+COPY clients ./clients
+COPY encoders ./encoders
 COPY scholarstream ./scholarstream
+COPY evaluation ./evaluation
 COPY producers ./producers
 COPY stream_processors ./stream_processors
 COPY indexers ./indexers

@@ -45,11 +45,11 @@ from bench.common import (
 )
 from bench.observe import IndexSampler, cpu_between, first_time, role_pids, topic_stamps
 from bench.records import harvest_papers
+from clients import es_io
+from encoders.loading import load_encoder
+from foundation.settings import Settings
 from indexers.mappings import PAPERS, RESEARCHERS
-from scholarstream import es_io
 from scholarstream.proc_usage import own_usage
-from scholarstream.settings import Settings
-from stream_processors.encoder import load_encoder
 from stream_processors.enrich import embedding_text
 
 # (stage, output topic) in pipeline order; each stage's input is the previous one's output.

@@ -14,7 +14,7 @@ import shutil
 import socket
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 # BENCH_RESULTS_DIR sends smoke tests elsewhere (`make bench-smoke`: bench/results/smoke).
@@ -137,7 +137,7 @@ def machine() -> dict[str, object]:
 def write_result(name: str, data: dict[str, object], results: Path = RESULTS) -> Path:
     results.mkdir(parents=True, exist_ok=True)
     path = results / f"{name}.json"
-    payload = {"benchmark": name, "measured_at": datetime.now(timezone.utc).isoformat(), "machine": machine(), **data}
+    payload = {"benchmark": name, "measured_at": datetime.now(UTC).isoformat(), "machine": machine(), **data}
     path.write_text(json.dumps(payload, indent=2) + "\n")
     return path
 
@@ -148,7 +148,7 @@ def print_table(title: str, header: Sequence[str], rows: Iterable[Sequence[objec
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     print(title)
     for number, row in enumerate(cells):
-        print("  " + "  ".join(cell.rjust(width) if number else cell.ljust(width) for cell, width in zip(row, widths)))
+        print("  " + "  ".join(cell.rjust(width) if number else cell.ljust(width) for cell, width in zip(row, widths, strict=False)))
         if number == 0:
             print("  " + "  ".join("-" * width for width in widths))
 
@@ -177,7 +177,7 @@ def is_own(namespace: str) -> bool:
 def delete_namespace(settings, namespace: str, keep_logs_in: Path | None = None) -> dict[str, int]:
     """Delete a benchmark's topics, consumer groups, indices and faust state; its logs are moved to
     `keep_logs_in` (deleted without it)."""
-    from scholarstream import es_io, kafka_io
+    from clients import es_io, kafka_io
 
     if not is_own(namespace):
         raise ValueError(f"refusing to delete {namespace!r}: benchmarks delete only their own '{OWN_PREFIX}*' namespaces")

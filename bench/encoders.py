@@ -12,10 +12,10 @@ from pathlib import Path
 
 from bench.common import write_result
 from bench.enrichment import real_papers
-from scholarstream.settings import Settings
-from stream_processors.encoder import load_encoder
+from encoders.loading import load_encoder
+from encoders.static import STATIC_DEFAULT_NAME
+from foundation.settings import Settings
 from stream_processors.enrich import embedding_text
-from stream_processors.static_encoder import STATIC_DEFAULT_NAME
 
 RESULTS = Path(__file__).resolve().parent.parent / "evaluation" / "results"
 

@@ -34,21 +34,21 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from kafka import TopicPartition
 
 from bench.common import write_result
+from clients import kafka_io
+from encoders.loading import load_encoder
 from evaluation.labelled_papers import OAI_CS_2016, split_of
+from foundation.errors import InvalidRecord
+from foundation.settings import Settings
 from producers.oai_records import oai_element_to_paper, parse_page
 from producers.publish import Publisher
 from schemas.papers import RawPaper
 from schemas.topics import TOPICS
-from scholarstream import kafka_io
-from scholarstream.errors import InvalidRecord
-from scholarstream.settings import Settings
-from stream_processors.encoder import load_encoder
 from stream_processors.enrich import embedding_text
 
 WARM_UP_PAPERS = 256  # the first few hundred papers run slower (shapes and allocator warming up)
@@ -143,7 +143,7 @@ def main() -> None:
     encoder.encode([embedding_text(p) for p in warm_up])  # first-call costs are not throughput
 
     kafka_io.ensure_topics(settings, TOPICS)
-    publisher = Publisher(settings, lambda: datetime.now(timezone.utc))
+    publisher = Publisher(settings, lambda: datetime.now(UTC))
     reader = EnrichedReader(settings, settings.topic("papers.enriched"))
     started = time.monotonic()
     worker = subprocess.Popen(

@@ -32,9 +32,9 @@ from bench.backfill import run_child
 from bench.common import delete_namespace, load_average, namespace_env, new_namespace, percentiles, print_table, write_result
 from bench.observe import topic_stamps
 from bench.records import harvest_papers
+from clients import es_io
+from foundation.settings import Settings
 from indexers.mappings import PAPERS
-from scholarstream import es_io
-from scholarstream.settings import Settings
 
 
 class Watcher(threading.Thread):

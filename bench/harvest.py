@@ -42,13 +42,13 @@ from rich.table import Table
 
 from bench.common import write_result
 from bench.harvest_profile import cprofile_command, pyspy, pyspy_command, summarise_cprofile, summarise_pyspy
+from clients import kafka_io
+from foundation.settings import Settings
 from producers.checkpoints import CheckpointStore
 from producers.oai_pmh import HarvestRequest
 from producers.oai_records import parse_page
 from schemas.topics import PAPERS_RAW
-from scholarstream import kafka_io
 from scholarstream.progress import err_console, progress_bar
-from scholarstream.settings import Settings
 from tests.fake_arxiv import FakeArxivServer
 
 REPO = Path(__file__).resolve().parent.parent

@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
-
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from elasticsearch import Elasticsearch, NotFoundError
 from kafka import TopicPartition
 
-from scholarstream import kafka_io
+from clients import kafka_io
+from foundation.settings import Settings
 from scholarstream.proc_usage import usage_of
-from scholarstream.settings import Settings
 
 
 def topic_stamps(settings: Settings, topic: str, timeout: float = 600) -> list[tuple[int, int, bytes | None]]:

@@ -14,14 +14,14 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bench.records import harvest_papers
+from clients import kafka_io
+from foundation.settings import Settings
 from producers.publish import Publisher
 from schemas.topics import TOPICS
-from scholarstream import kafka_io
 from scholarstream.proc_usage import own_usage
-from scholarstream.settings import Settings
 
 
 def main() -> None:
@@ -34,7 +34,7 @@ def main() -> None:
     settings = Settings()
     kafka_io.ensure_topics(settings, TOPICS)
     papers = list(harvest_papers(args.papers, skip=args.skip))  # parsed before the clock starts
-    publisher = Publisher(settings, lambda: datetime.now(timezone.utc))
+    publisher = Publisher(settings, lambda: datetime.now(UTC))
     started = time.monotonic()
     late = 0.0
     for number, paper in enumerate(papers):

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from evaluation.labelled_papers import OAI_CS_2016
+from foundation.errors import InvalidRecord, ScholarStreamError
 from producers.oai_records import oai_element_to_paper, parse_page
 from schemas.papers import RawPaper
-from scholarstream.errors import InvalidRecord, ScholarStreamError
 
 
 def harvest_papers(limit: int | None = None, skip: int = 0, path: Path = OAI_CS_2016) -> Iterator[RawPaper]:

@@ -36,12 +36,12 @@ from bench.common import (
     print_table,
     write_result,
 )
+from clients import es_io, kafka_io
 from evaluation.search import written_out_name
+from foundation.settings import Settings
 from indexers.mappings import RESEARCHERS
 from indexers.researcher_search import ResearcherQuery, search_researchers
 from schemas.topics import RESEARCHER_PROFILES
-from scholarstream import es_io, kafka_io
-from scholarstream.settings import Settings
 
 
 def copy_topic(source: Settings, target: Settings, name: str) -> int:

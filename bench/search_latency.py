@@ -35,11 +35,11 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.common import free_port, load_average, namespace_env, percentiles, print_table, write_result
+from clients import es_io
 from evaluation.search import written_out_name
+from foundation.settings import Settings
 from indexers.mappings import PAPERS, RESEARCHERS
-from scholarstream import es_io
 from scholarstream.proc_usage import usage_of
-from scholarstream.settings import Settings
 
 KINDS = ("name_full", "initials", "surname_initial", "topic", "semantic", "hybrid")
 

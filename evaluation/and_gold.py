@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evaluation.labelled_papers import SHARED_DATA
+from foundation.errors import ScholarStreamError
 from schemas.names import blocking_key
-from scholarstream.errors import ScholarStreamError
 
 AND_GOLD = SHARED_DATA / "and-gold"
 SETS = ("inspire-wang", "s2and-qian", "orcid-doi")

@@ -42,9 +42,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from evaluation.labelled_papers import OAI_CS_2016
+from foundation.errors import InvalidRecord, ScholarStreamError
 from producers.oai_records import oai_element_to_paper, parse_page
 from schemas.names import fold
-from scholarstream.errors import InvalidRecord, ScholarStreamError
 from stream_processors.enrich import author_mentions
 from stream_processors.linking.linker import BlockState, Mention, PaperContext, apply_decision, link_mention, mention_key
 from stream_processors.linking.merging import DEFAULT_POLICY, MergePolicy, follow_redirects, merge_after_link

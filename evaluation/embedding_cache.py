@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from stream_processors.encoder import Encoder
+from encoders.base import Encoder
 
 
 def _key(encoder_name: str, max_seq_length: int, text: str) -> str:

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from foundation.errors import InvalidRecord, ScholarStreamError
+from foundation.settings import REPO_ROOT
 from producers.oai_records import oai_element_to_paper, parse_page
-from scholarstream.errors import InvalidRecord, ScholarStreamError
-from scholarstream.settings import REPO_ROOT
 from stream_processors.enrich import embedding_text, encoder_text
 from stream_processors.topic_model.taxonomy import canonical_category
 

@@ -24,8 +24,8 @@ import hashlib
 import json
 import sys
 import time
-from dataclasses import replace
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from evaluation import arxiv_silver

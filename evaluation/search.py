@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 from elasticsearch import Elasticsearch
 
+from foundation.settings import Settings
 from indexers.mappings import RESEARCHERS
 from indexers.researcher_search import ResearcherQuery, search_researchers
 from schemas.names import fold
-from scholarstream.settings import Settings
 
 KINDS = ("full", "initialled", "surname_initial", "reordered", "no_diacritics", "surname_topic")
 DEPTH = 10

@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from encoders.base import Encoder
 from evaluation.embedding_cache import encode_cached
 from evaluation.labelled_papers import (
     LabelledPaper,
@@ -27,8 +28,7 @@ from evaluation.labelled_papers import (
     split_of,
     stratified_sample,
 )
-from scholarstream.settings import Settings
-from stream_processors.encoder import Encoder
+from foundation.settings import Settings
 from stream_processors.topic_model.fields import DEFAULT_MODEL, FieldTopicModel, fit_field_model
 from stream_processors.topic_model.taxonomy import archive_of
 

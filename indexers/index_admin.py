@@ -14,10 +14,10 @@ import logging
 from elasticsearch import ConnectionError as ESConnectionError
 from elasticsearch import Elasticsearch, NotFoundError
 
+from clients import es_io
+from foundation.errors import IndexingError
+from foundation.settings import Settings
 from indexers.mappings import IndexSpec
-from scholarstream import es_io
-from scholarstream.errors import IndexingError
-from scholarstream.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -20,6 +20,10 @@ from elasticsearch import Elasticsearch
 from kafka.errors import CommitFailedError
 from pydantic import ValidationError
 
+from clients import kafka_io
+from clients.handover import take_over
+from foundation.errors import InvalidRecord
+from foundation.settings import Settings
 from indexers.bulk_writer import IndexAction, write_with_retry
 from indexers.documents import paper_document, researcher_document
 from indexers.index_admin import ensure_index
@@ -28,10 +32,6 @@ from schemas.dead_letters import DeadLetter, cap_dead_letter
 from schemas.papers import describe_validation_error, parse_enriched_paper
 from schemas.profiles import ResearcherProfile
 from schemas.topics import INDEX_DLQ, PAPERS_ENRICHED, RESEARCHER_PROFILES, TopicSpec
-from scholarstream import kafka_io
-from scholarstream.errors import InvalidRecord
-from scholarstream.handover import take_over
-from scholarstream.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scholarstream.generations import Stage
-from scholarstream.settings import Settings
+from foundation.generations import Stage
+from foundation.settings import Settings
 
 
 @dataclass(frozen=True)

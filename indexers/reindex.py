@@ -32,12 +32,12 @@ from datetime import datetime
 from elasticsearch import Elasticsearch
 from kafka import TopicPartition
 
+from clients import kafka_io
+from foundation.errors import IndexingError, InvalidRecord
+from foundation.settings import Settings
 from indexers.bulk_writer import IndexAction, write_with_retry
 from indexers.index_admin import alias_targets, create_physical, delete_indices, move_aliases, unused_indices
 from indexers.indexer import ROUTES, Route
-from scholarstream import kafka_io
-from scholarstream.errors import IndexingError, InvalidRecord
-from scholarstream.settings import Settings
 
 BATCH = 1_000
 IN_FLIGHT = 2  # bulk requests Elasticsearch indexes at once while the next batch is decoded

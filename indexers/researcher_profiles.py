@@ -11,10 +11,10 @@ from typing import Any
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
 from elasticsearch import ConnectionError as ESConnectionError
 
+from clients import es_io
+from foundation.errors import SearchError
+from foundation.settings import Settings
 from indexers.mappings import RESEARCHERS
-from scholarstream import es_io
-from scholarstream.errors import SearchError
-from scholarstream.settings import Settings
 
 MAX_REDIRECTS = 5  # merge chains are short; a longer one is a loop
 GRAPH_NEIGHBOURS = 10

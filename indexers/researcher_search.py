@@ -21,12 +21,12 @@ from typing import Any, Literal
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
 from elasticsearch import ConnectionError as ESConnectionError
 
+from clients import es_io
+from foundation.errors import SearchError
+from foundation.settings import Settings
 from indexers.mappings import RESEARCHERS
 from indexers.name_keys import query_keys
 from schemas.profiles import VerificationLevel
-from scholarstream import es_io
-from scholarstream.errors import SearchError
-from scholarstream.settings import Settings
 
 MAX_QUERY_LENGTH = 300
 MAX_PAGE_SIZE = 50
@@ -270,7 +270,7 @@ def search_researchers(
         text_ids = [h["_id"] for h in text_hits]
         knn_ids = [h["_id"] for h in knn_hits]
         fused = reciprocal_rank_fusion([text_ids, knn_ids]) if query.mode == "hybrid" else [
-            (doc_id, float(h["_score"])) for doc_id, h in zip(knn_ids, knn_hits)
+            (doc_id, float(h["_score"])) for doc_id, h in zip(knn_ids, knn_hits, strict=False)
         ]
         start = (query.page - 1) * query.size
         hits = [
@@ -295,7 +295,7 @@ def _hit(hit: dict, score: float, matched_by: list[str]) -> ResearcherHit:
         followers_count=source.get("followers_count", 0),
         last_active_year=source.get("last_active_year"),
         affiliations=list(source.get("affiliations", []))[:5],
-        topics=[{"code": c, "name": n} for c, n in zip(source.get("topic_codes", []), source.get("topic_names", []))],
+        topics=[{"code": c, "name": n} for c, n in zip(source.get("topic_codes", []), source.get("topic_names", []), strict=False)],
         matched_by=matched_by,
         highlights=hit.get("highlight", {}),
     )

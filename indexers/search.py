@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from elasticsearch import ApiError, Elasticsearch
 from elasticsearch import ConnectionError as ESConnectionError
 
+from clients import es_io
+from foundation.errors import SearchError
+from foundation.settings import Settings
 from indexers.mappings import PAPERS
-from scholarstream import es_io
-from scholarstream.errors import SearchError
-from scholarstream.settings import Settings
 
 MAX_QUERY_LENGTH = 500
 MAX_LIMIT = 100

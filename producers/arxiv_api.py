@@ -21,12 +21,13 @@ import logging
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import arxiv
 import requests
 from pydantic import ValidationError
 
+from foundation.errors import InvalidRecord, ScholarStreamError
 from producers.normalise import (
     arxiv_categories,
     clean_tex,
@@ -38,7 +39,6 @@ from producers.normalise import (
 )
 from schemas.checkpoints import HarvestCheckpoint, checkpoint_id
 from schemas.papers import RawPaper, describe_validation_error
-from scholarstream.errors import InvalidRecord, ScholarStreamError
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +192,7 @@ def poll(
             page = _fetch_page(client, search, offset, request.page_size, sleep, attempts, jitter)
             newest = state.last_datestamp
             for result in page:
-                stamp = result.published.astimezone(timezone.utc).isoformat()
+                stamp = result.published.astimezone(UTC).isoformat()
                 newest = stamp if newest is None or stamp > newest else newest
                 yield result_to_payload(result)
             offset += len(page)
@@ -250,4 +250,4 @@ def parse_window_start(text: str | None, now: datetime, default_days: int = 2) -
     if not text:
         return now - timedelta(days=default_days)
     value = datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -11,12 +11,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from foundation.settings import Settings
 from producers.arxiv_api import PollRequest, api_payload_to_paper, new_client, payload_key, poll, start_poll_state
 from producers.checkpoints import resume_point
 from producers.ingest import IngestSummary, ingest
 from producers.publish import Publisher
 from schemas.checkpoints import HarvestCheckpoint
-from scholarstream.settings import Settings
 
 
 def run_arxiv_ingest(

@@ -10,11 +10,11 @@ from __future__ import annotations
 from kafka import TopicPartition
 from kafka.errors import KafkaError
 
+from clients import kafka_io
+from foundation.errors import ScholarStreamError
+from foundation.settings import Settings
 from schemas.checkpoints import HarvestCheckpoint
 from schemas.topics import INGEST_CHECKPOINTS, TOPICS
-from scholarstream import kafka_io
-from scholarstream.errors import ScholarStreamError
-from scholarstream.settings import Settings
 
 _SAVE_TIMEOUT_S = 60
 

@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import TypeVar
 
+from foundation.errors import InvalidRecord
 from producers.publish import Publisher
 from schemas.papers import RawPaper
-from scholarstream.errors import InvalidRecord
 
 Progress = Callable[[int], None]
 P = TypeVar("P")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from schemas.papers import Author
 
@@ -49,7 +49,7 @@ def split_arxiv_id(text: str) -> tuple[str, int | None]:
 
 def utc_date(text: str) -> datetime:
     """An OAI/arXiv date 'YYYY-MM-DD' as midnight UTC (dates carry no time of day)."""
-    return datetime.combine(date.fromisoformat(text.strip()), datetime.min.time(), tzinfo=timezone.utc)
+    return datetime.combine(date.fromisoformat(text.strip()), datetime.min.time(), tzinfo=UTC)
 
 
 # Categories -------------------------------------------------------------------------------------

@@ -14,13 +14,13 @@ from typing import Any
 
 import requests
 
+from foundation.settings import Settings
 from producers.checkpoints import resume_point
 from producers.ingest import IngestSummary, ingest
 from producers.oai_pmh import HarvestRequest, HarvestStats, PageFetcher, RetryPolicy, harvest, start_state
 from producers.oai_records import OaiRecord, oai_element_to_paper
 from producers.publish import Publisher
 from schemas.checkpoints import HarvestCheckpoint
-from scholarstream.settings import Settings
 
 
 def run_oai_ingest(

@@ -21,14 +21,14 @@ import logging
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import requests
 
+from foundation.errors import ScholarStreamError
 from producers.oai_records import MalformedPage, OaiPage, OaiRecord, parse_page
 from schemas.checkpoints import HarvestCheckpoint, checkpoint_id
-from scholarstream.errors import ScholarStreamError
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ class PageFetcher:
         session: requests.Session,
         *,
         sleep: Callable[[float], None],
-        now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
         policy: RetryPolicy = RetryPolicy(),
         jitter: Callable[[], float] = random.random,
     ) -> None:

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 from pydantic import ValidationError
 
+from foundation.errors import InvalidRecord, ScholarStreamError
 from producers.normalise import (
     clean_tex_keeping_raw,
     clean_text,
@@ -45,7 +46,6 @@ from producers.normalise import (
     utc_date,
 )
 from schemas.papers import RawPaper, describe_validation_error
-from scholarstream.errors import InvalidRecord, ScholarStreamError
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 ARXIV = "http://arxiv.org/OAI/arXiv/"

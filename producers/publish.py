@@ -12,12 +12,12 @@ from datetime import datetime
 
 from kafka.errors import KafkaError
 
+from clients import kafka_io
+from foundation.errors import ScholarStreamError
+from foundation.settings import Settings
 from schemas.dead_letters import DeadLetter, cap_dead_letter
 from schemas.papers import RawPaper
 from schemas.topics import PAPERS_DLQ, PAPERS_RAW
-from scholarstream import kafka_io
-from scholarstream.errors import ScholarStreamError
-from scholarstream.settings import Settings
 
 
 @dataclass

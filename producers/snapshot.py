@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from foundation.errors import InvalidRecord, ScholarStreamError
 from producers.normalise import (
     authors_from_string,
     clean_tex,
@@ -24,7 +25,6 @@ from producers.normalise import (
     split_categories,
 )
 from schemas.papers import Author, RawPaper, describe_validation_error
-from scholarstream.errors import InvalidRecord, ScholarStreamError
 
 
 def read_snapshot(path: Path) -> Iterator[str]:
@@ -168,7 +168,7 @@ def _attach_affiliations(parsed: tuple[Author, ...], from_string: tuple[Author, 
     if len(parsed) != len(from_string):
         return parsed
     merged = []
-    for author, other in zip(parsed, from_string):
+    for author, other in zip(parsed, from_string, strict=False):
         if other.affiliations and author.keyname.casefold() == other.keyname.casefold():
             combined = tuple(dict.fromkeys(author.affiliations + other.affiliations))
             author = author.model_copy(update={"affiliations": combined})

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from scholarstream.errors import InvalidRecord
+from foundation.errors import InvalidRecord
 
 RAW_SCHEMA_VERSION = 1
 ENRICHED_SCHEMA_VERSION = 2
@@ -100,7 +100,7 @@ class RawPaper(_Frozen):
             return None
         if value.tzinfo is None:
             raise ValueError("timestamps must carry a timezone")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
     @field_validator("title", "abstract")
     @classmethod

@@ -9,7 +9,7 @@ field (`evidence.orcid: ...`) so a dead-letter reason is useful to a person.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated, Literal, Union
 
@@ -25,8 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from foundation.errors import InvalidRecord
 from schemas.papers import ArxivId, Embedding, TopicScore, describe_validation_error
-from scholarstream.errors import InvalidRecord
 
 # Profile v2 added `merged_from` and `disowned_works` (both default empty, so v1 records still read).
 PROFILE_SCHEMA_VERSION = 2
@@ -86,7 +86,7 @@ def normalise_orcid(value: str) -> str:
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("timestamps must carry a timezone")
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def _researcher_id(value: str) -> str:
@@ -116,7 +116,7 @@ class _Frozen(BaseModel):
 # --- verification ------------------------------------------------------------------------------
 
 
-class VerificationLevel(str, Enum):
+class VerificationLevel(str, Enum):  # noqa: UP042 - str() of a member is its qualified name, as stored
     """How sure we are of who the researcher is: a separate axis, shown beside the trust score.
 
     L0: unclaimed and unmatched: only name strings on papers link these works.
@@ -168,7 +168,7 @@ class PublicRecordEvidence(_Frozen):
 
 
 VerificationEvidence = Annotated[
-    Union[OrcidEvidence, InstitutionalEmailEvidence, EmailEvidence, PublicRecordEvidence],
+    OrcidEvidence | InstitutionalEmailEvidence | EmailEvidence | PublicRecordEvidence,
     Field(discriminator="method"),
 ]
 
@@ -446,7 +446,7 @@ SIGNAL_MODELS = (
 )
 
 # One list of kinds: the union is built from it, so a new kind cannot be exported but not parsed.
-ResearcherSignal = Annotated[Union[SIGNAL_MODELS], Field(discriminator="kind")]
+ResearcherSignal = Annotated[Union[SIGNAL_MODELS], Field(discriminator="kind")]  # noqa: UP007 - a Union over a tuple
 
 
 # --- merges and trust audit --------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-
 from schemas.checkpoints import HarvestCheckpoint
 from schemas.dead_letters import DeadLetter
 from schemas.linking_events import Authorship, MentionEvent, WorkAssignment

@@ -17,6 +17,9 @@ from fastapi import FastAPI, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
+from clients import es_io
+from foundation.errors import SearchError, ServiceUnavailable
+from foundation.settings import Settings
 from indexers.researcher_profiles import Found, Redirect, get_researcher, research_graph
 from indexers.researcher_search import (
     MAX_PAGE_SIZE,
@@ -25,13 +28,10 @@ from indexers.researcher_search import (
     ResearcherQuery,
     search_researchers,
 )
-from indexers.search import MAX_LIMIT
+from indexers.search import MAX_LIMIT, search_papers
 from indexers.search import MAX_QUERY_LENGTH as MAX_PAPER_QUERY_LENGTH
-from indexers.search import search_papers
 from schemas.profiles import VerificationLevel
-from scholarstream import __version__, es_io
-from scholarstream.errors import SearchError, ServiceUnavailable
-from scholarstream.settings import Settings
+from scholarstream import __version__
 
 RESEARCHER_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
 Embedder = Callable[[str], Sequence[float]]

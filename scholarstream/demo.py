@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scholarstream import es_io, kafka_io
-from scholarstream.errors import ServiceUnavailable
-from scholarstream.settings import Settings
+from clients import es_io, kafka_io
+from foundation.errors import ServiceUnavailable
+from foundation.settings import Settings
 
 
 def services_reachable(settings: Settings) -> bool:

@@ -17,13 +17,15 @@ from kafka import TopicPartition
 from kafka.structs import OffsetAndMetadata
 from pydantic import ValidationError
 
+from clients import kafka_io
+from foundation.errors import InvalidRecord, ScholarStreamError
+from foundation.settings import Settings
 from producers.arxiv_api import api_payload_to_paper
 from producers.oai_records import oai_record_to_paper
 from producers.publish import Publisher
 from producers.snapshot import snapshot_record_to_paper
 from schemas.dead_letters import DeadLetter
-from schemas.papers import RawPaper, parse_enriched_paper, parse_raw_paper
-from schemas.papers import describe_validation_error
+from schemas.papers import RawPaper, describe_validation_error, parse_enriched_paper, parse_raw_paper
 from schemas.profiles import MergeEvent, parse_signal
 from schemas.topics import (
     ENRICH_DLQ,
@@ -36,9 +38,6 @@ from schemas.topics import (
     RESEARCHER_SIGNALS,
     SIGNALS_DLQ,
 )
-from scholarstream import kafka_io
-from scholarstream.errors import InvalidRecord, ScholarStreamError
-from scholarstream.settings import Settings
 
 DLQ_TOPICS = (PAPERS_DLQ.name, ENRICH_DLQ.name, INDEX_DLQ.name, SIGNALS_DLQ.name, MERGES_DLQ.name)
 RETRY_GROUP = "scholarstream-dlq-retry"

@@ -17,12 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexers.mappings import PAPERS, RESEARCHERS
+from clients import es_io, kafka_io
+from foundation.errors import ScholarStreamError
+from foundation.settings import Settings
 from indexers.indexer import INDEXER_GROUP, routes_for
-from scholarstream import es_io, kafka_io
-from scholarstream.errors import ScholarStreamError
+from indexers.mappings import PAPERS, RESEARCHERS
 from scholarstream.proc_usage import own_usage, usage_of
-from scholarstream.settings import Settings
 from stream_processors.app import WORKER_GROUP, worker_inputs
 
 ROLES = ("worker", "indexer")

@@ -10,11 +10,11 @@ from __future__ import annotations
 from kafka import TopicPartition
 from kafka.partitioner.default import murmur2
 
+from clients import kafka_io
+from foundation.settings import Settings
 from schemas.names import fold
 from schemas.profiles import ResearcherProfile
 from schemas.topics import RESEARCHER_PROFILES
-from scholarstream import kafka_io
-from scholarstream.settings import Settings
 
 
 def _scan(settings: Settings, partitions: list[int] | None, wanted: bytes | None) -> dict[str, ResearcherProfile]:

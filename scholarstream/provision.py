@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from clients import es_io, kafka_io
+from foundation.settings import Settings
 from indexers.index_admin import ensure_index
 from indexers.mappings import INDICES
 from schemas.topics import TOPICS
-from scholarstream import es_io, kafka_io
-from scholarstream.settings import Settings
 
 
 def provision(settings: Settings) -> dict[str, list[str]]:

@@ -22,15 +22,15 @@ from typing import Literal
 
 from kafka import TopicPartition
 
+from clients import es_io, kafka_io
+from foundation.errors import ScholarStreamError
+from foundation.generations import Generation
+from foundation.settings import Settings
 from indexers.index_admin import alias_targets, ensure_index, move_aliases
 from indexers.mappings import INDICES
 from schemas.pipeline import GenerationRecord
 from schemas.topics import PIPELINE_GENERATIONS, TOPICS
-from scholarstream import es_io, kafka_io
-from scholarstream.errors import ScholarStreamError
-from scholarstream.generations import Generation
 from scholarstream.pipeline import run_pipeline
-from scholarstream.settings import Settings
 
 log = logging.getLogger(__name__)
 CURRENT = b"current"

@@ -12,9 +12,9 @@ from datetime import datetime
 from kafka import TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from scholarstream import kafka_io
-from scholarstream.errors import ScholarStreamError
-from scholarstream.settings import Settings
+from clients import kafka_io
+from foundation.errors import ScholarStreamError
+from foundation.settings import Settings
 
 
 class ReplayRefused(ScholarStreamError):

@@ -13,11 +13,11 @@ from elasticsearch import ApiError
 from elasticsearch import ConnectionError as ESConnectionError
 from kafka import TopicPartition
 
+from clients import es_io, kafka_io
+from foundation.settings import Settings
 from indexers.mappings import INDICES, PAPERS
 from schemas.topics import TOPICS
-from scholarstream import es_io, kafka_io
 from scholarstream.pipeline import stages
-from scholarstream.settings import Settings
 
 
 def group_status(settings: Settings, group: str, topic: str) -> dict[str, object]:

@@ -11,7 +11,7 @@ cli=.venv/bin/scholarstream
 
 started=0
 if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ] && [ -z "${ELASTICSEARCH_URL:-}" ]; then
-  if ! .venv/bin/python -c 'from scholarstream.demo import services_reachable; from scholarstream.settings import Settings; import sys; sys.exit(0 if services_reachable(Settings()) else 1)' 2>/dev/null; then
+  if ! .venv/bin/python -c 'from scholarstream.demo import services_reachable; from foundation.settings import Settings; import sys; sys.exit(0 if services_reachable(Settings()) else 1)' 2>/dev/null; then
     "$cli" stack up
     started=1
   fi

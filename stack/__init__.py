@@ -3,7 +3,7 @@
 Docker-free on purpose: binaries come from Maven (versions pinned in stack/pom.xml), state lives
 under `settings.stack_dir`, and the services outlive the command that started them.
 
-    from scholarstream.settings import get_settings
+    from foundation.settings import get_settings
     import stack
 
     result = stack.up(get_settings(), on_step=print)

@@ -16,12 +16,11 @@ import subprocess
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from scholarstream.errors import StackError
-from scholarstream.settings import Settings
+from foundation.errors import StackError
+from foundation.settings import Settings
 
 from .java import JavaRuntime
 from .layout import StackPaths

@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from scholarstream.errors import StackError
-from scholarstream.settings import Settings
+from foundation.errors import StackError
+from foundation.settings import Settings
 
 MIN_MAJOR = 21
 SYSTEM_JVM_DIR = Path("/usr/lib/jvm")

@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from scholarstream.errors import StackError
-from scholarstream.settings import Settings
+from foundation.errors import StackError
+from foundation.settings import Settings
 
 from .java import JavaRuntime
 from .layout import StackPaths

@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from scholarstream.errors import StackError
-from scholarstream.settings import Settings
+from foundation.errors import StackError
+from foundation.settings import Settings
 
 from . import elasticsearch as es
 from . import kafka

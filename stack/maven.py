@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from scholarstream.errors import StackError
+from foundation.errors import StackError
 
 from .java import JavaRuntime
 

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scholarstream.errors import StackError
+from foundation.errors import StackError
 
 # Children started by this interpreter, kept so that they are reaped (not left as zombies
 # that still look alive) and so a crash during start-up is noticed at once.

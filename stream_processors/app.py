@@ -13,6 +13,9 @@ from pathlib import Path
 
 import faust
 
+from clients import kafka_io
+from encoders.base import Encoder
+from foundation.settings import Settings
 from schemas.topics import (
     ENRICH_DLQ,
     PAPERS_ENRICHED,
@@ -24,9 +27,6 @@ from schemas.topics import (
     RESEARCHER_SIGNALS,
     RESEARCHER_WORKS,
 )
-from scholarstream import kafka_io
-from scholarstream.settings import Settings
-from stream_processors.encoder import Encoder
 from stream_processors.enrich_agent import EnrichAgent
 from stream_processors.link_agents import register_linking
 from stream_processors.topic_model.fields import FieldTopicModel

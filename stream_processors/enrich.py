@@ -11,9 +11,9 @@ from datetime import datetime
 
 import numpy as np
 
+from encoders.base import Encoder, TokenVectors
 from schemas.names import blocking_key, is_collaboration
 from schemas.papers import AuthorMention, Embedding, EnrichedPaper, Keyphrase, RawPaper, TopicScore
-from stream_processors.encoder import Encoder, TokenVectors
 from stream_processors.keyphrases import extract_keyphrases
 from stream_processors.topic_model.fields import FieldTopicModel
 

@@ -17,14 +17,14 @@ import logging
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import faust
 
+from encoders.base import Encoder
+from foundation.errors import InvalidRecord
 from schemas.dead_letters import DeadLetter, cap_dead_letter
 from schemas.papers import EnrichedPaper, RawPaper, parse_raw_paper
-from scholarstream.errors import InvalidRecord
-from stream_processors.encoder import Encoder
 from stream_processors.enrich import derive_events, encode_papers, enrich_batch
 from stream_processors.topic_model.fields import FieldTopicModel
 
@@ -134,4 +134,4 @@ class EnrichAgent:
 
 def _timestamp(event: faust.EventT) -> datetime:
     """The record's Kafka timestamp: when it was produced, which re-delivery does not change."""
-    return datetime.fromtimestamp(event.message.timestamp, tz=timezone.utc)
+    return datetime.fromtimestamp(event.message.timestamp, tz=UTC)

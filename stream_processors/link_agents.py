@@ -19,11 +19,13 @@ import asyncio
 import json
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
-from datetime import datetime, timezone
 
 import faust
 
+from foundation.errors import InvalidRecord
+from foundation.settings import Settings
 from schemas.dead_letters import DeadLetter, cap_dead_letter
 from schemas.linking_events import Authorship, MentionEvent, WorkAssignment
 from schemas.papers import parse_enriched_paper
@@ -41,8 +43,6 @@ from schemas.topics import (
     SIGNALS_DLQ,
     TRUST_CHANGES,
 )
-from scholarstream.errors import InvalidRecord
-from scholarstream.settings import Settings
 from stream_processors.collaborator_trust import encode_redirect, encode_score, lookup_from
 from stream_processors.linking.linker import BlockState
 from stream_processors.linking.state_codec import dumps_block, loads_block
@@ -111,7 +111,7 @@ def _scores_table(app: faust.App, settings: Settings) -> faust.GlobalTable:
 
 
 def _timestamp(event: faust.EventT) -> datetime:
-    return datetime.fromtimestamp(event.message.timestamp, tz=timezone.utc)
+    return datetime.fromtimestamp(event.message.timestamp, tz=UTC)
 
 
 async def _delivered(*sends) -> None:

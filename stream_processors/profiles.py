@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from foundation.errors import ScholarStreamError
 from schemas.papers import Embedding
 from schemas.profiles import (
     CLOSE_COLLABORATION_MAX_AUTHORS,
@@ -51,7 +52,6 @@ from schemas.profiles import (
     WeightedTopic,
     Work,
 )
-from scholarstream.errors import ScholarStreamError
 from stream_processors.topic_model.taxonomy import category_name
 
 TOP_TOPICS = 5

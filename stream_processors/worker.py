@@ -5,12 +5,12 @@ from __future__ import annotations
 import faust
 from threadpoolctl import threadpool_limits
 
+from clients import kafka_io
+from clients.handover import take_over
+from encoders.loading import load_encoder
+from foundation.settings import Settings
 from schemas.topics import PAPERS_RAW, TOPICS
-from scholarstream import kafka_io
-from scholarstream.handover import take_over
-from scholarstream.settings import Settings
 from stream_processors.app import WORKER_GROUP, create_app
-from stream_processors.encoder import load_encoder
 from stream_processors.topic_model.fields import load_field_model, model_path_for
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
 from schemas.papers import Embedding, EnrichedPaper, Keyphrase, RawPaper, TopicScore
 from stream_processors.enrich import author_mentions
 
-INGESTED = datetime(2026, 11, 25, tzinfo=timezone.utc)
+INGESTED = datetime(2026, 11, 25, tzinfo=UTC)
 
 
 def enriched_paper(paper: RawPaper, vector: np.ndarray, ingested_at: datetime = INGESTED) -> EnrichedPaper:

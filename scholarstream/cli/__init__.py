@@ -7,11 +7,12 @@ importing them registers their commands on `app`.
 
 from __future__ import annotations
 
+# isort: on
+from foundation.errors import ScholarStreamError
+from scholarstream.cli import demo, evaluation, ingest, operations, processes, search, stack  # noqa: F401 - registers
+
 # isort: off -- the order of these imports is the order of the commands in --help
 from scholarstream.cli._app import app
-from scholarstream.cli import stack, ingest, processes, search, operations, evaluation, demo  # noqa: F401 - registers
-# isort: on
-from scholarstream.errors import ScholarStreamError
 from scholarstream.progress import err_console
 
 __all__ = ["app", "main"]

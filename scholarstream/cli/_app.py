@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from scholarstream.settings import Settings
+from foundation.settings import Settings
 
 # Tracebacks never show local variables: a client's configuration holds passwords and keys.
 app = typer.Typer(
@@ -37,7 +37,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document 
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def emit(data: Any, as_json: bool) -> None:

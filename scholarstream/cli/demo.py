@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
+from foundation.settings import REPO_ROOT, get_settings
 from scholarstream.cli._app import JsonFlag, app, emit, out, schemas_app
 from scholarstream.cli.ingest import ingest_snapshot_file, summarise_ingest
 from scholarstream.cli.processes import run_until
 from scholarstream.cli.search import print_paper_hits
 from scholarstream.progress import err_console
-from scholarstream.settings import REPO_ROOT, get_settings
 
 DEMO_SAMPLE = REPO_ROOT / "samples" / "arxiv-kaggle-1006.jsonl.gz"
 
@@ -43,9 +43,9 @@ def demo(
     """Start the local stack if needed, ingest a real sample, process it until caught up, search it."""
     from dataclasses import asdict
 
+    from clients import es_io
     from indexers.researcher_search import ResearcherQuery, search_researchers
     from indexers.search import search_papers
-    from scholarstream import es_io
     from scholarstream.demo import ensure_services, prolific_researcher_query
     from scholarstream.provision import provision
 

@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from encoders.query import query_encoder
+from foundation.settings import REPO_ROOT, get_settings
 from scholarstream.cli._app import (
     JsonFlag,
     emit,
@@ -17,9 +19,7 @@ from scholarstream.cli._app import (
     out,
     topics_app,
 )
-from scholarstream.cli.search import query_encoder
 from scholarstream.progress import err_console, progress_bar
-from scholarstream.settings import REPO_ROOT, get_settings
 
 
 def _stage_progress():
@@ -41,8 +41,8 @@ def topics_build(
     as_json: JsonFlag = False,
 ) -> None:
     """Rebuild the field-topic model from the train split of ../shared/data/arxiv-oai-cs-2016."""
+    from encoders.loading import load_encoder
     from evaluation.topics import build_topic_model, load_corpus
-    from stream_processors.encoder import load_encoder
     from stream_processors.topic_model.fields import model_path_for
 
     settings = get_settings()
@@ -67,14 +67,15 @@ def encoder_distill(as_json: JsonFlag = False) -> None:
     """Distil the fast-mode static model (static-minilm-v1) from the packaged MiniLM."""
     import time
 
+    from encoders.loading import static_model_path
+    from encoders.static import STATIC_DEFAULT_NAME, distill
+    from encoders.transformer import packaged_model_path
     from evaluation.labelled_papers import oai_cs_2016, split_of
-    from stream_processors.encoder import packaged_model_path, static_model_path
-    from stream_processors.static_encoder import STATIC_DEFAULT_NAME, distill
 
     settings = get_settings()
     started = time.monotonic()
     err_console.print("collecting token frequencies from training abstracts")
-    sample = [p.text for p, _ in zip((p for p in oai_cs_2016() if split_of(p.arxiv_id) == "train"), range(20_000))]
+    sample = [p.text for p, _ in zip((p for p in oai_cs_2016() if split_of(p.arxiv_id) == "train"), range(20_000), strict=False)]
     err_console.print("running the transformer over its vocabulary")
     path = distill(packaged_model_path(), static_model_path(settings, STATIC_DEFAULT_NAME), sample)
     info = {"model": STATIC_DEFAULT_NAME, "path": str(path), "seconds": round(time.monotonic() - started, 1),
@@ -95,8 +96,8 @@ def eval_search(
     as_json: JsonFlag = False,
 ) -> None:
     """Known-item researcher search over the indexed data: success@1/@10, MRR, latency, vs a plain name match."""
+    from clients import es_io
     from evaluation.search import evaluate_search, print_table
-    from scholarstream import es_io
 
     settings = get_settings()
     embed = query_encoder(settings) if any(m != "text" for m in mode) else None
@@ -137,8 +138,8 @@ def eval_topics(
     as_json: JsonFlag = False,
 ) -> None:
     """Top-1/top-3 accuracy of field topics on held-out real papers, against baselines."""
+    from encoders.loading import load_encoder
     from evaluation.topics import evaluate_topics, load_corpus
-    from stream_processors.encoder import load_encoder
     from stream_processors.topic_model.fields import load_field_model, model_path_for
 
     settings = get_settings()

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
+from foundation.settings import Settings, get_settings
 from scholarstream.cli._app import JsonFlag, emit, ingest_app, out, utc_now
 from scholarstream.progress import progress_bar
-from scholarstream.settings import Settings, get_settings
 
 
 @ingest_app.command("snapshot")
@@ -25,11 +25,11 @@ def ingest_snapshot(
 
 
 def ingest_snapshot_file(settings: Settings, path: Path, limit: int | None, dry_run: bool) -> dict[str, Any]:
+    from clients import kafka_io
     from producers.ingest import ingest
     from producers.publish import Publisher
     from producers.snapshot import read_snapshot, record_key, snapshot_record_to_paper
     from schemas.topics import TOPICS
-    from scholarstream import kafka_io
 
     total = sum(1 for _ in read_snapshot(path))
     if limit is not None:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from foundation.errors import ScholarStreamError
+from foundation.settings import get_settings
 from scholarstream.cli._app import JsonFlag, app, dlq_app, emit, out, utc_now
-from scholarstream.errors import ScholarStreamError
 from scholarstream.progress import lag_progress, progress_bar
-from scholarstream.settings import get_settings
 
 
 @app.command("status")
@@ -55,7 +55,7 @@ def replay_cmd(
 
     settings = get_settings()
     if to_datetime is not None and to_datetime.tzinfo is None:
-        to_datetime = to_datetime.replace(tzinfo=timezone.utc)
+        to_datetime = to_datetime.replace(tzinfo=UTC)
     target = Target(earliest=to_earliest, latest=to_latest, offset=to_offset, at=to_datetime)
     chosen = [int(p) for p in partitions.split(",")] if partitions else None
     moves = replay(settings, settings.group(group), settings.topic(topic), target, chosen, dry_run)
@@ -142,8 +142,8 @@ def reindex_cmd(
     """Rebuild indices from the compacted topics (no re-embedding, no re-linking) and swap the aliases atomically."""
     from dataclasses import asdict
 
+    from clients import es_io
     from indexers.reindex import reindex
-    from scholarstream import es_io
 
     settings = get_settings()
     names = ["papers", "researchers"] if which == "all" else [which]

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
+from foundation.settings import get_settings
 from scholarstream.cli._app import JsonFlag, app, configure_logging, emit, out, utc_now
 from scholarstream.progress import lag_progress
-from scholarstream.settings import get_settings
 
 
 @app.command("worker")
@@ -27,8 +27,8 @@ def indexer() -> None:
     """Index enriched papers and researcher profiles into Elasticsearch until stopped."""
     import signal
 
+    from clients import es_io
     from indexers.indexer import run_indexer
-    from scholarstream import es_io
     from scholarstream.rebuild import with_serving_generation
 
     settings = with_serving_generation(get_settings())

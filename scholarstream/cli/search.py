@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
+from encoders.query import query_encoder
+from foundation.errors import ScholarStreamError
+from foundation.settings import get_settings
 from scholarstream.cli._app import JsonFlag, app, emit, index_app, out, search_app, utc_now
-from scholarstream.errors import ScholarStreamError
 from scholarstream.progress import err_console
-from scholarstream.settings import Settings, get_settings
 
 
 @search_app.command("papers")
@@ -24,8 +24,8 @@ def search_papers_cmd(
     """Full-text paper search."""
     from dataclasses import asdict
 
+    from clients import es_io
     from indexers.search import search_papers
-    from scholarstream import es_io
 
     settings = get_settings()
     hits = search_papers(es_io.client(settings), settings, query, limit)
@@ -60,9 +60,9 @@ def search_researchers_cmd(
     """Researcher search by name, topic and text, with filters."""
     from dataclasses import asdict
 
+    from clients import es_io
     from indexers.researcher_search import ResearcherFilters, ResearcherQuery, search_researchers
     from schemas.profiles import VerificationLevel
-    from scholarstream import es_io
 
     settings = get_settings()
     try:
@@ -87,26 +87,12 @@ def search_researchers_cmd(
     out.print(table)
 
 
-def query_encoder(settings: Settings):
-    """text -> vector with the pipeline's own encoder, for semantic search (loaded once per process)."""
-    from stream_processors.encoder import load_encoder
-
-    encoder = load_encoder(settings)
-    torch = sys.modules.get("torch")  # loaded by sentence-transformers; the static encoder needs none
-    if torch is not None:
-        # One query is a tiny forward pass: intra-op threads only add synchronisation, and on a busy
-        # machine two of them made a query 20-40x slower (docs/performance.md, search latency).
-        # Concurrent requests still use every core, one query each.
-        torch.set_num_threads(1)
-    return lambda text: encoder.encode([text])[0].tolist()
-
-
 @index_app.command("create")
 def index_create(as_json: JsonFlag = False) -> None:
     """Create the versioned indices behind their aliases (papers-vN, researchers-vN); idempotent."""
+    from clients import es_io
     from indexers.index_admin import ensure_index
     from indexers.mappings import INDICES
-    from scholarstream import es_io
 
     settings = get_settings()
     es = es_io.client(settings)
@@ -145,10 +131,11 @@ def profile_cmd(
     Read from the researchers index (following merge redirects); a profile the indexer has not
     written yet is read from the compacted `researcher.profiles` topic.
     """
+    from clients import es_io
     from indexers.researcher_profiles import resolve
     from indexers.researcher_search import ResearcherQuery, search_researchers
     from schemas.profiles import ResearcherProfile
-    from scholarstream import es_io, profile_lookup
+    from scholarstream import profile_lookup
 
     settings = get_settings()
     if (researcher_id is None) == (name is None):
@@ -213,9 +200,9 @@ def signal_cmd(
     """Send one product signal to `researcher.signals` (the worker applies it)."""
     import uuid
 
+    from clients import kafka_io
     from schemas.profiles import parse_signal
     from schemas.topics import RESEARCHER_SIGNALS, TOPICS
-    from scholarstream import kafka_io
 
     settings = get_settings()
     body: dict[str, Any] = {"kind": kind, "researcher_id": researcher_id, "actor": actor,

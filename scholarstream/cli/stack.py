@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
+from foundation.settings import get_settings
 from scholarstream.cli._app import JsonFlag, app, emit, out, stack_app
 from scholarstream.progress import err_console
-from scholarstream.settings import get_settings
 
 
 @stack_app.command("up")

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from schemas.names import fold
-
 from stream_processors.linking.names import INCOMPATIBLE, NameCompatibility, PersonName, compare_names
 
 # Words that say "some institution" rather than which one: they count a tenth of a word.

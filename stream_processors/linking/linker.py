@@ -16,6 +16,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from schemas.names import fold
 from stream_processors.linking.evidence import (
     Evidence,
     affiliation_similarity,
@@ -38,7 +39,6 @@ from stream_processors.linking.scorer import (
     score_candidate,
     weigh,
 )
-from schemas.names import fold
 
 MAX_AFFILIATIONS = 32  # most recent distinct affiliations kept per researcher
 

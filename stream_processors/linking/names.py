@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from schemas.names import fold
-
 from stream_processors.linking.name_variants import are_variants
 
 # Grades, best first. The labels travel with the evidence so a link can be explained.
@@ -258,7 +257,7 @@ def _compare_full(a: PersonName, b: PersonName, letters_a: str, letters_b: str) 
 
 
 def _middles_agree_fully(a: PersonName, b: PersonName) -> bool:
-    for part_a, part_b in zip(a.given[1:], b.given[1:]):
+    for part_a, part_b in zip(a.given[1:], b.given[1:], strict=False):
         full_a, full_b = "".join(part_a), "".join(part_b)
         if len(full_a) > 1 and len(full_b) > 1 and full_a != full_b and not are_variants(full_a, full_b):
             return False

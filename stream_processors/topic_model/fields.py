@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scholarstream.errors import ConfigError
+from foundation.errors import ConfigError
 from stream_processors.topic_model.taxonomy import archive_of, category_name
 
 MODEL_DIR = Path(__file__).resolve().parent / "artefacts"
@@ -25,7 +25,7 @@ MODEL_VERSION = "arxiv-fields-v1"
 
 def model_path_for(encoder: str, data_dir: Path) -> Path:
     """The packaged encoder's model ships with the code; other encoders' models are built locally."""
-    from scholarstream.settings import PACKAGED_ENCODER
+    from foundation.settings import PACKAGED_ENCODER
 
     if encoder == PACKAGED_ENCODER:
         return DEFAULT_MODEL

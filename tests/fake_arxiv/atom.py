@@ -15,7 +15,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -79,7 +79,7 @@ class FakeArxivApi:
         match = _WINDOW.search(query)
         if not match:
             return [xml for _, xml in self.entries]
-        low, high = (datetime.strptime(v, "%Y%m%d%H%M").replace(tzinfo=timezone.utc) for v in match.groups())
+        low, high = (datetime.strptime(v, "%Y%m%d%H%M").replace(tzinfo=UTC) for v in match.groups())
         return [xml for published, xml in self.entries if low <= published.replace(second=0) <= high]
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:

@@ -25,12 +25,10 @@ from kafka import TopicPartition
 from kafka.errors import KafkaError
 
 import stack
-from scholarstream import es_io, kafka_io
-from scholarstream.errors import ScholarStreamError
+from clients import es_io, kafka_io
+from foundation.errors import ScholarStreamError
+from foundation.settings import Settings
 from scholarstream.pipeline import start_role
-from scholarstream.settings import Settings
-
-pytestmark = pytest.mark.faults
 
 KAFKA_PORT = 19392
 ELASTICSEARCH_PORT = 19400

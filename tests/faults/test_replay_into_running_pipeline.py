@@ -28,10 +28,10 @@ import threading
 import time
 from pathlib import Path
 
+from clients import es_io
 from producers.snapshot import read_snapshot
-from scholarstream import es_io
 from scholarstream.pipeline import total_lag
-from tests.faults.conftest import SAMPLE, Role, indexed_documents, total_end, wait_for
+from tests.faults.conftest import SAMPLE, Role, total_end, wait_for
 from tests.integration.conftest import cli
 
 RECORDS = 120

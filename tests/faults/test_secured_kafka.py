@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 import stack.kafka
-from scholarstream.settings import Settings
+from foundation.settings import Settings
 from stack.java import find_java
 from stack.layout import StackPaths
 from stack.processes import port_answers

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -75,7 +75,7 @@ def test_three_worker_sigkills_leave_the_same_index_as_an_uninterrupted_run(name
         finally:
             worker.kill()
         kills.append(total_end(faulted, "papers.enriched"))
-    assert all(threshold <= seen < RECORDS for threshold, seen in zip(KILL_AFTER, kills)), (
+    assert all(threshold <= seen < RECORDS for threshold, seen in zip(KILL_AFTER, kills, strict=False)), (
         f"each kill must land mid-backfill: enriched records at the kills {kills}"
     )
     result = run_until_caught_up(faulted)
@@ -104,7 +104,7 @@ def test_three_worker_sigkills_leave_the_same_index_as_an_uninterrupted_run(name
     assert differing_researchers == [], f"researchers differ: {differing_researchers[:5]}"
 
     raw_stamps = {
-        r.key.decode(): datetime.fromtimestamp(r.timestamp / 1000, tz=timezone.utc)
+        r.key.decode(): datetime.fromtimestamp(r.timestamp / 1000, tz=UTC)
         for r in read_topic(faulted, faulted.topic("arxiv.papers.raw"))
     }
     assert all(datetime.fromisoformat(doc["ingested_at"]) == raw_stamps[i] for i, doc in actual.items())

@@ -17,12 +17,10 @@ from pathlib import Path
 import pytest
 from kafka import TopicPartition
 
-from scholarstream import es_io, kafka_io
+from clients import es_io, kafka_io
+from foundation.settings import Settings
 from scholarstream.demo import services_reachable
-from scholarstream.settings import Settings
 from tests.conftest import REPO
-
-pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from clients import es_io
 from indexers.index_admin import ensure_index
 from indexers.mappings import PAPERS
-from scholarstream import es_io
 from scholarstream.api import create_api
 
 

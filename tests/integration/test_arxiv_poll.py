@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -32,10 +32,10 @@ def test_poller_keeps_three_seconds_between_requests_and_produces_the_window(set
 
     times = [at for at, _ in api.log]
     assert len(times) == 3
-    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
     assert all(gap >= 3.0 for gap in gaps), gaps  # arXiv's terms: one request every three seconds
 
-    window = search_query(("cs.DS",), datetime(2021, 1, 1, tzinfo=timezone.utc), datetime(2021, 12, 31, tzinfo=timezone.utc))
+    window = search_query(("cs.DS",), datetime(2021, 1, 1, tzinfo=UTC), datetime(2021, 12, 31, tzinfo=UTC))
     assert api.log[0][1]["search_query"] == window
     raw = read_topic(settings, settings.topic("arxiv.papers.raw"))
     papers = [parse_raw_paper(record.value) for record in raw]

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 
+from clients import es_io, kafka_io
 from schemas.dead_letters import DeadLetter
 from schemas.papers import EnrichedPaper
 from schemas.profiles import ResearcherProfile
-from scholarstream import es_io, kafka_io
 from tests.integration.conftest import FIXTURE_SNAPSHOT, cli, read_topic
 
 

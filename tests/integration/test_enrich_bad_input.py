@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
+from clients import kafka_io
 from schemas.papers import Author, EnrichedPaper, RawPaper
 from schemas.topics import TOPICS
-from scholarstream import kafka_io
 from tests.integration.conftest import cli, read_topic
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
+from clients import kafka_io
 from producers.snapshot import read_snapshot, snapshot_record_to_paper
 from schemas.papers import EnrichedPaper
 from schemas.topics import TOPICS
-from scholarstream import kafka_io
 from tests.integration.conftest import FIXTURE_SNAPSHOT, cli, read_topic
 
 

@@ -135,7 +135,7 @@ def test_dry_run_touches_no_topic(settings, fake_arxiv):
     result = cli("ingest", "oai", "--endpoint", server.url, "--set", "cs", "--limit", "1500", "--dry-run", "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["produced"] == 1500
-    from scholarstream import kafka_io
+    from clients import kafka_io
 
     assert settings.topic("ingest.checkpoints") not in kafka_io.admin(settings).list_topics()
 

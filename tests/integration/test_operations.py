@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from kafka import KafkaConsumer
 
+from clients import kafka_io
 from producers.snapshot import read_snapshot, snapshot_record_to_paper
 from schemas.dead_letters import DeadLetter
 from schemas.papers import parse_raw_paper
 from schemas.topics import TOPICS
-from scholarstream import kafka_io
 from tests.integration.conftest import FIXTURE_SNAPSHOT, cli, read_topic
 
 
@@ -85,7 +85,7 @@ def test_replay_is_refused_while_the_group_has_members_then_moves_offsets(settin
 def test_dead_letters_are_listed_and_a_fixed_one_is_resubmitted(settings):
     kafka_io.ensure_topics(settings, TOPICS)
     good = snapshot_record_to_paper(next(iter(read_snapshot(FIXTURE_SNAPSHOT))))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     letters = [
         DeadLetter(stage="enrich", reason="authors: missing (a bug since fixed)", source=settings.topic("arxiv.papers.raw"),
                    key=good.arxiv_id, payload=good.model_dump_json(), failed_at=now),

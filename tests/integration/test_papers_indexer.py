@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
+from clients import es_io, kafka_io
 from indexers.indexer import INDEXER_GROUP, run_indexer
 from producers.snapshot import read_snapshot, snapshot_record_to_paper
 from schemas.dead_letters import DeadLetter
-from tests.factories import enriched_paper
 from schemas.topics import INDEX_DLQ, PAPERS_ENRICHED
-from scholarstream import es_io, kafka_io
+from tests.factories import enriched_paper
 from tests.integration.conftest import FIXTURE_SNAPSHOT, read_topic
 
-NOW = datetime(2026, 11, 25, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, tzinfo=UTC)
 
 
 def enriched_papers(dim: int = 8) -> list[EnrichedPaper]:

@@ -6,18 +6,18 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from kafka import TopicPartition
 
+from clients import es_io, kafka_io
+from foundation.generations import Generation
 from indexers.index_admin import alias_targets
 from indexers.researcher_search import ResearcherQuery, search_researchers
-from scholarstream import es_io, kafka_io
-from scholarstream.generations import Generation
 from scholarstream.rebuild import rebuild, serving_generation, with_serving_generation
 from tests.integration.conftest import FIXTURE_SNAPSHOT, cli
 
-NOW = datetime(2026, 11, 29, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 29, tzinfo=UTC)
 
 
 def researchers(es, alias) -> dict[str, tuple]:

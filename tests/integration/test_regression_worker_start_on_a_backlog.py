@@ -28,12 +28,12 @@ import subprocess
 import sys
 import time
 
+from clients import kafka_io
+from encoders.loading import load_encoder
+from foundation.settings import Settings
 from producers.snapshot import read_snapshot, snapshot_record_to_paper
 from schemas.topics import TOPICS
-from scholarstream import kafka_io
-from scholarstream.settings import Settings
 from stream_processors.app import WORKER_GROUP, create_app
-from stream_processors.encoder import load_encoder
 from stream_processors.topic_model.fields import load_field_model, model_path_for
 from tests.conftest import REPO
 from tests.integration.conftest import cli, read_topic
@@ -113,7 +113,7 @@ def produce_backlog_and_stop_a_first_worker(settings) -> None:
     kafka_io.ensure_topics(settings, TOPICS)
     raw = settings.topic("arxiv.papers.raw")
     producer = kafka_io.producer(settings)
-    for line, _ in zip(read_snapshot(SAMPLE), range(PAPERS)):
+    for line, _ in zip(read_snapshot(SAMPLE), range(PAPERS), strict=False):
         paper = snapshot_record_to_paper(line)
         producer.send(raw, key=paper.arxiv_id.encode(), value=paper.model_dump_json().encode())
     producer.flush()

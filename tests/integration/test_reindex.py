@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from elasticsearch import ApiError
 
+from clients import es_io, kafka_io
 from indexers.index_admin import alias_targets
 from indexers.indexer import INDEXER_GROUP, run_indexer
 from indexers.reindex import reindex
 from indexers.researcher_search import ResearcherQuery, search_researchers
 from schemas.topics import INDEX_DLQ, RESEARCHER_PROFILES
-from scholarstream import es_io, kafka_io
 from tests.integration.test_researcher_search import corpus, produce_profiles, revisions
 
-NOW = datetime(2026, 11, 29, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 29, tzinfo=UTC)
 
 
 def documents(es, index):
@@ -97,8 +97,8 @@ def test_cleanup_removes_only_indices_the_alias_does_not_use(settings):
     kafka_io.ensure_topics(settings, [RESEARCHER_PROFILES, INDEX_DLQ])
     produce_profiles(settings, corpus()["csaba"])
     es = es_io.client(settings)
-    first = reindex(es, settings, "researchers", lambda: datetime(2026, 11, 29, 1, tzinfo=timezone.utc))
-    second = reindex(es, settings, "researchers", lambda: datetime(2026, 11, 29, 2, tzinfo=timezone.utc), cleanup=True)
+    first = reindex(es, settings, "researchers", lambda: datetime(2026, 11, 29, 1, tzinfo=UTC))
+    second = reindex(es, settings, "researchers", lambda: datetime(2026, 11, 29, 2, tzinfo=UTC), cleanup=True)
     assert second.cleaned_up == [first.new_index] or set(second.cleaned_up) >= {first.new_index}
     assert alias_targets(es, settings.index("researchers")) == [second.new_index]
     assert second.documents == 1

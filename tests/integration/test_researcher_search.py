@@ -9,24 +9,24 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 from fastapi.openapi.models import OpenAPI
 from fastapi.testclient import TestClient
 
+from clients import es_io, kafka_io
 from indexers.indexer import INDEXER_GROUP, run_indexer
 from indexers.researcher_search import ResearcherFilters, ResearcherQuery, search_researchers
 from schemas.papers import Embedding, TopicScore
 from schemas.profiles import ClaimSignal, OrcidEvidence, VerificationLevel, VerifySignal, Work
 from schemas.topics import INDEX_DLQ, RESEARCHER_PROFILES
-from scholarstream import es_io, kafka_io
 from scholarstream.api import create_api
 from stream_processors.profiles import apply_signal, apply_work, new_profile, retire, with_trust
 from stream_processors.trust import trust_snapshot
 
-NOW = datetime(2026, 11, 29, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 29, tzinfo=UTC)
 AXES = {"hep-ph": 0, "cs.DS": 1, "physics.flu-dyn": 2, "math.AG": 3, "cs.IR": 4}
 
 

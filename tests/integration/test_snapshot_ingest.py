@@ -44,7 +44,7 @@ def test_dry_run_produces_nothing(settings):
     result = cli("ingest", "snapshot", str(FIXTURE_SNAPSHOT), "--dry-run", "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["produced"] == 40
-    from scholarstream import kafka_io
+    from clients import kafka_io
 
     assert settings.topic("arxiv.papers.raw") not in kafka_io.admin(settings).list_topics()
 

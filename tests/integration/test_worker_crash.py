@@ -11,10 +11,10 @@ import time
 
 import numpy as np
 
+from clients import kafka_io
 from producers.snapshot import read_snapshot, snapshot_record_to_paper
 from schemas.papers import EnrichedPaper
 from schemas.topics import TOPICS
-from scholarstream import kafka_io
 from tests.conftest import REPO
 from tests.integration.conftest import cli, read_topic
 
@@ -41,7 +41,7 @@ def test_sigkill_mid_batch_loses_nothing(settings, monkeypatch):
     monkeypatch.setenv("SCHOLARSTREAM_ENCODER_BATCH_SIZE", "8")
     monkeypatch.setenv("SCHOLARSTREAM_ENRICH_TAKE_MAX", "32")
     kafka_io.ensure_topics(settings, TOPICS)
-    papers = [snapshot_record_to_paper(line) for line, _ in zip(read_snapshot(SAMPLE), range(96))]
+    papers = [snapshot_record_to_paper(line) for line, _ in zip(read_snapshot(SAMPLE), range(96), strict=False)]
     producer = kafka_io.producer(settings)
     for paper in papers:
         producer.send(settings.topic("arxiv.papers.raw"), key=paper.arxiv_id.encode(), value=paper.model_dump_json().encode())

@@ -1,0 +1,51 @@
+"""The Elasticsearch client built from settings, with connection errors translated here."""
+
+from __future__ import annotations
+
+from elasticsearch import ConnectionError as ESConnectionError
+from elasticsearch import Elasticsearch
+from elasticsearch.serializer import OrjsonSerializer
+
+from foundation.errors import ServiceUnavailable
+from foundation.settings import Settings
+
+
+def client_options(settings: Settings) -> dict[str, object]:
+    """Authentication (an API key, or basic auth) and, for https, TLS verification (against the CA
+    file, else the system's trust store; ELASTICSEARCH_VERIFY_CERTS=false turns checks off)."""
+    # orjson encodes bulk bodies (documents with 384-float vectors) several times faster than json.
+    options: dict[str, object] = {
+        "request_timeout": 30, "retry_on_timeout": True, "max_retries": 2, "serializer": OrjsonSerializer(),
+    }
+    if settings.elasticsearch_api_key is not None:
+        options["api_key"] = settings.elasticsearch_api_key.get_secret_value()
+    elif settings.elasticsearch_username and settings.elasticsearch_password is not None:
+        options["basic_auth"] = (settings.elasticsearch_username, settings.elasticsearch_password.get_secret_value())
+    if settings.elasticsearch_url.startswith("https:"):
+        options["verify_certs"] = settings.elasticsearch_verify_certs
+        if settings.elasticsearch_ca_certs is not None:
+            options["ca_certs"] = str(settings.elasticsearch_ca_certs)
+        if not settings.elasticsearch_verify_certs:
+            options["ssl_show_warn"] = False  # the operator's choice; a warning per request would bury the logs
+    return options
+
+
+def client(settings: Settings, **overrides: object) -> Elasticsearch:
+    return Elasticsearch(settings.elasticsearch_url, **{**client_options(settings), **overrides})
+
+
+def unavailable(settings: Settings) -> ServiceUnavailable:
+    hint = (
+        "Start the local stack with `scholarstream stack up`."
+        if settings.elasticsearch_is_default
+        else "Check ELASTICSEARCH_URL."
+    )
+    return ServiceUnavailable("Elasticsearch", settings.elasticsearch_display_url, hint)
+
+
+def check_reachable(settings: Settings, es: Elasticsearch) -> None:
+    """Fail fast with a helpful message (the local build has no `GET /`, so ask for health)."""
+    try:
+        es.options(request_timeout=5, max_retries=0).cluster.health()
+    except ESConnectionError as error:
+        raise unavailable(settings) from error

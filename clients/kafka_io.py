@@ -1,0 +1,279 @@
+"""Kafka clients built from settings, with Kafka's errors translated at this boundary.
+
+Producers and admin calls use kafka-python; the faust worker has its own (aiokafka) clients and
+takes the same addresses, TLS context and SASL credentials from `faust_broker_settings`.
+"""
+
+from __future__ import annotations
+
+import ssl
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import NewTopic
+from kafka.errors import (
+    CoordinatorNotAvailableError,
+    KafkaConfigurationError,
+    KafkaError,
+    NoBrokersAvailable,
+    TopicAlreadyExistsError,
+)
+
+from foundation.errors import ConfigError, ScholarStreamError, ServiceUnavailable
+from foundation.settings import Settings
+from schemas.topics import TopicSpec
+
+
+def ssl_context(settings: Settings) -> ssl.SSLContext | None:
+    """The TLS context of every Kafka connection (kafka-python and the worker's aiokafka), or None
+    without TLS: the server is verified against the CA file (else the system's trust store), with
+    its host name unless KAFKA_SSL_CHECK_HOSTNAME=false, and a client certificate is presented
+    when one is configured (mutual TLS)."""
+    if settings.kafka_security_protocol not in ("SSL", "SASL_SSL"):
+        return None
+    cafile = settings.kafka_ssl_cafile
+    try:
+        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(cafile) if cafile else None)
+        context.check_hostname = settings.kafka_ssl_check_hostname
+        if settings.kafka_ssl_certfile is not None:
+            password = settings.kafka_ssl_key_password
+            context.load_cert_chain(
+                str(settings.kafka_ssl_certfile),
+                str(settings.kafka_ssl_keyfile),
+                password=password.get_secret_value() if password is not None else None,
+            )
+    except (OSError, ssl.SSLError) as error:  # the files' paths are named, never the key's password
+        files = ", ".join(str(path) for path in (cafile, settings.kafka_ssl_certfile, settings.kafka_ssl_keyfile) if path)
+        raise ConfigError(f"cannot build the Kafka TLS context from {files or 'the system trust store'}: {error}") from error
+    return context
+
+
+def connection_config(settings: Settings) -> dict[str, Any]:
+    """Arguments every kafka-python client needs: address and, when configured, TLS/SASL."""
+    config: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap_servers.split(","),
+        "security_protocol": settings.kafka_security_protocol,
+    }
+    context = ssl_context(settings)
+    if context is not None:
+        config["ssl_context"] = context  # kafka-python then ignores its own ssl_* options
+    if settings.kafka_sasl_mechanism:
+        # kafka-python takes SCRAM credentials under the same two names as PLAIN ones.
+        config["sasl_mechanism"] = settings.kafka_sasl_mechanism
+        config["sasl_plain_username"] = settings.kafka_sasl_username
+        if settings.kafka_sasl_password is not None:
+            config["sasl_plain_password"] = settings.kafka_sasl_password.get_secret_value()
+    return config
+
+
+def unavailable(settings: Settings, error: KafkaError | None = None) -> ServiceUnavailable:
+    if settings.kafka_security_protocol != "PLAINTEXT":
+        # kafka-python reports refused credentials as a failed version probe, so say where to look.
+        hint = "Check KAFKA_BOOTSTRAP_SERVERS and the security settings (KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_*)."
+    elif settings.kafka_is_default:
+        hint = "Start the local stack with `scholarstream stack up`."
+    else:
+        hint = "Check KAFKA_BOOTSTRAP_SERVERS."
+    if error is not None and not isinstance(error, NoBrokersAvailable):
+        hint = f"{hint} ({type(error).__name__}: {error})"
+    return ServiceUnavailable("Kafka", settings.kafka_bootstrap_servers, hint)
+
+
+def _open(settings: Settings, client: Callable[..., Any], *topics: str, **config: Any) -> Any:
+    """A kafka-python client, which connects as it is built: its failures become ours here."""
+    try:
+        return client(*topics, **config)
+    except KafkaConfigurationError as error:
+        raise ConfigError(f"Kafka client configuration: {error}") from error
+    except KafkaError as error:
+        raise unavailable(settings, error) from error
+
+
+def producer(settings: Settings, **overrides: Any) -> KafkaProducer:
+    """An idempotent producer that waits for all in-sync replicas: an accepted record is never lost."""
+    config = {
+        **connection_config(settings),
+        "acks": "all",
+        "enable_idempotence": True,
+        "retries": 2**31 - 1,
+        "delivery_timeout_ms": 120_000,
+        "linger_ms": 20,
+        "batch_size": 256 * 1024,
+        "compression_type": "gzip",
+        **overrides,
+    }
+    return _open(settings, KafkaProducer, **config)
+
+
+def consumer(settings: Settings, *topics: str, **overrides: Any) -> KafkaConsumer:
+    """A consumer; without a group it is a probe (offsets, reading a topic), whose requests give up
+    after 15 s instead of kafka-python's 305 s, so a dead broker is reported rather than waited on."""
+    probe_defaults = {} if "group_id" in overrides else {"request_timeout_ms": 15_000}
+    config = {**connection_config(settings), "enable_auto_commit": False, **probe_defaults, **overrides}
+    return _open(settings, KafkaConsumer, *topics, **config)
+
+
+def admin(settings: Settings) -> KafkaAdminClient:
+    return _open(settings, KafkaAdminClient, **connection_config(settings), request_timeout_ms=15_000)
+
+
+def ensure_topics(settings: Settings, specs: Iterable[TopicSpec]) -> list[str]:
+    """Create the registry's topics that do not exist yet; returns the names created."""
+    client = admin(settings)
+    try:
+        existing = set(client.list_topics())
+        wanted = [
+            NewTopic(
+                name=settings.topic(spec.name),
+                num_partitions=spec.partitions or settings.topic_partitions,
+                replication_factor=1,
+                topic_configs=spec.kafka_config(),
+            )
+            for spec in specs
+            if settings.topic(spec.name) not in existing
+        ]
+        created = []
+        for topic in wanted:
+            try:
+                client.create_topics([topic])
+                created.append(topic.name)
+            except TopicAlreadyExistsError:
+                pass  # another process won the race; the topic is what we wanted
+        return created
+    except KafkaError as error:
+        raise unavailable(settings) from error
+    finally:
+        client.close()
+
+
+def delete_topics(settings: Settings, names: Iterable[str]) -> None:
+    client = admin(settings)
+    try:
+        present = set(client.list_topics())
+        doomed = [name for name in names if name in present]
+        if doomed:
+            client.delete_topics(doomed)
+    finally:
+        client.close()
+
+
+def end_offsets(settings: Settings, topic: str) -> dict[int, int]:
+    """Partition -> next offset to be written (the log end)."""
+    probe = consumer(settings)
+    try:
+        partitions = probe.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        return {tp.partition: offset for tp, offset in probe.end_offsets(tps).items()}
+    finally:
+        probe.close()
+
+
+def copy_records(settings: Settings, topic_in: str, topic_out: str, **producer_overrides: Any) -> int:
+    """Every record of `topic_in` (up to its end when called) into the same partition of
+    `topic_out`, which must have at least as many partitions; returns how many were copied."""
+    ends = end_offsets(settings, topic_in)
+    tps = [TopicPartition(topic_in, p) for p, end in ends.items() if end > 0]
+    reader = consumer(settings, max_poll_records=5_000, fetch_max_bytes=64 * 1024 * 1024)
+    writer = producer(settings, **producer_overrides)
+    copied = 0
+    try:
+        reader.assign(tps)
+        reader.seek_to_beginning(*tps)
+        while any(reader.position(tp) < ends[tp.partition] for tp in tps):
+            for tp, records in reader.poll(timeout_ms=1000).items():
+                for record in records:
+                    if record.offset < ends[tp.partition]:
+                        writer.send(topic_out, key=record.key, value=record.value, partition=tp.partition)
+                        copied += 1
+        writer.flush()
+    finally:
+        reader.close()
+        writer.close()
+    return copied
+
+
+def group_lag(settings: Settings, group: str, topic: str) -> dict[int, int]:
+    """Partition -> records the group has not committed yet; no commit counts as all of the log."""
+    with LagReader(settings) as reader:
+        return reader.group_lag(group, topic)
+
+
+class LagReader:
+    """Lag readings over one consumer and one admin client, for callers that read it every second.
+
+    `scholarstream run` polls the lag of nine (group, topic) pairs each second; opening two
+    clients per pair (bootstrap, metadata, coordinator lookup) made the runner cost a tenth of a
+    core. A failed reading drops the clients, so the next one reconnects (a broker restart).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._probe: KafkaConsumer | None = None
+        self._admin: KafkaAdminClient | None = None
+
+    def __enter__(self) -> LagReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for client in (self._probe, self._admin):
+            if client is not None:
+                client.close()
+        self._probe = self._admin = None
+
+    def group_lag(self, group: str, topic: str) -> dict[int, int]:
+        try:
+            return self._read(group, topic)
+        except KafkaError as error:
+            self.close()
+            raise unavailable(self.settings) from error
+        except BaseException:
+            self.close()
+            raise
+
+    def _read(self, group: str, topic: str) -> dict[int, int]:
+        if self._probe is None:
+            self._probe = consumer(self.settings)
+        if self._admin is None:
+            self._admin = admin(self.settings)
+        partitions = self._probe.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        if not tps:
+            return {}
+        ends = self._probe.end_offsets(tps)
+        starts = self._probe.beginning_offsets(tps)
+        committed = committed_offsets(self._admin, group, tps)
+        lag = {}
+        for tp in tps:
+            meta = committed.get(tp)
+            position = meta.offset if meta is not None and meta.offset >= 0 else starts[tp]
+            lag[tp.partition] = max(0, ends[tp] - position)
+        return lag
+
+
+def committed_offsets(
+    client: KafkaAdminClient, group: str, tps: list[TopicPartition], sleep: Callable[[float], None] = time.sleep
+) -> dict:
+    """A group's committed offsets, riding out the coordinator's start-up.
+
+    On a new broker the offsets topic is created by the first group that asks, and for a few
+    seconds the coordinator answers with retriable errors (not available, not coordinator, load
+    in progress): those are retried. Before any group has ever committed, no coordinator at all
+    means the same as no commits.
+    """
+    last: KafkaError | None = None
+    for attempt in range(10):
+        try:
+            return client.list_consumer_group_offsets(group, partitions=tps)
+        except KafkaError as error:
+            if not getattr(error, "retriable", False):
+                raise ScholarStreamError(f"cannot read the offsets of group {group!r}: {error}") from error
+            last = error
+            sleep(min(2.0, 0.2 * (attempt + 1)))
+    if isinstance(last, CoordinatorNotAvailableError):
+        return {}
+    raise ScholarStreamError(f"cannot read the offsets of group {group!r}: {last}") from last

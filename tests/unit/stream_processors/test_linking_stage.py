@@ -1,0 +1,158 @@
+"""The linking and profile stages as pure steps: route, link, assemble, profile."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+
+from schemas.papers import Author, RawPaper
+from stream_processors.linking.state_codec import dumps_block, loads_block
+from stream_processors.linking_stage import assemble, link, profile, route
+from tests.factories import enriched_paper
+
+NOW = datetime(2026, 11, 25, tzinfo=UTC)
+
+
+def paper(arxiv_id, authors, title="Graph decompositions"):
+    return enriched_paper(
+        RawPaper(arxiv_id=arxiv_id, version=1, title=title, abstract="", categories=("cs.DS",), source="snapshot",
+                 authors=tuple(Author(keyname=k, forenames=f) for k, f in authors),
+                 submitted=datetime(2015, 1, 1, tzinfo=UTC)),
+        np.ones(4, dtype=np.float32),
+    )
+
+
+def run_through(papers):
+    """Drive the steps the way the agents do, with dicts as tables."""
+    blocks, authors, profiles, changes = {}, {}, {}, []
+    for item in papers:
+        for mention in route(item):
+            key = mention.mention.blocking_key
+            stored = blocks.get(key)
+            state, authorship = link(loads_block(stored) if stored else None, mention)
+            blocks[key] = dumps_block(state)
+            known, assignments = assemble(authors.get(authorship.arxiv_id, {}), authorship)
+            authors[authorship.arxiv_id] = known
+            for assignment in assignments:
+                updated, change = profile(profiles.get(assignment.researcher_id), assignment, NOW)
+                profiles[assignment.researcher_id] = updated
+                changes.extend([change] if change else [])
+    return profiles, changes
+
+
+PAPERS = [
+    paper("1501.00001", [("Streinu", "Ileana"), ("Theran", "Louis")]),
+    paper("1501.00002", [("Streinu", "I."), ("Theran", "Louis")]),
+    paper("1501.00003", [("Theran", "Louis"), ("Smith", "Adam")]),
+]
+
+
+def test_route_gives_one_mention_per_author_keyed_by_block():
+    events = route(PAPERS[0])
+    assert [(e.mention.position, e.mention.blocking_key) for e in events] == [(0, "streinu_i"), (1, "theran_l")]
+    assert events[1].author_names == ("Ileana Streinu", "Louis Theran")
+
+
+def test_profiles_collect_works_and_collaborators_with_ids():
+    profiles, changes = run_through(PAPERS)
+    theran = next(p for p in profiles.values() if p.display_name == "Louis Theran")
+    assert theran.works_count == 3
+    streinu = next(p for p in profiles.values() if "Streinu" in p.display_name)
+    smith = next(p for p in profiles.values() if p.display_name == "Adam Smith")
+    assert streinu.works_count == 2, "the initialled form links to the full name through the shared coauthor"
+    collaborators = {c.researcher_id: c for c in theran.close_collaborators}
+    assert set(collaborators) == {streinu.researcher_id, smith.researcher_id}
+    assert collaborators[streinu.researcher_id].shared_works == 2
+    assert all(p.trust is not None for p in profiles.values())
+    assert changes and all(c.researcher_id in profiles for c in changes)
+
+
+def test_replaying_everything_changes_nothing_and_ids_are_deterministic():
+    first, _ = run_through(PAPERS)
+    again, _ = run_through(PAPERS + PAPERS)
+    assert set(first) == set(again)
+    assert {k: v.works_count for k, v in first.items()} == {k: v.works_count for k, v in again.items()}
+
+
+def test_a_paper_is_assigned_only_once_all_its_authors_are_linked():
+    (first, second) = route(PAPERS[0])
+    _, a1 = link(None, first)
+    known, assignments = assemble({}, a1)
+    assert assignments == []
+    _, a2 = link(None, second)
+    known, assignments = assemble(known, a2)
+    assert [a.researcher_id for a in assignments] == [a1.researcher_id, a2.researcher_id]
+    assert [c.researcher_id for c in assignments[0].coauthors] == [a2.researcher_id]
+
+
+def test_block_state_round_trips_through_json():
+    (mention, _) = route(PAPERS[0])
+    state, _ = link(None, mention)
+    assert loads_block(dumps_block(state)) == state
+
+
+def test_every_author_gets_the_papers_embedding_though_only_the_first_line_carries_it():
+    (first, second) = route(PAPERS[0])
+    _, a1 = link(None, first)
+    _, a2 = link(None, second)
+    assert a1.embedding is not None and a2.embedding is None, "one copy of the vector per paper in the table"
+    _, assignments = assemble({1: a2}, a1)
+    assert [a.embedding for a in assignments] == [a1.embedding, a1.embedding]
+    profiles, _ = run_through(PAPERS)
+    theran = next(p for p in profiles.values() if p.display_name == "Louis Theran")
+    assert theran.embedding_works == 3 and np.allclose(theran.embedding.vector(), np.ones(4))
+
+
+def test_name_variants_keep_the_printed_surname_for_search():
+    profiles, _ = run_through([paper("1501.00009", [("de Bruyn Kops", "S. M."), ("Theran", "Louis")])])
+    kops = next(p for p in profiles.values() if "Kops" in p.display_name)
+    assert [(v.name, v.surname) for v in kops.name_variants] == [("S. M. de Bruyn Kops", "de Bruyn Kops")]
+
+
+def test_decoded_blocks_are_reused_only_for_the_very_bytes_they_came_from():
+    from stream_processors.link_agents import _Decoded
+
+    (mention, _) = route(PAPERS[0])
+    state, _ = link(None, mention)
+    stored = dumps_block(state)
+    cache = _Decoded(loads_block, size=1)
+    cache.put(b"k", state, stored)
+    assert cache.get(b"k", stored) is state
+    recovered = bytes(bytearray(stored))  # equal bytes, another object: as after a recovery
+    again = cache.get(b"k", recovered)
+    assert again is not state and dumps_block(again) == stored
+    cache.put(b"other", state, stored)
+    assert cache.get(b"k", recovered) is not again, "evicted beyond its size"
+    assert cache.get(b"k", None) is None
+
+
+def test_block_codec_is_lossless_so_a_recovered_worker_links_as_an_uninterrupted_one():
+    """Regression: centroids were stored rounded to 5 decimals, so a state decoded after a restart
+    differed from the in-memory one (and rounding them was the slowest part of encoding)."""
+    rng = np.random.default_rng(3)
+    papers = [
+        enriched_paper(item.paper, rng.standard_normal(4).astype(np.float32)) for item in PAPERS
+    ]
+    blocks = {}
+    for item in papers:
+        for mention in route(item):
+            key = mention.mention.blocking_key
+            state, _ = link(blocks.get(key), mention)
+            blocks[key] = state
+    for state in blocks.values():
+        decoded = loads_block(dumps_block(state))
+        assert decoded == state
+        assert all(r.centroid is None or isinstance(r.centroid[0], float) for r in decoded.researchers.values())
+
+
+def test_block_codec_still_reads_states_with_rounded_centroids():
+    import json as _json
+
+    (mention, _) = route(PAPERS[0])
+    state, _ = link(None, mention)
+    raw = _json.loads(dumps_block(state))
+    for r in raw["researchers"]:
+        r["centroid"] = [0.25, 0.5, 0.5, 0.5]
+    old = loads_block(_json.dumps(raw).encode())
+    assert next(iter(old.researchers.values())).centroid == (0.25, 0.5, 0.5, 0.5)

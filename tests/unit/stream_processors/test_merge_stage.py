@@ -1,0 +1,101 @@
+"""The two hops of a merge (retire, move) one profile at a time, and collaborators' scores."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import ValidationError
+
+from schemas.linking_events import WorkAssignment
+from schemas.profiles import Coauthor, MergeEvent, MergeMove, Work
+from stream_processors.collaborator_trust import encode_redirect, encode_score, lookup_from, scores_for
+from stream_processors.linking_stage import profile
+from stream_processors.merge_stage import on_merge, on_move
+from stream_processors.profiles import ProfileUpdateRejected, apply_work, new_profile, retire
+
+NOW = datetime(2026, 2, 1, tzinfo=UTC)
+
+
+def work(arxiv_id):
+    return Work(arxiv_id=arxiv_id, title="A paper", year=2020, categories=("cs.LG",), author_count=2)
+
+
+def with_works(rid, name, *arxiv_ids):
+    p = new_profile(rid, name)
+    for arxiv_id in arxiv_ids:
+        p = apply_work(p, work(arxiv_id), (), printed_name=name)
+    return p
+
+
+def merge(retired="r-b", surviving="r-a", **extra):
+    return MergeEvent(retired_id=retired, surviving_id=surviving, reason=extra.pop("reason", "linking"),
+                      retired_name="Z. Wang", surviving_name="Zheng Wang", at=NOW, **extra)
+
+
+def test_the_survivor_is_always_the_smaller_id():
+    with pytest.raises(ValidationError, match="smaller id"):
+        MergeEvent(retired_id="r-a", surviving_id="r-b", reason="linking", at=NOW)
+    with pytest.raises(ValidationError, match="actor and signal_id"):
+        MergeEvent(retired_id="r-b", surviving_id="r-a", reason="claim", at=NOW)
+
+
+def test_retiring_publishes_a_redirect_and_moves_the_content():
+    retired = with_works("r-b", "Z. Wang", "2001.00001")
+    outcome = on_merge(retired, merge())
+    assert outcome.profile.merged_into == "r-a" and outcome.profile.works == ()
+    assert outcome.profile.revision > retired.revision
+    assert outcome.move.target_id == "r-a" and outcome.move.retired == retired
+    assert on_merge(outcome.profile, merge()).profile is None, "a redelivered merge finds the redirect: no-op"
+
+
+def test_a_merge_before_the_retired_profile_exists_leaves_a_redirect_for_its_works():
+    outcome = on_merge(None, merge())
+    assert outcome.profile.merged_into == "r-a" and outcome.profile.display_name == "Z. Wang"
+    assignment = WorkAssignment(researcher_id="r-b", work=work("2001.00001"), printed_name="Z. Wang")
+    with pytest.raises(ProfileUpdateRejected) as caught:
+        profile(outcome.profile, assignment, NOW)
+    assert caught.value.redirect_to == "r-a"
+    assert on_merge(None, merge(reason="claim", requested_by="r-a", actor="user:z", signal_id="s")).rejected
+
+
+def test_a_retired_id_already_merged_elsewhere_passes_the_merge_on_to_its_survivor():
+    already = retire(with_works("r-c", "Z. Wang", "2001.00001"), "r-b")
+    outcome = on_merge(already, merge(retired="r-c", surviving="r-a"))
+    assert (outcome.forward.retired_id, outcome.forward.surviving_id) == ("r-b", "r-a")
+    same = on_merge(retire(with_works("r-c", "Z.", "2001.00001"), "r-a"), merge(retired="r-c", surviving="r-a"))
+    assert same == type(same)(), "already merged into the same survivor: nothing to do"
+
+
+def test_the_move_folds_the_content_into_the_survivor_or_creates_it():
+    retired = with_works("r-b", "Z. Wang", "2001.00001")
+    move = MergeMove(merge=merge(), retired=retired, target_id="r-a")
+    outcome = on_move(with_works("r-a", "Zheng Wang", "2001.00002"), move, NOW)
+    assert [w.arxiv_id for w in outcome.profile.works] == ["2001.00001", "2001.00002"]
+    assert outcome.profile.merged_from == ("r-b",) and outcome.profile.trust is not None and outcome.change
+    assert on_move(outcome.profile, move, NOW) == type(outcome)(), "a redelivered move is recognised"
+    fresh = on_move(None, move, NOW).profile
+    assert fresh.researcher_id == "r-a" and fresh.display_name == "Z. Wang" and fresh.works_count == 1
+
+
+def test_a_move_to_a_merged_survivor_follows_its_redirect():
+    move = MergeMove(merge=merge(retired="r-c", surviving="r-b"), retired=with_works("r-c", "Z.", "2001.00001"), target_id="r-b")
+    outcome = on_move(retire(with_works("r-b", "Z. Wang", "2001.00002"), "r-a"), move, NOW)
+    assert outcome.move.target_id == "r-a" and outcome.move.bounced is None
+
+
+def test_collaborators_scores_follow_redirects_and_raise_the_network_component():
+    table = {b"r-a": encode_score(80), b"r-b": encode_redirect("r-a"), b"r-c": b">r-b"}
+    lookup = lookup_from(table.get)
+    assert [lookup(r) for r in ("r-a", "r-b", "r-c", "r-x")] == [80.0, 80.0, 80.0, None]
+    assert scores_for(["r-c", "r-x"], lookup) == {"r-c": 80.0}
+
+    assignment = WorkAssignment(
+        researcher_id="r-me", work=work("2001.00001"), printed_name="Ana Souza",
+        coauthors=(Coauthor(researcher_id="r-b", display_name="Zheng Wang"),),
+    )
+    alone, _ = profile(None, assignment, NOW)
+    trusted, _ = profile(None, assignment, NOW, lookup)
+    network = {p: next(c for c in p.trust.components if c.name == "collaboration_network") for p in (alone, trusted)}
+    assert network[trusted].points - network[alone].points == pytest.approx(0.5 * 20 * 0.8, abs=0.01)
+    assert "(1 of 1 scored)" in network[trusted].evidence[1]
