@@ -44,3 +44,22 @@ def cap_dead_letter(reason: str, payload: str) -> tuple[str, str]:
         reason = reason[: _MAX_REASON - len(note)] + note
         payload = payload[:MAX_DEAD_LETTER_PAYLOAD]
     return reason[:_MAX_REASON], payload
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value if isinstance(value, str) else repr(value)
+
+
+def dead_letter(
+    *, stage: Stage, reason: str, source: str | None, key: bytes | str | None, payload: bytes | str | object,
+    failed_at: datetime, field: str | None = None,
+) -> DeadLetter:
+    """The one way a stage builds a dead letter: key and payload as text (undecodable bytes
+    replaced, anything else by its repr), and the payload capped so the letter fits in a record."""
+    reason, text = cap_dead_letter(reason, _text(payload))
+    return DeadLetter(
+        stage=stage, reason=reason, field=field, source=source,
+        key=None if key is None else _text(key), payload=text, failed_at=failed_at,
+    )
