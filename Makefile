@@ -1,5 +1,5 @@
 # The two commands of the quickstart are `make demo` and `make test`; the rest are conveniences.
-.PHONY: venv demo test unit integration lock stack-up stack-down clean bench bench-smoke
+.PHONY: venv demo test lint unit integration lock stack-up stack-down clean bench bench-smoke
 
 venv:
 	@scripts/venv.sh
@@ -9,6 +9,10 @@ demo: venv
 
 test:
 	scripts/test.sh
+
+# ruff, the import-layer contracts (import-linter) and mypy; `make test` runs them first.
+lint: venv
+	scripts/lint.sh
 
 unit: venv
 	.venv/bin/python -m pytest tests/unit

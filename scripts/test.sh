@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The test command: unit tests, then integration tests against the real Kafka and Elasticsearch,
-# then the fault tests (tests/faults), which kill and restart services of their own stack.
+# The test command: the code checks (scripts/lint.sh: ruff, the import-layer contracts, mypy), then
+# unit tests, integration tests against the real Kafka and Elasticsearch, and the fault tests
+# (tests/faults), which kill and restart services of their own stack.
 # When KAFKA_BOOTSTRAP_SERVERS / ELASTICSEARCH_URL are unset (the defaults) and nothing answers,
 # the local stack is started for the run and stopped afterwards. Integration tests never skip:
 # an unreachable service fails them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/venv.sh
+scripts/lint.sh
 cli=.venv/bin/scholarstream
 
 started=0
