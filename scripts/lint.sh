@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python=${PYTHON:-python3.11}
+python=${PYTHON:-$(.venv/bin/python -c "import sys; print(sys._base_executable)")}  # the interpreter of .venv (scripts/venv.sh)
 cache=${SCHOLARSTREAM_CACHE:-$HOME/.cache/scholarstream}
 key=$( (cat requirements-dev.lock; "$python" -VV) | sha256sum | cut -c1-16)
 tools="$cache/devtools-$key"
