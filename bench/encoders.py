@@ -45,7 +45,10 @@ def main() -> None:
         path = RESULTS / file
         if path.exists():
             sets = json.loads(path.read_text())["sets"]
-            quality[name] = {s: {k: v for k, v in m["embedding_centroids"].items() if k in ("top1_accuracy", "top3_recall")} for s, m in sets.items()}
+            quality[name] = {
+                s: {k: v for k, v in m["embedding_centroids"].items() if k in ("top1_accuracy", "top3_recall")}
+                for s, m in sets.items()
+            }
     result = {
         "papers": len(texts),
         "papers_per_second": {default.name: round(default_rate, 1), fast.name: round(fast_rate, 1)},

@@ -58,7 +58,7 @@ def link_gold_set(
     gold: GoldSet,
     weights: Weights = DEFAULT_WEIGHTS,
     threshold: float = DEFAULT_THRESHOLD,
-    keep_block: Callable[[str], bool] = lambda block: True,
+    keep_block: Callable[[str], bool] = lambda _block: True,
     policy: MergePolicy | None = None,
 ) -> dict[str, str]:
     """Mention id -> researcher id, linking the set's mentions in order with the production linker;
@@ -71,7 +71,7 @@ def link_and_count_merges(
     gold: GoldSet,
     weights: Weights = DEFAULT_WEIGHTS,
     threshold: float = DEFAULT_THRESHOLD,
-    keep_block: Callable[[str], bool] = lambda block: True,
+    keep_block: Callable[[str], bool] = lambda _block: True,
     policy: MergePolicy | None = None,
 ) -> tuple[dict[str, str], int]:
     blocks: dict[str, BlockState] = {}

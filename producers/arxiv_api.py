@@ -19,9 +19,10 @@ from __future__ import annotations
 import json
 import logging
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import arxiv
 import requests
@@ -170,7 +171,7 @@ def poll(
     max_polls: int | None = None,
     attempts: int = 6,
     jitter: Callable[[], float] = random.random,
-) -> Iterator[str]:
+) -> Generator[str, None, None]:
     """Yield entry payloads page by page; with `follow_interval_s`, poll again for new ones.
 
     After each page `on_page_done` receives the checkpoint (window start, offset of the next
@@ -180,7 +181,7 @@ def poll(
     """
     polls = 0
     while True:
-        window_start = datetime.fromisoformat(state.params["effective_from"] or request.params["from"])
+        window_start = datetime.fromisoformat(state.params["effective_from"] or request.from_time.isoformat())
         window_end = request.until or now()
         search = arxiv.Search(
             query=search_query(request.categories, window_start, window_end),
@@ -197,7 +198,7 @@ def poll(
                 yield result_to_payload(result)
             offset += len(page)
             done = len(page) < request.page_size
-            update = {"cursor": offset, "last_datestamp": newest, "pages": state.pages + 1,
+            update: dict[str, Any] = {"cursor": offset, "last_datestamp": newest, "pages": state.pages + 1,
                       "records": state.records + len(page), "updated_at": now(),
                       "harvest_started": state.harvest_started or now().isoformat()}
             if done:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -219,7 +219,7 @@ def harvest(
     now: Callable[[], datetime],
     on_total: Callable[[int], None] | None = None,
     stats: HarvestStats | None = None,
-) -> Iterator[OaiRecord]:
+) -> Generator[OaiRecord, None, None]:
     """Yield each live record, page by page, from `state` on.
 
     `on_page_done(next_state)` runs after the consumer has taken every record of a page (this

@@ -94,7 +94,9 @@ def _clock(seconds: float) -> str:
 
 
 @contextmanager
-def lag_progress(description: str, every: float = 30.0, clock: Callable[[], float] = time.monotonic) -> Iterator[Callable[[dict[str, int]], None]]:
+def lag_progress(
+    description: str, every: float = 30.0, clock: Callable[[], float] = time.monotonic
+) -> Iterator[Callable[[dict[str, int]], None]]:
     """Yield `on_poll(lag by role)` for a catch-up: one live line (lag, drain rate, ETA) on a terminal,
     else a plain line on stderr every `every` seconds (logs and CI keep a trace)."""
     meter, started, last = LagMeter(), clock(), [float("-inf")]

@@ -170,7 +170,7 @@ def service_account() -> RunAs | None:
             raise StackError(
                 f"Elasticsearch refuses to run as root and `useradd {SERVICE_USER}` failed: "
                 f"{completed.stderr.strip()}"
-            )
+            ) from None
         entry = pwd.getpwnam(SERVICE_USER)
     return RunAs(SERVICE_USER, grp.getgrgid(entry.pw_gid).gr_name, entry.pw_uid, entry.pw_gid)
 

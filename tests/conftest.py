@@ -12,7 +12,7 @@ TESTS = Path(__file__).resolve().parent
 MARKER_OF_FOLDER = {"integration": "integration", "faults": "faults"}
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         folder = Path(str(item.path)).resolve().relative_to(TESTS).parts[0]
         marker = MARKER_OF_FOLDER.get(folder)

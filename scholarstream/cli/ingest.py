@@ -87,7 +87,9 @@ def ingest_oai(
 @ingest_app.command("arxiv")
 def ingest_arxiv(
     categories: Annotated[str, typer.Option(help="Comma-separated arXiv categories, e.g. cs.LG,cs.IR.")],
-    from_time: Annotated[str | None, typer.Option("--from", help="Window start (submission), YYYY-MM-DD[THH:MM]; default: two days ago.")] = None,
+    from_time: Annotated[
+        str | None, typer.Option("--from", help="Window start (submission), YYYY-MM-DD[THH:MM]; default: two days ago.")
+    ] = None,
     until: Annotated[str | None, typer.Option(help="Window end; default: now (and, with --follow, each poll's now).")] = None,
     follow: Annotated[bool, typer.Option("--follow", help="Keep polling for new submissions.")] = False,
     interval: Annotated[float, typer.Option(min=60, help="Seconds between polls with --follow.")] = 900.0,

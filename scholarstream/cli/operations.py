@@ -165,7 +165,9 @@ def reindex_cmd(
 
 @app.command("rebuild")
 def rebuild_cmd(
-    from_stage: Annotated[str, typer.Option("--from-stage", help="enrich (re-encode and re-link everything) or link (keep the enrichment).")] = "link",
+    from_stage: Annotated[
+        str, typer.Option("--from-stage", help="enrich (re-encode and re-link everything) or link (keep the enrichment).")
+    ] = "link",
     timeout: Annotated[float | None, typer.Option(help="Give up (readers stay where they are) after this many seconds.")] = None,
     as_json: JsonFlag = False,
 ) -> None:

@@ -45,7 +45,9 @@ def indexer() -> None:
 
 @app.command("run")
 def run(
-    until_caught_up: Annotated[bool, typer.Option("--until-caught-up", help="Exit 0 once every group has zero lag and the index is refreshed.")] = False,
+    until_caught_up: Annotated[
+        bool, typer.Option("--until-caught-up", help="Exit 0 once every group has zero lag and the index is refreshed.")
+    ] = False,
     timeout: Annotated[float | None, typer.Option(help="Give up (exit 1) after this many seconds.")] = None,
     as_json: JsonFlag = False,
 ) -> None:

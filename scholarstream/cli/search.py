@@ -183,7 +183,12 @@ def _print_profile(p) -> None:
 
 @app.command("signal")
 def signal_cmd(
-    kind: Annotated[str, typer.Argument(help="claim, unclaim, verify, follow, unfollow, affiliation_update, open_to_collaborate, merge_request, disown_work")],
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="claim, unclaim, verify, follow, unfollow, affiliation_update, open_to_collaborate, merge_request, disown_work"
+        ),
+    ],
     researcher_id: Annotated[str, typer.Argument()],
     actor: Annotated[str, typer.Option(help="The product account sending the signal.")] = "cli:operator",
     orcid: Annotated[str | None, typer.Option(help="verify: an ORCID iD.")] = None,

@@ -43,17 +43,19 @@ _BAD_IDS = [
 SNAPSHOT_KINDS: dict[str, Mutation] = {
     "truncated JSON": lambda r, g: (json.dumps(r)[: g.randrange(1, 40)], "not JSON"),
     "trailing garbage": lambda r, g: (json.dumps(r) + " }{" + "x" * g.randrange(1, 5), "not JSON"),
-    "python repr": lambda r, g: (repr(r), "not JSON"),
-    "binary garbage": lambda r, g: (
+    "python repr": lambda r, _g: (repr(r), "not JSON"),
+    "binary garbage": lambda _r, g: (
         "".join(chr(b) for b in g.randbytes(64) if b not in (10, 13)) + "\x00{", "not JSON"
     ),
-    "deep nesting": lambda r, g: ('{"id": ' + "[" * (50_000 + g.randrange(100)) + "]" * 10, "not JSON"),
-    "not an object": lambda r, g: (g.choice(["[1, 2, 3]", "42", '"1006.5314"', "null", "true", "[]"]), "expected a JSON object"),
-    "id of wrong type": lambda r, g: (_with(r, id=g.choice([1006.5314, 10065314, ["1006.5314"], {"id": 1}, True])), "id: expected a string"),
-    "id missing": lambda r, g: (_without(r, "id"), "id: missing"),
+    "deep nesting": lambda _r, g: ('{"id": ' + "[" * (50_000 + g.randrange(100)) + "]" * 10, "not JSON"),
+    "not an object": lambda _r, g: (g.choice(["[1, 2, 3]", "42", '"1006.5314"', "null", "true", "[]"]), "expected a JSON object"),
+    "id of wrong type": lambda r, g: (
+        _with(r, id=g.choice([1006.5314, 10065314, ["1006.5314"], {"id": 1}, True])), "id: expected a string"
+    ),
+    "id missing": lambda r, _g: (_without(r, "id"), "id: missing"),
     "invalid id": lambda r, g: (_with(r, id=g.choice(_BAD_IDS)), "arxiv_id"),
     "title of wrong type": lambda r, g: (_with(r, title=g.choice([["a title"], {"t": 1}, 3.14, False])), "title: expected a string"),
-    "title missing": lambda r, g: (_without(r, "title"), "title: missing"),
+    "title missing": lambda r, _g: (_without(r, "title"), "title: missing"),
     "blank title": lambda r, g: (_with(r, title=" \n\t " * g.randrange(1, 4)), "title"),
     "huge title": lambda r, g: (_with(r, title="Graph " * (500 + g.randrange(1000))), "title"),
     "huge abstract": lambda r, g: (_with(r, abstract="lorem ipsum " * (2_000 + g.randrange(2_000))), "abstract"),
@@ -61,34 +63,43 @@ SNAPSHOT_KINDS: dict[str, Mutation] = {
     "too many authors": lambda r, g: (
         _with(r, authors_parsed=[[f"Name{i}", "A.", ""] for i in range(5_001 + g.randrange(200))]), "authors"
     ),
-    "authors of wrong type": lambda r, g: (_with(r, authors=g.choice([5, ["A. B"], {"a": 1}]), authors_parsed=None), "authors: expected a string"),
+    "authors of wrong type": lambda r, g: (
+        _with(r, authors=g.choice([5, ["A. B"], {"a": 1}]), authors_parsed=None), "authors: expected a string"
+    ),
     "authors_parsed of wrong type": lambda r, g: (_with(r, authors_parsed=g.choice(["Lepers, M.", 7, {"k": "v"}])), "authors_parsed"),
-    "no authors": lambda r, g: (_without(r, "authors", "authors_parsed"), "authors: missing"),
+    "no authors": lambda r, _g: (_without(r, "authors", "authors_parsed"), "authors: missing"),
     "categories of wrong type": lambda r, g: (_with(r, categories=g.choice([["cs.LG"], 12, None])), "categories"),
     "invalid category": lambda r, g: (_with(r, categories=g.choice(["Quant Ph!!", "cs.LG; rm -rf /", "", "ΑΒΓ.XX"])), "categor"),
     "versions of wrong type": lambda r, g: (_with(r, versions=g.choice(["v1", 3, [1, 2]])), "versions: expected a list"),
-    "bad version label": lambda r, g: (_with(r, versions=[{"version": g.choice(["1", "version 2", "v", "v-1", "v1.5"]), "created": "Mon, 28 Jun 2010 11:03:36 GMT"}]), "bad version label"),
-    "version out of range": lambda r, g: (_with(r, versions=[{"version": g.choice(["v0", "v1001", "v99999999"]), "created": "Mon, 28 Jun 2010 11:03:36 GMT"}]), "version"),
-    "unreadable date": lambda r, g: (_with(r, versions=[{"version": "v1", "created": g.choice(["yesterday", "2010-13-45", "Mon, 99 Foo 2010"])}]), "unreadable date"),
+    "bad version label": lambda r, g: (
+        _with(r, versions=[{"version": g.choice(["1", "version 2", "v", "v-1", "v1.5"]), "created": "Mon, 28 Jun 2010 11:03:36 GMT"}]),
+        "bad version label",
+    ),
+    "version out of range": lambda r, g: (
+        _with(r, versions=[{"version": g.choice(["v0", "v1001", "v99999999"]), "created": "Mon, 28 Jun 2010 11:03:36 GMT"}]), "version"
+    ),
+    "unreadable date": lambda r, g: (
+        _with(r, versions=[{"version": "v1", "created": g.choice(["yesterday", "2010-13-45", "Mon, 99 Foo 2010"])}]), "unreadable date"
+    ),
 }
 
 _RAW_KINDS: dict[str, Callable[[dict[str, Any], random.Random], tuple[bytes | None, str]]] = {
-    "empty value": lambda p, g: (b"", "Invalid JSON"),
-    "tombstone": lambda p, g: (None, "JSON input should be"),
-    "not JSON": lambda p, g: (g.choice([b"not json", b"<paper/>", b"{'a': 1}"]), "Invalid JSON"),
-    "invalid UTF-8": lambda p, g: (b"\xff\xfe\x00" + g.randbytes(32), "Invalid JSON"),
-    "not an object": lambda p, g: (g.choice([b"null", b"[]", b"42", b'"x"']), "<record>"),
-    "deep nesting": lambda p, g: (b'{"arxiv_id": ' + b"[" * 10_000, "recursion limit"),
+    "empty value": lambda _p, _g: (b"", "Invalid JSON"),
+    "tombstone": lambda _p, _g: (None, "JSON input should be"),
+    "not JSON": lambda _p, g: (g.choice([b"not json", b"<paper/>", b"{'a': 1}"]), "Invalid JSON"),
+    "invalid UTF-8": lambda _p, g: (b"\xff\xfe\x00" + g.randbytes(32), "Invalid JSON"),
+    "not an object": lambda _p, g: (g.choice([b"null", b"[]", b"42", b'"x"']), "<record>"),
+    "deep nesting": lambda _p, _g: (b'{"arxiv_id": ' + b"[" * 10_000, "recursion limit"),
     "wrong schema version": lambda p, g: (_raw(p, schema_version=g.choice([2, 99, "1"])), "schema_version"),
-    "unknown field": lambda p, g: (_raw(p, evil="$(rm -rf /)"), "evil"),
-    "missing authors": lambda p, g: (_raw_without(p, "authors"), "authors"),
+    "unknown field": lambda p, _g: (_raw(p, evil="$(rm -rf /)"), "evil"),
+    "missing authors": lambda p, _g: (_raw_without(p, "authors"), "authors"),
     "invalid id": lambda p, g: (_raw(p, arxiv_id=g.choice(_BAD_IDS)), "arxiv_id"),
     "bad version": lambda p, g: (_raw(p, version=g.choice([0, -1, "one", 1001, 1.5])), "version"),
     "control characters": lambda p, g: (_raw(p, title=p["title"] + g.choice(["\x00", "\x07", "\x1b[31m", "\x7f"])), "control characters"),
     "huge abstract": lambda p, g: (_raw(p, abstract="x" * (20_001 + g.randrange(5_000))), "abstract"),
-    "naive timestamp": lambda p, g: (_raw(p, submitted="2010-06-28T11:03:36"), "timezone"),
-    "invalid category": lambda p, g: (_raw(p, categories=["BAD CAT"]), "categories"),
-    "empty author name": lambda p, g: (_raw(p, authors=[{"keyname": ""}]), "keyname"),
+    "naive timestamp": lambda p, _g: (_raw(p, submitted="2010-06-28T11:03:36"), "timezone"),
+    "invalid category": lambda p, _g: (_raw(p, categories=["BAD CAT"]), "categories"),
+    "empty author name": lambda p, _g: (_raw(p, authors=[{"keyname": ""}]), "keyname"),
 }
 
 

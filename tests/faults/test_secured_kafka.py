@@ -111,8 +111,9 @@ def leaks(text: str) -> list[str]:
     return [p for p in [BROKER_PASSWORD, *(p for _, p in USERS.values())] if p.split("-")[1][:8] in flat]
 
 
+@pytest.mark.usefixtures("sasl_kafka")
 def test_sasl_plain_and_scram_users_run_the_pipeline_and_no_password_is_printed(
-    sasl_kafka, namespace, monkeypatch, record_property,
+    namespace, monkeypatch, record_property,
 ):
     settings = namespace("sasl")
     outputs: list[str] = []

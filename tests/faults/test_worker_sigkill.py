@@ -41,13 +41,15 @@ def fingerprint(source: dict) -> str:
     return hashlib.sha256(json.dumps(kept, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def backfill(settings) -> None:
+def backfill() -> None:
+    """Into the namespace the environment points at (the last `namespace(...)`)."""
     ingested = cli("ingest", "snapshot", str(SAMPLE), "--limit", str(RECORDS), "--json")
     assert ingested.returncode == 0, ingested.stderr
     assert json.loads(ingested.stdout)["produced"] == RECORDS
 
 
-def run_until_caught_up(settings) -> dict:
+def run_until_caught_up() -> dict:
+    """Over the namespace the environment points at (the last `namespace(...)`)."""
     run = cli("run", "--until-caught-up", "--timeout", "540", "--json")
     assert run.returncode == 0, run.stderr + run.stdout
     result = json.loads(run.stdout)
@@ -57,20 +59,23 @@ def run_until_caught_up(settings) -> dict:
 
 def test_three_worker_sigkills_leave_the_same_index_as_an_uninterrupted_run(namespace, record_property):
     baseline = namespace("baseline")
-    backfill(baseline)
-    run_until_caught_up(baseline)
+    backfill()
+    run_until_caught_up()
     expected = indexed_documents(baseline)
     assert len(expected) == RECORDS
     expected_researchers = indexed_researchers(baseline)
 
     faulted = namespace("faulted")
-    backfill(faulted)
+    backfill()
     kills = []
     for threshold in KILL_AFTER:
         worker = Role("worker", faulted)
         try:
-            wait_for(lambda: total_end(faulted, "papers.enriched") >= threshold or not worker.alive(), 300,
-                     f"the worker to enrich {threshold} papers")
+            wait_for(
+                lambda threshold=threshold, worker=worker: total_end(faulted, "papers.enriched") >= threshold or not worker.alive(),
+                300,
+                f"the worker to enrich {threshold} papers",
+            )
             assert worker.alive(), worker.log_text()[-3000:]
         finally:
             worker.kill()
@@ -78,7 +83,7 @@ def test_three_worker_sigkills_leave_the_same_index_as_an_uninterrupted_run(name
     assert all(threshold <= seen < RECORDS for threshold, seen in zip(KILL_AFTER, kills, strict=False)), (
         f"each kill must land mid-backfill: enriched records at the kills {kills}"
     )
-    result = run_until_caught_up(faulted)
+    result = run_until_caught_up()
     assert result["lag"] == {"worker": 0, "indexer": 0} and total_lag(faulted) == {"worker": 0, "indexer": 0}
 
     actual = indexed_documents(faulted)

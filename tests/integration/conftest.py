@@ -36,7 +36,7 @@ def live_services() -> None:
 
 
 @pytest.fixture
-def settings(live_services, monkeypatch, tmp_path) -> Iterator[Settings]:
+def settings(live_services, monkeypatch, tmp_path) -> Iterator[Settings]:  # noqa: ARG001 - setup
     namespace = f"t{uuid.uuid4().hex[:12]}"
     monkeypatch.setenv("SCHOLARSTREAM_TOPIC_PREFIX", f"{namespace}.")
     monkeypatch.setenv("SCHOLARSTREAM_INDEX_PREFIX", f"{namespace}-")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from clients import es_io, kafka_io
 from schemas.dead_letters import DeadLetter
 from schemas.papers import EnrichedPaper
@@ -73,7 +75,8 @@ def test_ingest_run_until_caught_up_and_search(settings):
     assert shown["trust"]["components"] and shown["verification_level"] == "L0" and shown["claimed"] is False
 
 
-def test_search_reports_a_missing_stack_clearly(settings, monkeypatch):
+@pytest.mark.usefixtures("settings")
+def test_search_reports_a_missing_stack_clearly(monkeypatch):
     monkeypatch.setenv("ELASTICSEARCH_URL", "http://127.0.0.1:9")
     result = cli("search", "papers", "graphs")
     assert result.returncode == 1

@@ -22,7 +22,11 @@ AWKWARD = [
     paper("2401.00001", "On nothing", ""),
     paper("2401.00002", "A very long abstract", "graph " * 2500 + "decomposition " * 250),
     paper("2401.00003", "基于图神经网络的推荐系统", "本文提出了一种新的推荐方法，并在多个数据集上进行了实验。"),
-    paper("2401.00004", "$\\mathcal{O}(n^{2})$ bounds", "$$\\sum_{i=1}^{n} \\frac{\\partial^2 f}{\\partial x_i^2} = 0$$ \\cite{x} \\\\ \\begin{equation}a\\end{equation}"),
+    paper(
+        "2401.00004",
+        "$\\mathcal{O}(n^{2})$ bounds",
+        "$$\\sum_{i=1}^{n} \\frac{\\partial^2 f}{\\partial x_i^2} = 0$$ \\cite{x} \\\\ \\begin{equation}a\\end{equation}",
+    ),
     paper("2401.00005", "X", "Ω"),
 ]
 
@@ -41,7 +45,8 @@ def test_awkward_papers_are_enriched(settings):
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["indexed_documents"] == len(AWKWARD)
 
-    enriched = {e.arxiv_id: e for e in (EnrichedPaper.model_validate_json(r.value) for r in read_topic(settings, settings.topic("papers.enriched")))}
+    records = read_topic(settings, settings.topic("papers.enriched"))
+    enriched = {e.arxiv_id: e for e in (EnrichedPaper.model_validate_json(r.value) for r in records)}
     assert set(enriched) == {p.arxiv_id for p in AWKWARD}
     assert all(len(e.topics) == 3 and e.embedding.dim == 384 for e in enriched.values())
     letters = [json.loads(r.value) for r in read_topic(settings, settings.topic("papers.enrich.dlq"))]

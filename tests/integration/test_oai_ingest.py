@@ -120,7 +120,8 @@ def test_harvest_killed_mid_way_resumes_with_nothing_missing(settings, fake_arxi
     assert summary["read"] <= 3538 - before[-1].cursor
 
 
-def test_finished_window_is_not_harvested_again(settings, fake_arxiv):
+@pytest.mark.usefixtures("settings")
+def test_finished_window_is_not_harvested_again(fake_arxiv):
     server = fake_arxiv()
     args = ("ingest", "oai", "--endpoint", server.url, "--set", "cs", "--until", "2016-03-08", "--json")
     assert cli(*args).returncode == 0

@@ -12,6 +12,7 @@ from clients import es_io, kafka_io
 from indexers.indexer import INDEXER_GROUP, run_indexer
 from producers.snapshot import read_snapshot, snapshot_record_to_paper
 from schemas.dead_letters import DeadLetter
+from schemas.papers import EnrichedPaper
 from schemas.topics import INDEX_DLQ, PAPERS_ENRICHED
 from tests.factories import enriched_paper
 from tests.integration.conftest import FIXTURE_SNAPSHOT, read_topic
@@ -43,7 +44,8 @@ def index_until(settings, condition, timeout=60.0):
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
-            if sum(kafka_io.group_lag(settings, settings.group(INDEXER_GROUP), settings.topic(PAPERS_ENRICHED.name)).values()) == 0 and condition(es):
+            lag = kafka_io.group_lag(settings, settings.group(INDEXER_GROUP), settings.topic(PAPERS_ENRICHED.name))
+            if sum(lag.values()) == 0 and condition(es):
                 return es
             time.sleep(0.5)
         raise AssertionError("indexer did not reach the expected state in time")
@@ -71,7 +73,7 @@ def test_indexes_every_paper_once_and_never_moves_backwards(settings):
     # A replay of everything plus an older version with other content: nothing changes.
     older = papers[0].model_copy(update={"paper": papers[0].paper.model_copy(update={"version": 1, "title": "OLD"})})
     produce(settings, topic, [(p.arxiv_id, p.model_dump_json()) for p in papers] + [(older.arxiv_id, older.model_dump_json())])
-    es = index_until(settings, lambda es: True)
+    es = index_until(settings, lambda _es: True)
     assert count(es, settings) == 40
     again = es.get(index=settings.index("papers"), id="1006.5314")
     assert again["_version"] == 2 and again["_source"] == first["_source"]
@@ -86,7 +88,7 @@ def test_rejected_and_undecodable_documents_go_to_the_dead_letter_topic(settings
     index_until(settings, lambda es: count(es, settings) == 5)
     produce(settings, topic, [(wrong_dims.arxiv_id, wrong_dims.model_dump_json()), ("1006.0000", b"{broken")])
 
-    es = index_until(settings, lambda es: len(read_topic(settings, settings.topic(INDEX_DLQ.name))) == 2)
+    es = index_until(settings, lambda _es: len(read_topic(settings, settings.topic(INDEX_DLQ.name))) == 2)
 
     letters = {
         DeadLetter.model_validate_json(r.value).key: DeadLetter.model_validate_json(r.value)

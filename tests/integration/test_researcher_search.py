@@ -60,8 +60,10 @@ def corpus() -> dict[str, list]:
         "peter": revisions("r-peter", "Peter Balazs", "Balazs", "math.AG", ["Frames and time-frequency analysis", "Gabor multipliers"]),
         "kops": revisions("r-kops", "S. M. de Bruyn Kops", "de Bruyn Kops", "physics.flu-dyn",
                           ["Stratified turbulence simulations", "Mixing in stratified flows", "Direct numerical simulation of wakes"]),
-        "waals": revisions("r-waals", "J. D. van der Waals", "van der Waals", "physics.flu-dyn", ["Continuity of the gaseous and liquid states"]),
-        "miro": revisions("r-miro", "Rosa M. Miró-Roig", "Miró-Roig", "math.AG", ["Globally generated vector bundles", "Lefschetz properties"]),
+        "waals": revisions("r-waals", "J. D. van der Waals", "van der Waals", "physics.flu-dyn",
+                           ["Continuity of the gaseous and liquid states"]),
+        "miro": revisions("r-miro", "Rosa M. Miró-Roig", "Miró-Roig", "math.AG",
+                          ["Globally generated vector bundles", "Lefschetz properties"]),
         "atlas": revisions("r-atlas", "ATLAS Collaboration", "ATLAS Collaboration", "hep-ph", ["Observation of a new particle"]),
         "markov": revisions("r-markov", "Ilya Markov", "Markov", "cs.IR", ["Federated search evaluation", "Click models for web search"]),
         "retrieval": revisions("r-ir", "Maarten de Rijke", "de Rijke", "cs.IR",
@@ -173,7 +175,7 @@ def test_pages_do_not_overlap_and_highlights_show_why(indexed, settings):
 
 def test_semantic_and_hybrid_search_use_the_researchers_centroid(indexed, settings):
     es, _ = indexed
-    embed = lambda text: unit("physics.flu-dyn").vector().tolist()  # noqa: E731 - the query "means" fluid dynamics
+    embed = lambda _text: unit("physics.flu-dyn").vector().tolist()  # noqa: E731 - the query "means" fluid dynamics
     semantic = search_researchers(es, settings, ResearcherQuery("flows", mode="semantic"), embed=embed)
     assert {h.researcher_id for h in semantic.hits[:2]} == {"r-kops", "r-waals"}
     hybrid = search_researchers(es, settings, ResearcherQuery("Kops", mode="hybrid"), embed=embed)
@@ -236,13 +238,15 @@ def test_the_api_serves_search_profiles_and_the_graph(indexed, settings):
      {"q": "a", "verified": "L9"}, {"q": "a", "mode": "magic"}, {"q": "a", "page": 900, "size": 50},
      {"q": "a", "active_since": 3}, {}],
 )
-def test_hostile_parameters_get_4xx_never_500(indexed, settings, params):
+@pytest.mark.usefixtures("indexed")
+def test_hostile_parameters_get_4xx_never_500(settings, params):
     client = TestClient(create_api(settings))
     assert 400 <= client.get("/researchers/search", params=params).status_code < 500
 
 
 @pytest.mark.parametrize("query", ['name:(wang OR "x" AND) ~*[{', "\\", "/.*/", "Balazs\x00\x1f", "<script>", "*", "?"])
-def test_query_syntax_characters_are_just_text(indexed, settings, query):
+@pytest.mark.usefixtures("indexed")
+def test_query_syntax_characters_are_just_text(settings, query):
     client = TestClient(create_api(settings))
     assert client.get("/researchers/search", params={"q": query}).status_code == 200
     assert client.get("/researchers/" + "bad id").status_code in (404, 422)

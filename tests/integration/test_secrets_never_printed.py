@@ -53,13 +53,13 @@ def files_leaking(root: Path) -> dict[str, list[str]]:
 
 
 @pytest.fixture
-def secret_env(settings) -> dict[str, str]:
+def secret_env(settings) -> dict[str, str]:  # noqa: ARG001 - setup
     env = os.environ.copy()
     env.update({"ELASTICSEARCH_USERNAME": "scholarstream", "ELASTICSEARCH_PASSWORD": ES_PASSWORD, "SCHOLARSTREAM_LOG_LEVEL": "DEBUG"})
     return env
 
 
-def test_commands_and_logs_never_show_the_elasticsearch_password(settings, secret_env, tmp_path):
+def test_commands_and_logs_never_show_the_elasticsearch_password(settings, secret_env):
     results = {}
     for args in (
         ("setup", "--json"),
@@ -83,7 +83,7 @@ def test_commands_and_logs_never_show_the_elasticsearch_password(settings, secre
     assert files_leaking(log_dir) == {}
 
 
-def test_the_elasticsearch_api_key_stays_hidden_too(settings, secret_env):
+def test_the_elasticsearch_api_key_stays_hidden_too(secret_env):
     env = {k: v for k, v in secret_env.items() if k not in ("ELASTICSEARCH_USERNAME", "ELASTICSEARCH_PASSWORD")}
     env["ELASTICSEARCH_API_KEY"] = ES_API_KEY
     for args in (("setup", "--json"), ("status", "--json")):
@@ -92,7 +92,7 @@ def test_the_elasticsearch_api_key_stays_hidden_too(settings, secret_env):
         assert leaks(result.stdout + result.stderr) == []
 
 
-def test_refusals_and_failed_connections_do_not_show_secrets(settings, secret_env):
+def test_refusals_and_failed_connections_do_not_show_secrets(secret_env):
     # A refused configuration. pydantic's own message quotes the input, shortened in the middle; with
     # one secret as the last setting given, a leak of the input would show it.
     bare = {k: v for k, v in os.environ.items() if not k.startswith(("SCHOLARSTREAM_", "KAFKA_", "ELASTICSEARCH_"))}

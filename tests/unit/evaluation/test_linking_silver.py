@@ -123,7 +123,7 @@ def test_the_silver_table_shows_every_method_of_every_split():
 
     from evaluation.linking import SILVER_METHODS, silver_table
 
-    report = evaluate_silver(build_silver(PAPERS), split_of=lambda block: "dev", splits=("held_out", "dev", "all"))
+    report = evaluate_silver(build_silver(PAPERS), split_of=lambda _block: "dev", splits=("held_out", "dev", "all"))
     console = Console(record=True, width=200)
     console.print(silver_table({"tiny": report}))
     text = console.export_text()

@@ -26,7 +26,7 @@ from stream_processors.profiles import apply_work, new_profile, retire
 
 
 class NeverCalled:
-    def search(self, **kwargs):
+    def search(self, **_kwargs):
         raise AssertionError("Elasticsearch must not be queried for invalid input")
 
 

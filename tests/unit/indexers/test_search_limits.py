@@ -10,7 +10,7 @@ from indexers.search import MAX_QUERY_LENGTH, search_papers
 
 
 class NeverCalled:
-    def search(self, **kwargs):
+    def search(self, **_kwargs):
         raise AssertionError("Elasticsearch must not be queried for invalid input")
 
 

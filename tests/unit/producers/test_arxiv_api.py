@@ -22,7 +22,7 @@ UTC = UTC
 
 
 @pytest.fixture(scope="module")
-def api(request):
+def api():
     from tests.conftest import FIXTURES
 
     server = FakeArxivApi(FIXTURES / "atom" / "entries-cs-ds.xml.gz")

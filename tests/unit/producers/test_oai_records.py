@@ -12,7 +12,7 @@ from producers.oai_records import MalformedPage, OaiProtocolError, oai_record_to
 
 
 @pytest.fixture(scope="module")
-def pages(request):
+def pages():
     from tests.conftest import FIXTURES
 
     return {path.name: gzip.decompress(path.read_bytes()) for path in sorted((FIXTURES / "oai").glob("page-*.xml.gz"))}

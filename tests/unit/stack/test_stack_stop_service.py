@@ -65,7 +65,7 @@ def test_stop_service_on_a_stopped_service_is_a_no_op(running) -> None:
     assert is_alive(children["elasticsearch"].pid)
 
 
-def test_stop_service_never_stops_a_process_that_is_not_the_stacks(running, tmp_path: Path) -> None:
+def test_stop_service_never_stops_a_process_that_is_not_the_stacks(running) -> None:
     settings, paths, _ = running
     stranger = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True)
     try:
