@@ -242,6 +242,22 @@ SIGNALS_DLQ = TopicSpec(
     partitions=1,
 )
 
+LINK_DLQ = TopicSpec(
+    name="researcher.link.dlq",
+    key="the failed record's key",
+    value=DeadLetter,
+    cleanup_policy="delete",
+    config=_FOREVER,
+    producers=("worker: route mentions", "worker: link", "worker: assemble works", "worker: profiles"),
+    consumers=("operators (dlq list/retry)",),
+    why=(
+        "Records of papers.enriched, researcher.mentions, researcher.authorships and researcher.works that "
+        "could not be processed or whose output Kafka refused, with the reason, the source topic and the "
+        "original payload; the rest of the batch goes on, and `dlq retry` sends each back to its source topic."
+    ),
+    partitions=1,
+)
+
 PIPELINE_GENERATIONS = TopicSpec(
     name="pipeline.generations",
     key="'current'",
@@ -259,7 +275,8 @@ PIPELINE_GENERATIONS = TopicSpec(
 TOPICS: tuple[TopicSpec, ...] = (
     PAPERS_RAW, PAPERS_DLQ, PAPERS_ENRICHED, ENRICH_DLQ, INDEX_DLQ, INGEST_CHECKPOINTS,
     RESEARCHER_MENTIONS, RESEARCHER_AUTHORSHIPS, RESEARCHER_WORKS, RESEARCHER_PROFILES, TRUST_CHANGES,
-    RESEARCHER_SIGNALS, SIGNALS_DLQ, RESEARCHER_MERGES, RESEARCHER_MERGE_MOVES, MERGES_DLQ, PIPELINE_GENERATIONS,
+    RESEARCHER_SIGNALS, SIGNALS_DLQ, RESEARCHER_MERGES, RESEARCHER_MERGE_MOVES, MERGES_DLQ, LINK_DLQ,
+    PIPELINE_GENERATIONS,
 )
 
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,22 +21,43 @@ from encoders.base import Encoder
 from foundation.settings import Settings
 from schemas.topics import (
     ENRICH_DLQ,
+    LINK_DLQ,
+    MERGES_DLQ,
     PAPERS_ENRICHED,
     PAPERS_RAW,
     RESEARCHER_AUTHORSHIPS,
     RESEARCHER_MENTIONS,
     RESEARCHER_MERGE_MOVES,
     RESEARCHER_MERGES,
+    RESEARCHER_PROFILES,
     RESEARCHER_SIGNALS,
     RESEARCHER_WORKS,
+    SIGNALS_DLQ,
+    TRUST_CHANGES,
 )
-from stream_processors.enrich_agent import EnrichAgent
-from stream_processors.link_agents import register_linking
+from stream_processors.agents import (
+    AssembleAgent,
+    DeadLetters,
+    EnrichAgent,
+    LinkAgent,
+    LinkingState,
+    MergeMovesAgent,
+    MergesAgent,
+    ProfilesAgent,
+    RouteAgent,
+    SignalsAgent,
+)
 from stream_processors.topic_model.fields import FieldTopicModel
 
 log = logging.getLogger(__name__)
 
 WORKER_GROUP = "scholarstream-worker"
+TRUST_SCORES_TABLE = "trust-scores"
+# The hot linking agents (route, link, assemble, profiles) take events in batches and wait for
+# Kafka's acknowledgements once per batch, not once per event: a round trip per record was the bound.
+BATCH = 200
+BATCH_WITHIN_SECONDS = 0.1
+EXIT_UNACKNOWLEDGED = 70  # the worker stopped with a batch it must not acknowledge
 # The topics the worker's group consumes, in pipeline order (`scholarstream run` waits on all).
 WORKER_INPUTS_BY_STAGE = {
     "enrich": (PAPERS_RAW,),
@@ -156,7 +180,7 @@ def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTo
             raise ValueError("the enrich stage needs an encoder and a field-topic model")
         _register_enrich(app, settings, encoder, field_model, raw_topic)
     if "link" in settings.stages:
-        register_linking(app, settings, raw_topic)
+        _register_linking(app, settings, raw_topic)
     hold_flow_until_sought(app)
     return app
 
@@ -186,3 +210,93 @@ def _register_enrich(app: faust.App, settings: Settings, encoder: Encoder, field
     async def enrich_papers(stream: faust.StreamT) -> None:
         async for events in stream.take_events(settings.enrich_take_max, within=settings.batch_within_seconds):
             await enrich.handle(events, asyncio.get_running_loop())
+
+
+def _table(app: faust.App, name: str, settings: Settings) -> faust.Table:
+    return app.Table(name, default=None, partitions=settings.topic_partitions, key_type=bytes, value_type=bytes,
+                     use_partitioner=True)
+
+
+def _scores_table(app: faust.App, settings: Settings) -> faust.GlobalTable:
+    """researcher id -> current score (or a redirect), whole on every worker.
+
+    Partitioned like the profile topics and written through the producer's partitioner, so a
+    researcher id's entry lands on the partition its profile events use (the batched profile
+    agent writes after a batch is acknowledged, when there is no current event to take it from). A
+    recovery buffer of one makes faust keep reading every changelog partition after recovery, so
+    each worker applies the others' writes as they come. (With one partition written through the
+    partitioner, a restarted worker stopped consuming its input topics once the changelog held
+    about 160 records: see docs/architecture.md.)
+    """
+    return app.GlobalTable(TRUST_SCORES_TABLE, default=None, partitions=settings.topic_partitions,
+                           key_type=bytes, value_type=bytes, recovery_buffer_size=1, use_partitioner=True)
+
+
+def _register_linking(app: faust.App, settings: Settings, raw_topic: Callable[[str], faust.TopicT]) -> None:
+    """The seven linking and profile agents (stream_processors/agents/), each a thin loop over its handler."""
+    state = LinkingState(
+        blocks=_table(app, "blocks", settings),
+        paper_authors=_table(app, "paper-authors", settings),
+        profiles=_table(app, "profiles", settings),
+        scores=_scores_table(app, settings),
+        profiles_topic=raw_topic(RESEARCHER_PROFILES.name),
+        trust_changes=raw_topic(TRUST_CHANGES.name),
+        works=raw_topic(RESEARCHER_WORKS.name),
+        merges=raw_topic(RESEARCHER_MERGES.name),
+        moves=raw_topic(RESEARCHER_MERGE_MOVES.name),
+    )
+    link_dlq, signals_dlq, merges_dlq = raw_topic(LINK_DLQ.name), raw_topic(SIGNALS_DLQ.name), raw_topic(MERGES_DLQ.name)
+
+    def letters(topic: faust.TopicT, stage, source) -> DeadLetters:
+        return DeadLetters(topic, stage, settings.topic(source.name))
+
+    handlers = [
+        (PAPERS_ENRICHED, "route-mentions", True,
+         RouteAgent(raw_topic(RESEARCHER_MENTIONS.name), letters(link_dlq, "link", PAPERS_ENRICHED))),
+        (RESEARCHER_MENTIONS, "link", True,
+         LinkAgent(state, raw_topic(RESEARCHER_AUTHORSHIPS.name), letters(link_dlq, "link", RESEARCHER_MENTIONS))),
+        (RESEARCHER_AUTHORSHIPS, "assemble-works", True,
+         AssembleAgent(state, letters(link_dlq, "link", RESEARCHER_AUTHORSHIPS))),
+        (RESEARCHER_WORKS, "profiles", True, ProfilesAgent(state, letters(link_dlq, "profile", RESEARCHER_WORKS))),
+        (RESEARCHER_SIGNALS, "signals", False,
+         SignalsAgent(state, raw_topic(RESEARCHER_SIGNALS.name), letters(signals_dlq, "profile", RESEARCHER_SIGNALS))),
+        (RESEARCHER_MERGES, "merges", False, MergesAgent(state, letters(merges_dlq, "profile", RESEARCHER_MERGES))),
+        (RESEARCHER_MERGE_MOVES, "merge-moves", False,
+         MergeMovesAgent(state, letters(merges_dlq, "profile", RESEARCHER_MERGE_MOVES))),
+    ]
+    for spec, name, batched, handler in handlers:
+        _run_agent(app, raw_topic(spec.name), name, handler.handle, batched)
+
+
+def _run_agent(app: faust.App, topic: faust.TopicT, name: str, handle: Callable[[Sequence], object], batched: bool) -> None:
+    """Register `handle` as agent `name`: batches via `take_events`, or one event at a time.
+
+    A handler dead-letters what one event raises; what still escapes it (its dead letters could
+    not be delivered: Kafka gone) ends the process here, inside the loop body, before faust's
+    `take_events` acknowledges the batch in its `finally`, so no offset of the batch is committed
+    and a restarted worker reads it again (stream_processors/agents/boundary.py).
+    """
+
+    async def loop(stream: faust.StreamT) -> None:
+        batches = stream.take_events(BATCH, within=BATCH_WITHIN_SECONDS) if batched else _one_by_one(stream)
+        async for events in batches:
+            try:
+                await handle(events)
+            except Exception as error:  # noqa: BLE001 - anything that escapes the handler stops the worker unacknowledged
+                _stop_unacknowledged(name, error)
+
+    app.agent(topic, name=name)(loop)
+
+
+async def _one_by_one(stream: faust.StreamT):
+    async for event in stream.events():
+        yield [event]
+
+
+def _stop_unacknowledged(agent: str, error: BaseException) -> None:
+    log.critical("agent %s: %s: %s; stopping the worker without acknowledging the batch (a restart re-reads it)",
+                 agent, type(error).__name__, error, exc_info=error)
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    sys.stderr.flush()
+    os._exit(EXIT_UNACKNOWLEDGED)

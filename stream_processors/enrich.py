@@ -1,7 +1,7 @@
 """The enrichment transform: raw papers plus their encodings become enriched paper events.
 
 Pure: the encoder's output and the topic model are passed in; no I/O, no clock. The agent in
-`enrich_agent.py` does the I/O around it.
+`agents/enrich.py` does the I/O around it.
 """
 
 from __future__ import annotations

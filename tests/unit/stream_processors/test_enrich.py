@@ -113,7 +113,7 @@ def _chunked(agent_encoder, papers, chunk):
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
-    from stream_processors.enrich_agent import EnrichAgent
+    from stream_processors.agents.enrich import EnrichAgent
 
     async def run():
         with ThreadPoolExecutor(1) as encode, ThreadPoolExecutor(1) as derive:

@@ -111,7 +111,7 @@ def test_name_variants_keep_the_printed_surname_for_search():
 
 
 def test_decoded_blocks_are_reused_only_for_the_very_bytes_they_came_from():
-    from stream_processors.link_agents import _Decoded
+    from stream_processors.agents.state import Decoded as _Decoded
 
     (mention, _) = route(PAPERS[0])
     state, _ = link(None, mention)

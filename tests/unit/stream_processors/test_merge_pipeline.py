@@ -1,4 +1,4 @@
-"""Merges and splits through the pure steps of the stream: linking finds them, profiles apply them."""
+"""Merges and splits through the real linking handlers over in-memory topics: linking finds them, profiles apply them."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from schemas.profiles import (
 )
 from stream_processors.profiles import split_researcher_id
 from tests.factories import enriched_paper
-from tests.unit.stream_processors.stream_model import NOW, StreamModel
+from tests.unit.stream_processors.agents.memory import MERGES, MOVES, NOW, Worker
 
 V1, V2 = [1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]
 
@@ -41,7 +41,7 @@ PAPERS = [ZHENG, Z_AT_B, Z_BOTH]
 
 
 def test_a_paper_linking_both_names_through_shared_coauthors_merges_them():
-    model = StreamModel().ingest(PAPERS[:2])
+    model = Worker().ingest(PAPERS[:2])
     assert model.merge_log == [], "two papers alone do not show that the two are one"
     model.ingest(PAPERS[2:])
     (merge,) = model.merge_log
@@ -53,7 +53,7 @@ def test_a_paper_linking_both_names_through_shared_coauthors_merges_them():
 
 @pytest.mark.parametrize("merges_first", [True, False], ids=["merge-before-works", "works-before-merge"])
 def test_the_works_move_to_the_survivor_and_the_old_profile_becomes_a_redirect(merges_first):
-    model = StreamModel(merges_first=merges_first).ingest(PAPERS).drain()
+    model = Worker(merges_first=merges_first).ingest(PAPERS).drain()
     (merge,) = model.merge_log
     survivor, retired = model.profiles[merge.surviving_id], model.profiles[merge.retired_id]
     assert [w.arxiv_id for w in survivor.works] == ["1501.00001", "1501.00002", "1501.00003"]
@@ -66,11 +66,11 @@ def test_the_works_move_to_the_survivor_and_the_old_profile_becomes_a_redirect(m
 
 
 def test_a_replay_in_the_same_order_rebuilds_identical_profiles_and_ids():
-    first = StreamModel().ingest(PAPERS).drain()
-    again = StreamModel().ingest(PAPERS).drain()
+    first = Worker().ingest(PAPERS).drain()
+    again = Worker().ingest(PAPERS).drain()
     assert first.merge_log == again.merge_log
     assert first.profiles == again.profiles
-    redelivered = StreamModel().ingest(PAPERS).drain().ingest(PAPERS).drain()
+    redelivered = Worker().ingest(PAPERS).drain().ingest(PAPERS).drain()
     assert redelivered.merge_log == first.merge_log, "re-delivered mentions are recognised: no second merge"
     assert redelivered.placed() == first.placed()
     (merge,) = first.merge_log
@@ -81,20 +81,20 @@ def test_a_replay_in_the_same_order_rebuilds_identical_profiles_and_ids():
 
 
 def test_redelivered_merge_events_and_moves_change_nothing():
-    model = StreamModel(merges_first=False).ingest(PAPERS).drain()
+    model = Worker(merges_first=False).ingest(PAPERS).drain()
     before = dict(model.profiles)
     (merge,) = model.merge_log
-    model.merges.append(merge)
+    model.topics[MERGES].put(merge.retired_id, merge)
     model.drain()
     assert model.profiles == before
     retired_content = [p for p in model.published if p.researcher_id == merge.retired_id and not p.merged_into][-1]
-    model.moves.append(MergeMove(merge=merge, retired=retired_content, target_id=merge.surviving_id))
+    model.topics[MOVES].put(merge.surviving_id, MergeMove(merge=merge, retired=retired_content, target_id=merge.surviving_id))
     model.drain()
     assert model.profiles == before, "the survivor remembers the retired id in merged_from"
 
 
 def test_a_work_assigned_later_to_the_retired_id_is_redirected_to_the_survivor():
-    model = StreamModel().ingest(PAPERS).drain()
+    model = Worker().ingest(PAPERS).drain()
     (merge,) = model.merge_log
     late = paper("1502.00009", [("Wang", "Zheng", ["Univ A Physics"]), ("Smith", "Adam", [])], V1)
     model.ingest([late]).drain()
@@ -115,7 +115,7 @@ def two_profiles():
         paper("1501.00001", [("Wang", "Zheng", ["Univ A Physics"]), ("Smith", "Adam", [])], V1),
         paper("1601.00002", [("Wang", "Z.", ["Institute B"]), ("Berg", "Carl", [])], V2, year=2016),
     ]
-    model = StreamModel().ingest(papers).drain()
+    model = Worker().ingest(papers).drain()
     assert model.merge_log == []
     return model, model.by_name("Zheng").researcher_id, model.by_name("Z. Wang").researcher_id
 
@@ -174,7 +174,7 @@ def test_a_survivor_that_cannot_take_the_content_sends_it_back_and_the_retired_p
 
 
 def test_linking_never_retires_a_claimed_profile():
-    model = StreamModel().ingest(PAPERS[:2]).drain()
+    model = Worker().ingest(PAPERS[:2]).drain()
     zheng = model.by_name("Zheng").researcher_id
     z = model.by_name("Z. Wang").researcher_id
     assert z < zheng, "the fixture's linking merge would retire Zheng"
@@ -187,7 +187,7 @@ def test_linking_never_retires_a_claimed_profile():
 
 
 def test_disowned_works_are_split_off_and_a_replay_does_not_put_them_back():
-    model = StreamModel().ingest(PAPERS).drain()
+    model = Worker().ingest(PAPERS).drain()
     (merge,) = model.merge_log
     me = merge.surviving_id
     claimed(model, me)
@@ -208,7 +208,7 @@ def test_disowned_works_are_split_off_and_a_replay_does_not_put_them_back():
 
 
 def test_disown_needs_the_claimant():
-    model = StreamModel().ingest(PAPERS).drain()
+    model = Worker().ingest(PAPERS).drain()
     me = model.merge_log[0].surviving_id
     model.signal(DisownWorkSignal(signal_id="d-1", researcher_id=me, actor="user:x", at=NOW, arxiv_ids=("1501.00002",)))
     assert "needs a claimed profile" in model.refused[-1]

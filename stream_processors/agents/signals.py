@@ -1,0 +1,42 @@
+"""signals (researcher.signals -> researcher.profiles, researcher.merges, researcher.works): apply
+a product signal to its profile; a signal for a merged id is re-keyed to the survivor, one that
+cannot apply (unknown researcher, a claim by someone else) is dead-lettered with the reason."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from schemas.profiles import parse_signal
+from stream_processors.agents.boundary import BatchReport, DeadLetters, Step, run_batch
+from stream_processors.agents.state import LinkingState, Topic, timestamp
+from stream_processors.linking_stage import apply_product_signal
+
+
+@dataclass
+class SignalsAgent:
+    state: LinkingState
+    signals: Topic  # re-keyed signals for a merged id go back here
+    dead_letters: DeadLetters  # researcher.signals.dlq
+
+    async def handle(self, events: Sequence[Any]) -> BatchReport:
+        async with self.state.profile_lock:
+            return await run_batch(events, self._step, self.state.remember_profile, self.dead_letters)
+
+    async def _step(self, event: Any, staged: dict[bytes, Any]) -> Step:
+        signal = parse_signal(event.value)
+        key = signal.researcher_id.encode()
+        current = staged[key] if key in staged else self.state.stored_profile(key)
+        outcome = apply_product_signal(current, signal, timestamp(event), self.state.score_of)
+        sends = [await self.state.send_work(a) for a in outcome.assignments]
+        if outcome.merge is not None:
+            sends.append(await self.state.send_merge(outcome.merge))
+        if outcome.redirect_to:
+            moved = signal.model_copy(update={"researcher_id": outcome.redirect_to})
+            return Step(event, [await self.signals.send(key=outcome.redirect_to.encode(), value=moved.model_dump_json().encode())])
+        if outcome.rejected:
+            return Step(event, [await self.dead_letters.send(event, outcome.rejected)])
+        if outcome.profile is not None:
+            return Step(event, [*sends, *await self.state.profile_sends(key, outcome.profile, outcome.change)], key, outcome.profile)
+        return Step(event, sends)

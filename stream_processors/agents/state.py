@@ -1,0 +1,132 @@
+"""What the linking and profile agents share: their tables, the decoded-value caches, the profile
+lock, the collaborators' score lookup, and publishing a profile.
+
+Tables and topics are anything with faust's shape (`get`/`[]=` and a `send(key=, value=)`
+coroutine returning the delivery future), so unit tests hand in dicts and in-memory topics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Generic, Protocol, TypeVar
+
+from schemas.profiles import MergeEvent, MergeMove, ResearcherProfile, TrustChange
+from stream_processors.collaborator_trust import ScoreLookup, encode_redirect, encode_score, lookup_from
+from stream_processors.linking.linker import BlockState
+from stream_processors.linking.state_codec import loads_block
+
+BLOCK_CACHE_SIZE = 20_000
+PROFILE_CACHE_SIZE = 20_000
+T = TypeVar("T")
+
+
+class Topic(Protocol):
+    """faust's `TopicT.send`: awaiting it queues the record and gives the delivery future."""
+
+    async def send(self, *, key: bytes | None, value: bytes) -> Awaitable[Any]: ...
+
+
+class Table(Protocol):
+    def get(self, key: bytes, default: Any = None) -> Any: ...
+
+    def __setitem__(self, key: bytes, value: bytes) -> None: ...
+
+
+def timestamp(event: Any) -> datetime:
+    """The record's Kafka timestamp: when it was produced, which re-delivery does not change."""
+    return datetime.fromtimestamp(event.message.timestamp, tz=UTC)
+
+
+class Decoded(Generic[T]):
+    """Decoded values next to a table's bytes, so a hot key is not parsed again for every event.
+    An entry is used only while the table still holds the very bytes object it was decoded from
+    (after a recovery the table holds new objects, which are decoded afresh). Values must be
+    immutable (block states and frozen pydantic profiles are)."""
+
+    def __init__(self, decode: Callable[[bytes], T], size: int) -> None:
+        self._decode = decode
+        self._entries: OrderedDict[bytes, tuple[bytes, T]] = OrderedDict()
+        self._size = size
+
+    def get(self, key: bytes, stored: bytes | None) -> T | None:
+        if stored is None:
+            return None
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] is stored:
+            self._entries.move_to_end(key)
+            return entry[1]
+        value = self._decode(stored)
+        self.put(key, value, stored)
+        return value
+
+    def put(self, key: bytes, value: T, stored: bytes) -> bytes:
+        self._entries[key] = (stored, value)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+        return stored
+
+
+@dataclass
+class LinkingState:
+    """The tables of the linking agents and the profile helpers four agents share.
+
+    `profiles` is read and written by the works, signals, merges and merge-moves agents: each
+    holds `profile_lock` over its read-modify-publish-write, so no two build on one revision.
+    `scores` (the `trust-scores` GlobalTable) holds every published profile's score or redirect.
+    """
+
+    blocks: Table
+    paper_authors: Table
+    profiles: Table
+    scores: Table
+    profiles_topic: Topic
+    trust_changes: Topic
+    works: Topic
+    merges: Topic
+    moves: Topic
+    profile_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    block_cache: Decoded[BlockState] = field(default_factory=lambda: Decoded(loads_block, BLOCK_CACHE_SIZE))
+    profile_cache: Decoded[ResearcherProfile] = field(
+        default_factory=lambda: Decoded(ResearcherProfile.model_validate_json, PROFILE_CACHE_SIZE)
+    )
+
+    score_of: ScoreLookup = field(init=False)  # collaborators' scores, as this worker's copy knows them now
+
+    def __post_init__(self) -> None:
+        self.score_of = lookup_from(self.scores.get)
+
+    def stored_profile(self, key: bytes) -> ResearcherProfile | None:
+        return self.profile_cache.get(key, self.profiles.get(key))
+
+    async def profile_sends(self, key: bytes, updated: ResearcherProfile, change: TrustChange | None) -> list:
+        """Send a profile revision (and its audit event); the delivery futures."""
+        sends = [await self.profiles_topic.send(key=key, value=updated.model_dump_json().encode())]
+        if change is not None:
+            sends.append(await self.trust_changes.send(key=key, value=change.model_dump_json().encode()))
+        return sends
+
+    def remember_profile(self, key: bytes, updated: ResearcherProfile) -> None:
+        """After Kafka acknowledged the profile: the table, and the score other profiles read."""
+        self.profiles[key] = self.profile_cache.put(key, updated, updated.model_dump_json().encode())
+        if updated.merged_into:
+            score = encode_redirect(updated.merged_into)
+        elif updated.trust is not None:
+            score = encode_score(updated.trust.score)
+        else:
+            return
+        if self.scores.get(key) != score:
+            self.scores[key] = score
+
+    async def send_work(self, assignment: Any) -> Awaitable[Any]:
+        return await self.works.send(key=assignment.researcher_id.encode(), value=assignment.model_dump_json().encode())
+
+    async def send_merge(self, event: MergeEvent) -> Awaitable[Any]:
+        return await self.merges.send(key=event.retired_id.encode(), value=event.model_dump_json().encode())
+
+    async def send_move(self, move: MergeMove) -> Awaitable[Any]:
+        return await self.moves.send(key=move.target_id.encode(), value=move.model_dump_json().encode())

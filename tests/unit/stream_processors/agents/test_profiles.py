@@ -1,0 +1,56 @@
+"""profiles: a poison work mid-batch is dead-lettered; the other works build their profiles."""
+
+import pytest
+
+from stream_processors.agents import DeliveryLost
+from tests.unit.stream_processors.agents.memory import (
+    AUTHORSHIPS,
+    ENRICHED,
+    LINK_DLQ,
+    MENTIONS,
+    POISON,
+    PROFILES,
+    WORKS,
+    Worker,
+    handle,
+    paper,
+    pending,
+)
+
+
+def works(worker, item):
+    worker.topics[ENRICHED].put(item.arxiv_id, item)
+    for topic in (ENRICHED, MENTIONS, AUTHORSHIPS):
+        handle(worker, topic, pending(worker, topic))
+    return pending(worker, WORKS)
+
+
+def test_a_malformed_work_mid_batch_is_dead_lettered_and_the_others_build_profiles():
+    worker = Worker()
+    wang, smith = works(worker, paper("1501.00001", [("Wang", "Zheng", []), ("Smith", "Adam", [])]))
+    report = handle(worker, WORKS, [wang, POISON, smith])
+    assert (report.applied, report.dead_lettered) == (2, 1)
+    assert {p.display_name for p in worker.profiles.values()} == {"Zheng Wang", "Adam Smith"}
+    assert set(worker.state.scores) == set(worker.state.profiles)
+    (letter,) = worker.topics[LINK_DLQ].letters()
+    assert (letter.stage, letter.source) == ("profile", WORKS)
+
+
+def test_a_refused_profile_revision_is_not_stored_and_its_work_is_dead_lettered():
+    worker = Worker()
+    wang, smith = works(worker, paper("1501.00001", [("Wang", "Zheng", []), ("Smith", "Adam", [])]))
+    worker.topics[PROFILES].refuse = lambda key, _value: TimeoutError() if key == wang.key else None
+    report = handle(worker, WORKS, [wang, smith])
+    assert (report.applied, report.dead_lettered) == (1, 1)
+    assert [p.display_name for p in worker.profiles.values()] == ["Adam Smith"]
+    assert worker.topics[LINK_DLQ].letters()[0].reason == "delivery failed: TimeoutError"
+
+
+def test_when_even_the_dead_letter_cannot_be_delivered_nothing_is_stored_and_the_handler_says_so():
+    worker = Worker()
+    wang, smith = works(worker, paper("1501.00001", [("Wang", "Zheng", []), ("Smith", "Adam", [])]))
+    worker.topics[PROFILES].refuse = lambda key, _value: ConnectionError("kafka gone") if key == wang.key else None
+    worker.topics[LINK_DLQ].refuse = lambda _key, _value: ConnectionError("kafka gone")
+    with pytest.raises(DeliveryLost):
+        handle(worker, WORKS, [wang, smith])
+    assert worker.state.profiles == {} and worker.state.scores == {}, "no table write: the batch is read again"
