@@ -25,21 +25,33 @@ from producers.oai_records import oai_record_to_paper
 from producers.publish import Publisher
 from producers.snapshot import snapshot_record_to_paper
 from schemas.dead_letters import DeadLetter
+from schemas.linking_events import Authorship, MentionEvent, WorkAssignment
 from schemas.papers import RawPaper, describe_validation_error, parse_enriched_paper, parse_raw_paper
 from schemas.profiles import MergeEvent, parse_signal
 from schemas.topics import (
     ENRICH_DLQ,
     INDEX_DLQ,
+    LINK_DLQ,
     MERGES_DLQ,
     PAPERS_DLQ,
     PAPERS_ENRICHED,
+    RESEARCHER_AUTHORSHIPS,
+    RESEARCHER_MENTIONS,
     RESEARCHER_MERGE_MOVES,
     RESEARCHER_MERGES,
     RESEARCHER_SIGNALS,
+    RESEARCHER_WORKS,
     SIGNALS_DLQ,
 )
 
-DLQ_TOPICS = (PAPERS_DLQ.name, ENRICH_DLQ.name, INDEX_DLQ.name, SIGNALS_DLQ.name, MERGES_DLQ.name)
+DLQ_TOPICS = (PAPERS_DLQ.name, ENRICH_DLQ.name, INDEX_DLQ.name, SIGNALS_DLQ.name, MERGES_DLQ.name, LINK_DLQ.name)
+# researcher.link.dlq holds records of four topics: each letter goes back to its source topic, with its key.
+_LINK_SOURCES = {
+    PAPERS_ENRICHED.name: parse_enriched_paper,
+    RESEARCHER_MENTIONS.name: MentionEvent.model_validate_json,
+    RESEARCHER_AUTHORSHIPS.name: Authorship.model_validate_json,
+    RESEARCHER_WORKS.name: WorkAssignment.model_validate_json,
+}
 RETRY_GROUP = "scholarstream-dlq-retry"
 _SOURCE_PARSERS: dict[str, Callable[[str], RawPaper]] = {
     "snapshot": snapshot_record_to_paper,
@@ -178,6 +190,12 @@ def _resubmit(settings: Settings, stored: StoredLetter, publisher: Publisher | N
             paper = parse_raw_paper(letter.payload)
             if publisher is not None:
                 publisher.publish(paper)
+        elif letter.source in {settings.topic(name) for name in _LINK_SOURCES}:
+            name = next(name for name in _LINK_SOURCES if settings.topic(name) == letter.source)
+            _parse_link_record(_LINK_SOURCES[name], letter.payload)
+            if producer is not None:
+                producer.send(settings.topic(name), key=letter.key.encode() if letter.key is not None else None,
+                              value=letter.payload.encode())
         elif letter.stage == "profile" and letter.source in (
             settings.topic(RESEARCHER_MERGES.name), settings.topic(RESEARCHER_MERGE_MOVES.name)
         ):
@@ -195,6 +213,13 @@ def _resubmit(settings: Settings, stored: StoredLetter, publisher: Publisher | N
     except InvalidRecord as error:
         return error.reason
     return None
+
+
+def _parse_link_record(parse: Callable[[str], object], payload: str) -> None:
+    try:
+        parse(payload)
+    except ValidationError as error:
+        raise InvalidRecord(describe_validation_error(error)) from error
 
 
 def _parse_merge(payload: str) -> MergeEvent:
