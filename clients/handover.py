@@ -20,10 +20,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from kafka import TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
-from kafka.structs import OffsetAndMetadata
 
 from clients import kafka_io
 from foundation.settings import Settings
@@ -50,16 +48,6 @@ def predecessors(settings: Settings, base_group: str) -> list[str]:
     ]
 
 
-def _committed(settings: Settings, group: str, topic: str) -> dict[int, int]:
-    partitions = kafka_io.end_offsets(settings, topic)
-    client = kafka_io.admin(settings)
-    try:
-        found = kafka_io.committed_offsets(client, group, [TopicPartition(topic, p) for p in partitions])
-    finally:
-        client.close()
-    return {tp.partition: meta.offset for tp, meta in found.items() if meta is not None and meta.offset >= 0}
-
-
 def _copy_changelog(settings: Settings, source: str, target: str) -> int:
     """Every record of the compacted topic `source` into the same partition of `target`."""
     ends = kafka_io.end_offsets(settings, source)
@@ -80,18 +68,14 @@ def take_over(settings: Settings, base_group: str, topic: str, changelogs: tuple
     `-enriched-versions-changelog`) of its newest predecessor on `topic`, if it has none itself."""
     sources = predecessors(settings, base_group)
     group, physical = settings.group(base_group), settings.topic(topic)
-    if not sources or _committed(settings, group, physical):
+    if not sources or kafka_io.group_positions(settings, group, physical):
         return None
     for source in sources:
-        offsets = _committed(settings, source, physical)
+        offsets = kafka_io.group_positions(settings, source, physical)
         if not offsets:
             continue
         copied = sum(_copy_changelog(settings, source + suffix, group + suffix) for suffix in changelogs)
-        committer = kafka_io.consumer(settings, group_id=group)
-        try:
-            committer.commit({TopicPartition(physical, p): OffsetAndMetadata(o, "", -1) for p, o in offsets.items()})
-        finally:
-            committer.close()
+        kafka_io.commit_offsets(settings, group, physical, offsets)
         handover = Handover(source, group, physical, offsets, copied)
         log.info("took over %s on %s from %s: offsets %s, %d changelog records", group, physical, source, offsets, copied)
         return handover

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import ssl
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
+from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import (
     CoordinatorNotAvailableError,
     KafkaConfigurationError,
@@ -20,6 +21,7 @@ from kafka.errors import (
     NoBrokersAvailable,
     TopicAlreadyExistsError,
 )
+from kafka.structs import OffsetAndMetadata
 
 from foundation.errors import ConfigError, ScholarStreamError, ServiceUnavailable
 from foundation.settings import Settings
@@ -170,28 +172,83 @@ def end_offsets(settings: Settings, topic: str) -> dict[int, int]:
         probe.close()
 
 
+def read_to_end(
+    settings: Settings,
+    topic: str,
+    *,
+    partitions: Iterable[int] | None = None,
+    start: Mapping[int, int] | None = None,
+    **consumer_overrides: Any,
+) -> Iterator[ConsumerRecord]:
+    """Every record of `topic` from the beginning (or from `start`'s offset for a partition it
+    names) up to the end offsets read when the iteration begins: records written later are not
+    read. Only `partitions` when given (those the topic lacks are skipped); a missing topic has no
+    records. In offset order within a partition, partitions interleaved as the broker returns them.
+    The consumer (with `consumer_overrides`, e.g. larger fetches) is closed when the iteration ends
+    or is abandoned."""
+    reader = consumer(settings, **consumer_overrides)
+    try:
+        known = reader.partitions_for_topic(topic) or set()
+        chosen = sorted(known if partitions is None else set(partitions) & known)
+        tps = [TopicPartition(topic, p) for p in chosen]
+        if not tps:
+            return
+        ends = reader.end_offsets(tps)
+        reader.assign(tps)
+        for tp in tps:
+            if start and tp.partition in start:
+                reader.seek(tp, start[tp.partition])
+            else:
+                reader.seek_to_beginning(tp)
+        while any(reader.position(tp) < ends[tp] for tp in tps):
+            for tp, records in reader.poll(timeout_ms=1000).items():
+                for record in records:
+                    if record.offset < ends[tp]:
+                        yield record
+    finally:
+        reader.close()
+
+
 def copy_records(settings: Settings, topic_in: str, topic_out: str, **producer_overrides: Any) -> int:
     """Every record of `topic_in` (up to its end when called) into the same partition of
     `topic_out`, which must have at least as many partitions; returns how many were copied."""
-    ends = end_offsets(settings, topic_in)
-    tps = [TopicPartition(topic_in, p) for p, end in ends.items() if end > 0]
-    reader = consumer(settings, max_poll_records=5_000, fetch_max_bytes=64 * 1024 * 1024)
     writer = producer(settings, **producer_overrides)
     copied = 0
     try:
-        reader.assign(tps)
-        reader.seek_to_beginning(*tps)
-        while any(reader.position(tp) < ends[tp.partition] for tp in tps):
-            for tp, records in reader.poll(timeout_ms=1000).items():
-                for record in records:
-                    if record.offset < ends[tp.partition]:
-                        writer.send(topic_out, key=record.key, value=record.value, partition=tp.partition)
-                        copied += 1
+        for record in read_to_end(settings, topic_in, max_poll_records=5_000, fetch_max_bytes=64 * 1024 * 1024):
+            writer.send(topic_out, key=record.key, value=record.value, partition=record.partition)
+            copied += 1
         writer.flush()
     finally:
-        reader.close()
         writer.close()
     return copied
+
+
+def commit_offsets(settings: Settings, group: str, topic: str, offsets: Mapping[int, int]) -> None:
+    """Commit `offsets` (partition -> the next offset to read) as `group`'s position on `topic`,
+    through a consumer of the group that reads nothing. The group must have no active members, or
+    their next commit undoes this one."""
+    if not offsets:
+        return
+    committer = consumer(settings, group_id=group)
+    try:
+        committer.commit({TopicPartition(topic, p): OffsetAndMetadata(o, "", -1) for p, o in offsets.items()})
+    finally:
+        committer.close()
+
+
+def group_positions(settings: Settings, group: str, topic: str) -> dict[int, int]:
+    """Partition -> the offset `group` has committed on `topic`; partitions without a commit (and
+    a topic that does not exist) are left out, so a group that never committed gives {}."""
+    partitions = end_offsets(settings, topic)
+    if not partitions:
+        return {}
+    client = admin(settings)
+    try:
+        found = committed_offsets(client, group, [TopicPartition(topic, p) for p in partitions])
+    finally:
+        client.close()
+    return {tp.partition: meta.offset for tp, meta in found.items() if meta is not None and meta.offset >= 0}
 
 
 def group_lag(settings: Settings, group: str, topic: str) -> dict[int, int]:

@@ -133,7 +133,13 @@ def _load(
     result: ReindexResult,
     on_progress: Callable[[int], None] | None,
 ) -> None:
-    """Write the records of [starts, ends) of every partition into `index`."""
+    """Write the records of [starts, ends) of every partition into `index`.
+
+    Its own seek/poll loops rather than `kafka_io.read_to_end`, on purpose: both passes share one
+    consumer and take whole polls (BATCH records) that feed the pipelined bulks. Reading the range
+    through a shared generator (f8bc8fc, reverted in a2e08c5) read the same 284,438 records and
+    wrote the same 101,250 documents of the full researchers index in 104-109 s, against 90 s for
+    this code in the same hour."""
     todo = [TopicPartition(topic, p) for p in sorted(ends) if ends[p] > starts.get(p, 0)]
     if not todo:
         return

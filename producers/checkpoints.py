@@ -7,7 +7,6 @@ and keeps the newest record for the key.
 
 from __future__ import annotations
 
-from kafka import TopicPartition
 from kafka.errors import KafkaError
 
 from clients import kafka_io
@@ -29,23 +28,12 @@ class CheckpointStore:
         """The newest checkpoint stored under `checkpoint_id`, or None for a new harvest."""
         wanted = checkpoint_id.encode()
         latest: bytes | None = None
-        ends = kafka_io.end_offsets(self._settings, self._topic)
-        consumer = kafka_io.consumer(self._settings)
         try:
-            tps = [TopicPartition(self._topic, p) for p, end in ends.items() if end > 0]
-            if not tps:
-                return None
-            consumer.assign(tps)
-            consumer.seek_to_beginning(*tps)
-            while any(consumer.position(tp) < ends[tp.partition] for tp in tps):
-                for batch in consumer.poll(timeout_ms=1000).values():
-                    for record in batch:
-                        if record.key == wanted:
-                            latest = record.value
+            for record in kafka_io.read_to_end(self._settings, self._topic):
+                if record.key == wanted:
+                    latest = record.value
         except KafkaError as error:
             raise ScholarStreamError(f"could not read checkpoints from {self._topic}: {error}") from error
-        finally:
-            consumer.close()
         return HarvestCheckpoint.model_validate_json(latest) if latest else None
 
     def save(self, checkpoint: HarvestCheckpoint) -> None:

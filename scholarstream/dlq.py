@@ -13,8 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from kafka import TopicPartition
-from kafka.structs import OffsetAndMetadata
 from pydantic import ValidationError
 
 from clients import kafka_io
@@ -89,32 +87,14 @@ def topics_for(settings: Settings, topic: str | None) -> list[str]:
 
 def read_letters(settings: Settings, topic: str, start: dict[int, int] | None = None) -> list[StoredLetter]:
     """Every record of a dead-letter topic (from `start` offsets when given) up to its current end."""
-    consumer = kafka_io.consumer(settings)
     letters: list[StoredLetter] = []
-    try:
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
-        if not tps:
-            return []
-        ends = consumer.end_offsets(tps)
-        consumer.assign(tps)
-        for tp in tps:
-            if start and tp.partition in start:
-                consumer.seek(tp, start[tp.partition])
-            else:
-                consumer.seek_to_beginning(tp)
-        while any(consumer.position(tp) < ends[tp] for tp in tps):
-            for batch in consumer.poll(timeout_ms=1000).values():
-                for record in batch:
-                    if record.offset >= ends[TopicPartition(topic, record.partition)]:
-                        continue
-                    text = (record.value or b"").decode("utf-8", "replace")
-                    try:
-                        letter = DeadLetter.model_validate_json(text)
-                    except ValueError:
-                        letter = None
-                    letters.append(StoredLetter(topic, record.partition, record.offset, letter, text))
-    finally:
-        consumer.close()
+    for record in kafka_io.read_to_end(settings, topic, start=start):
+        text = (record.value or b"").decode("utf-8", "replace")
+        try:
+            letter = DeadLetter.model_validate_json(text)
+        except ValueError:
+            letter = None
+        letters.append(StoredLetter(topic, record.partition, record.offset, letter, text))
     return sorted(letters, key=lambda s: (s.partition, s.offset))
 
 
@@ -131,15 +111,7 @@ def retry(settings: Settings, topic: str, clock: Callable[[], datetime], from_st
           dry_run: bool = False) -> RetryReport:
     group = settings.group(RETRY_GROUP)
     report = RetryReport(topic)
-    client = kafka_io.admin(settings)
-    try:
-        probe = kafka_io.consumer(settings)
-        tps = [TopicPartition(topic, p) for p in sorted(probe.partitions_for_topic(topic) or [])]
-        probe.close()
-        committed = {} if from_start else kafka_io.committed_offsets(client, group, tps)
-    finally:
-        client.close()
-    start = {tp.partition: meta.offset for tp, meta in committed.items() if meta is not None and meta.offset >= 0}
+    start = {} if from_start else kafka_io.group_positions(settings, group, topic)
     letters = read_letters(settings, topic, start)
     publisher = None if dry_run else Publisher(settings, clock)
     producer = None if dry_run else kafka_io.producer(settings)
@@ -165,11 +137,7 @@ def retry(settings: Settings, topic: str, clock: Callable[[], datetime], from_st
         last = {}
         for stored in letters:
             last[stored.partition] = stored.offset + 1
-        committer = kafka_io.consumer(settings, group_id=group)
-        try:
-            committer.commit({TopicPartition(topic, p): OffsetAndMetadata(o, "", -1) for p, o in last.items()})
-        finally:
-            committer.close()
+        kafka_io.commit_offsets(settings, group, topic, last)
     return report
 
 

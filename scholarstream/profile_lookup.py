@@ -7,7 +7,6 @@ scans only that partition. `by_name` scans everything and is meant for small dep
 
 from __future__ import annotations
 
-from kafka import TopicPartition
 from kafka.partitioner.default import murmur2
 
 from clients import kafka_io
@@ -19,27 +18,14 @@ from schemas.topics import RESEARCHER_PROFILES
 
 def _scan(settings: Settings, partitions: list[int] | None, wanted: bytes | None) -> dict[str, ResearcherProfile]:
     topic = settings.topic(RESEARCHER_PROFILES.name)
-    consumer = kafka_io.consumer(settings)
     latest: dict[str, ResearcherProfile] = {}
-    try:
-        known = sorted(consumer.partitions_for_topic(topic) or [])
-        tps = [TopicPartition(topic, p) for p in (partitions if partitions is not None else known) if p in known]
-        if not tps:
-            return {}
-        ends = consumer.end_offsets(tps)
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        while any(consumer.position(tp) < ends[tp] for tp in tps):
-            for batch in consumer.poll(timeout_ms=1000).values():
-                for record in batch:
-                    if record.value is None or (wanted is not None and record.key != wanted):
-                        continue
-                    profile = ResearcherProfile.model_validate_json(record.value)
-                    seen = latest.get(profile.researcher_id)
-                    if seen is None or profile.revision >= seen.revision:
-                        latest[profile.researcher_id] = profile
-    finally:
-        consumer.close()
+    for record in kafka_io.read_to_end(settings, topic, partitions=partitions):
+        if record.value is None or (wanted is not None and record.key != wanted):
+            continue
+        profile = ResearcherProfile.model_validate_json(record.value)
+        seen = latest.get(profile.researcher_id)
+        if seen is None or profile.revision >= seen.revision:
+            latest[profile.researcher_id] = profile
     return latest
 
 

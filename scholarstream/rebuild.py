@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from kafka import TopicPartition
-
 from clients import es_io, kafka_io
 from foundation.errors import ScholarStreamError
 from foundation.generations import Generation
@@ -40,22 +38,10 @@ FromStage = Literal["enrich", "link"]
 def serving_generation(settings: Settings) -> Generation:
     """The generation recorded in `pipeline.generations` (generation 0 when nothing is recorded)."""
     topic = settings.topic(PIPELINE_GENERATIONS.name)
-    ends = kafka_io.end_offsets(settings, topic)
-    if not any(ends.values()):
-        return Generation()
-    consumer = kafka_io.consumer(settings)
     latest: GenerationRecord | None = None
-    try:
-        tps = [TopicPartition(topic, p) for p in ends]
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        while any(consumer.position(tp) < ends[tp.partition] for tp in tps):
-            for records in consumer.poll(timeout_ms=1000).values():
-                for record in records:
-                    if record.key == CURRENT and record.value:
-                        latest = GenerationRecord.model_validate_json(record.value)
-    finally:
-        consumer.close()
+    for record in kafka_io.read_to_end(settings, topic):
+        if record.key == CURRENT and record.value:
+            latest = GenerationRecord.model_validate_json(record.value)
     return Generation(latest.enrich, latest.link) if latest else Generation()
 
 

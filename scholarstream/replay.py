@@ -10,7 +10,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from kafka import TopicPartition
-from kafka.structs import OffsetAndMetadata
 
 from clients import kafka_io
 from foundation.errors import ScholarStreamError
@@ -79,11 +78,7 @@ def plan_replay(settings: Settings, group: str, topic: str, target: Target, part
             times = consumer.offsets_for_times({tp: int(target.at.timestamp() * 1000) for tp in tps})
     finally:
         consumer.close()
-    client = kafka_io.admin(settings)
-    try:
-        committed = kafka_io.committed_offsets(client, group, tps)
-    finally:
-        client.close()
+    committed = kafka_io.group_positions(settings, group, topic)
     moves = []
     for tp in tps:
         if target.earliest:
@@ -95,9 +90,7 @@ def plan_replay(settings: Settings, group: str, topic: str, target: Target, part
         else:
             found = times.get(tp)
             after = found.offset if found is not None else ends[tp]
-        meta = committed.get(tp)
-        before = meta.offset if meta is not None and meta.offset >= 0 else None
-        moves.append(PartitionMove(tp.partition, before, after, ends[tp]))
+        moves.append(PartitionMove(tp.partition, committed.get(tp.partition), after, ends[tp]))
     return moves
 
 
@@ -111,11 +104,7 @@ def replay(settings: Settings, group: str, topic: str, target: Target, partition
         )
     moves = plan_replay(settings, group, topic, target, partitions)
     if not dry_run:
-        consumer = kafka_io.consumer(settings, group_id=group)
-        try:
-            consumer.commit({TopicPartition(topic, m.partition): OffsetAndMetadata(m.after, "", -1) for m in moves})
-        finally:
-            consumer.close()
+        kafka_io.commit_offsets(settings, group, topic, {m.partition: m.after for m in moves})
     return moves
 
 

@@ -27,15 +27,14 @@ def group_status(settings: Settings, group: str, topic: str) -> dict[str, object
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
         ends = consumer.end_offsets(tps) if tps else {}
         starts = consumer.beginning_offsets(tps) if tps else {}
-        committed = kafka_io.committed_offsets(client, group, tps) if tps else {}
         (description,) = client.describe_consumer_groups([group])
     finally:
         client.close()
         consumer.close()
+    committed = kafka_io.group_positions(settings, group, topic) if tps else {}
     partitions = []
     for tp in tps:
-        meta = committed.get(tp)
-        position = meta.offset if meta is not None and meta.offset >= 0 else None
+        position = committed.get(tp.partition)
         partitions.append({
             "partition": tp.partition,
             "committed": position,

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kafka import TopicPartition
 
 from clients import es_io, kafka_io
 from foundation.settings import Settings
@@ -66,19 +65,7 @@ def _clean_up(settings: Settings, namespace: str) -> None:
 
 def read_topic(settings: Settings, topic: str) -> list:
     """Every record of a topic, from the beginning up to the end offsets read first."""
-    ends = kafka_io.end_offsets(settings, topic)
-    consumer = kafka_io.consumer(settings)
-    tps = [TopicPartition(topic, p) for p in ends]
-    consumer.assign(tps)
-    consumer.seek_to_beginning(*tps)
-    records = []
-    try:
-        while any(consumer.position(tp) < ends[tp.partition] for tp in tps):
-            for batch in consumer.poll(timeout_ms=1000).values():
-                records.extend(batch)
-    finally:
-        consumer.close()
-    return records
+    return list(kafka_io.read_to_end(settings, topic))
 
 
 def cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:

@@ -8,8 +8,6 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from kafka import TopicPartition
-
 from clients import es_io, kafka_io
 from foundation.generations import Generation
 from indexers.index_admin import alias_targets
@@ -25,16 +23,6 @@ def researchers(es, alias) -> dict[str, tuple]:
     hits = es.search(index=alias, query={"match_all": {}}, size=1000)["hits"]["hits"]
     return {h["_id"]: (h["_source"]["display_name"], h["_source"].get("works_count"), h["_source"].get("merged_into"))
             for h in hits}
-
-
-def committed(settings, group: str, topic: str) -> dict[int, int]:
-    physical = settings.topic(topic)
-    client = kafka_io.admin(settings)
-    try:
-        found = kafka_io.committed_offsets(client, group, [TopicPartition(physical, p) for p in kafka_io.end_offsets(settings, physical)])
-    finally:
-        client.close()
-    return {tp.partition: meta.offset for tp, meta in found.items() if meta is not None and meta.offset >= 0}
 
 
 def test_rebuild_from_link_switches_readers_to_an_identical_new_generation(settings):
@@ -97,5 +85,8 @@ def test_rebuild_from_link_switches_readers_to_an_identical_new_generation(setti
     assert sum(kafka_io.end_offsets(settings, settings.topic("papers.enriched")).values()) == enriched_before
     new_generation = with_serving_generation(settings)
     for base, topic in (("scholarstream-worker", "arxiv.papers.raw"), ("scholarstream-indexer", "papers.enriched")):
-        assert committed(settings, new_generation.group(base), topic) == committed(settings, settings.group(base), topic)
+        physical = settings.topic(topic)
+        assert kafka_io.group_positions(settings, new_generation.group(base), physical) == kafka_io.group_positions(
+            settings, settings.group(base), physical
+        )
     assert researchers(es, read) == before
