@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from bench.common import RESULTS, print_table, write_result
 
@@ -92,7 +93,7 @@ def inputs_from(backfill: dict, reindex: dict | None) -> dict:
             continue
         for count, share in (stage.get("busiest_share_if_partitions") or {}).items():
             by_partitions[count] = max(by_partitions.get(count, 0.0), share)
-    profiles = next((s for s in backfill["stages"] if s["stage"] == "profiles"), {})
+    profiles: dict[str, Any] = next((s for s in backfill["stages"] if s["stage"] == "profiles"), {})
     revisions_per_paper = profiles.get("records_per_paper") or 0.0
     reindex_rate = None
     if reindex and reindex.get("runs"):

@@ -66,7 +66,7 @@ class SearchProbe(threading.Thread):
             try:
                 hits = search_researchers(self.es, self.settings, ResearcherQuery(self.query, size=5)).hits
                 self.empty += not hits
-            except Exception as error:  # noqa: BLE001 - any failure is what we count
+            except Exception as error:  # noqa: BLE001 - counted  (any failure is what we count)
                 self.failures += 1
                 self.errors.append(f"{type(error).__name__}: {error}"[:300])
             self.searches += 1

@@ -230,13 +230,13 @@ def main() -> None:
     }
     path = write_result(args.name, result)
     rows = []
-    for clients, figures in levels.items():
-        rows.append((clients, "all", figures["requests"], figures["errors"], figures["requests_per_second"],
+    for level, figures in levels.items():
+        rows.append((level, "all", figures["requests"], figures["errors"], figures["requests_per_second"],
                      *(figures["latency_ms"][q] for q in ("p50", "p95", "p99")), figures["es_took_ms"]["p95"]))
-        rows.append((clients, "text modes", figures["text_modes_latency_ms"]["n"], "", "",
+        rows.append((level, "text modes", figures["text_modes_latency_ms"]["n"], "", "",
                      *(figures["text_modes_latency_ms"][q] for q in ("p50", "p95", "p99")), ""))
         for kind, data in figures["by_kind"].items():
-            rows.append((clients, kind, data["latency_ms"]["n"], "", "",
+            rows.append((level, kind, data["latency_ms"]["n"], "", "",
                          *(data["latency_ms"][q] for q in ("p50", "p95", "p99")), data["es_took_ms"]["p95"]))
     print_table(f"researcher search via HTTP on {args.namespace} ({researchers} researchers, encoder {encoder}); "
                 f"load {load_before} -> {result['load_average']['after']}",

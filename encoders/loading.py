@@ -49,7 +49,9 @@ def load_encoder(settings: Settings) -> Encoder:
             "Set SCHOLARSTREAM_ENCODER_MODEL to a sentence-transformers model directory or name."
         ) from error
     model.max_seq_length = settings.encoder_max_seq_length
-    dim = int(model.get_embedding_dimension())
+    dimension = model.get_embedding_dimension()
+    assert dimension is not None, "a sentence-transformers text model has a fixed embedding dimension"
+    dim = int(dimension)
     return SentenceTransformerEncoder(
         name=settings.encoder_model,
         dim=dim,

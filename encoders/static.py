@@ -14,11 +14,15 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from encoders.base import TokenVectors
 from foundation.errors import ConfigError
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 STATIC_PREFIX = "static:"
 STATIC_DEFAULT_NAME = "static-minilm-v1"
@@ -28,12 +32,12 @@ STATIC_DEFAULT_NAME = "static-minilm-v1"
 class StaticEncoder:
     name: str
     dim: int
-    tokenizer: object  # tokenizers.Tokenizer
+    tokenizer: Tokenizer
     vectors: np.ndarray  # (vocab, dim) unit rows, scaled by token weight
     max_tokens: int
 
     def _token_ids(self, texts: list[str]):
-        return self.tokenizer.encode_batch(texts)  # type: ignore[attr-defined]
+        return self.tokenizer.encode_batch(texts)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         return np.stack([item.vector for item in self.encode_tokens(texts)]) if texts else np.zeros((0, self.dim), np.float32)
@@ -57,10 +61,11 @@ def distill(model_dir: Path, output: Path, sample_texts: Iterable[str], batch_si
     from tokenizers import Tokenizer
 
     model = SentenceTransformer(str(model_dir), device="cpu")
-    transformer = model[0].auto_model
+    transformer: Any = model[0].auto_model  # a transformers model (torch's Module.__getattr__ says Tensor | Module)
     tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
     vocab_size = tokenizer.get_vocab_size()
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    assert cls_id is not None and sep_id is not None, "a BERT vocabulary has [CLS] and [SEP]"
     vectors = np.zeros((vocab_size, transformer.config.hidden_size), dtype=np.float32)
     with torch.inference_mode():
         for start in range(0, vocab_size, batch_size):

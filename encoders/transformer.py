@@ -4,22 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from encoders.base import TokenVectors
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+    from torch import Tensor
 
 
 @dataclass
 class SentenceTransformerEncoder:
     name: str
     dim: int
-    model: object
+    model: SentenceTransformer
     batch_size: int
     normalize: bool
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        vectors = self.model.encode(  # type: ignore[attr-defined]
+        vectors = self.model.encode(
             texts,
             batch_size=self.batch_size,
             normalize_embeddings=self.normalize,
@@ -30,12 +35,16 @@ class SentenceTransformerEncoder:
 
     def encode_tokens(self, texts: list[str]) -> list[TokenVectors]:
         """One forward pass giving text vectors and contextual token vectors (for keyphrases)."""
-        outputs = self.model.encode(  # type: ignore[attr-defined]
-            texts, batch_size=self.batch_size, output_value=None, convert_to_numpy=False, show_progress_bar=False
+        # output_value=None: one dict of tensors per text (the stub's return type is the union of every mode)
+        outputs = cast(
+            "list[dict[str, Tensor]]",
+            self.model.encode(
+                texts, batch_size=self.batch_size, output_value=None, convert_to_numpy=False, show_progress_bar=False
+            ),
         )
-        tokenizer = self.model.tokenizer  # type: ignore[attr-defined]
+        tokenizer = self.model.tokenizer
         offsets = tokenizer(
-            texts, return_offsets_mapping=True, truncation=True, max_length=self.model.max_seq_length  # type: ignore[attr-defined]
+            texts, return_offsets_mapping=True, truncation=True, max_length=self.model.max_seq_length
         )["offset_mapping"]
         encoded = []
         for output, spans in zip(outputs, offsets, strict=True):

@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Mapping
 from dataclasses import asdict, dataclass
+from typing import TypeVar
+
+Item = TypeVar("Item", bound=Hashable)  # what is clustered: a mention id, say
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,7 @@ def _prf(precision: float, recall: float) -> PRF:
     return PRF(precision, recall, f1)
 
 
-def _counts(predicted: Mapping[Hashable, Hashable], truth: Mapping[Hashable, Hashable]):
+def _counts(predicted: Mapping[Item, Hashable], truth: Mapping[Item, Hashable]):
     if set(predicted) != set(truth):
         raise ValueError("predicted and true clusterings must cover the same items")
     cells = Counter((predicted[item], truth[item]) for item in truth)
@@ -36,7 +39,7 @@ def _counts(predicted: Mapping[Hashable, Hashable], truth: Mapping[Hashable, Has
     return cells, pred_sizes, true_sizes
 
 
-def b_cubed(predicted: Mapping[Hashable, Hashable], truth: Mapping[Hashable, Hashable]) -> PRF:
+def b_cubed(predicted: Mapping[Item, Hashable], truth: Mapping[Item, Hashable]) -> PRF:
     """Per item: |pred ∩ true| / |pred| (precision) and / |true| (recall), averaged over items."""
     cells, pred_sizes, true_sizes = _counts(predicted, truth)
     total = len(truth)
@@ -48,11 +51,11 @@ def b_cubed(predicted: Mapping[Hashable, Hashable], truth: Mapping[Hashable, Has
 
 
 def b_cubed_per_item(
-    predicted: Mapping[Hashable, Hashable], truth: Mapping[Hashable, Hashable]
-) -> dict[Hashable, tuple[float, float]]:
+    predicted: Mapping[Item, Hashable], truth: Mapping[Item, Hashable]
+) -> dict[Item, tuple[float, float]]:
     """Each item's B-cubed (precision, recall); `b_cubed` is their mean, F1 taken after."""
     cells, pred_sizes, true_sizes = _counts(predicted, truth)
-    out = {}
+    out: dict[Item, tuple[float, float]] = {}
     for item, person in truth.items():
         cluster = predicted[item]
         shared = cells[(cluster, person)]
@@ -60,7 +63,7 @@ def b_cubed_per_item(
     return out
 
 
-def pairwise(predicted: Mapping[Hashable, Hashable], truth: Mapping[Hashable, Hashable]) -> PRF:
+def pairwise(predicted: Mapping[Item, Hashable], truth: Mapping[Item, Hashable]) -> PRF:
     """Over unordered pairs of items: predicted together vs truly together.
 
     With no predicted pairs precision is 1 (no wrong claim made); with no true pairs recall is 1.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -53,5 +54,6 @@ def encode_cached(
 def _save(stored: dict[str, np.ndarray], cache_file: Path) -> None:
     cache_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache_file.with_name(cache_file.stem + ".tmp.npz")
-    np.savez(tmp, **stored)
+    arrays: dict[str, Any] = stored  # numpy's stub types **kwds as if a key could be `allow_pickle`
+    np.savez(tmp, **arrays)
     tmp.replace(cache_file)

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from evaluation import arxiv_silver
 from evaluation.and_gold import SETS, GoldMention, GoldSet, load
@@ -110,7 +111,7 @@ def _scores(predicted: dict[str, str], truth: dict[str, str]) -> dict[str, dict[
 def evaluate_set(
     gold: GoldSet, weights: Weights = DEFAULT_WEIGHTS, threshold: float = DEFAULT_THRESHOLD,
     splits: Iterable[str] = SPLITS,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     started = time.perf_counter()
     linked, merges = link_and_count_merges(gold, weights, threshold, policy=replace(DEFAULT_POLICY, weights=weights, threshold=threshold))
     seconds = time.perf_counter() - started
@@ -122,7 +123,7 @@ def evaluate_set(
         "exact_full_name": {m.mention_id: baseline_exact_name(m) for m in scored},
         "surname_first_initial": {m.mention_id: baseline_surname_initial(m) for m in scored},
     }
-    report: dict[str, object] = {
+    report: dict[str, Any] = {
         "mentions_linked": len(gold.mentions),
         "mentions_scored": len(scored),
         "true_people": len({m.gold_id for m in scored}),
@@ -146,7 +147,7 @@ def evaluate_set(
     return report
 
 
-def evaluate_arxiv_silver(weights: Weights = DEFAULT_WEIGHTS, threshold: float = DEFAULT_THRESHOLD) -> dict[str, object]:
+def evaluate_arxiv_silver(weights: Weights = DEFAULT_WEIGHTS, threshold: float = DEFAULT_THRESHOLD) -> dict[str, Any]:
     """The silver pairs from the 2016 OAI harvest, split by block like the gold sets."""
     silver = arxiv_silver.build_silver(arxiv_silver.read_oai_papers())
     name = arxiv_silver.SET_NAME
@@ -161,7 +162,7 @@ def evaluate_linking(
 ) -> dict:
     """Evaluate every gold set (and the arXiv silver set); the dict is what `--json` prints and what
     `results/linking.json` holds."""
-    results: dict[str, object] = {
+    results: dict[str, Any] = {
         "protocol": (
             "Blocks (surname + first initial) split by hash into dev and held_out halves; weights and threshold "
             "were tuned on dev blocks only (evaluation/linking_tuning.py). Baselines computed in the same run. "
@@ -172,7 +173,7 @@ def evaluate_linking(
         "sets": {},
     }
     for name in sets:
-        results["sets"][name] = evaluate_set(load(name), weights, threshold)  # type: ignore[index]
+        results["sets"][name] = evaluate_set(load(name), weights, threshold)
     results["beats_both_baselines_on_b_cubed_f1"] = {
         name: {
             split: all(
@@ -181,7 +182,7 @@ def evaluate_linking(
             )
             for split in SPLITS
         }
-        for name, report in results["sets"].items()  # type: ignore[union-attr]
+        for name, report in results["sets"].items()
     }
     if silver:
         results["silver"] = {arxiv_silver.SET_NAME: evaluate_arxiv_silver(weights, threshold)}

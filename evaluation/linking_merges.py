@@ -14,6 +14,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from evaluation.and_gold import SETS, load
 from evaluation.cluster_metrics import b_cubed
@@ -31,7 +32,7 @@ POLICIES: dict[str, MergePolicy | None] = {
 
 
 def evaluate(sets=SETS, policies=POLICIES) -> dict:
-    report: dict[str, object] = {
+    report: dict[str, Any] = {
         "protocol": (
             "Each set linked in its fixed order with the production linker; after every link to an existing "
             "researcher the merge step runs under the policy. B-cubed on the scored mentions, redirects followed. "
@@ -48,7 +49,7 @@ def evaluate(sets=SETS, policies=POLICIES) -> dict:
             started = time.perf_counter()
             linked, merges = link_and_count_merges(gold, policy=policy)
             seconds = round(time.perf_counter() - started, 2)
-            row: dict[str, object] = {"merges": merges, "seconds": seconds,
+            row: dict[str, Any] = {"merges": merges, "seconds": seconds,
                                       "researchers_predicted": len({linked[m.mention_id] for m in scored})}
             for split in SPLITS:
                 chosen = [m for m in scored if split == "all" or split_of_block(gold.name, m.block) == split]
@@ -57,9 +58,9 @@ def evaluate(sets=SETS, policies=POLICIES) -> dict:
             per_policy[policy_name] = row
             print(f"{name} {policy_name}: merges {merges}, dev F1 {row['dev']['f1']:.4f}, "
                   f"held_out F1 {row['held_out']['f1']:.4f} ({seconds}s)", file=sys.stderr)
-        report["sets"][name] = per_policy  # type: ignore[index]
+        report["sets"][name] = per_policy
     means = {
-        policy_name: round(sum(report["sets"][s][policy_name]["dev"]["f1"] for s in sets) / len(sets), 4)  # type: ignore[index]
+        policy_name: round(sum(report["sets"][s][policy_name]["dev"]["f1"] for s in sets) / len(sets), 4)
         for policy_name in policies
     }
     report["mean_dev_b_cubed_f1"] = means

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from evaluation.and_gold import SETS, load
 from evaluation.cluster_metrics import b_cubed
@@ -49,7 +50,9 @@ EXACT_INITIAL_GRADES = (0.6, 0.65, 0.7, 0.75, 0.8, 0.9, 1.0)
 
 
 def dev_f1(gold, weights: Weights, threshold: float, policy: MergePolicy | None = None) -> float:
-    keep = lambda block: split_of_block(gold.name, block) == "dev"  # noqa: E731
+    def keep(block: str) -> bool:
+        return split_of_block(gold.name, block) == "dev"
+
     linked = link_gold_set(gold, weights, threshold, keep, policy)
     scored = [m for m in gold.scored if keep(m.block)]
     truth = {m.mention_id: str(m.gold_id) for m in scored}
@@ -87,7 +90,7 @@ def name_grade(label: str, grade: float) -> Iterator[None]:
 
 def tune_exact_initial(grades: tuple[float, ...] = EXACT_INITIAL_GRADES) -> list[dict]:
     sets = [load(name) for name in SETS]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for grade in grades:
         with name_grade(names.EXACT_INITIAL, grade):
             per_set = {gold.name: round(dev_f1(gold, DEFAULT_WEIGHTS, DEFAULT_POLICY.threshold, DEFAULT_POLICY), 4)
@@ -100,6 +103,7 @@ def tune_exact_initial(grades: tuple[float, ...] = EXACT_INITIAL_GRADES) -> list
 
 
 if __name__ == "__main__":
+    grid: dict[str, tuple[float, ...]]
     if "--exact-initial" in sys.argv[1:]:
         grid, target, ranking = {"exact_initial_grade": EXACT_INITIAL_GRADES}, EXACT_INITIAL_RESULTS, tune_exact_initial()
     else:

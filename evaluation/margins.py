@@ -14,7 +14,7 @@ from collections.abc import Hashable, Mapping
 
 import numpy as np
 
-from evaluation.cluster_metrics import b_cubed_per_item
+from evaluation.cluster_metrics import Item, b_cubed_per_item
 
 RESAMPLES = 2000
 SEED = 20261130
@@ -26,10 +26,10 @@ def _f1(precision: np.ndarray, recall: np.ndarray) -> np.ndarray:
 
 
 def margin_interval(
-    method: Mapping[Hashable, Hashable],
-    baseline: Mapping[Hashable, Hashable],
-    truth: Mapping[Hashable, Hashable],
-    unit_of: Mapping[Hashable, Hashable],
+    method: Mapping[Item, Hashable],
+    baseline: Mapping[Item, Hashable],
+    truth: Mapping[Item, Hashable],
+    unit_of: Mapping[Item, Hashable],
     resamples: int = RESAMPLES,
     seed: int = SEED,
 ) -> dict[str, float | list[float] | int]:

@@ -174,7 +174,7 @@ def evaluate_search(
             if method == "baseline_display_name_match":
                 ranking = baseline_ranking(es, settings, item.query)
             else:
-                hits = search_researchers(es, settings, ResearcherQuery(item.query, size=DEPTH, mode=method), embed=embed).hits  # type: ignore[arg-type]
+                hits = search_researchers(es, settings, ResearcherQuery(item.query, size=DEPTH, mode=method), embed=embed).hits  # type: ignore[arg-type]  # validated
                 ranking = [hit.researcher_id for hit in hits]
             latencies.append((time.perf_counter() - began) * 1000)
             ranks[item.kind].append(rank_of(item.target, ranking))

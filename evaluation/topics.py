@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -74,7 +75,7 @@ def _encode(settings: Settings, encoder: Encoder, papers: list[LabelledPaper], w
 def build_topic_model(
     settings: Settings, encoder: Encoder, progress: Progress, corpus: Corpus | None = None,
     output: Path = DEFAULT_MODEL, version: str = "arxiv-fields-v1",
-) -> tuple[FieldTopicModel, dict[str, object]]:
+) -> tuple[FieldTopicModel, dict[str, Any]]:
     corpus = corpus or load_corpus()
     train_vectors = _encode(settings, encoder, corpus.train, "training papers", progress)
     calibration_vectors = _encode(settings, encoder, corpus.calibration, "calibration papers", progress)
@@ -156,12 +157,12 @@ class _TfidfCentroids:
 def evaluate_topics(
     settings: Settings, encoder: Encoder, model: FieldTopicModel, progress: Progress,
     corpus: Corpus | None = None, test_size: int = TEST_SIZE,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     corpus = corpus or load_corpus(test_size=test_size)
     drift = random_sample(list(daily_2025_2026()), test_size, SEED)
     majority = [label for label, _ in Counter(corpus.train_label_counts).most_common(3)]
     tfidf = _TfidfCentroids(corpus.train)
-    results: dict[str, object] = {
+    results: dict[str, Any] = {
         "model": {"version": model.version, "encoder": model.encoder, "categories": len(model.labels)},
         "training_papers": len(corpus.train),
         "sets": {},

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
@@ -211,7 +211,7 @@ def _without_userinfo(url: str) -> str:
     return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
-def load_settings(**values: object) -> Settings:
+def load_settings(**values: Any) -> Settings:
     """Settings from the environment (and `values`), with a refusal that never shows a secret.
 
     pydantic's own message quotes the input, which for a cross-field check is every setting with

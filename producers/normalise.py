@@ -217,7 +217,9 @@ def _top_level_groups(text: str) -> list[tuple[int, int]]:
 
 def _split_top_level(text: str) -> list[str]:
     """Split on commas and ' and ' outside parentheses."""
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     index = 0
     while index < len(text):
         char = text[index]

@@ -123,7 +123,7 @@ def run_pipeline(
     children = {role: start_role(role, Path(logs[role]), role_env(settings)) for role in ROLES}
     stopping = {"signal": False}
 
-    def _stop(signum, frame):  # noqa: ARG001 - signal handler signature
+    def _stop(signum, frame):  # noqa: ARG001 - signature
         stopping["signal"] = True
 
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}

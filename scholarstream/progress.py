@@ -15,6 +15,7 @@ from rich.progress import (
     Progress,
     ProgressColumn,
     Task,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -30,8 +31,22 @@ class _RateColumn(ProgressColumn):
         return Text(f"{speed:,.0f}/s" if speed else "-/s", style="progress.data.speed")
 
 
+class Advance:
+    """`advance(n)` moves a bar on by n; `advance.set_total(n)` fixes its total later."""
+
+    def __init__(self, progress: Progress, task: TaskID) -> None:
+        self._progress = progress
+        self._task = task
+
+    def __call__(self, n: int = 1) -> None:
+        self._progress.advance(self._task, n)
+
+    def set_total(self, n: int) -> None:
+        self._progress.update(self._task, total=n)
+
+
 @contextmanager
-def progress_bar(description: str, total: int | None, unit: str = "records") -> Iterator[callable]:
+def progress_bar(description: str, total: int | None, unit: str = "records") -> Iterator[Advance]:
     """Yield `advance(n)`; shows count, rate, elapsed and (when the total is known) the ETA.
 
     `advance.set_total(n)` fixes the total later, for sources that learn it on the way (OAI-PMH
@@ -48,13 +63,7 @@ def progress_bar(description: str, total: int | None, unit: str = "records") -> 
         TimeRemainingColumn(),
     ]
     with Progress(*columns, console=err_console, transient=False) as progress:
-        task = progress.add_task(description, total=total)
-
-        def advance(n: int = 1) -> None:
-            progress.advance(task, n)
-
-        advance.set_total = lambda n: progress.update(task, total=n)
-        yield advance
+        yield Advance(progress, progress.add_task(description, total=total))
 
 
 class LagMeter:

@@ -259,7 +259,7 @@ def server_log(paths: StackPaths) -> Path:
 
 def _get_json(url: str, timeout: float) -> dict[str, object] | None:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - our own http URL
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             payload = json.loads(response.read().decode("utf-8"))
     except (urllib.error.URLError, OSError, ValueError):
         return None

@@ -228,15 +228,15 @@ def is_ready(settings: Settings, timeout_seconds: float = 3.0) -> bool:
             admin = KafkaAdminClient(**options)
         except KafkaConfigurationError as exc:  # our bug, not a slow broker: never wait it out
             raise StackError(f"cannot probe Kafka with kafka-python: {exc}") from exc
-        except Exception:  # noqa: BLE001 - any other failure just means "not ready yet"
+        except Exception:  # noqa: BLE001 - unready  (any other failure just means "not ready yet")
             return False
         try:
             cluster = admin.describe_cluster()
             return bool(cluster.get("brokers")) if isinstance(cluster, dict) else True
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - unready
             return False
         finally:
             try:
                 admin.close()
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001 - cleanup
                 pass

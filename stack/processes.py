@@ -152,14 +152,13 @@ def exit_code(pid: int) -> int | None:
 def start_detached(launch: Launch, pid_file: Path) -> int:
     """Start a service in its own session, record its pid, and return it."""
     launch.output.parent.mkdir(parents=True, exist_ok=True)
-    extra: dict[str, object] = {}
-    if launch.user is not None:
-        extra = {"user": launch.user, "group": launch.group, "extra_groups": []}
+    # As another user (we are root): that user's group and no supplementary groups of ours.
+    extra_groups: list[str] | None = [] if launch.user is not None else None
     with open(launch.output, "ab") as output:
         output.write(f"\n--- started {time.strftime('%Y-%m-%d %H:%M:%S')}: {' '.join(launch.argv)}\n".encode())
         output.flush()
         try:
-            process = subprocess.Popen(  # noqa: S603 - argv is built by us, never by a shell
+            process = subprocess.Popen(
                 launch.argv,
                 stdin=subprocess.DEVNULL,
                 stdout=output,
@@ -168,7 +167,9 @@ def start_detached(launch: Launch, pid_file: Path) -> int:
                 env=launch.env,
                 start_new_session=True,
                 close_fds=True,
-                **extra,  # type: ignore[arg-type]
+                user=launch.user,
+                group=launch.group,
+                extra_groups=extra_groups,
             )
         except OSError as exc:
             raise StackError(f"could not start {launch.argv[0]}: {exc}") from exc

@@ -91,7 +91,7 @@ def eval_search(
     min_works: Annotated[int, typer.Option(min=1, help="Only researchers with at least this many works.")] = 5,
     prolific: Annotated[bool, typer.Option("--prolific", help="Take the most prolific researchers instead of a hash sample.")] = False,
     seed: Annotated[str, typer.Option(help="Salt of the hash sample: another seed draws other researchers.")] = "",
-    mode: Annotated[list[str], typer.Option(help="Search modes to measure: text, semantic, hybrid (repeatable).")] = ["text"],  # noqa: B006
+    mode: Annotated[list[str], typer.Option(help="Search modes to measure: text, semantic, hybrid (repeatable).")] = ["text"],  # noqa: B006 - typer
     output: Annotated[Path, typer.Option(help="Where to write the JSON results.")] = REPO_ROOT / "evaluation" / "results" / "search.json",
     as_json: JsonFlag = False,
 ) -> None:

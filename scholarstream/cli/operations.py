@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -21,7 +21,7 @@ def status_cmd(as_json: JsonFlag = False) -> None:
     from scholarstream.rebuild import with_serving_generation
     from scholarstream.status import pipeline_status
 
-    data = pipeline_status(with_serving_generation(get_settings()), utc_now)
+    data: dict[str, Any] = pipeline_status(with_serving_generation(get_settings()), utc_now)
     if as_json:
         emit(data, True)
         return
@@ -89,7 +89,7 @@ def dlq_list(
     for column in ("topic", "offset", "stage", "key", "reason"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row["topic"], str(row["offset"]), str(row["stage"]), str(row["key"]), str(row["reason"]))
+        table.add_row(str(row["topic"]), str(row["offset"]), str(row["stage"]), str(row["key"]), str(row["reason"]))
     out.print(table)
 
 
@@ -180,7 +180,7 @@ def rebuild_cmd(
         raise ScholarStreamError(f"--from-stage must be enrich or link, not {from_stage!r}")
     settings = get_settings()
     with lag_progress("new generation catching up") as on_poll:
-        result = rebuild(settings, from_stage, utc_now, timeout=timeout, on_poll=on_poll)  # type: ignore[arg-type]
+        result = rebuild(settings, from_stage, utc_now, timeout=timeout, on_poll=on_poll)  # type: ignore[arg-type]  # validated
     if as_json:
         emit(asdict(result), True)
         return

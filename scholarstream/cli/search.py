@@ -71,7 +71,7 @@ def search_researchers_cmd(
         raise ScholarStreamError(f"--verified must be one of L0, L1, L2, L3, not {verified!r}") from None
     filters = ResearcherFilters(topic=topic, verified=level, claimed=claimed, has_affiliation=has_affiliation,
                                 active_since=active_since)
-    request = ResearcherQuery(query, filters, page=page, size=limit, mode=mode)  # type: ignore[arg-type]
+    request = ResearcherQuery(query, filters, page=page, size=limit, mode=mode)  # type: ignore[arg-type]  # validated
     results = search_researchers(es_io.client(settings), settings, request,
                                  embed=query_encoder(settings) if mode != "text" else None)
     if as_json:
@@ -149,6 +149,7 @@ def profile_cmd(
         for hit in results.hits:
             out.print(f"{hit.researcher_id}  {hit.display_name}  {hit.works_count} works  Trust {hit.trust_score}")
         return
+    assert researcher_id is not None  # given exactly one of the two, checked above
     found, path = resolve(es, settings, researcher_id)
     if found is not None:
         profile = ResearcherProfile.model_validate(found.profile)

@@ -54,7 +54,7 @@ class FakeArxivApi:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 server._handle(self)
 
             def log_message(self, *args) -> None:
@@ -67,6 +67,7 @@ class FakeArxivApi:
 
     @property
     def url(self) -> str:
+        assert self._httpd is not None, "start() the server first"
         return f"http://127.0.0.1:{self._httpd.server_address[1]}/api/query"
 
     def stop(self) -> None:

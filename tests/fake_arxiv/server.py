@@ -81,7 +81,7 @@ class FakeArxivServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 server._handle(self)
 
             def log_message(self, *args) -> None:

@@ -19,6 +19,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kafka import TopicPartition
@@ -47,7 +48,8 @@ def fault_stack() -> Iterator[dict[str, str]]:
         "SCHOLARSTREAM_ES_HEAP": "512m",
         "SCHOLARSTREAM_KAFKA_HEAP": "512m",
     }
-    settings = Settings(_env_file=None, **env)
+    fields: dict[str, Any] = env  # setting values, validated by Settings
+    settings = Settings(_env_file=None, **fields)
     try:
         stack.up(settings)
     except ScholarStreamError as error:

@@ -57,7 +57,7 @@ def test_ingest_rides_out_a_kafka_restart_without_losing_a_record(namespace, tmp
         def acknowledged() -> int:
             try:
                 return total_end(settings, "arxiv.papers.raw")
-            except Exception:  # noqa: BLE001 - the topic may not exist yet
+            except Exception:  # noqa: BLE001 - retried  (the topic may not exist yet)
                 return 0
 
         wait_for(lambda: acknowledged() >= STOP_AFTER or ingest.poll() is not None, 120, f"{STOP_AFTER} acknowledged records")

@@ -26,7 +26,7 @@ from tests.integration.conftest import cli, read_topic
 PAGES = ["page-001.xml.gz", "page-002.xml.gz", "page-003.xml.gz", "page-103.xml.gz"]
 
 
-def served_keys() -> set[str]:
+def served_keys() -> set[str | None]:
     keys = set()
     for name in PAGES:
         for record in parse_page(gzip.decompress((FIXTURES / "oai" / name).read_bytes())).records:

@@ -53,7 +53,7 @@ def test_reindex_swaps_the_alias_while_search_and_the_live_indexer_keep_going(se
                 hits = search_researchers(es, settings, ResearcherQuery("Balazs, C")).hits
                 searches["ok"] += 1
                 searches["empty"] += not hits
-            except Exception as error:  # noqa: BLE001 - every failure is recorded and fails the test
+            except Exception as error:  # noqa: BLE001 - recorded  (every failure is recorded and fails the test)
                 searches["failed"].append(repr(error))
             time.sleep(0.005)
 

@@ -175,7 +175,7 @@ def test_pages_do_not_overlap_and_highlights_show_why(indexed, settings):
 
 def test_semantic_and_hybrid_search_use_the_researchers_centroid(indexed, settings):
     es, _ = indexed
-    embed = lambda _text: unit("physics.flu-dyn").vector().tolist()  # noqa: E731 - the query "means" fluid dynamics
+    embed = lambda _text: unit("physics.flu-dyn").vector().tolist()  # noqa: E731 - stub  (the query "means" fluid dynamics)
     semantic = search_researchers(es, settings, ResearcherQuery("flows", mode="semantic"), embed=embed)
     assert {h.researcher_id for h in semantic.hits[:2]} == {"r-kops", "r-waals"}
     hybrid = search_researchers(es, settings, ResearcherQuery("Kops", mode="hybrid"), embed=embed)

@@ -8,10 +8,12 @@ its consumer and producer); Elasticsearch gets `es_io.client`. No connection is 
 from __future__ import annotations
 
 import ssl
+from typing import cast
 
 import pytest
 from elasticsearch import Elasticsearch
 from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
+from faust.types.auth import CredentialsT
 
 from clients import es_io, kafka_io
 from foundation.errors import ConfigError
@@ -39,11 +41,12 @@ def settings_from(monkeypatch, **env: str):
 
 def aiokafka_auth(settings) -> dict:
     config = faust_broker_settings(settings)
-    return dict(credentials_to_aiokafka_auth(config.get("broker_credentials")))
+    return dict(credentials_to_aiokafka_auth(cast("CredentialsT | None", config.get("broker_credentials"))))
 
 
 def ca_subjects(context: ssl.SSLContext) -> list[str]:
-    return [dict(item[0] for item in cert["subject"])["commonName"] for cert in context.get_ca_certs()]
+    subjects = (cast("tuple[tuple[tuple[str, str], ...], ...]", cert["subject"]) for cert in context.get_ca_certs())
+    return [dict(item[0] for item in subject)["commonName"] for subject in subjects]
 
 
 # Kafka ----------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ class NeverCalled:
         (ResearcherQuery("wang", page=0), "page"),
         (ResearcherQuery("wang", page=-3), "page"),
         (ResearcherQuery("wang", page=500, size=50), "beyond"),
-        (ResearcherQuery("wang", mode="fuzzy"), "mode"),  # type: ignore[arg-type]
+        (ResearcherQuery("wang", mode="fuzzy"), "mode"),  # type: ignore[arg-type]  # deliberate
         (ResearcherQuery("wang", ResearcherFilters(topic=" ")), "topic"),
         (ResearcherQuery("wang", ResearcherFilters(active_since=20)), "active_since"),
         (ResearcherQuery("wang", mode="semantic"), "encoder"),
