@@ -1,12 +1,15 @@
-"""The Elasticsearch client built from settings, with connection errors translated here."""
+"""The Elasticsearch client built from settings, with Elasticsearch's errors translated here."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from elasticsearch import ApiError, Elasticsearch, NotFoundError
 from elasticsearch import ConnectionError as ESConnectionError
-from elasticsearch import Elasticsearch
 from elasticsearch.serializer import OrjsonSerializer
 
-from foundation.errors import ServiceUnavailable
+from foundation.errors import SearchError, ServiceUnavailable
 from foundation.settings import Settings
 
 
@@ -49,3 +52,19 @@ def check_reachable(settings: Settings, es: Elasticsearch) -> None:
         es.options(request_timeout=5, max_retries=0).cluster.health()
     except ESConnectionError as error:
         raise unavailable(settings) from error
+
+
+@contextmanager
+def search_errors(settings: Settings, action: str = "search", missing: str | None = None) -> Iterator[None]:
+    """Elasticsearch's failures in the block as the project's, the cause kept (`raise ... from`):
+    no connection is `ServiceUnavailable`; a refusal is `SearchError("Elasticsearch refused the
+    <action>: ...")`, or `SearchError(missing)` for a missing index or document when `missing` is
+    given. A caller that expects a 404 catches `NotFoundError` inside the block."""
+    try:
+        yield
+    except ESConnectionError as error:
+        raise unavailable(settings) from error
+    except ApiError as error:
+        if missing is not None and isinstance(error, NotFoundError):
+            raise SearchError(missing) from error
+        raise SearchError(f"Elasticsearch refused the {action}: {error.message}") from error

@@ -8,8 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from elasticsearch import ApiError, Elasticsearch, NotFoundError
-from elasticsearch import ConnectionError as ESConnectionError
+from elasticsearch import Elasticsearch, NotFoundError
 
 from clients import es_io
 from foundation.errors import SearchError
@@ -33,14 +32,11 @@ class Redirect:
 
 def get_researcher(es: Elasticsearch, settings: Settings, researcher_id: str) -> Found | Redirect | None:
     """The indexed profile, a redirect to the survivor of a merge, or None when unknown."""
-    try:
-        document = es.get(index=RESEARCHERS.alias(settings), id=researcher_id, source_excludes=["embedding"])
-    except NotFoundError:
-        return None
-    except ESConnectionError as error:
-        raise es_io.unavailable(settings) from error
-    except ApiError as error:
-        raise SearchError(f"Elasticsearch refused the lookup: {error.message}") from error
+    with es_io.search_errors(settings, "lookup"):
+        try:
+            document = es.get(index=RESEARCHERS.alias(settings), id=researcher_id, source_excludes=["embedding"])
+        except NotFoundError:
+            return None
     source = document["_source"]
     if source.get("merged_into"):
         return Redirect(researcher_id, source["merged_into"])
@@ -74,25 +70,24 @@ def research_graph(es: Elasticsearch, settings: Settings, profile: dict[str, Any
         cid = collaborator["researcher_id"]
         nodes.setdefault(cid, {"id": cid, "kind": "researcher", "label": collaborator["display_name"]})
         edges.append({"source": rid, "target": cid, "kind": "coauthor", "weight": collaborator["shared_works"]})
-    try:
-        document = es.get(index=alias, id=rid, source_includes=["embedding"], source_exclude_vectors=False)
-        vector = document["_source"].get("embedding")
-        if vector:
-            similar = es.search(
-                index=alias,
-                knn={"field": "embedding", "query_vector": vector, "k": neighbours + 1, "num_candidates": 100,
-                     "filter": [{"bool": {"must_not": [{"exists": {"field": "merged_into"}}, {"ids": {"values": [rid]}}]}}]},
-                source_includes=["researcher_id", "display_name"],
-                size=neighbours,
-            )["hits"]["hits"]
-            for hit in similar:
-                sid = hit["_source"]["researcher_id"]
-                nodes.setdefault(sid, {"id": sid, "kind": "researcher", "label": hit["_source"]["display_name"]})
-                edges.append({"source": rid, "target": sid, "kind": "similar_topics", "weight": round(float(hit["_score"]), 4)})
-    except NotFoundError:
-        pass
-    except ESConnectionError as error:
-        raise es_io.unavailable(settings) from error
+    with es_io.search_errors(settings, "lookup"):
+        try:
+            document = es.get(index=alias, id=rid, source_includes=["embedding"], source_exclude_vectors=False)
+            vector = document["_source"].get("embedding")
+            if vector:
+                similar = es.search(
+                    index=alias,
+                    knn={"field": "embedding", "query_vector": vector, "k": neighbours + 1, "num_candidates": 100,
+                         "filter": [{"bool": {"must_not": [{"exists": {"field": "merged_into"}}, {"ids": {"values": [rid]}}]}}]},
+                    source_includes=["researcher_id", "display_name"],
+                    size=neighbours,
+                )["hits"]["hits"]
+                for hit in similar:
+                    sid = hit["_source"]["researcher_id"]
+                    nodes.setdefault(sid, {"id": sid, "kind": "researcher", "label": hit["_source"]["display_name"]})
+                    edges.append({"source": rid, "target": sid, "kind": "similar_topics", "weight": round(float(hit["_score"]), 4)})
+        except NotFoundError:
+            pass
     for topic in profile.get("top_topics", []):
         tid = f"topic:{topic['code']}"
         nodes[tid] = {"id": tid, "kind": "topic", "label": topic["name"]}

@@ -18,8 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from elasticsearch import ApiError, Elasticsearch, NotFoundError
-from elasticsearch import ConnectionError as ESConnectionError
+from elasticsearch import Elasticsearch
 
 from clients import es_io
 from foundation.errors import SearchError
@@ -237,7 +236,8 @@ def search_researchers(
     took = 0.0
     text_hits: list[dict] = []
     total = 0
-    try:
+    missing = "the researchers index does not exist yet: run `scholarstream setup` and the indexer"
+    with es_io.search_errors(settings, missing=missing):
         if query.mode in ("text", "hybrid"):
             response = es.search(
                 index=alias, query=text_query(query), highlight=HIGHLIGHT, source_includes=_RETURNED,
@@ -256,12 +256,6 @@ def search_researchers(
             knn_hits = response["hits"]["hits"]
             took += float(response["took"])
             total = max(total, len(knn_hits))
-    except ESConnectionError as error:
-        raise es_io.unavailable(settings) from error
-    except NotFoundError as error:
-        raise SearchError("the researchers index does not exist yet: run `scholarstream setup` and the indexer") from error
-    except ApiError as error:
-        raise SearchError(f"Elasticsearch refused the search: {error.message}") from error
 
     if query.mode == "text":
         hits = [_hit(h, float(h["_score"]), ["text"]) for h in text_hits]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from elasticsearch import ApiError, Elasticsearch
-from elasticsearch import ConnectionError as ESConnectionError
+from elasticsearch import Elasticsearch
 
 from clients import es_io
 from foundation.errors import SearchError
@@ -37,23 +36,21 @@ def search_papers(es: Elasticsearch, settings: Settings, query: str, limit: int 
     body = {
         "bool": {
             "should": [
-                {"multi_match": {"query": query, "fields": ["title^3", "abstract", "authors^2", "keyphrases^2", "topics.name"], "type": "best_fields"}},
+                {"multi_match": {
+                    "query": query, "fields": ["title^3", "abstract", "authors^2", "keyphrases^2", "topics.name"], "type": "best_fields",
+                }},
                 {"match_phrase": {"title": {"query": query, "boost": 2}}},
             ],
             "minimum_should_match": 1,
         }
     }
-    try:
+    with es_io.search_errors(settings):
         response = es.search(
             index=PAPERS.alias(settings),
             query=body,
             size=limit,
             source_includes=["arxiv_id", "title", "year", "authors", "categories"],
         )
-    except ESConnectionError as error:
-        raise es_io.unavailable(settings) from error
-    except ApiError as error:
-        raise SearchError(f"Elasticsearch refused the search: {error.message}") from error
     return [
         PaperHit(
             arxiv_id=hit["_source"]["arxiv_id"],
