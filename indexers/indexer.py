@@ -28,7 +28,7 @@ from indexers.bulk_writer import IndexAction, write_with_retry
 from indexers.documents import paper_document, researcher_document
 from indexers.index_admin import ensure_index
 from indexers.mappings import PAPERS, RESEARCHERS, IndexSpec
-from schemas.dead_letters import DeadLetter, cap_dead_letter
+from schemas.dead_letters import dead_letter as build_dead_letter
 from schemas.papers import describe_validation_error, parse_enriched_paper
 from schemas.profiles import ResearcherProfile
 from schemas.topics import INDEX_DLQ, PAPERS_ENRICHED, RESEARCHER_PROFILES, TopicSpec
@@ -110,8 +110,7 @@ def run_indexer(
     stats = IndexerStats()
 
     def dead_letter(source: str, key: str, payload: str, reason: str) -> None:
-        reason, payload = cap_dead_letter(reason, payload)
-        letter = DeadLetter(stage="index", reason=reason, source=source, key=key, payload=payload, failed_at=clock())
+        letter = build_dead_letter(stage="index", reason=reason, source=source, key=key, payload=payload, failed_at=clock())
         dead_letters.send(dlq_topic, key=key.encode(), value=letter.model_dump_json().encode())
         stats.dead_lettered += 1
 

@@ -15,7 +15,7 @@ from kafka.errors import KafkaError
 from clients import kafka_io
 from foundation.errors import ScholarStreamError
 from foundation.settings import Settings
-from schemas.dead_letters import DeadLetter, cap_dead_letter
+from schemas.dead_letters import dead_letter as build_dead_letter
 from schemas.papers import RawPaper
 from schemas.topics import PAPERS_DLQ, PAPERS_RAW
 
@@ -53,15 +53,8 @@ class Publisher:
         self.stats.produced += 1
 
     def dead_letter(self, *, reason: str, source: str, payload: str, key: str | None, field: str | None) -> None:
-        reason, payload = cap_dead_letter(reason, payload)
-        letter = DeadLetter(
-            stage="ingest",
-            reason=reason,
-            field=field,
-            source=source,
-            key=key,
-            payload=payload,
-            failed_at=self._clock(),
+        letter = build_dead_letter(
+            stage="ingest", reason=reason, field=field, source=source, key=key, payload=payload, failed_at=self._clock(),
         )
         future = self._producer.send(
             self._dlq_topic,
