@@ -26,7 +26,6 @@ in one process, as the default single worker runs (the end-to-end backfill measu
 from __future__ import annotations
 
 import argparse
-import gzip
 import os
 import signal
 import statistics
@@ -43,9 +42,8 @@ from bench.common import write_result
 from clients import kafka_io
 from encoders.loading import load_encoder
 from evaluation.labelled_papers import OAI_CS_2016, split_of
-from foundation.errors import InvalidRecord
 from foundation.settings import Settings
-from producers.oai_records import oai_element_to_paper, parse_page
+from producers.oai_records import page_files, papers_in_pages
 from producers.publish import Publisher
 from schemas.papers import RawPaper
 from schemas.topics import TOPICS
@@ -57,16 +55,11 @@ WARM_UP_PAPERS = 256  # the first few hundred papers run slower (shapes and allo
 def real_papers(count: int) -> list[RawPaper]:
     """Held-out papers (test split) of the 2016 cs harvest: never used to build the topic model."""
     papers = []
-    for page in sorted(OAI_CS_2016.glob("page-*.xml.gz")):
-        for record in parse_page(gzip.open(page).read()).records:
-            try:
-                paper = oai_element_to_paper(record.element)
-            except InvalidRecord:
-                continue
-            if split_of(paper.arxiv_id) == "test" and paper.abstract:
-                papers.append(paper)
-                if len(papers) == count:
-                    return papers
+    for paper in papers_in_pages(page_files(OAI_CS_2016)):  # deleted records carry no paper
+        if split_of(paper.arxiv_id) == "test" and paper.abstract:
+            papers.append(paper)
+            if len(papers) == count:
+                return papers
     return papers
 
 

@@ -20,7 +20,6 @@ Usage: .venv/bin/python -m bench.harvest [--pages 103] [--json] [--compare REF] 
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import resource
@@ -46,7 +45,7 @@ from clients import kafka_io
 from foundation.settings import Settings
 from producers.checkpoints import CheckpointStore
 from producers.oai_pmh import HarvestRequest
-from producers.oai_records import parse_page
+from producers.oai_records import page_files, page_records
 from schemas.topics import PAPERS_RAW
 from scholarstream.progress import err_console, progress_bar
 from tests.fake_arxiv import FakeArxivServer
@@ -57,7 +56,7 @@ PAGES = REPO.parent / "shared" / "data" / "arxiv-oai-cs-2016"
 
 def served_pages(count: int) -> list[Path]:
     """The first `count` pages; a shorter chain keeps the last page, whose empty token ends it."""
-    pages = sorted(PAGES.glob("page-*.xml.gz"))
+    pages = page_files(PAGES)
     return pages if count >= len(pages) else [*pages[: count - 1], pages[-1]]
 
 
@@ -65,11 +64,10 @@ def served_keys(pages: list[Path]) -> tuple[int, set[str]]:
     """(live records served, their distinct arXiv ids)."""
     records = 0
     keys: set[str] = set()
-    for path in pages:
-        for record in parse_page(gzip.decompress(path.read_bytes())).records:
-            if not record.deleted:
-                records += 1
-                keys.add(record.key)
+    for record in page_records(pages):
+        if not record.deleted:
+            records += 1
+            keys.add(record.key)
     return records, keys
 
 
@@ -185,23 +183,11 @@ def _children_cpu() -> float:
 
 def count_keys(settings: Settings) -> tuple[int, set[str]]:
     """(records, distinct keys) of `arxiv.papers.raw`, read by a consumer from the start to the end offsets."""
-    topic = settings.topic(PAPERS_RAW.name)
-    ends = kafka_io.end_offsets(settings, topic)
-    consumer = kafka_io.consumer(settings, max_partition_fetch_bytes=8 * 1024 * 1024, fetch_max_bytes=32 * 1024 * 1024)
-    tps = [TopicPartition(topic, p) for p, end in ends.items() if end > 0]
     records, keys = 0, set()
-    if not tps:
-        consumer.close()
-        return records, keys
-    try:
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        while any(consumer.position(tp) < ends[tp.partition] for tp in tps):
-            for batch in consumer.poll(timeout_ms=1000).values():
-                records += len(batch)
-                keys.update(record.key.decode() for record in batch)
-    finally:
-        consumer.close()
+    fetch = {"max_partition_fetch_bytes": 8 * 1024 * 1024, "fetch_max_bytes": 32 * 1024 * 1024}
+    for record in kafka_io.read_to_end(settings, settings.topic(PAPERS_RAW.name), **fetch):
+        records += 1
+        keys.add(record.key.decode())
     return records, keys
 
 
@@ -286,7 +272,8 @@ def compare(endpoint: str, records: int, ref: str, repeats: int) -> dict[str, ob
         for index in range(2 * repeats):
             side = revision if index % 4 in (0, 3) else "this tree"
             with namespace() as settings:
-                run = harvest(settings, endpoint, total=records, label=f"{side} ({index // 2 + 1}/{repeats})", cwd=Path(tree) if side == revision else REPO)
+                label = f"{side} ({index // 2 + 1}/{repeats})"
+                run = harvest(settings, endpoint, total=records, label=label, cwd=Path(tree) if side == revision else REPO)
             runs[side].append(_rates(run["summary"], run))
     medians = {
         side: {key: statistics.median(r[key] for r in rs) for key in ("records_per_second", "wall_records_per_second", "cpu_ms_per_record")}
@@ -343,12 +330,15 @@ def main() -> None:
     pages, short = served_pages(args.pages), served_pages(min(args.short_pages, args.pages))
     records, expected = served_keys(pages)
     short_records, _ = served_keys(short)
-    result: dict[str, object] = {"pages": len(pages), "records_served": records, "expected_distinct_keys": len(expected), "fake_server_delay_s": 0.0}
+    result: dict[str, object] = {
+        "pages": len(pages), "records_served": records, "expected_distinct_keys": len(expected), "fake_server_delay_s": 0.0,
+    }
     for name, chain, work in (
         ("full", pages, lambda url: full_harvest(url, records, expected)),
         ("killed_and_resumed", pages, lambda url: killed_harvest(url, records, expected)),
         ("profile", short, lambda url: profile(url, short_records)),
-        ("comparison", short, (lambda url: {**compare(url, short_records, args.compare, args.repeats), "repeats": args.repeats}) if args.compare else None),
+        ("comparison", short,
+         (lambda url: {**compare(url, short_records, args.compare, args.repeats), "repeats": args.repeats}) if args.compare else None),
     ):
         if work is None:
             continue

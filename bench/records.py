@@ -6,34 +6,26 @@ is what linking and profiles work on.
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterator
 from pathlib import Path
 
 from evaluation.labelled_papers import OAI_CS_2016
-from foundation.errors import InvalidRecord, ScholarStreamError
-from producers.oai_records import oai_element_to_paper, parse_page
+from foundation.errors import ScholarStreamError
+from producers.oai_records import page_files, papers_in_pages
 from schemas.papers import RawPaper
 
 
 def harvest_papers(limit: int | None = None, skip: int = 0, path: Path = OAI_CS_2016) -> Iterator[RawPaper]:
     """Valid, non-deleted records after the first `skip`, at most `limit` of them."""
-    pages = sorted(path.glob("page-*.xml.gz"))
+    pages = page_files(path)
     if not pages:
         raise ScholarStreamError(f"no harvest pages under {path}: the benchmarks read the shared data beside the checkout")
     seen = given = 0
-    for page in pages:
-        for record in parse_page(gzip.open(page).read()).records:
-            if record.deleted:
-                continue
-            try:
-                paper = oai_element_to_paper(record.element)
-            except InvalidRecord:
-                continue
-            seen += 1
-            if seen <= skip:
-                continue
-            if limit is not None and given >= limit:
-                return
-            given += 1
-            yield paper
+    for paper in papers_in_pages(pages):
+        seen += 1
+        if seen <= skip:
+            continue
+        if limit is not None and given >= limit:
+            return
+        given += 1
+        yield paper

@@ -35,15 +35,14 @@ pair of a block): the set measures the linker, not the baselines.
 
 from __future__ import annotations
 
-import gzip
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from evaluation.labelled_papers import OAI_CS_2016
-from foundation.errors import InvalidRecord, ScholarStreamError
-from producers.oai_records import oai_element_to_paper, parse_page
+from foundation.errors import ScholarStreamError
+from producers.oai_records import page_files, papers_in_pages
 from schemas.names import fold
 from stream_processors.enrich import author_mentions
 from stream_processors.linking.linker import BlockState, Mention, PaperContext, apply_decision, link_mention, mention_key
@@ -95,24 +94,15 @@ class SilverSet:
 
 def read_oai_papers(path: Path = OAI_CS_2016) -> Iterator[SilverPaper]:
     """Every record of the OAI harvest through the producer's own mapping and the pipeline's mentions."""
-    pages = sorted(path.glob("page-*.xml.gz")) if path.exists() else []
+    pages = page_files(path)
     if not pages:
         raise ScholarStreamError(f"{path} holds no OAI pages: the evaluation reads the shared data set beside the checkout")
-    for page in pages:
-        with gzip.open(page) as handle:
-            records = parse_page(handle.read()).records
-        for record in records:
-            if record.deleted:
-                continue
-            try:
-                paper = oai_element_to_paper(record.element)
-            except InvalidRecord:
-                continue
-            mentions = tuple(
-                Mention(m.position, m.keyname, m.forenames, m.affiliations, m.blocking_key)
-                for m in author_mentions(paper)
-            )
-            yield SilverPaper(paper.arxiv_id, paper.submitted.date().isoformat(), paper.year, paper.categories, mentions)
+    for paper in papers_in_pages(pages):
+        mentions = tuple(
+            Mention(m.position, m.keyname, m.forenames, m.affiliations, m.blocking_key)
+            for m in author_mentions(paper)
+        )
+        yield SilverPaper(paper.arxiv_id, paper.submitted.date().isoformat(), paper.year, paper.categories, mentions)
 
 
 def stream_order(papers: Iterable[SilverPaper]) -> tuple[SilverPaper, ...]:
@@ -320,7 +310,7 @@ def evaluate_silver(
     silver: SilverSet,
     weights: Weights = DEFAULT_WEIGHTS,
     threshold: float = DEFAULT_THRESHOLD,
-    split_of: Callable[[str], str] = lambda block: "all",
+    split_of: Callable[[str], str] = lambda _block: "all",
     splits: Iterable[str] = ("all",),
 ) -> dict[str, object]:
     """The linker as the worker runs it (link + merge step), the link step alone, the linker without
@@ -339,7 +329,7 @@ def evaluate_silver(
         "linker_without_merges": lambda pair: unmerged[pair.a] == unmerged[pair.b],
         "linker_without_coauthors": lambda pair: alone[pair.a] == alone[pair.b],
         "exact_full_name": lambda pair: names[pair.a] == names[pair.b],
-        "surname_first_initial": lambda pair: True,  # every pair lies inside one block
+        "surname_first_initial": lambda _pair: True,  # every pair lies inside one block
     }
     report: dict[str, object] = {
         "papers": len(silver.papers),

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from foundation.errors import InvalidRecord, ScholarStreamError
+from foundation.errors import ScholarStreamError
 from foundation.settings import REPO_ROOT
-from producers.oai_records import oai_element_to_paper, parse_page
+from producers.oai_records import page_files, papers_in_pages
 from stream_processors.enrich import embedding_text, encoder_text
 from stream_processors.topic_model.taxonomy import canonical_category
 
@@ -50,16 +50,9 @@ def _require(path: Path) -> Path:
 
 
 def oai_cs_2016(path: Path = OAI_CS_2016) -> Iterator[LabelledPaper]:
-    for page_path in sorted(_require(path).glob("page-*.xml.gz")):
-        for record in parse_page(gzip.open(page_path).read()).records:
-            if record.deleted:
-                continue
-            try:
-                paper = oai_element_to_paper(record.element)
-            except InvalidRecord:
-                continue
-            categories = tuple(dict.fromkeys(canonical_category(c) for c in paper.categories))
-            yield LabelledPaper(paper.arxiv_id, embedding_text(paper), categories)
+    for paper in papers_in_pages(page_files(_require(path))):
+        categories = tuple(dict.fromkeys(canonical_category(c) for c in paper.categories))
+        yield LabelledPaper(paper.arxiv_id, embedding_text(paper), categories)
 
 
 def daily_2025_2026(path: Path = DAILY_2025_2026) -> Iterator[LabelledPaper]:

@@ -30,8 +30,11 @@ versions, covers those.
 
 from __future__ import annotations
 
+import gzip
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from lxml import etree
 from pydantic import ValidationError
@@ -135,6 +138,34 @@ def parse_page(body: bytes) -> OaiPage:
         cursor = _int(token_element.get("cursor"))
         size = _int(token_element.get("completeListSize"))
     return OaiPage(records, token, cursor, size, response_date)
+
+
+def page_files(folder: Path) -> list[Path]:
+    """A harvest folder's gzipped pages (`page-NNN.xml.gz`) in harvest order; none when the
+    folder does not exist."""
+    return sorted(folder.glob("page-*.xml.gz"))
+
+
+def page_records(pages: Iterable[Path]) -> Iterator[OaiRecord]:
+    """Every record of the gzipped pages, page after page; each file is read whole and closed
+    before its records are handed out."""
+    for path in pages:
+        with gzip.open(path) as handle:
+            body = handle.read()
+        yield from parse_page(body).records
+
+
+def papers_in_pages(pages: Iterable[Path]) -> Iterator[RawPaper]:
+    """The papers of the gzipped pages in harvest order: deleted records and records the mapping
+    refuses (InvalidRecord) are skipped."""
+    for record in page_records(pages):
+        if record.deleted:
+            continue
+        try:
+            paper = oai_element_to_paper(record.element)
+        except InvalidRecord:
+            continue
+        yield paper
 
 
 def _int(value: str | None) -> int | None:
