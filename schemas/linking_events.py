@@ -5,17 +5,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from schemas._base import Frozen
 from schemas.papers import AuthorMention, Embedding, TopicScore
 from schemas.profiles import Coauthor, Work
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class MentionEvent(_Frozen):
+class MentionEvent(Frozen):
     """One author line with its paper's context, keyed by blocking key in `researcher.mentions`."""
 
     schema_version: Literal[1] = 1
@@ -31,7 +28,7 @@ class MentionEvent(_Frozen):
     mention: AuthorMention
 
 
-class Authorship(_Frozen):
+class Authorship(Frozen):
     """Who wrote one author line, how sure the linker is and why; keyed by arXiv id."""
 
     schema_version: Literal[1] = 1
@@ -52,7 +49,7 @@ class Authorship(_Frozen):
     work: Work
 
 
-class WorkAssignment(_Frozen):
+class WorkAssignment(Frozen):
     """A paper for one researcher, once every author line of it is linked; keyed by researcher id."""
 
     schema_version: Literal[1] = 1

@@ -13,9 +13,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_validator, model_validator
 
 from foundation.errors import InvalidRecord
+from schemas._base import FrozenStripped
 
 RAW_SCHEMA_VERSION = 1
 ENRICHED_SCHEMA_VERSION = 2
@@ -43,11 +44,7 @@ _MAX_ABSTRACT = 20_000
 _MAX_AUTHORS = 5_000
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-
-class Author(_Frozen):
+class Author(FrozenStripped):
     """One name as printed on one paper: not yet a person (linking decides that)."""
 
     keyname: str = Field(min_length=1, max_length=300, description="Surname, or a collaboration's name.")
@@ -61,7 +58,7 @@ class Author(_Frozen):
         return " ".join(part for part in parts if part)
 
 
-class RawPaper(_Frozen):
+class RawPaper(FrozenStripped):
     """A paper as any producer delivers it to `arxiv.papers.raw`, keyed by `arxiv_id`."""
 
     schema_version: Literal[1] = RAW_SCHEMA_VERSION
@@ -122,7 +119,7 @@ class RawPaper(_Frozen):
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class Embedding(_Frozen):
+class Embedding(FrozenStripped):
     """A float32 vector as little-endian base64: a quarter of the size of a JSON float list."""
 
     model: str
@@ -144,7 +141,7 @@ class Embedding(_Frozen):
         return np.frombuffer(base64.b64decode(self.b64), dtype="<f4")
 
 
-class TopicScore(_Frozen):
+class TopicScore(FrozenStripped):
     """A field topic: an arXiv category with its calibrated probability."""
 
     code: str
@@ -152,14 +149,14 @@ class TopicScore(_Frozen):
     score: float = Field(ge=0, le=1)
 
 
-class Keyphrase(_Frozen):
+class Keyphrase(FrozenStripped):
     """A fine topic: a phrase from the paper with its similarity to the whole paper."""
 
     phrase: str = Field(min_length=1, max_length=200)
     score: float
 
 
-class AuthorMention(_Frozen):
+class AuthorMention(FrozenStripped):
     """One author line of one paper, ready for linking: the name as printed plus its blocking key."""
 
     position: int = Field(ge=0, description="0 for the first author.")
@@ -171,7 +168,7 @@ class AuthorMention(_Frozen):
     is_collaboration: bool = False
 
 
-class EnrichedPaper(_Frozen):
+class EnrichedPaper(FrozenStripped):
     """A raw paper plus what enrichment derived from it; compacted in `papers.enriched` by id.
 
     Nothing here depends on when enrichment ran: re-enriching the same record gives the same

@@ -15,8 +15,6 @@ from typing import Annotated, Literal, Union
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     TypeAdapter,
     ValidationError,
@@ -26,6 +24,7 @@ from pydantic import (
 )
 
 from foundation.errors import InvalidRecord
+from schemas._base import FrozenStripped
 from schemas.papers import ArxivId, Embedding, TopicScore, describe_validation_error
 
 # Profile v2 added `merged_from` and `disowned_works` (both default empty, so v1 records still read).
@@ -109,10 +108,6 @@ EmailDomain = Annotated[str, AfterValidator(_domain)]
 Year = Annotated[int, Field(ge=1900, le=2200)]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-
 # --- verification ------------------------------------------------------------------------------
 
 
@@ -137,14 +132,14 @@ class VerificationLevel(str, Enum):  # noqa: UP042 - str() of a member is its qu
         return int(self.value[1])
 
 
-class OrcidEvidence(_Frozen):
+class OrcidEvidence(FrozenStripped):
     """An ORCID iD, validated by checksum; L3 when the claimant signed in with it, L1 when matched."""
 
     method: Literal["orcid"] = "orcid"
     orcid: Orcid
 
 
-class InstitutionalEmailEvidence(_Frozen):
+class InstitutionalEmailEvidence(FrozenStripped):
     """The claimant confirmed a mailbox at an institution's domain (e.g. 'cs.ox.ac.uk')."""
 
     method: Literal["institutional_email"] = "institutional_email"
@@ -152,14 +147,14 @@ class InstitutionalEmailEvidence(_Frozen):
     institution: str = Field(min_length=1, max_length=300)
 
 
-class EmailEvidence(_Frozen):
+class EmailEvidence(FrozenStripped):
     """The claimant confirmed a personal mailbox: identity of a person, not of an institution."""
 
     method: Literal["email"] = "email"
     domain: EmailDomain
 
 
-class PublicRecordEvidence(_Frozen):
+class PublicRecordEvidence(FrozenStripped):
     """The works match a public record (a bibliographic database entry) without a claim."""
 
     method: Literal["public_record"] = "public_record"
@@ -181,7 +176,7 @@ LEVELS_BY_METHOD: dict[str, frozenset[VerificationLevel]] = {
 }
 
 
-class Verification(_Frozen):
+class Verification(FrozenStripped):
     """One granted verification, kept so an unclaim can withdraw exactly what the claimant added."""
 
     level: VerificationLevel
@@ -194,12 +189,12 @@ class Verification(_Frozen):
 # --- profile -----------------------------------------------------------------------------------
 
 
-class Coauthor(_Frozen):
+class Coauthor(FrozenStripped):
     researcher_id: ResearcherId
     display_name: str = Field(min_length=1, max_length=300)
 
 
-class Work(_Frozen):
+class Work(FrozenStripped):
     """One paper of the researcher, with what the profile's derived fields are computed from."""
 
     arxiv_id: ArxivId
@@ -215,7 +210,7 @@ class Work(_Frozen):
     )
 
 
-class NameVariant(_Frozen):
+class NameVariant(FrozenStripped):
     """A name form as printed on the researcher's papers, with how many works print it."""
 
     name: str = Field(min_length=1, max_length=300)
@@ -225,7 +220,7 @@ class NameVariant(_Frozen):
     )
 
 
-class Affiliation(_Frozen):
+class Affiliation(FrozenStripped):
     name: str = Field(min_length=1, max_length=500)
     first_seen: Year
     last_seen: Year
@@ -238,14 +233,14 @@ class Affiliation(_Frozen):
         return self
 
 
-class WeightedTopic(_Frozen):
+class WeightedTopic(FrozenStripped):
     code: str
     name: str
     weight: float = Field(ge=0, description="Sum over works of the topic's share of each work.")
     works: int = Field(ge=1, description="Works that carry this topic or category.")
 
 
-class Collaborator(_Frozen):
+class Collaborator(FrozenStripped):
     researcher_id: ResearcherId
     display_name: str = Field(min_length=1, max_length=300)
     shared_works: int = Field(ge=1)
@@ -256,7 +251,7 @@ TrustComponentName = Literal[
 ]
 
 
-class TrustComponent(_Frozen):
+class TrustComponent(FrozenStripped):
     """One explainable part of the score: points = weight x value."""
 
     name: TrustComponentName
@@ -266,14 +261,14 @@ class TrustComponent(_Frozen):
     evidence: tuple[str, ...] = Field(description="What the value was computed from, in words a person can check.")
 
 
-class AnomalyFlag(_Frozen):
+class AnomalyFlag(FrozenStripped):
     """A pattern worth a human look; shown beside the score (see docs/trust.md for its effect)."""
 
     code: Literal["burst", "category_spread"]
     detail: str
 
 
-class TrustSnapshot(_Frozen):
+class TrustSnapshot(FrozenStripped):
     """The score of one profile revision under one formula version, with everything it was made of."""
 
     researcher_id: ResearcherId
@@ -287,7 +282,7 @@ class TrustSnapshot(_Frozen):
     profile_revision: int = Field(ge=0)
 
 
-class DisownedWork(_Frozen):
+class DisownedWork(FrozenStripped):
     """A work the claimant said is not theirs: kept so a replay or a later version does not re-add it."""
 
     arxiv_id: ArxivId
@@ -295,7 +290,7 @@ class DisownedWork(_Frozen):
     signal_id: str = Field(min_length=1, max_length=128)
 
 
-class ResearcherProfile(_Frozen):
+class ResearcherProfile(FrozenStripped):
     """A researcher as the product shows them; compacted in `researcher.profiles` by id.
 
     `revision` increases with every change, so a consumer (or an Elasticsearch external version)
@@ -359,7 +354,7 @@ class ResearcherProfile(_Frozen):
 # --- signals -----------------------------------------------------------------------------------
 
 
-class _Signal(_Frozen):
+class _Signal(FrozenStripped):
     schema_version: Literal[1] = SIGNAL_SCHEMA_VERSION
     signal_id: str = Field(min_length=1, max_length=128, description="Unique per user action: the idempotence key.")
     researcher_id: ResearcherId
@@ -452,7 +447,7 @@ ResearcherSignal = Annotated[Union[SIGNAL_MODELS], Field(discriminator="kind")] 
 # --- merges and trust audit --------------------------------------------------------------------
 
 
-class MergeEvent(_Frozen):
+class MergeEvent(FrozenStripped):
     """Two researcher ids are one person: `retired_id` redirects to `surviving_id` from now on.
 
     Keyed by `retired_id` in `researcher.merges`: the retired profile's partition retires it and
@@ -489,7 +484,7 @@ class MergeEvent(_Frozen):
         return self
 
 
-class MergeMove(_Frozen):
+class MergeMove(FrozenStripped):
     """A retired profile's content on its way to the survivor, keyed by `target_id`.
 
     The target is the survivor, or the survivor's own survivor when it was itself merged. When
@@ -512,7 +507,7 @@ class MergeMove(_Frozen):
         return self
 
 
-class ComponentChange(_Frozen):
+class ComponentChange(FrozenStripped):
     name: TrustComponentName
     old_points: float
     new_points: float
@@ -521,7 +516,7 @@ class ComponentChange(_Frozen):
     why: str = Field(description="The evidence that changed, before -> after.")
 
 
-class TrustChange(_Frozen):
+class TrustChange(FrozenStripped):
     """Audit event for `researcher.trust.changes`: a score moved, and which components moved it."""
 
     schema_version: Literal[1] = TRUST_CHANGE_SCHEMA_VERSION
