@@ -184,8 +184,8 @@ def _children_cpu() -> float:
 def count_keys(settings: Settings) -> tuple[int, set[str]]:
     """(records, distinct keys) of `arxiv.papers.raw`, read by a consumer from the start to the end offsets."""
     records, keys = 0, set()
-    fetch = {"max_partition_fetch_bytes": 8 * 1024 * 1024, "fetch_max_bytes": 32 * 1024 * 1024}
-    for record in kafka_io.read_to_end(settings, settings.topic(PAPERS_RAW.name), **fetch):
+    topic = settings.topic(PAPERS_RAW.name)
+    for record in kafka_io.read_to_end(settings, topic, max_partition_fetch_bytes=8 * 1024 * 1024, fetch_max_bytes=32 * 1024 * 1024):
         records += 1
         keys.add(record.key.decode())
     return records, keys
