@@ -12,6 +12,13 @@ state is written. A key's table entry therefore only ever holds state whose send
 acknowledged. Outputs of a dead-lettered event that did get through stay published: downstream
 steps are idempotent, and `scholarstream dlq retry` re-submits the event to its topic.
 
+A profile revision is the exception that proves the rule: once Kafka accepted a revision, the
+table must hold it, or the next update would reuse its number and the indexer (external
+versions) would keep the older document. So a step names the delivery that publishes its state
+(`published`); when that delivery succeeded, the key's table entry is that state whatever else
+of the event failed (the event is still dead-lettered for its failed outputs), and a later event
+on the key that published its own revision is applied, since its snapshot holds what came before.
+
 When even the dead letters cannot be delivered (Kafka gone), the handler raises `DeliveryLost`
 and writes no table; the agent loop (`stream_processors/app.py`) then ends the process before
 faust's `take_events` acknowledges the batch in its `finally`, so no offset of the batch is
@@ -46,6 +53,7 @@ class Step:
     deliveries: list[Awaitable[Any]] = field(default_factory=list)
     key: bytes | None = None
     state: Any = None
+    published: int | None = None  # index of the delivery that makes `state` public (a profile revision)
 
 
 @dataclass(frozen=True)
@@ -106,8 +114,13 @@ async def run_batch(events: Sequence[Any], step: StepFn, write: WriteFn, letters
         failed_keys: dict[bytes, str] = {}
         position = 0
         for s in done:
-            errors = [o for o in outcomes[position:position + len(s.deliveries)] if isinstance(o, BaseException)]
+            results = outcomes[position:position + len(s.deliveries)]
             position += len(s.deliveries)
+            errors = [o for o in results if isinstance(o, BaseException)]
+            public = s.published is not None and not isinstance(results[s.published], BaseException)
+            if public and s.key is not None:  # Kafka holds this revision: so must the table
+                final[s.key] = s.state
+                failed_keys.pop(s.key, None)
             if errors:
                 reason = f"delivery failed: {describe(errors[0])}"
             elif s.key is not None and s.key in failed_keys:
@@ -117,7 +130,7 @@ async def run_batch(events: Sequence[Any], step: StepFn, write: WriteFn, letters
                 if s.key is not None:
                     final[s.key] = s.state
                 continue
-            if s.key is not None:
+            if s.key is not None and not public:
                 failed_keys.setdefault(s.key, reason)
             log.warning("dead-lettering a record of %s: %s", letters.source, reason)
             dead.append(await letters.send(s.event, reason))

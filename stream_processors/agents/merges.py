@@ -33,6 +33,7 @@ class MergesAgent:
             return Step(event, [await self.state.send_merge(outcome.forward)])
         if outcome.profile is not None and outcome.move is not None:
             sends = [await self.state.send_move(outcome.move)]
+            published = len(sends)
             sends += await self.state.profile_sends(key, outcome.profile, None)
-            return Step(event, sends, key, outcome.profile)
+            return Step(event, sends, key, outcome.profile, published=published)
         return Step(event)

@@ -36,6 +36,7 @@ class MergeMovesAgent:
             return Step(event, sends)
         if outcome.profile is not None:
             sends = [await self.state.send_work(a) for a in outcome.assignments]
+            published = len(sends)
             sends += await self.state.profile_sends(key, outcome.profile, outcome.change)
-            return Step(event, sends, key, outcome.profile)
+            return Step(event, sends, key, outcome.profile, published=published)
         return Step(event)

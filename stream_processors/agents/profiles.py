@@ -36,4 +36,4 @@ class ProfilesAgent:
             return Step(event, [await self.state.send_work(redirected(assignment, rejected.redirect_to))])
         if current is not None and updated == current:
             return Step(event)
-        return Step(event, await self.state.profile_sends(key, updated, change), key, updated)
+        return Step(event, await self.state.profile_sends(key, updated, change), key, updated, published=0)

@@ -38,5 +38,6 @@ class SignalsAgent:
         if outcome.rejected:
             return Step(event, [await self.dead_letters.send(event, outcome.rejected)])
         if outcome.profile is not None:
-            return Step(event, [*sends, *await self.state.profile_sends(key, outcome.profile, outcome.change)], key, outcome.profile)
+            revision = await self.state.profile_sends(key, outcome.profile, outcome.change)
+            return Step(event, [*sends, *revision], key, outcome.profile, published=len(sends))
         return Step(event, sends)

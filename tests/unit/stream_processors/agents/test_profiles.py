@@ -54,3 +54,22 @@ def test_when_even_the_dead_letter_cannot_be_delivered_nothing_is_stored_and_the
     with pytest.raises(DeliveryLost):
         handle(worker, WORKS, [wang, smith])
     assert worker.state.profiles == {} and worker.state.scores == {}, "no table write: the batch is read again"
+
+
+def test_regression_a_revision_kafka_accepted_is_stored_even_when_its_audit_event_is_refused():
+    """A profile revision that reached Kafka must be the table's, or the next update reuses its
+    number and the indexer (external versions) keeps the older document."""
+    from tests.unit.stream_processors.agents.memory import TRUST
+
+    worker = Worker()
+    wang, smith = works(worker, paper("1501.00001", [("Wang", "Zheng", []), ("Smith", "Adam", [])]))
+    worker.topics[TRUST].refuse = lambda key, _value: TimeoutError() if key == wang.key else None
+    report = handle(worker, WORKS, [wang, smith])
+    assert report.dead_lettered == 1 and worker.topics[LINK_DLQ].letters()[0].reason == "delivery failed: TimeoutError"
+    stored = worker.profiles
+    assert {p.display_name for p in stored.values()} == {"Zheng Wang", "Adam Smith"}, "the accepted revision is stored"
+    worker.topics[TRUST].refuse = None
+    (again,) = [w for w in works(worker, paper("1502.00002", [("Wang", "Zheng", [])]))]
+    handle(worker, WORKS, [again])
+    revisions = [p.revision for p in worker.published if p.display_name == "Zheng Wang"]
+    assert revisions == sorted(set(revisions)), f"a revision number was reused: {revisions}"
