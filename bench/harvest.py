@@ -19,6 +19,8 @@ Usage: .venv/bin/python -m bench.harvest [--pages 103] [--json] [--compare REF] 
 
 from __future__ import annotations
 
+from typing import Any
+
 import argparse
 import json
 import os
@@ -61,13 +63,14 @@ def served_pages(count: int) -> list[Path]:
 
 
 def served_keys(pages: list[Path]) -> tuple[int, set[str]]:
-    """(live records served, their distinct arXiv ids)."""
+    """(live records served, their distinct arXiv ids; a record without a readable id has none)."""
     records = 0
     keys: set[str] = set()
     for record in page_records(pages):
         if not record.deleted:
             records += 1
-            keys.add(record.key)
+            if record.key is not None:
+                keys.add(record.key)
     return records, keys
 
 
@@ -122,7 +125,7 @@ def harvest(
     cwd: Path = REPO,
     wrap: Callable[[list[str]], list[str]] = lambda command: command,
     kill_at: int | None = None,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Run `scholarstream ingest oai` in its own process group; SIGKILL it once `kill_at` records are in Kafka."""
     command = wrap([sys.executable, "-m", "scholarstream", "ingest", "oai", "--endpoint", endpoint, "--set", "cs", "--json"])
     env = {**os.environ, "SCHOLARSTREAM_TOPIC_PREFIX": settings.topic_prefix, "SCHOLARSTREAM_INDEX_PREFIX": settings.index_prefix}
@@ -155,7 +158,7 @@ def harvest(
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode(errors="replace")
-    result: dict[str, object] = {
+    result: dict[str, Any] = {
         "wall_seconds": round(wall, 2),
         "cpu_seconds": round(_children_cpu() - cpu_before, 2),
         "records_in_kafka": in_kafka,
@@ -170,7 +173,7 @@ def harvest(
     return {**result, "summary": _summary(stdout)}
 
 
-def _summary(stdout: str) -> dict[str, object]:
+def _summary(stdout: str) -> dict[str, Any]:
     """The CLI's `--json` document; a profiler may have printed its own lines around it."""
     start = 0 if stdout.startswith("{") else stdout.find("\n{") + 1
     return json.JSONDecoder().raw_decode(stdout[start:])[0]
@@ -191,7 +194,7 @@ def count_keys(settings: Settings) -> tuple[int, set[str]]:
     return records, keys
 
 
-def _keys_report(settings: Settings, expected: set[str]) -> dict[str, object]:
+def _keys_report(settings: Settings, expected: set[str]) -> dict[str, Any]:
     records, keys = count_keys(settings)
     return {
         "records_in_topic": records,
@@ -201,7 +204,7 @@ def _keys_report(settings: Settings, expected: set[str]) -> dict[str, object]:
     }
 
 
-def _rates(summary: dict[str, object], run: dict[str, object]) -> dict[str, object]:
+def _rates(summary: dict[str, Any], run: dict[str, Any]) -> dict[str, Any]:
     read = summary["read"]
     return {
         "records_read": read,
@@ -217,13 +220,13 @@ def _rates(summary: dict[str, object], run: dict[str, object]) -> dict[str, obje
     }
 
 
-def full_harvest(endpoint: str, records: int, expected: set[str]) -> dict[str, object]:
+def full_harvest(endpoint: str, records: int, expected: set[str]) -> dict[str, Any]:
     with namespace() as settings:
         run = harvest(settings, endpoint, total=records, label="full harvest")
         return {**_rates(run["summary"], run), **_keys_report(settings, expected)}
 
 
-def killed_harvest(endpoint: str, records: int, expected: set[str]) -> dict[str, object]:
+def killed_harvest(endpoint: str, records: int, expected: set[str]) -> dict[str, Any]:
     """Killed once half the records are in Kafka, then the same command again."""
     with namespace() as settings:
         first = harvest(settings, endpoint, total=records, label="harvest, killed half-way", kill_at=records // 2)
@@ -248,7 +251,7 @@ def killed_harvest(endpoint: str, records: int, expected: set[str]) -> dict[str,
         }
 
 
-def profile(endpoint: str, records: int) -> dict[str, object]:
+def profile(endpoint: str, records: int) -> dict[str, Any]:
     with namespace() as settings, tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "profile"
         spy = pyspy()
@@ -258,10 +261,10 @@ def profile(endpoint: str, records: int) -> dict[str, object]:
         return {"records": run["summary"]["read"], "records_per_second_while_profiled": run["summary"]["records_per_second"], **found}
 
 
-def compare(endpoint: str, records: int, ref: str, repeats: int) -> dict[str, object]:
+def compare(endpoint: str, records: int, ref: str, repeats: int) -> dict[str, Any]:
     """The shorter harvest from REF's code and from this tree, alternating (ABBA...) in one run."""
     revision = subprocess.run(["git", "rev-parse", "--short", ref], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
-    runs: dict[str, list[dict[str, object]]] = {revision: [], "this tree": []}
+    runs: dict[str, list[dict[str, Any]]] = {revision: [], "this tree": []}
     with tempfile.TemporaryDirectory() as tree:
         archive = subprocess.run(["git", "archive", ref], cwd=REPO, capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", tree], input=archive, check=True)
@@ -289,7 +292,7 @@ def compare(endpoint: str, records: int, ref: str, repeats: int) -> dict[str, ob
     }
 
 
-def print_table(result: dict[str, object]) -> None:
+def print_table(result: dict[str, Any]) -> None:
     table = Table(title=f"OAI-PMH harvest of {result['pages']} real pages (fake arXiv, no delay)")
     for column in ("run", "records read", "distinct keys", "in topic", "loop s", "records/s", "wall rec/s", "CPU ms/rec"):
         table.add_column(column, justify="left" if column == "run" else "right")
@@ -330,7 +333,7 @@ def main() -> None:
     pages, short = served_pages(args.pages), served_pages(min(args.short_pages, args.pages))
     records, expected = served_keys(pages)
     short_records, _ = served_keys(short)
-    result: dict[str, object] = {
+    result: dict[str, Any] = {
         "pages": len(pages), "records_served": records, "expected_distinct_keys": len(expected), "fake_server_delay_s": 0.0,
     }
     for name, chain, work in (

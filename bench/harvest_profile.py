@@ -10,6 +10,8 @@ main thread, but the stages are the same.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pstats
 import shutil
 import sys
@@ -58,10 +60,12 @@ def _share(counter: Counter, total: int) -> dict[str, float]:
     return {name: round(count / total, 3) for name, count in counter.most_common() if total}
 
 
-def summarise_pyspy(path: Path) -> dict[str, object]:
+def summarise_pyspy(path: Path) -> dict[str, Any]:
     """Stage shares of the main thread's wall clock and of the sender thread's CPU, and the
     functions that use the most CPU over all threads; start-up is counted apart from the harvest."""
-    main, sender, active = Counter(), Counter(), Counter()
+    main: Counter[str] = Counter()
+    sender: Counter[str] = Counter()
+    active: Counter[str] = Counter()
     sender_total = sender_idle = 0
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
@@ -123,8 +127,9 @@ _CPROFILE_STAGES = {
 }
 
 
-def summarise_cprofile(path: Path) -> dict[str, object]:
-    stats = pstats.Stats(str(path)).stats  # (file, line, function) -> (calls, primitive, tottime, cumtime, callers)
+def summarise_cprofile(path: Path) -> dict[str, Any]:
+    stats = pstats.Stats(str(path)).stats  # type: ignore[attr-defined]  # undocumented
+    # (file, line, function) -> (calls, primitive, tottime, cumtime, callers)
     loop = max((v[3] for (file, _, name), v in stats.items() if file.endswith("producers/ingest.py") and name == "ingest"), default=0.0)
     stages = {}
     for stage, (suffix, function) in _CPROFILE_STAGES.items():

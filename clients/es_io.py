@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,11 +15,11 @@ from foundation.errors import SearchError, ServiceUnavailable
 from foundation.settings import Settings
 
 
-def client_options(settings: Settings) -> dict[str, object]:
+def client_options(settings: Settings) -> dict[str, Any]:
     """Authentication (an API key, or basic auth) and, for https, TLS verification (against the CA
     file, else the system's trust store; ELASTICSEARCH_VERIFY_CERTS=false turns checks off)."""
     # orjson encodes bulk bodies (documents with 384-float vectors) several times faster than json.
-    options: dict[str, object] = {
+    options: dict[str, Any] = {
         "request_timeout": 30, "retry_on_timeout": True, "max_retries": 2, "serializer": OrjsonSerializer(),
     }
     if settings.elasticsearch_api_key is not None:
@@ -33,7 +35,7 @@ def client_options(settings: Settings) -> dict[str, object]:
     return options
 
 
-def client(settings: Settings, **overrides: object) -> Elasticsearch:
+def client(settings: Settings, **overrides: Any) -> Elasticsearch:
     return Elasticsearch(settings.elasticsearch_url, **{**client_options(settings), **overrides})
 
 

@@ -41,7 +41,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from evaluation.labelled_papers import OAI_CS_2016
-from foundation.errors import ScholarStreamError
+from foundation.errors import InvalidRecord, ScholarStreamError
 from producers.oai_records import page_files, papers_in_pages
 from schemas.names import fold
 from stream_processors.enrich import author_mentions
@@ -102,6 +102,8 @@ def read_oai_papers(path: Path = OAI_CS_2016) -> Iterator[SilverPaper]:
             Mention(m.position, m.keyname, m.forenames, m.affiliations, m.blocking_key)
             for m in author_mentions(paper)
         )
+        if paper.submitted is None:  # every OAI record carries its first version's date
+            raise InvalidRecord(f"{paper.arxiv_id}: no submission date", "submitted")
         yield SilverPaper(paper.arxiv_id, paper.submitted.date().isoformat(), paper.year, paper.categories, mentions)
 
 
@@ -129,9 +131,9 @@ def shared_coauthors_by_name(mine: Sequence[Mention], theirs: Sequence[Mention])
     """
     by_surname: dict[str, list[tuple[PersonName, str]]] = defaultdict(list)
     for other in theirs:
-        name = _person(other)
-        if name is not None:
-            by_surname[name.surname].append((name, fold(other.keyname) + "|" + fold(other.forenames)))
+        theirs_name = _person(other)
+        if theirs_name is not None:
+            by_surname[theirs_name.surname].append((theirs_name, fold(other.keyname) + "|" + fold(other.forenames)))
     compatible = identical = 0
     used: set[tuple[str, int]] = set()
     for mention in mine:
@@ -141,8 +143,8 @@ def shared_coauthors_by_name(mine: Sequence[Mention], theirs: Sequence[Mention])
         full = fold(mention.keyname) + "|" + fold(mention.forenames)
         options = [(i, n, f) for i, (n, f) in enumerate(by_surname.get(name.surname, ())) if (name.surname, i) not in used]
         options.sort(key=lambda option: option[2] != full)  # an identical name first
-        for index, other, other_full in options:
-            if _compatible(name, other):
+        for index, candidate, other_full in options:
+            if _compatible(name, candidate):
                 used.add((name.surname, index))
                 compatible += 1
                 identical += other_full == full
@@ -216,10 +218,10 @@ def _block_pairs(block: str, lines: list[_Line], min_shared: int) -> list[Silver
     for long in full:  # one mention per full name form: the first in stream order
         forms.setdefault(tuple("-".join(part) for part in long.name.given), long)
     distinct = list(forms.values())
-    for i, first in enumerate(distinct):
-        for second in distinct[i + 1:]:
-            if first.paper.paper_id != second.paper.paper_id and not _compatible(first.name, second.name):
-                pairs.append(SilverPair(first.key, second.key, False, "full-full", block))
+    for i, one in enumerate(distinct):
+        for another in distinct[i + 1:]:
+            if one.paper.paper_id != another.paper.paper_id and not _compatible(one.name, another.name):
+                pairs.append(SilverPair(one.key, another.key, False, "full-full", block))
     return pairs
 
 

@@ -38,10 +38,11 @@ class CheckpointStore:
 
     def save(self, checkpoint: HarvestCheckpoint) -> None:
         """Write and wait for the acknowledgement: the caller moves on only once it is durable."""
-        if self._producer is None:
-            self._producer = kafka_io.producer(self._settings, linger_ms=0)
+        producer = self._producer
+        if producer is None:
+            producer = self._producer = kafka_io.producer(self._settings, linger_ms=0)
         try:
-            self._producer.send(
+            producer.send(
                 self._topic, key=checkpoint.checkpoint_id.encode(), value=checkpoint.model_dump_json().encode()
             ).get(timeout=_SAVE_TIMEOUT_S)
         except KafkaError as error:

@@ -110,11 +110,11 @@ def parse_page(body: bytes) -> OaiPage:
     if root.tag != f"{_O}OAI-PMH":
         raise MalformedPage(f"not an OAI-PMH response (root element {root.tag!r})")
     response_date = root.findtext(f"{_O}responseDate")
-    for error in root.iterfind(f"{_O}error"):
-        code = error.get("code", "unknown")
+    for problem in root.iterfind(f"{_O}error"):
+        code = problem.get("code", "unknown")
         if code == "noRecordsMatch":
             return OaiPage(response_date=response_date)
-        raise OaiProtocolError(code, (error.text or "").strip())
+        raise OaiProtocolError(code, (problem.text or "").strip())
     listing = root.find(f"{_O}ListRecords")
     if listing is None:
         raise MalformedPage("response has neither ListRecords nor an error")

@@ -44,7 +44,7 @@ from schemas.topics import (
 
 DLQ_TOPICS = (PAPERS_DLQ.name, ENRICH_DLQ.name, INDEX_DLQ.name, SIGNALS_DLQ.name, MERGES_DLQ.name, LINK_DLQ.name)
 # researcher.link.dlq holds records of four topics: each letter goes back to its source topic, with its key.
-_LINK_SOURCES = {
+_LINK_SOURCES: dict[str, Callable[[str], object]] = {
     PAPERS_ENRICHED.name: parse_enriched_paper,
     RESEARCHER_MENTIONS.name: MentionEvent.model_validate_json,
     RESEARCHER_AUTHORSHIPS.name: Authorship.model_validate_json,

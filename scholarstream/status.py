@@ -6,6 +6,8 @@ Only plain data comes out (no settings), so nothing secret can be printed.
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Callable
 from datetime import datetime
 
@@ -20,7 +22,7 @@ from schemas.topics import TOPICS
 from scholarstream.pipeline import stages
 
 
-def group_status(settings: Settings, group: str, topic: str) -> dict[str, object]:
+def group_status(settings: Settings, group: str, topic: str) -> dict[str, Any]:
     consumer = kafka_io.consumer(settings)
     client = kafka_io.admin(settings)
     try:
@@ -70,9 +72,9 @@ def dead_letter_sizes(settings: Settings) -> dict[str, int]:
         consumer.close()
 
 
-def index_status(settings: Settings, now: Callable[[], datetime]) -> dict[str, object]:
+def index_status(settings: Settings, now: Callable[[], datetime]) -> dict[str, Any]:
     es = es_io.client(settings)
-    indices: dict[str, object] = {}
+    indices: dict[str, Any] = {}
     try:
         for spec in INDICES:
             alias = spec.alias(settings)
@@ -95,7 +97,7 @@ def index_status(settings: Settings, now: Callable[[], datetime]) -> dict[str, o
     return {"indices": indices, "freshness": freshness}
 
 
-def pipeline_status(settings: Settings, now: Callable[[], datetime]) -> dict[str, object]:
+def pipeline_status(settings: Settings, now: Callable[[], datetime]) -> dict[str, Any]:
     groups = [group_status(settings, stage.group, stage.topic) | {"role": stage.role} for stage in stages(settings)]
     return {
         "kafka": settings.kafka_bootstrap_servers,

@@ -349,11 +349,11 @@ def _level(verifications: Iterable[Verification]) -> VerificationLevel:
     return max((v.level for v in verifications), key=lambda level: level.rank, default=VerificationLevel.L0)
 
 
-def _follow(profile: ResearcherProfile, signal: FollowSignal) -> dict[str, object]:
+def _follow(profile: ResearcherProfile, _signal: FollowSignal) -> dict[str, object]:
     return {"followers_count": profile.followers_count + 1}
 
 
-def _unfollow(profile: ResearcherProfile, signal: UnfollowSignal) -> dict[str, object]:
+def _unfollow(profile: ResearcherProfile, _signal: UnfollowSignal) -> dict[str, object]:
     if profile.followers_count == 0:
         return {}
     return {"followers_count": profile.followers_count - 1}

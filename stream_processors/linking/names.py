@@ -45,7 +45,10 @@ GRADES: dict[str, float] = {
 _ONE_INITIAL = frozenset(((letter,),) for letter in "abcdefghijklmnopqrstuvwxyz")
 _DASHES = re.compile(r"[\-\u2010\u2011\u2012\u2013\u2014\u2212]")
 _DOT_BEFORE_LETTER = re.compile(r"\.(?=\w)")
-_PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "la", "le", "dos", "das", "ter", "ten", "zu", "y", "e", "el", "al", "bin", "ben"})
+_PARTICLES = frozenset({
+    "van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "la", "le", "dos", "das", "ter", "ten", "zu", "y", "e",
+    "el", "al", "bin", "ben",
+})
 
 
 @dataclass(frozen=True)

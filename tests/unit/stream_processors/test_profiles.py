@@ -109,7 +109,9 @@ def test_merge_event_needs_two_different_ids():
 
 
 def test_profile_round_trips_through_json():
-    profile = apply_work(new_profile("r-1", "Ana Souza"), work("2001.00001", topics=(topic("cs.LG", 0.8),)), coauthors("r-2"), printed_name="Ana Souza")
+    profile = apply_work(
+        new_profile("r-1", "Ana Souza"), work("2001.00001", topics=(topic("cs.LG", 0.8),)), coauthors("r-2"), printed_name="Ana Souza"
+    )
     assert ResearcherProfile.model_validate_json(profile.model_dump_json()) == profile
 
 
@@ -137,7 +139,9 @@ def test_applying_a_work_fills_the_derived_fields_and_bumps_the_revision():
 def test_top_topics_are_weighted_over_works_and_at_least_three_when_the_works_allow():
     profile = new_profile("r-1", "Ana Souza")
     profile = apply_work(profile, work("2001.00001", topics=(topic("cs.IR", 0.9),), categories=("cs.IR",)), (), printed_name="Ana Souza")
-    profile = apply_work(profile, work("2002.00002", topics=(topic("cs.IR", 0.6),), categories=("cs.IR", "cs.CL")), (), printed_name="Ana Souza")
+    profile = apply_work(
+        profile, work("2002.00002", topics=(topic("cs.IR", 0.6),), categories=("cs.IR", "cs.CL")), (), printed_name="Ana Souza"
+    )
     profile = apply_work(profile, work("2003.00003", topics=(topic("cs.LG", 0.5),), categories=("cs.LG",)), (), printed_name="Ana Souza")
     codes = [t.code for t in profile.top_topics]
     assert codes[:2] == ["cs.IR", "cs.LG"] and "cs.CL" in codes and len(codes) >= 3

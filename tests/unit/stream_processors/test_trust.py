@@ -54,8 +54,12 @@ def with_works(
 ) -> ResearcherProfile:
     profile = new_profile(rid, name)
     for index, item in enumerate(works):
-        people = [Coauthor(researcher_id=f"r-c{(index + k) % max(collaborators, 1)}", display_name="C") for k in range(min(collaborators, 2))]
-        profile = apply_work(profile, item, people if collaborators else [], printed_name=name, affiliations=[affiliation] if affiliation else [])
+        people = [
+            Coauthor(researcher_id=f"r-c{(index + k) % max(collaborators, 1)}", display_name="C") for k in range(min(collaborators, 2))
+        ]
+        profile = apply_work(
+            profile, item, people if collaborators else [], printed_name=name, affiliations=[affiliation] if affiliation else []
+        )
     return profile
 
 
@@ -103,7 +107,9 @@ def test_weights_sum_to_one_hundred():
     assert sum(WEIGHTS.values()) == 100
 
 
-@pytest.mark.parametrize(("score", "label"), [(0, "Unverified"), (19, "Unverified"), (20, "Emerging"), (59, "Established"), (60, "Trusted"), (100, "Highly trusted")])
+@pytest.mark.parametrize(("score", "label"), [
+    (0, "Unverified"), (19, "Unverified"), (20, "Emerging"), (59, "Established"), (60, "Trusted"), (100, "Highly trusted"),
+])
 def test_labels_by_score(score, label):
     assert label_for(score) == label
 
