@@ -24,16 +24,20 @@ from scholarstream.pipeline import stages
 
 def group_status(settings: Settings, group: str, topic: str) -> dict[str, Any]:
     consumer = kafka_io.consumer(settings)
-    client = kafka_io.admin(settings)
     try:
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
         ends = consumer.end_offsets(tps) if tps else {}
         starts = consumer.beginning_offsets(tps) if tps else {}
+    finally:
+        consumer.close()
+    # Before describing the group: reading its offsets rides out the coordinator's start-up on a
+    # new broker, which `describe_consumer_groups` would report as an error (secured-cluster test).
+    committed = kafka_io.group_positions(settings, group, topic) if tps else {}
+    client = kafka_io.admin(settings)
+    try:
         (description,) = client.describe_consumer_groups([group])
     finally:
         client.close()
-        consumer.close()
-    committed = kafka_io.group_positions(settings, group, topic) if tps else {}
     partitions = []
     for tp in tps:
         position = committed.get(tp.partition)
