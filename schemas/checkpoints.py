@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-CHECKPOINT_SCHEMA_VERSION = 1
+CHECKPOINT_SCHEMA_VERSION: Final = 1
 
 
 def checkpoint_id(source: str, endpoint: str, **params: str | None) -> str:

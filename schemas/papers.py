@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 import numpy as np
 from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_validator, model_validator
@@ -18,8 +18,8 @@ from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_va
 from foundation.errors import InvalidRecord
 from schemas._base import FrozenStripped
 
-RAW_SCHEMA_VERSION = 1
-ENRICHED_SCHEMA_VERSION = 2
+RAW_SCHEMA_VERSION: Final = 1
+ENRICHED_SCHEMA_VERSION: Final = 2
 
 # New-style ids (0704.0001, 1501.00001) and old-style archive ids (cs/0112017, math.AG/0301001).
 _NEW_ID = r"\d{4}\.\d{4,5}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Annotated, Literal, Union
+from typing import Annotated, Final, Literal, Union, get_args
 
 from pydantic import (
     AfterValidator,
@@ -28,12 +28,12 @@ from schemas._base import FrozenStripped
 from schemas.papers import ArxivId, Embedding, TopicScore, describe_validation_error
 
 # Profile v2 added `merged_from` and `disowned_works` (both default empty, so v1 records still read).
-PROFILE_SCHEMA_VERSION = 2
-SIGNAL_SCHEMA_VERSION = 1
+PROFILE_SCHEMA_VERSION: Final = 2
+SIGNAL_SCHEMA_VERSION: Final = 1
 # Merge v2 added the names and the claim fields; v1 was never produced.
-MERGE_SCHEMA_VERSION = 2
-MERGE_MOVE_SCHEMA_VERSION = 1
-TRUST_CHANGE_SCHEMA_VERSION = 1
+MERGE_SCHEMA_VERSION: Final = 2
+MERGE_MOVE_SCHEMA_VERSION: Final = 1
+TRUST_CHANGE_SCHEMA_VERSION: Final = 1
 
 # How many recently applied signal ids a profile remembers (see stream_processors/profiles.py).
 SEEN_SIGNALS_KEPT = 64
@@ -440,8 +440,25 @@ SIGNAL_MODELS = (
     DisownWorkSignal,
 )
 
-# One list of kinds: the union is built from it, so a new kind cannot be exported but not parsed.
-ResearcherSignal = Annotated[Union[SIGNAL_MODELS], Field(discriminator="kind")]  # noqa: UP007 - a Union over a tuple
+# The union is spelled out so that mypy can read it; the assertion below keeps it equal to
+# SIGNAL_MODELS (the one list of kinds the JSON schemas are exported from), so a new kind cannot
+# be exported but not parsed.
+ResearcherSignal = Annotated[
+    Union[  # noqa: UP007 - typing.Union, the same runtime object as before
+        ClaimSignal,
+        UnclaimSignal,
+        VerifySignal,
+        FollowSignal,
+        UnfollowSignal,
+        AffiliationUpdateSignal,
+        OpenToCollaborateSignal,
+        MergeRequestSignal,
+        DisownWorkSignal,
+    ],
+    Field(discriminator="kind"),
+]
+if get_args(get_args(ResearcherSignal)[0]) != SIGNAL_MODELS:  # checked at import, also under python -O
+    raise TypeError("ResearcherSignal and SIGNAL_MODELS must list the same signal models, in the same order")
 
 
 # --- merges and trust audit --------------------------------------------------------------------

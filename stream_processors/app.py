@@ -10,9 +10,10 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import faust
 
@@ -34,6 +35,7 @@ from schemas.topics import (
     RESEARCHER_WORKS,
     SIGNALS_DLQ,
     TRUST_CHANGES,
+    TopicSpec,
 )
 from stream_processors.agents import (
     AssembleAgent,
@@ -48,6 +50,11 @@ from stream_processors.agents import (
     SignalsAgent,
 )
 from stream_processors.topic_model.fields import FieldTopicModel
+
+if TYPE_CHECKING:
+    from faust.transport.consumer import Consumer
+    from faust.types import TP
+    from faust.types.tables import GlobalTableT, TableT
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +81,13 @@ def worker_inputs(settings: Settings) -> tuple:
     return tuple(spec for stage in settings.stages for spec in WORKER_INPUTS_BY_STAGE[stage])
 
 
-def faust_broker_settings(settings: Settings) -> dict[str, object]:
+class BatchHandler(Protocol):
+    """What every linking agent is: `handle(events)` over a batch of faust events."""
+
+    async def handle(self, events: Sequence[Any]) -> object: ...
+
+
+def faust_broker_settings(settings: Settings) -> dict[str, Any]:
     """The faust (aiokafka) side of the connection settings that `kafka_io` gives kafka-python.
 
     faust hands `broker_credentials` to its consumer, its producer and the client that creates
@@ -82,7 +95,7 @@ def faust_broker_settings(settings: Settings) -> dict[str, object]:
     SASL_PLAINTEXT, and TLS alone is `SSLCredentials`.
     """
     servers = ";".join(f"kafka://{server.strip()}" for server in settings.kafka_bootstrap_servers.split(","))
-    config: dict[str, object] = {"broker": servers}
+    config: dict[str, Any] = {"broker": servers}  # keyword options of faust.App, whose types vary by key
     context = kafka_io.ssl_context(settings)
     password = settings.kafka_sasl_password
     if settings.kafka_security_protocol in ("SASL_PLAINTEXT", "SASL_SSL"):
@@ -115,11 +128,11 @@ def hold_flow_until_sought(app: faust.App) -> None:
     """
 
     @app.on_partitions_assigned.connect
-    async def _before_recovery(sender: faust.App, *args: object, **kwargs: object) -> None:  # noqa: ARG001
+    async def _before_recovery(sender: faust.App, /, *args: object, **kwargs: object) -> None:  # noqa: ARG001
         seek_uncommitted_to_earliest(sender)
 
     @app.on_rebalance_complete.connect
-    async def _stop_flow_until_the_seek(sender: faust.App, **kwargs: object) -> None:  # noqa: ARG001
+    async def _stop_flow_until_the_seek(sender: faust.App, /, *args: object, **kwargs: object) -> None:  # noqa: ARG001
         seek_uncommitted_to_earliest(sender)
         sender.consumer.stop_flow()
 
@@ -137,12 +150,12 @@ def seek_uncommitted_to_earliest(app: faust.App) -> None:
     recovery positions those itself. Installed on the consumer instance once, on the first
     assignment, before recovery resumes any source partition.
     """
-    consumer = app.consumer
+    consumer = cast("Consumer", app.consumer)  # faust's Consumer: `ConsumerT` does not declare seek_to_committed
     if getattr(consumer, "_scholarstream_seeks_uncommitted", False):
         return
     seek_to_committed = consumer.seek_to_committed
 
-    async def seek_to_committed_or_earliest() -> object:
+    async def seek_to_committed_or_earliest() -> Mapping[TP, int]:
         committed = await seek_to_committed()
         changelogs = app.tables.changelog_topics
         for tp, offset in committed.items():
@@ -150,8 +163,8 @@ def seek_uncommitted_to_earliest(app: faust.App) -> None:
                 await consumer.seek(tp, 0)  # below the log start, the earliest reset applies
         return committed
 
-    consumer.seek_to_committed = seek_to_committed_or_earliest
-    consumer._scholarstream_seeks_uncommitted = True
+    consumer.seek_to_committed = seek_to_committed_or_earliest  # type: ignore[method-assign]  # monkeypatch
+    consumer._scholarstream_seeks_uncommitted = True  # type: ignore[attr-defined]  # marker
 
 
 def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTopicModel | None) -> faust.App:
@@ -208,16 +221,16 @@ def _register_enrich(app: faust.App, settings: Settings, encoder: Encoder, field
 
     @app.agent(papers_raw, name="enrich")
     async def enrich_papers(stream: faust.StreamT) -> None:
-        async for events in stream.take_events(settings.enrich_take_max, within=settings.batch_within_seconds):
+        async for events in cast(faust.Stream, stream).take_events(settings.enrich_take_max, within=settings.batch_within_seconds):
             await enrich.handle(events, asyncio.get_running_loop())
 
 
-def _table(app: faust.App, name: str, settings: Settings) -> faust.Table:
+def _table(app: faust.App, name: str, settings: Settings) -> TableT:
     return app.Table(name, default=None, partitions=settings.topic_partitions, key_type=bytes, value_type=bytes,
                      use_partitioner=True)
 
 
-def _scores_table(app: faust.App, settings: Settings) -> faust.GlobalTable:
+def _scores_table(app: faust.App, settings: Settings) -> GlobalTableT:
     """researcher id -> current score (or a redirect), whole on every worker.
 
     Partitioned like the profile topics and written through the producer's partitioner, so a
@@ -250,7 +263,7 @@ def _register_linking(app: faust.App, settings: Settings, raw_topic: Callable[[s
     def letters(topic: faust.TopicT, stage, source) -> DeadLetters:
         return DeadLetters(topic, stage, settings.topic(source.name))
 
-    handlers = [
+    handlers: list[tuple[TopicSpec, str, bool, BatchHandler]] = [
         (PAPERS_ENRICHED, "route-mentions", True,
          RouteAgent(raw_topic(RESEARCHER_MENTIONS.name), letters(link_dlq, "link", PAPERS_ENRICHED))),
         (RESEARCHER_MENTIONS, "link", True,
@@ -268,7 +281,9 @@ def _register_linking(app: faust.App, settings: Settings, raw_topic: Callable[[s
         _run_agent(app, raw_topic(spec.name), name, handler.handle, batched)
 
 
-def _run_agent(app: faust.App, topic: faust.TopicT, name: str, handle: Callable[[Sequence], object], batched: bool) -> None:
+def _run_agent(
+    app: faust.App, topic: faust.TopicT, name: str, handle: Callable[[Sequence[Any]], Awaitable[object]], batched: bool
+) -> None:
     """Register `handle` as agent `name`: batches via `take_events`, or one event at a time.
 
     A handler dead-letters what one event raises; what still escapes it (its dead letters could
@@ -278,7 +293,7 @@ def _run_agent(app: faust.App, topic: faust.TopicT, name: str, handle: Callable[
     """
 
     async def loop(stream: faust.StreamT) -> None:
-        batches = stream.take_events(BATCH, within=BATCH_WITHIN_SECONDS) if batched else _one_by_one(stream)
+        batches = cast(faust.Stream, stream).take_events(BATCH, within=BATCH_WITHIN_SECONDS) if batched else _one_by_one(stream)
         async for events in batches:
             try:
                 await handle(events)

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -142,7 +143,7 @@ def apply_work(
         raise ProfileUpdateRejected(
             f"{work.arxiv_id} was disowned by the claimant of {profile.researcher_id}", redirect_to=disowned.moved_to
         )
-    kept = ()
+    kept: tuple[Coauthor, ...] = ()
     if work.author_count <= CLOSE_COLLABORATION_MAX_AUTHORS:
         unique = {c.researcher_id: c for c in coauthors if c.researcher_id != profile.researcher_id}
         kept = tuple(sorted(unique.values(), key=lambda c: c.researcher_id))
@@ -242,17 +243,18 @@ def _display_name(variants: Sequence[NameVariant], fallback: str) -> str:
 
 
 def _top_topics(works: Sequence[Work]) -> tuple[WeightedTopic, ...]:
-    weights: Counter[str] = Counter()
+    weights: defaultdict[str, float] = defaultdict(float)  # float sums: typeshed types Counter values as int
     carriers: Counter[str] = Counter()
     names: dict[str, str] = {}
     for work in works:
-        shares: Counter[str] = Counter()
+        shares: defaultdict[str, float] = defaultdict(float)
         for topic in work.topics:
             shares[topic.code] += topic.score
             names.setdefault(topic.code, topic.name)
         for code in work.categories:
             shares[code] += CATEGORY_SHARE / len(work.categories)
-        weights.update(shares)
+        for code, share in shares.items():
+            weights[code] += share
         carriers.update(shares.keys())
     ranked = sorted(weights, key=lambda code: (-weights[code], code))[:TOP_TOPICS]
     return tuple(
@@ -406,7 +408,8 @@ def disowned_by(before: ResearcherProfile, after: ResearcherProfile) -> tuple[Wo
     return tuple(w for w in before.works if w.arxiv_id not in kept)
 
 
-_SIGNAL_HANDLERS = {
+# Keyed by the signal's `kind`, which fixes its class: each handler takes the one class of its kind.
+_SIGNAL_HANDLERS: dict[str, Callable[[ResearcherProfile, Any], dict[str, object]]] = {
     "claim": _claim,
     "unclaim": _unclaim,
     "verify": _verify,

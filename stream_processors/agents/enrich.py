@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import faust
 
@@ -27,6 +28,9 @@ from schemas.dead_letters import DeadLetter, cap_dead_letter
 from schemas.papers import EnrichedPaper, RawPaper, parse_raw_paper
 from stream_processors.enrich import derive_events, encode_papers, enrich_batch
 from stream_processors.topic_model.fields import FieldTopicModel
+
+if TYPE_CHECKING:
+    from faust.types.tables import TableT
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +48,7 @@ class EnrichAgent:
     field_model: FieldTopicModel
     enriched: faust.TopicT
     dead_letters: faust.TopicT
-    versions: faust.Table  # arXiv id -> highest version enriched (changelog-backed)
+    versions: TableT  # arXiv id -> highest version enriched (changelog-backed)
     source_topic: str
     executor: Executor  # one thread: the forward passes, in the order they were queued
     derive_executor: Executor  # topics, keyphrases and events of a chunk, beside the next forward pass

@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, overload
 
 from schemas.profiles import MergeEvent, MergeMove, ResearcherProfile, TrustChange
 from stream_processors.collaborator_trust import ScoreLookup, encode_redirect, encode_score, lookup_from
@@ -31,7 +31,13 @@ class Topic(Protocol):
 
 
 class Table(Protocol):
-    def get(self, key: bytes, default: Any = None) -> Any: ...
+    """faust's `Table` (a `MutableMapping`), or a dict: `get` takes its arguments by position."""
+
+    @overload
+    def get(self, key: bytes, /) -> Any: ...
+
+    @overload
+    def get(self, key: bytes, default: Any, /) -> Any: ...
 
     def __setitem__(self, key: bytes, value: bytes) -> None: ...
 

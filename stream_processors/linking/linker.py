@@ -290,8 +290,8 @@ def compare_researchers(a: ResearcherSummary, b: ResearcherSummary) -> Evidence:
         overlap = round(sum(min(a.categories.get(code, 0) / total_a, n / total_b) for code, n in b.categories.items()), 4)
     affiliation = affiliation_similarity(a.affiliations, b.affiliations)
     gap = None
-    if None not in (a.first_year, a.last_year, b.first_year, b.last_year):
-        gap = max(0, max(a.first_year, b.first_year) - min(a.last_year, b.last_year))  # type: ignore[type-var]
+    if a.first_year is not None and a.last_year is not None and b.first_year is not None and b.last_year is not None:
+        gap = max(0, max(a.first_year, b.first_year) - min(a.last_year, b.last_year))
     return Evidence(
         name_label=INCOMPATIBLE if conflict or best is None else best.label,
         name_grade=0.0 if conflict or best is None else best.grade,

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import SimpleNamespace
+from typing import Any, Protocol
+
+from pydantic import BaseModel
 
 from schemas.dead_letters import DeadLetter
 from schemas.profiles import MergeEvent, ResearcherProfile
@@ -62,7 +65,7 @@ class MemoryTopic:
         future.set_result(None)
         return future
 
-    def put(self, key: str | bytes | None, value: object) -> None:
+    def put(self, key: str | bytes | None, value: bytes | BaseModel) -> None:
         """A record produced from outside (a test's producer)."""
         data = value if isinstance(value, bytes) else value.model_dump_json().encode()
         event = Event(key.encode() if isinstance(key, str) else key, data)
@@ -80,6 +83,10 @@ PROFILES, TRUST, SIGNALS, MERGES, MOVES = (
 LINK_DLQ, SIGNALS_DLQ, MERGES_DLQ = "researcher.link.dlq", "researcher.signals.dlq", "researcher.merges.dlq"
 
 
+class Handler(Protocol):
+    async def handle(self, events: Sequence[Any]) -> Any: ...
+
+
 class Worker:
     """The seven linking handlers over in-memory topics and dict tables."""
 
@@ -88,9 +95,11 @@ class Worker:
         self.topics = {name: MemoryTopic(name) for name in (
             ENRICHED, MENTIONS, AUTHORSHIPS, WORKS, PROFILES, TRUST, SIGNALS, MERGES, MOVES, LINK_DLQ, SIGNALS_DLQ, MERGES_DLQ)}
         t = self.topics
-        self.state = LinkingState(blocks={}, paper_authors={}, profiles={}, scores={}, profiles_topic=t[PROFILES],
-                                  trust_changes=t[TRUST], works=t[WORKS], merges=t[MERGES], moves=t[MOVES])
-        self.handlers = {
+        self.profile_table: dict[bytes, bytes] = {}  # the state's `profiles`, read back as a dict
+        self.state = LinkingState(blocks={}, paper_authors={}, profiles=self.profile_table, scores={},
+                                  profiles_topic=t[PROFILES], trust_changes=t[TRUST], works=t[WORKS], merges=t[MERGES],
+                                  moves=t[MOVES])
+        self.handlers: dict[str, Handler] = {
             ENRICHED: RouteAgent(t[MENTIONS], DeadLetters(t[LINK_DLQ], "link", ENRICHED)),
             MENTIONS: LinkAgent(self.state, t[AUTHORSHIPS], DeadLetters(t[LINK_DLQ], "link", MENTIONS)),
             AUTHORSHIPS: AssembleAgent(self.state, DeadLetters(t[LINK_DLQ], "link", AUTHORSHIPS)),
@@ -128,7 +137,7 @@ class Worker:
 
     @property
     def profiles(self) -> dict[str, ResearcherProfile]:
-        return {k.decode(): ResearcherProfile.model_validate_json(v) for k, v in self.state.profiles.items()}
+        return {k.decode(): ResearcherProfile.model_validate_json(v) for k, v in self.profile_table.items()}
 
     @property
     def published(self) -> list[ResearcherProfile]:
