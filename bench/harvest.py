@@ -19,8 +19,6 @@ Usage: .venv/bin/python -m bench.harvest [--pages 103] [--json] [--compare REF] 
 
 from __future__ import annotations
 
-from typing import Any
-
 import argparse
 import json
 import os
@@ -35,6 +33,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from kafka import TopicPartition
 from kafka.errors import KafkaError

@@ -10,13 +10,12 @@ main thread, but the stages are the same.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pstats
 import shutil
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 # Main-thread stages, first match wins: a marker is a substring of one of a sample's frames.
 _START_UP = "start-up: imports, topics, checkpoint load"

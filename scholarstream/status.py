@@ -6,10 +6,9 @@ Only plain data comes out (no settings), so nothing secret can be printed.
 
 from __future__ import annotations
 
-from typing import Any
-
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from elasticsearch import ApiError
 from elasticsearch import ConnectionError as ESConnectionError
