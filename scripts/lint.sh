@@ -20,15 +20,17 @@ if [ ! -f "$tools/.complete" ]; then
   touch "$tools/.complete"
 fi
 
+# Every check runs, so one report shows all that is wrong; the script fails if any failed.
+failed=()
 echo "ruff: lint and import order" >&2
-"$tools/bin/ruff" check .
+"$tools/bin/ruff" check . || failed+=(ruff)
 echo "import-linter: layers" >&2
-"$tools/bin/lint-imports" --no-cache
+"$tools/bin/lint-imports" --no-cache || failed+=(import-linter)
 echo "mypy: types" >&2
 # mypy runs inside the project's interpreter, with its own packages after the project's, so its
 # pydantic plugin and the type information of the locked dependencies are the ones the code uses.
 site=$("$tools/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-.venv/bin/python - "$site" <<'PY'
+.venv/bin/python - "$site" <<'PY' || failed+=(mypy)
 import sys
 
 sys.path.append(sys.argv.pop(1))
@@ -37,3 +39,7 @@ from mypy.__main__ import console_entry
 
 console_entry()
 PY
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "code checks failed: ${failed[*]}" >&2
+  exit 1
+fi
