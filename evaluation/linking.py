@@ -16,6 +16,9 @@ interval from resampling blocks (`evaluation/margins.py`).
 Beside the gold sets, a silver standard from real arXiv metadata (`evaluation/arxiv_silver.py`)
 measures the coauthor, category and year evidence that the gold sets cannot: pairs of mentions
 known to be one person or two, scored as recall, negatives kept apart and pooled precision.
+The pseudo-namesakes (`evaluation/namesakes.py`) measure what neither can: real arXiv authors with
+unambiguous names renamed, several to one common full name, to be told apart again; scored like
+the gold sets, split by name group, with figures per group size.
 """
 
 from __future__ import annotations
@@ -24,15 +27,16 @@ import hashlib
 import json
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from evaluation import arxiv_silver
+from evaluation import arxiv_silver, namesakes
 from evaluation.and_gold import SETS, GoldMention, GoldSet, load
 from evaluation.cluster_metrics import b_cubed, pairwise
 from evaluation.margins import margin_interval
+from schemas.papers import RawPaper
 from stream_processors.linking.linker import (
     BlockState,
     Mention,
@@ -147,9 +151,12 @@ def evaluate_set(
     return report
 
 
-def evaluate_arxiv_silver(weights: Weights = DEFAULT_WEIGHTS, threshold: float = DEFAULT_THRESHOLD) -> dict[str, Any]:
-    """The silver pairs from the 2016 OAI harvest, split by block like the gold sets."""
-    silver = arxiv_silver.build_silver(arxiv_silver.read_oai_papers())
+def evaluate_arxiv_silver(
+    weights: Weights = DEFAULT_WEIGHTS, threshold: float = DEFAULT_THRESHOLD, raw: Sequence[RawPaper] | None = None,
+) -> dict[str, Any]:
+    """The silver pairs from the 2016 OAI harvest (or its already read `raw` papers), split by block like the gold sets."""
+    papers = arxiv_silver.read_oai_papers() if raw is None else (namesakes.silver_paper(paper) for paper in raw)
+    silver = arxiv_silver.build_silver(papers)
     name = arxiv_silver.SET_NAME
     return arxiv_silver.evaluate_silver(
         silver, weights, threshold, split_of=lambda block: split_of_block(name, block), splits=SPLITS
@@ -158,15 +165,17 @@ def evaluate_arxiv_silver(weights: Weights = DEFAULT_WEIGHTS, threshold: float =
 
 def evaluate_linking(
     sets: Iterable[str] = SETS, weights: Weights = DEFAULT_WEIGHTS, threshold: float = DEFAULT_THRESHOLD,
-    write: Path | None = RESULTS, silver: bool = True,
+    write: Path | None = RESULTS, silver: bool = True, pseudo_namesakes: bool = True,
 ) -> dict:
-    """Evaluate every gold set (and the arXiv silver set); the dict is what `--json` prints and what
-    `results/linking.json` holds."""
+    """Evaluate every gold set (and the arXiv silver set and pseudo-namesakes, which share one read of
+    the 2016 harvest); the dict is what `--json` prints and what `results/linking.json` holds."""
     results: dict[str, Any] = {
         "protocol": (
             "Blocks (surname + first initial) split by hash into dev and held_out halves; weights and threshold "
             "were tuned on dev blocks only (evaluation/linking_tuning.py). Baselines computed in the same run. "
-            "silver: pairs from real arXiv metadata (evaluation/arxiv_silver.py), not used for tuning."
+            "silver: pairs from real arXiv metadata (evaluation/arxiv_silver.py), not used for tuning. "
+            "namesakes: real arXiv authors renamed to common names (evaluation/namesakes.py), split by name group, "
+            "renamed mentions scored, not used for tuning."
         ),
         "threshold": threshold,
         "weights": weights.as_dict(),
@@ -184,8 +193,13 @@ def evaluate_linking(
         }
         for name, report in results["sets"].items()
     }
+    raw = namesakes.read_oai_raw() if silver or pseudo_namesakes else None
     if silver:
-        results["silver"] = {arxiv_silver.SET_NAME: evaluate_arxiv_silver(weights, threshold)}
+        results["silver"] = {arxiv_silver.SET_NAME: evaluate_arxiv_silver(weights, threshold, raw)}
+    if pseudo_namesakes:
+        started = time.perf_counter()
+        report = namesakes.evaluate_namesakes(weights, threshold, papers=raw, splits=SPLITS)
+        results["namesakes"] = {namesakes.SET_NAME: {**report, "seconds": round(time.perf_counter() - started, 2)}}
     if write is not None:
         write.parent.mkdir(parents=True, exist_ok=True)
         write.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -215,6 +229,9 @@ def print_table(results: dict) -> None:
     console.print(margin_table(results))
     if results.get("silver"):
         console.print(silver_table(results["silver"]))
+    if results.get("namesakes"):
+        console.print(namesakes_table(results["namesakes"]))
+        console.print(namesakes_size_table(results["namesakes"]))
 
 
 def margin_table(results: dict):
@@ -255,6 +272,47 @@ def silver_table(silver: dict):
                     f"{1 - sanity['linked']:.3f}" if sanity else "-",
                 )
             table.add_section()
+    return table
+
+
+def namesakes_table(sets: dict):
+    """One row per pseudo-namesakes set, split and method, as for the gold sets, with the linker's
+    margin over each baseline (blocks resampled)."""
+    from rich.table import Table
+
+    table = Table(title="Author linking on pseudo-namesakes (renamed mentions scored; docs/linking.md: how they are built)")
+    for column in ("set", "split", "method", "B3 P", "B3 R", "B3 F1", "pair P", "pair R", "pair F1", "linker minus this, B3 F1 [95 %]"):
+        table.add_column(column, justify="left" if column in ("set", "split", "method") else "right")
+    for name, report in sets.items():
+        for split in ("held_out", "dev", "all"):
+            row = report[split]
+            for method in namesakes.METHODS:
+                b3, pw = row[method]["b_cubed"], row[method]["pairwise"]
+                margin = row["linker_margin_b_cubed_f1"].get(method)
+                table.add_row(
+                    name, f"{split} ({row['groups']} names, {row['people']} people, {row['mentions']})", method,
+                    *(f"{b3[k]:.3f}" for k in ("precision", "recall", "f1")),
+                    *(f"{pw[k]:.3f}" for k in ("precision", "recall", "f1")),
+                    f"{margin['margin']:+.3f} [{margin['ci95'][0]:+.3f}, {margin['ci95'][1]:+.3f}]" if margin else "",
+                )
+            table.add_section()
+    return table
+
+
+def namesakes_size_table(sets: dict, split: str = "all"):
+    """B-cubed P / R / F1 per group-size bucket (people sharing one name), all name groups."""
+    from rich.table import Table
+
+    table = Table(title=f"Pseudo-namesakes by people per name ({split}): B-cubed P / R / F1")
+    for column in ("set", "people per name", "names", "people", "mentions", *namesakes.METHODS):
+        table.add_column(column, justify="left" if column in ("set", "people per name") else "right")
+    for name, report in sets.items():
+        for bucket, row in report[split]["by_group_size"].items():
+            cells = [
+                " / ".join(f"{row[m]['b_cubed'][k]:.3f}" for k in ("precision", "recall", "f1")) if m in row else "-"
+                for m in namesakes.METHODS
+            ]
+            table.add_row(name, bucket, str(row["groups"]), str(row["people"]), str(row["mentions"]), *cells)
     return table
 
 

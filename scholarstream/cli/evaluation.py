@@ -120,10 +120,10 @@ def eval_search(
 
 @eval_app.command("linking")
 def eval_linking(as_json: JsonFlag = False) -> None:
-    """B-cubed and pairwise P/R/F1 of author linking on the gold sets, against two baselines."""
+    """B-cubed and pairwise P/R/F1 of author linking on the gold sets and arXiv pseudo-namesakes, against two baselines."""
     from evaluation.linking import evaluate_linking, print_table
 
-    err_console.print("linking the gold sets (inspire-wang, s2and-qian, orcid-doi) and the arXiv silver pairs")
+    err_console.print("linking the gold sets (inspire-wang, s2and-qian, orcid-doi), the arXiv silver pairs and the pseudo-namesakes")
     results = evaluate_linking()
     if as_json:
         emit(results, True)
