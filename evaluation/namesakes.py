@@ -277,12 +277,14 @@ def build_namesakes(
         for person in group.people:
             for paper_id, position in person.lines:
                 renames[paper_id] = (position, group.target, person.name)
-    affected, truth, group_of = [], {}, {}
+    affected: list[SilverPaper] = []
+    truth: dict[str, str] = {}
+    group_of: dict[str, str] = {}
     for paper in papers:
         if paper.arxiv_id in renames:
-            position, target, person = renames[paper.arxiv_id]
+            position, target, original = renames[paper.arxiv_id]
             affected.append(silver_paper(rename_paper(paper, position, target)))
-            truth[mention_key(paper.arxiv_id, position)] = person
+            truth[mention_key(paper.arxiv_id, position)] = original
             group_of[mention_key(paper.arxiv_id, position)] = target.key
     return NamesakeSet(groups, stream_order(affected), truth, group_of)
 
