@@ -55,6 +55,26 @@ def check_reachable(settings: Settings, es: Elasticsearch) -> None:
         raise unavailable(settings) from error
 
 
+def replicas_for(data_nodes: int, configured: int | None = None) -> int:
+    """Replicas of a new index: as configured (SCHOLARSTREAM_INDEX_REPLICAS), else one once the
+    cluster has two data nodes to put it on (on one node a replica is never allocated and the
+    index stays yellow), else none."""
+    if configured is not None:
+        return configured
+    return 1 if data_nodes >= 2 else 0
+
+
+def index_replicas(settings: Settings, es: Elasticsearch) -> int:
+    """`replicas_for` the live cluster's data nodes (not asked when the setting names the number)."""
+    if settings.index_replicas is not None:
+        return settings.index_replicas
+    try:
+        health = es.cluster.health()
+    except ESConnectionError as error:
+        raise unavailable(settings) from error
+    return replicas_for(int(health["number_of_data_nodes"]))
+
+
 @contextmanager
 def search_errors(settings: Settings, action: str = "search", missing: str | None = None) -> Iterator[None]:
     """Elasticsearch's failures in the block as the project's, the cause kept (`raise ... from`):

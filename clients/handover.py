@@ -20,9 +20,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError
-
 from clients import kafka_io
 from foundation.settings import Settings
 
@@ -53,13 +50,7 @@ def _copy_changelog(settings: Settings, source: str, target: str) -> int:
     ends = kafka_io.end_offsets(settings, source)
     if not any(ends.values()):
         return 0
-    client = kafka_io.admin(settings)
-    try:
-        client.create_topics([NewTopic(target, len(ends), 1, topic_configs={"cleanup.policy": "compact"})])
-    except TopicAlreadyExistsError:
-        pass
-    finally:
-        client.close()
+    kafka_io.create_topic(settings, target, len(ends), {"cleanup.policy": "compact"})  # replicated like faust's own
     return kafka_io.copy_records(settings, source, target)
 
 

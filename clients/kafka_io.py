@@ -9,10 +9,11 @@ from __future__ import annotations
 import ssl
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import NewTopic
+from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import (
     CoordinatorNotAvailableError,
@@ -121,33 +122,242 @@ def admin(settings: Settings) -> KafkaAdminClient:
     return _open(settings, KafkaAdminClient, **connection_config(settings), request_timeout_ms=15_000)
 
 
+DEFAULT_REPLICATION_FACTOR = 3
+MIN_INSYNC_REPLICAS = "min.insync.replicas"
+
+
+@dataclass(frozen=True)
+class Replication:
+    """How many copies every topic the project creates gets, resolved against the live cluster."""
+
+    factor: int
+    min_insync_replicas: int
+    brokers: int
+    factor_from_setting: bool = False  # SCHOLARSTREAM_REPLICATION_FACTOR named it (else the default)
+
+    @property
+    def attainable(self) -> bool:
+        """Whether the cluster has enough brokers to create topics with this factor."""
+        return self.factor <= self.brokers
+
+    def topic_configs(self) -> dict[str, str]:
+        """Topic configs of every created topic (faust's changelogs too)."""
+        return {MIN_INSYNC_REPLICAS: str(self.min_insync_replicas)}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "replication_factor": self.factor,
+            "min_insync_replicas": self.min_insync_replicas,
+            "brokers": self.brokers,
+            "replication_factor_from": "SCHOLARSTREAM_REPLICATION_FACTOR" if self.factor_from_setting else "default",
+        }
+
+
+def decide_replication(factor: int | None, min_insync_replicas: int | None, brokers: int) -> Replication:
+    """The replication of new topics: the configured factor, else 3 capped by the broker count (a
+    one-broker development stack gets 1); min.insync.replicas as configured, else the factor less
+    one (one broker may be down and acks=all writes still succeed), never below 1 nor above the
+    factor. A configured factor is never capped: a cluster too small for it is refused where topics
+    are created (`Replication.attainable`), not quietly given fewer copies."""
+    chosen = factor if factor is not None else max(1, min(DEFAULT_REPLICATION_FACTOR, brokers))
+    in_sync = min_insync_replicas if min_insync_replicas is not None else chosen - 1
+    return Replication(chosen, max(1, min(in_sync, chosen)), brokers, factor_from_setting=factor is not None)
+
+
+def broker_count(client: KafkaAdminClient) -> int:
+    """Brokers alive in the cluster's metadata (a broker that is down is not counted)."""
+    return len(client.describe_cluster()["brokers"])
+
+
+def replication_for(settings: Settings, client: KafkaAdminClient | None = None) -> Replication:
+    """`decide_replication` for the settings and the live cluster (through `client`, else a new one)."""
+    own = client is None
+    admin_client = admin(settings) if client is None else client
+    try:
+        brokers = broker_count(admin_client)
+    except KafkaError as error:
+        raise unavailable(settings, error) from error
+    finally:
+        if own:
+            admin_client.close()
+    return decide_replication(settings.replication_factor, settings.min_insync_replicas, brokers)
+
+
+def _refuse_unattainable(replication: Replication, names: list[str]) -> None:
+    if not replication.attainable:
+        raise ConfigError(
+            f"SCHOLARSTREAM_REPLICATION_FACTOR={replication.factor} but the cluster has {replication.brokers} "
+            f"broker(s) alive: {len(names)} topic(s) not created ({', '.join(names[:3])}{', ...' if len(names) > 3 else ''}). "
+            "Add brokers (or bring them back), or lower SCHOLARSTREAM_REPLICATION_FACTOR."
+        )
+
+
+def _create(client: KafkaAdminClient, topics: list[NewTopic]) -> list[str]:
+    created = []
+    for topic in topics:
+        try:
+            client.create_topics([topic])
+            created.append(topic.name)
+        except TopicAlreadyExistsError:
+            pass  # another process won the race; the topic is what we wanted
+    return created
+
+
 def ensure_topics(settings: Settings, specs: Iterable[TopicSpec]) -> list[str]:
-    """Create the registry's topics that do not exist yet; returns the names created."""
+    """Create the registry's topics that do not exist yet, with the resolved replication factor and
+    min.insync.replicas (`replication_for`); returns the names created. Existing topics are left as
+    they are: `check_topics` reports those below the configured replication."""
     client = admin(settings)
     try:
         existing = set(client.list_topics())
+        missing = [spec for spec in specs if settings.topic(spec.name) not in existing]
+        if not missing:
+            return []
+        replication = replication_for(settings, client)
+        _refuse_unattainable(replication, [settings.topic(spec.name) for spec in missing])
         wanted = [
             NewTopic(
                 name=settings.topic(spec.name),
                 num_partitions=spec.partitions or settings.topic_partitions,
-                replication_factor=1,
-                topic_configs=spec.kafka_config(),
+                replication_factor=replication.factor,
+                topic_configs={**replication.topic_configs(), **spec.kafka_config()},
             )
-            for spec in specs
-            if settings.topic(spec.name) not in existing
+            for spec in missing
         ]
-        created = []
-        for topic in wanted:
-            try:
-                client.create_topics([topic])
-                created.append(topic.name)
-            except TopicAlreadyExistsError:
-                pass  # another process won the race; the topic is what we wanted
-        return created
+        return _create(client, wanted)
     except KafkaError as error:
         raise unavailable(settings) from error
     finally:
         client.close()
+
+
+def create_topic(settings: Settings, name: str, partitions: int, configs: Mapping[str, str]) -> bool:
+    """Create one topic outside the registry (a hand-over's changelog copy) with the same replication
+    as the registry's; False when it exists already."""
+    client = admin(settings)
+    try:
+        replication = replication_for(settings, client)
+        _refuse_unattainable(replication, [name])
+        topic = NewTopic(name, partitions, replication.factor, topic_configs={**replication.topic_configs(), **configs})
+        return bool(_create(client, [topic]))
+    except KafkaError as error:
+        raise unavailable(settings) from error
+    finally:
+        client.close()
+
+
+# What to do about a topic below the configured replication: `scholarstream setup` prints it.
+UNDER_REPLICATED_ADVICE = (
+    "Existing topics are never changed by setup. Raise a topic's replication factor in place with "
+    "kafka-reassign-partitions.sh (a plan listing SCHOLARSTREAM_REPLICATION_FACTOR brokers per partition; "
+    "the data is kept), and its min.insync.replicas with `kafka-configs.sh --alter --entity-type topics "
+    "--entity-name TOPIC --add-config min.insync.replicas=N`. A derived topic can instead be rebuilt "
+    "(`scholarstream rebuild`); never delete a source topic (arxiv.papers.raw, researcher.signals). "
+    "See docs/operations.md, \"Durable topics\"."
+)
+
+
+@dataclass(frozen=True)
+class TopicDurability:
+    """One existing topic's partitions and copies, and what falls short of the configured replication."""
+
+    topic: str
+    partitions: int
+    replication_factor: int  # the smallest over its partitions
+    min_insync_replicas: int | None  # None when the broker would not describe the topic's configs
+    smallest_isr: int  # in-sync replicas of its worst partition right now (a broker down shows here)
+    problems: tuple[str, ...] = ()  # below the configured replication: setup fails on these
+    notes: tuple[str, ...] = ()  # worth knowing, not a failure
+
+    @property
+    def under_replicated(self) -> bool:
+        return bool(self.problems)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "topic": self.topic, "partitions": self.partitions, "replication_factor": self.replication_factor,
+            "min_insync_replicas": self.min_insync_replicas, "smallest_isr": self.smallest_isr,
+            "under_replicated": self.under_replicated, "problems": list(self.problems), "notes": list(self.notes),
+        }
+
+
+def topic_durability(
+    described: Mapping[str, Any], configs: Mapping[str, str] | None, wanted: Replication, expected_partitions: int | None = None,
+) -> TopicDurability:
+    """Judge one topic from `describe_topics` (`described`) and its described configs (None when
+    unknown) against the configured replication."""
+    partitions = described.get("partitions") or []
+    factor = min((len(p["replicas"]) for p in partitions), default=0)
+    smallest_isr = min((len(p["isr"]) for p in partitions), default=0)
+    raw_isr = (configs or {}).get(MIN_INSYNC_REPLICAS)
+    min_isr = int(raw_isr) if raw_isr is not None and raw_isr.isdigit() else None
+    problems, notes = [], []
+    if factor < wanted.factor:
+        problems.append(f"replication factor {factor} < {wanted.factor}")
+    if min_isr is None:
+        notes.append("min.insync.replicas unknown (describe_configs refused)")
+    elif min_isr > factor:
+        problems.append(f"min.insync.replicas {min_isr} > replication factor {factor}: every acks=all write fails")
+    elif min_isr < wanted.min_insync_replicas:
+        problems.append(f"min.insync.replicas {min_isr} < {wanted.min_insync_replicas}")
+    if expected_partitions is not None and len(partitions) != expected_partitions:
+        notes.append(f"{len(partitions)} partitions, {expected_partitions} configured (kept: changing it moves keys)")
+    if partitions and smallest_isr < factor:
+        notes.append(f"a partition has {smallest_isr} of {factor} replicas in sync now")
+    return TopicDurability(described["topic"], len(partitions), factor, min_isr, smallest_isr, tuple(problems), tuple(notes))
+
+
+@dataclass(frozen=True)
+class DurabilityReport:
+    replication: Replication
+    topics: tuple[TopicDurability, ...]
+    missing: tuple[str, ...]  # asked about, not in the cluster
+
+    @property
+    def under_replicated(self) -> tuple[TopicDurability, ...]:
+        return tuple(topic for topic in self.topics if topic.under_replicated)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **self.replication.as_dict(),
+            "topics": [topic.as_dict() for topic in self.topics],
+            "under_replicated": [topic.topic for topic in self.under_replicated],
+            "missing": list(self.missing),
+        }
+
+
+def check_topics(settings: Settings, expected: Mapping[str, int | None], client: KafkaAdminClient | None = None) -> DurabilityReport:
+    """Describe the topics named in `expected` (name -> configured partitions, None for no
+    expectation) that exist and judge each against the configured replication (`topic_durability`);
+    for `setup` now, and `status` later."""
+    own = client is None
+    admin_client = admin(settings) if client is None else client
+    try:
+        wanted = replication_for(settings, admin_client)
+        present = set(admin_client.list_topics())
+        names = [name for name in expected if name in present]
+        described = {topic["topic"]: topic for topic in admin_client.describe_topics(names)} if names else {}
+        configs = _topic_configs(admin_client, names)
+    except KafkaError as error:
+        raise unavailable(settings, error) from error
+    finally:
+        if own:
+            admin_client.close()
+    topics = tuple(topic_durability(described[name], configs.get(name), wanted, expected[name]) for name in names if name in described)
+    return DurabilityReport(wanted, topics, tuple(name for name in expected if name not in present))
+
+
+def _topic_configs(client: KafkaAdminClient, names: list[str]) -> dict[str, dict[str, str]]:
+    """Topic -> its effective configs (broker defaults included); {} where describing is refused."""
+    if not names:
+        return {}
+    resources = [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]
+    found: dict[str, dict[str, str]] = {}
+    for response in client.describe_configs(resources):
+        for error_code, _message, _type, name, entries in response.resources:
+            if error_code == 0:
+                found[name] = {entry[0]: entry[1] for entry in entries if entry[1] is not None}
+    return found
 
 
 def delete_topics(settings: Settings, names: Iterable[str]) -> None:

@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     topic_prefix: str = Field("", validation_alias=_env("SCHOLARSTREAM_TOPIC_PREFIX"))
     index_prefix: str = Field("", validation_alias=_env("SCHOLARSTREAM_INDEX_PREFIX"))
     topic_partitions: int = Field(4, ge=1, le=256, validation_alias=_env("SCHOLARSTREAM_TOPIC_PARTITIONS"))
+    # Durability (docs/operations.md, "Durable topics"). Unset, the replication factor is 3, or the
+    # broker count on a smaller cluster, resolved when topics are created (`kafka_io.replication_for`);
+    # min.insync.replicas is the factor less one, at least 1. Index replicas: 1 from two data nodes on.
+    replication_factor: int | None = Field(None, ge=1, le=16, validation_alias=_env("SCHOLARSTREAM_REPLICATION_FACTOR"))
+    min_insync_replicas: int | None = Field(None, ge=1, le=16, validation_alias=_env("SCHOLARSTREAM_MIN_INSYNC_REPLICAS"))
+    index_replicas: int | None = Field(None, ge=0, le=16, validation_alias=_env("SCHOLARSTREAM_INDEX_REPLICAS"))
     # Generations (foundation/generations.py): which derived topics, groups and indices to use.
     # Unset, `worker`/`indexer`/`run`/`status` use the serving generation recorded in Kafka.
     enrich_generation: int = Field(0, ge=0, le=9999, validation_alias=_env("SCHOLARSTREAM_ENRICH_GENERATION"))
@@ -146,6 +152,14 @@ class Settings(BaseSettings):
             self.elasticsearch_ca_certs is not None or not self.elasticsearch_verify_certs
         ):
             raise ValueError("ELASTICSEARCH_CA_CERTS and ELASTICSEARCH_VERIFY_CERTS apply to an https ELASTICSEARCH_URL")
+        return self
+
+    @model_validator(mode="after")
+    def _durability_is_consistent(self) -> Settings:
+        """More in-sync replicas than copies would make every acks=all write fail (3: the default factor)."""
+        factor = self.replication_factor if self.replication_factor is not None else 3
+        if self.min_insync_replicas is not None and self.min_insync_replicas > factor:
+            raise ValueError("SCHOLARSTREAM_MIN_INSYNC_REPLICAS exceeds SCHOLARSTREAM_REPLICATION_FACTOR (default 3)")
         return self
 
     # Derived names -------------------------------------------------------------------------

@@ -41,7 +41,7 @@ def ensure_index(es: Elasticsearch, settings: Settings, spec: IndexSpec) -> str:
             else:
                 physical = spec.physical(settings)
                 if not es.indices.exists(index=physical):
-                    es.indices.create(index=physical, settings=spec.settings, mappings=spec.mappings)
+                    es.indices.create(index=physical, settings=creation_settings(es, settings, spec), mappings=spec.mappings)
             actions = [{"add": {"index": physical, "alias": write}}]
             if not serving:
                 actions.append({"add": {"index": physical, "alias": read}})
@@ -70,8 +70,14 @@ def create_physical(es: Elasticsearch, settings: Settings, spec: IndexSpec, suff
     name = f"{spec.physical(settings)}-{suffix}"
     if es.indices.exists(index=name):
         raise IndexingError(f"index {name} exists already; wait a second and retry")
-    es.indices.create(index=name, settings=spec.settings, mappings=spec.mappings)
+    es.indices.create(index=name, settings=creation_settings(es, settings, spec), mappings=spec.mappings)
     return name
+
+
+def creation_settings(es: Elasticsearch, settings: Settings, spec: IndexSpec) -> dict:
+    """The spec's index settings with the replicas this cluster can hold (`es_io.index_replicas`):
+    decided when an index is created, so an index keeps the replicas it was built with."""
+    return {**spec.settings, "number_of_replicas": es_io.index_replicas(settings, es)}
 
 
 def move_aliases(es: Elasticsearch, targets: dict[str, str]) -> None:

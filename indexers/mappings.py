@@ -38,13 +38,15 @@ class IndexSpec:
         return f"{self.write_alias(settings)}-v{self.version}"
 
 
-_SINGLE_NODE = {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "1s"}
+# Replicas are not fixed here: `index_admin.creation_settings` adds them at creation, from the
+# cluster's data nodes (SCHOLARSTREAM_INDEX_REPLICAS overrides).
+_INDEX_SETTINGS = {"number_of_shards": 1, "refresh_interval": "1s"}
 
 PAPERS = IndexSpec(
     name="papers",
     version=1,
     stage="enrich",
-    settings=_SINGLE_NODE,
+    settings=_INDEX_SETTINGS,
     mappings={
         "dynamic": "strict",
         "properties": {
@@ -79,7 +81,7 @@ RESEARCHERS = IndexSpec(
     name="researchers",
     version=1,
     stage="link",
-    settings=_SINGLE_NODE,
+    settings=_INDEX_SETTINGS,
     mappings={
         "dynamic": "strict",
         "properties": {

@@ -170,6 +170,9 @@ def seek_uncommitted_to_earliest(app: faust.App) -> None:
 def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTopicModel | None) -> faust.App:
     datadir = Path(settings.data_dir) / "faust" / settings.group(WORKER_GROUP)
     datadir.mkdir(parents=True, exist_ok=True)
+    # faust creates its table changelogs with `topic_replication_factor` (its default: 1) and each
+    # table's `extra_topic_configs`: both from the same resolution as the registry's topics.
+    replication = kafka_io.replication_for(settings)
     app = faust.App(
         settings.group(WORKER_GROUP),
         **faust_broker_settings(settings),
@@ -182,8 +185,10 @@ def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTo
         topic_disable_leader=True,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        topic_replication_factor=replication.factor,
         broker_commit_interval=1.0,
     )
+    changelog_configs = replication.topic_configs()
 
     def raw_topic(name: str) -> faust.TopicT:
         return app.topic(settings.topic(name), key_type=bytes, value_type=bytes)
@@ -191,21 +196,24 @@ def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTo
     if "enrich" in settings.stages:
         if encoder is None or field_model is None:
             raise ValueError("the enrich stage needs an encoder and a field-topic model")
-        _register_enrich(app, settings, encoder, field_model, raw_topic)
+        _register_enrich(app, settings, encoder, field_model, raw_topic, changelog_configs)
     if "link" in settings.stages:
-        _register_linking(app, settings, raw_topic)
+        _register_linking(app, settings, raw_topic, changelog_configs)
     hold_flow_until_sought(app)
     return app
 
 
-def _register_enrich(app: faust.App, settings: Settings, encoder: Encoder, field_model: FieldTopicModel, raw_topic) -> None:
+def _register_enrich(
+    app: faust.App, settings: Settings, encoder: Encoder, field_model: FieldTopicModel, raw_topic,
+    changelog_configs: Mapping[str, str],
+) -> None:
     papers_raw = raw_topic(PAPERS_RAW.name)
     # Keyed like the raw topic and written through the producer's partitioner, so each key's
     # changelog partition is its source partition even when a whole batch is written at once.
     # Values are the version as ASCII digits: the app's serializers are raw bytes throughout.
     versions = app.Table(
         "enriched-versions", default=None, partitions=settings.topic_partitions,
-        key_type=bytes, value_type=bytes, use_partitioner=True,
+        key_type=bytes, value_type=bytes, use_partitioner=True, extra_topic_configs=changelog_configs,
     )
     enrich = EnrichAgent(
         encoder=encoder,
@@ -225,12 +233,12 @@ def _register_enrich(app: faust.App, settings: Settings, encoder: Encoder, field
             await enrich.handle(events, asyncio.get_running_loop())
 
 
-def _table(app: faust.App, name: str, settings: Settings) -> TableT:
+def _table(app: faust.App, name: str, settings: Settings, changelog_configs: Mapping[str, str]) -> TableT:
     return app.Table(name, default=None, partitions=settings.topic_partitions, key_type=bytes, value_type=bytes,
-                     use_partitioner=True)
+                     use_partitioner=True, extra_topic_configs=changelog_configs)
 
 
-def _scores_table(app: faust.App, settings: Settings) -> GlobalTableT:
+def _scores_table(app: faust.App, settings: Settings, changelog_configs: Mapping[str, str]) -> GlobalTableT:
     """researcher id -> current score (or a redirect), whole on every worker.
 
     Partitioned like the profile topics and written through the producer's partitioner, so a
@@ -242,16 +250,19 @@ def _scores_table(app: faust.App, settings: Settings) -> GlobalTableT:
     about 160 records: see docs/architecture.md.)
     """
     return app.GlobalTable(TRUST_SCORES_TABLE, default=None, partitions=settings.topic_partitions,
-                           key_type=bytes, value_type=bytes, recovery_buffer_size=1, use_partitioner=True)
+                           key_type=bytes, value_type=bytes, recovery_buffer_size=1, use_partitioner=True,
+                           extra_topic_configs=changelog_configs)
 
 
-def _register_linking(app: faust.App, settings: Settings, raw_topic: Callable[[str], faust.TopicT]) -> None:
+def _register_linking(
+    app: faust.App, settings: Settings, raw_topic: Callable[[str], faust.TopicT], changelog_configs: Mapping[str, str],
+) -> None:
     """The seven linking and profile agents (stream_processors/agents/), each a thin loop over its handler."""
     state = LinkingState(
-        blocks=_table(app, "blocks", settings),
-        paper_authors=_table(app, "paper-authors", settings),
-        profiles=_table(app, "profiles", settings),
-        scores=_scores_table(app, settings),
+        blocks=_table(app, "blocks", settings, changelog_configs),
+        paper_authors=_table(app, "paper-authors", settings, changelog_configs),
+        profiles=_table(app, "profiles", settings, changelog_configs),
+        scores=_scores_table(app, settings, changelog_configs),
         profiles_topic=raw_topic(RESEARCHER_PROFILES.name),
         trust_changes=raw_topic(TRUST_CHANGES.name),
         works=raw_topic(RESEARCHER_WORKS.name),

@@ -52,12 +52,28 @@ def stack_status(as_json: JsonFlag = False) -> None:
 
 @app.command("setup")
 def setup(as_json: JsonFlag = False) -> None:
-    """Create the registry's Kafka topics and the Elasticsearch indices (idempotent)."""
-    from scholarstream.provision import provision
+    """Create the registry's Kafka topics and the Elasticsearch indices (idempotent), and check that
+    existing topics are replicated as configured: exit 3 (after setting up the rest) when one is not."""
+    from scholarstream.provision import EXIT_UNDER_REPLICATED, provision
 
     data = provision(get_settings())
+    kafka = data["kafka"]
     if as_json:
         emit(data, True)
     else:
         out.print(f"topics ready: {', '.join(data['topics'])} (created {len(data['topics_created'])})")
-        out.print(f"indices ready: {', '.join(data['indices'])}")
+        source = "SCHOLARSTREAM_REPLICATION_FACTOR" if kafka["replication_factor_from"] != "default" else "default 3, capped by the brokers"
+        out.print(
+            f"replication: factor {kafka['replication_factor']} ({source}), min.insync.replicas {kafka['min_insync_replicas']}, "
+            f"{kafka['brokers']} broker(s) alive; {len(kafka['topics'])} topics checked"
+        )
+        for topic in kafka["topics"]:
+            for note in topic["notes"]:
+                out.print(f"  note: {topic['topic']}: {note}")
+        out.print(f"indices ready: {', '.join(data['indices'])} (new indices get {data['index_replicas']} replica(s))")
+    if not data["ok"]:
+        err_console.print(f"[bold red]below the configured replication ({len(data['problems'])}):[/bold red]")
+        for problem in data["problems"]:
+            err_console.print(f"  {problem}")
+        err_console.print(f"what to do: {data['action']}")
+        raise SystemExit(EXIT_UNDER_REPLICATED)
