@@ -3,6 +3,7 @@
 `scholarstream run` starts both as child processes (as production runs them, separately) and
 watches consumer-group lag. "Caught up" means every group has committed up to the log end of its
 input twice in a row, and the papers index has been refreshed so everything is searchable.
+A run stopped by SIGINT or SIGTERM before that says so (`RunResult.interrupted_by`, `verdict`).
 """
 
 from __future__ import annotations
@@ -16,33 +17,73 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from kafka.errors import KafkaError
+from kafka.structs import TopicPartition
 
 from clients import es_io, kafka_io
 from foundation.errors import ScholarStreamError
 from foundation.settings import Settings
 from indexers.indexer import INDEXER_GROUP, routes_for
 from indexers.mappings import PAPERS, RESEARCHERS
+from schemas.topics import (
+    PAPERS_ENRICHED,
+    PAPERS_RAW,
+    RESEARCHER_AUTHORSHIPS,
+    RESEARCHER_MENTIONS,
+    RESEARCHER_MERGE_MOVES,
+    RESEARCHER_MERGES,
+    RESEARCHER_PROFILES,
+    RESEARCHER_SIGNALS,
+    RESEARCHER_WORKS,
+    TopicSpec,
+)
 from scholarstream.proc_usage import own_usage, usage_of
+from scholarstream.progress import Backlog, StageLag
 from stream_processors.app import WORKER_GROUP, worker_inputs
 
 ROLES = ("worker", "indexer")
 log = logging.getLogger(__name__)
 
 
+# What the worker writes for the records it reads, per input topic (stream_processors/app.py and
+# agents/): only the catch-up ETA uses it, to count the records still to come downstream. Topics
+# nobody in the run reads (dead letters, trust changes) are left out, and so are the rare records
+# an agent sends back to its own input (re-addressed merges, bounced moves, moved signals), which
+# keeps the flow acyclic.
+WORKER_WRITES: dict[str, tuple[TopicSpec, ...]] = {
+    PAPERS_RAW.name: (PAPERS_ENRICHED,),
+    PAPERS_ENRICHED.name: (RESEARCHER_MENTIONS,),
+    RESEARCHER_MENTIONS.name: (RESEARCHER_AUTHORSHIPS, RESEARCHER_MERGES),
+    RESEARCHER_AUTHORSHIPS.name: (RESEARCHER_WORKS,),
+    RESEARCHER_WORKS.name: (RESEARCHER_PROFILES,),
+    RESEARCHER_SIGNALS.name: (RESEARCHER_WORKS, RESEARCHER_MERGES, RESEARCHER_PROFILES),
+    RESEARCHER_MERGES.name: (RESEARCHER_MERGE_MOVES, RESEARCHER_PROFILES),
+    RESEARCHER_MERGE_MOVES.name: (RESEARCHER_WORKS, RESEARCHER_PROFILES),
+}
+
+
 @dataclass(frozen=True)
 class Stage:
-    """One consumer group and the topic it reads: the unit whose lag decides 'caught up'."""
+    """One consumer group and the topic it reads: the unit whose lag decides 'caught up'.
+
+    `feeds`: the topics its consumer writes (for the ETA; the indexer writes none that the run reads)."""
 
     role: str
     group: str
     topic: str
+    feeds: tuple[str, ...] = ()
 
 
 def stages(settings: Settings) -> list[Stage]:
     """Every (group, topic) pair of the pipeline: the worker's one group reads several topics."""
     worker = settings.group(WORKER_GROUP)
     return [
-        *(Stage("worker", worker, settings.topic(spec.name)) for spec in worker_inputs(settings)),
+        *(
+            Stage("worker", worker, settings.topic(spec.name), tuple(settings.topic(w.name) for w in WORKER_WRITES.get(spec.name, ())))
+            for spec in worker_inputs(settings)
+        ),
         *(Stage("indexer", settings.group(INDEXER_GROUP), settings.topic(r.topic.name)) for r in routes_for(settings)),
     ]
 
@@ -60,6 +101,43 @@ def total_lag(settings: Settings, reader: kafka_io.LagReader | None = None) -> d
     return lag
 
 
+class LogEnds:
+    """The log end offset of each topic (summed over partitions) over one client kept open, for the
+    catch-up ETA, which needs what arrived in a topic besides what is left of it (the lag)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._probe: Any = None
+
+    def close(self) -> None:
+        if self._probe is not None:
+            self._probe.close()
+            self._probe = None
+
+    def read(self, topics: list[str]) -> dict[str, int]:
+        try:
+            if self._probe is None:
+                self._probe = kafka_io.consumer(self.settings)
+            tps = [TopicPartition(topic, p) for topic in topics for p in sorted(self._probe.partitions_for_topic(topic) or ())]
+            ends: dict[str, int] = dict.fromkeys(topics, 0)
+            for tp, offset in (self._probe.end_offsets(tps) if tps else {}).items():
+                ends[tp.topic] += offset
+            return ends
+        except KafkaError as error:
+            self.close()
+            raise kafka_io.unavailable(self.settings) from error
+
+
+def read_backlog(settings: Settings, reader: kafka_io.LagReader, ends: LogEnds) -> Backlog:
+    """The lag by role (as `total_lag`), with each stage's lag, its topic's log end and what it feeds."""
+    pipeline = stages(settings)
+    lags = [sum(reader.group_lag(stage.group, stage.topic).values()) for stage in pipeline]
+    end = ends.read(sorted({stage.topic for stage in pipeline}))
+    return Backlog(
+        StageLag(stage.role, stage.topic, lag, end[stage.topic], stage.feeds) for stage, lag in zip(pipeline, lags, strict=True)
+    )
+
+
 @dataclass
 class RunResult:
     caught_up: bool
@@ -67,12 +145,35 @@ class RunResult:
     lag: dict[str, int]
     logs: dict[str, str]
     exit_codes: dict[str, int | None] = field(default_factory=dict)
+    # "SIGTERM" or "SIGINT" when a signal stopped the run (before it caught up, if it was waiting for that).
+    interrupted_by: str | None = None
     indexed_documents: int | None = None
     indexed_researchers: int | None = None
     # Per role (and "runner", this process): peak resident memory and CPU time, read from /proc
     # just before the children are stopped; a role that had already exited is missing.
     peak_rss_mib: dict[str, float] = field(default_factory=dict)
     cpu_seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How `scholarstream run` ends: its exit code, and the line it owes the caller on stderr (or None)."""
+
+    exit_code: int
+    message: str | None
+
+
+def verdict(until_caught_up: bool, caught_up: bool, interrupted_by: str | None, lag: dict[str, int]) -> Verdict:
+    """Exit 0 when the run did what was asked; 128 + the signal's number (the shell's convention: 143
+    for SIGTERM, 130 for SIGINT) when a signal stopped a run that was waiting to catch up, so a script
+    can tell an interrupted catch-up from a finished one. Without --until-caught-up a signal is the
+    normal way to stop. (A timeout never gets here: `run_pipeline` raises, and the CLI exits 1.)"""
+    if caught_up or interrupted_by is None:
+        return Verdict(0, None)
+    backlog = ", ".join(f"{role} {n:,}" for role, n in lag.items()) or "not read yet"
+    if not until_caught_up:
+        return Verdict(0, f"stopped by {interrupted_by} (lag {backlog})")
+    return Verdict(128 + signal.Signals[interrupted_by].value, f"interrupted by {interrupted_by} before catching up (lag {backlog})")
 
 
 def start_role(role: str, log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
@@ -121,19 +222,19 @@ def run_pipeline(
     log_dir = Path(settings.data_dir) / "logs"
     logs = {role: str(log_dir / f"{settings.group(role)}.log") for role in ROLES}
     children = {role: start_role(role, Path(logs[role]), role_env(settings)) for role in ROLES}
-    stopping = {"signal": False}
+    stopping: dict[str, str | None] = {"signal": None}
 
     def _stop(signum, frame):  # noqa: ARG001 - signature
-        stopping["signal"] = True
+        stopping["signal"] = signal.Signals(signum).name
 
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     started = time.monotonic()
     lag: dict[str, int] = {}
     zero_streak = 0
     caught_up = False
-    reader = kafka_io.LagReader(settings)
+    reader, ends = kafka_io.LagReader(settings), LogEnds(settings)
     try:
-        while not stopping["signal"]:
+        while stopping["signal"] is None:
             for role, child in children.items():
                 if child.poll() is not None:
                     raise ScholarStreamError(
@@ -142,7 +243,7 @@ def run_pipeline(
             if timeout is not None and time.monotonic() - started > timeout:
                 raise ScholarStreamError(f"not caught up after {timeout:.0f}s (lag {lag}); logs: {logs}")
             try:
-                lag = total_lag(settings, reader)
+                lag = read_backlog(settings, reader, ends)
             except ScholarStreamError as error:  # a transient broker hiccup is not a verdict
                 log.warning("could not read consumer lag, will retry: %s", error)
                 zero_streak = 0
@@ -157,12 +258,14 @@ def run_pipeline(
             time.sleep(poll_interval)
     finally:
         reader.close()
+        ends.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         usage = {role: usage_of(child.pid) for role, child in children.items() if child.poll() is None}
         usage["runner"] = own_usage()
         exit_codes = stop_roles(children)
-    result = RunResult(caught_up, time.monotonic() - started, lag, logs, exit_codes)
+    interrupted_by = None if caught_up else stopping["signal"]
+    result = RunResult(caught_up, time.monotonic() - started, dict(lag), logs, exit_codes, interrupted_by)
     result.peak_rss_mib = {role: u.peak_rss_mib for role, u in usage.items() if u is not None}
     result.cpu_seconds = {role: u.cpu_seconds for role, u in usage.items() if u is not None}
     if caught_up:

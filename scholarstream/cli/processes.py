@@ -10,7 +10,7 @@ import typer
 
 from foundation.settings import get_settings
 from scholarstream.cli._app import JsonFlag, app, configure_logging, emit, out, utc_now
-from scholarstream.progress import lag_progress
+from scholarstream.progress import err_console, lag_progress
 
 
 @app.command("worker")
@@ -46,17 +46,29 @@ def indexer() -> None:
 @app.command("run")
 def run(
     until_caught_up: Annotated[
-        bool, typer.Option("--until-caught-up", help="Exit 0 once every group has zero lag and the index is refreshed.")
+        bool,
+        typer.Option(
+            "--until-caught-up",
+            help="Exit 0 once every group has zero lag and the index is refreshed; "
+            "stopped by SIGTERM/SIGINT before that, exit 128 + the signal (143, 130).",
+        ),
     ] = False,
     timeout: Annotated[float | None, typer.Option(help="Give up (exit 1) after this many seconds.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Run the worker and the indexer together in the foreground."""
+    from scholarstream.pipeline import verdict
+
     data = run_until(until_caught_up, timeout)
+    ending = verdict(until_caught_up, data["caught_up"], data["interrupted_by"], data["lag"])
     if as_json:
         emit(data, True)
-    elif until_caught_up:
+    elif until_caught_up and data["caught_up"]:
         out.print(f"caught up in {data['elapsed_seconds']:.1f}s; papers indexed: {data['indexed_documents']}")
+    if ending.message is not None:
+        err_console.print(ending.message, highlight=False, soft_wrap=True)
+    if ending.exit_code:
+        raise typer.Exit(ending.exit_code)
 
 
 def run_until(until_caught_up: bool, timeout: float | None) -> dict[str, Any]:
