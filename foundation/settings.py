@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     stack_dir: Path = Field(REPO_ROOT / ".stack", validation_alias=_env("SCHOLARSTREAM_STACK_DIR"))
     stack_es_heap: str = Field("1g", validation_alias=_env("SCHOLARSTREAM_ES_HEAP"))
     stack_kafka_heap: str = Field("512m", validation_alias=_env("SCHOLARSTREAM_KAFKA_HEAP"))
+    # Per node of a multi-node local cluster (`stack up --brokers 3 --es-nodes 2`): small, so three
+    # brokers and two Elasticsearch nodes fit beside the pipeline on a 24 GB, 2-core machine.
+    stack_cluster_kafka_heap: str = Field("384m", validation_alias=_env("SCHOLARSTREAM_CLUSTER_KAFKA_HEAP"))
+    stack_cluster_es_heap: str = Field("768m", validation_alias=_env("SCHOLARSTREAM_CLUSTER_ES_HEAP"))
     java_home: Path | None = Field(None, validation_alias=_env("JAVA_HOME"))
 
     # Process

@@ -1,4 +1,4 @@
-"""A single-node Elasticsearch with security off, run from the integ-test zip.
+"""Elasticsearch with security off, run from the integ-test zip: one node, or a small cluster.
 
 That zip carries no JDK (ES_JAVA_HOME must name ours) and Elasticsearch will not run as root,
 so as root we run it as a dedicated system user that owns only the stack's Elasticsearch files.
@@ -16,6 +16,7 @@ import subprocess
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from foundation.settings import Settings
 from .java import JavaRuntime
 from .layout import StackPaths
 from .maven import MARKER, PomVersions, write_marker
+from .nodes import EsNode
 from .processes import Launch
 
 HOST = "127.0.0.1"
@@ -196,7 +198,7 @@ def unreachable_dirs(path: Path, uid: int, gids: set[int]) -> list[Path]:
     return sorted(blocked)
 
 
-def prepare_account(account: RunAs, paths: StackPaths, java: JavaRuntime) -> None:
+def prepare_account(account: RunAs, paths: StackPaths, java: JavaRuntime, node: EsNode | None = None) -> None:
     """Give the service account its files, and check it can reach them and the JDK at all."""
     gids = {account.gid, *os.getgrouplist(account.user, account.gid)}
     blocked = sorted(
@@ -209,7 +211,10 @@ def prepare_account(account: RunAs, paths: StackPaths, java: JavaRuntime) -> Non
             f"enter {listed}. Either `chmod o+x {listed}`, or set SCHOLARSTREAM_STACK_DIR (and, if "
             f"Java lives there, JAVA_HOME) to a directory outside it."
         )
-    for top in (paths.es_home, paths.es_config, paths.es_data, paths.es_logs, paths.es_tmp):
+    tops = (paths.es_config, paths.es_data, paths.es_logs, paths.es_tmp)
+    if node is not None:
+        tops = (node.config_dir, node.data_dir, node.logs_dir, node.tmp_dir)
+    for top in (paths.es_home, *tops):
         _chown_tree(top, account.uid, account.gid)
 
 
@@ -268,9 +273,14 @@ def _get_json(url: str, timeout: float) -> dict[str, object] | None:
 
 def cluster_health(settings: Settings, timeout: float = 2.0) -> str | None:
     """"green"/"yellow"/"red", or None when nothing answers (`GET /` is not served by this build)."""
-    payload = _get_json(f"{http_url(settings)}/_cluster/health", timeout)
+    payload = health(http_url(settings), timeout)
     status = payload.get("status") if payload else None
     return status if isinstance(status, str) else None
+
+
+def health(url: str, timeout: float = 2.0) -> dict[str, object] | None:
+    """The `_cluster/health` answer of the node at `url`, or None when it does not answer."""
+    return _get_json(f"{url}/_cluster/health", timeout)
 
 
 def is_ready(settings: Settings) -> bool:
@@ -286,3 +296,84 @@ def node_version(settings: Settings, timeout: float = 2.0) -> str | None:
         if isinstance(node, dict) and isinstance(node.get("version"), str):
             return node["version"]
     return None
+
+
+# A cluster of nodes -------------------------------------------------------------------------------
+
+
+def render_node_yml(node: EsNode, nodes: Sequence[EsNode], bootstrap: bool) -> str:
+    """elasticsearch.yml for one master-eligible data node of a loopback-only cluster of `nodes`.
+
+    Every node seeds discovery with every transport address. `cluster.initial_master_nodes` (all of
+    them) is only written while the node has never joined a cluster (`bootstrap`): it is used once,
+    to elect the first master, and Elasticsearch warns when it is left in place afterwards. Bound
+    to loopback, the nodes run in development mode, so the production bootstrap checks do not
+    apply even without `discovery.type: single-node`.
+    """
+    settings: list[tuple[str, object]] = [
+        ("cluster.name", CLUSTER_NAME),
+        ("node.name", node.name),
+        ("network.host", HOST),
+        ("http.port", node.http_port),
+        ("transport.port", node.transport_port),
+        ("discovery.seed_hosts", [n.transport_address for n in nodes]),
+    ]
+    if bootstrap:
+        settings.append(("cluster.initial_master_nodes", [n.name for n in nodes]))
+    settings += [
+        ("xpack.security.enabled", False),
+        ("xpack.ml.enabled", False),
+        ("path.data", str(node.data_dir)),
+        ("path.logs", str(node.logs_dir)),
+        ("cluster.routing.allocation.disk.threshold_enabled", False),
+    ]
+    body = "\n".join(f"{key}: {json.dumps(value)}" for key, value in settings)
+    return "# Written by `scholarstream stack up`; regenerated on every start.\n" + body + "\n"
+
+
+def has_joined_a_cluster(node: EsNode) -> bool:
+    """Whether the node's data directory holds cluster state (it has formed or joined a cluster)."""
+    return (node.data_dir / "_state").is_dir()
+
+
+def write_node_config(node: EsNode, nodes: Sequence[EsNode], es_home: Path, heap: str, version: str) -> None:
+    """Like `write_config`, for one node of a cluster: its own config directory, data and logs."""
+    for directory in (node.config_dir, node.data_dir, node.logs_dir, node.tmp_dir):
+        directory.mkdir(parents=True, exist_ok=True)
+    marker = node.config_dir / _CONFIG_MARKER
+    recorded = marker.read_text(encoding="utf-8").strip() if marker.exists() else ""
+    if recorded != version:
+        shutil.copytree(es_home / "config", node.config_dir, dirs_exist_ok=True)
+        marker.write_text(version + "\n", encoding="utf-8")
+    (node.config_dir / "jvm.options.d").mkdir(exist_ok=True)
+    (node.config_dir / "elasticsearch.yml").write_text(
+        render_node_yml(node, nodes, bootstrap=not has_joined_a_cluster(node)), encoding="utf-8"
+    )
+    (node.config_dir / "jvm.options.d" / "heap.options").write_text(render_heap_options(heap), encoding="utf-8")
+
+
+def launch_node(node: EsNode, paths: StackPaths, java: JavaRuntime, account: RunAs | None) -> Launch:
+    env = {key: value for key, value in os.environ.items() if key != "JAVA_HOME"}
+    env.update(ES_JAVA_HOME=str(java.home), ES_PATH_CONF=str(node.config_dir), ES_TMPDIR=str(node.tmp_dir))
+    return Launch(
+        argv=[str(paths.es_home / "bin" / "elasticsearch"), "-q"],
+        env=env,
+        cwd=node.logs_dir,
+        output=node.output,
+        user=account.user if account else None,
+        group=account.group if account else None,
+    )
+
+
+def node_server_log(node: EsNode) -> Path:
+    return node.logs_dir / f"{CLUSTER_NAME}.log"
+
+
+def cat_nodes(url: str, timeout: float = 2.0) -> list[dict[str, object]] | None:
+    """`_cat/nodes` as JSON (name, node.role, master "*" for the elected one), or None."""
+    try:
+        with urllib.request.urlopen(f"{url}/_cat/nodes?format=json&h=name,node.role,master", timeout=timeout) as response:
+            payload = json.loads(response.read().decode("utf-8"))
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+    return [row for row in payload if isinstance(row, dict)] if isinstance(payload, list) else None

@@ -98,6 +98,40 @@ class StackPaths:
     def es_pid(self) -> Path:
         return self.root / "elasticsearch.pid"
 
+    # A multi-node cluster (stack/nodes.py) -------------------------------------------------
+    @property
+    def cluster_state(self) -> Path:
+        """The shape of the last `stack up` when it was not the single-node stack."""
+        return self.root / "cluster.json"
+
+    def kafka_cluster(self, brokers: int) -> Path:
+        return self.kafka / f"brokers-{brokers}"
+
+    def kafka_cluster_identity(self, brokers: int) -> Path:
+        """The cluster id and the controllers' directory ids, chosen once, used to format every node."""
+        return self.kafka_cluster(brokers) / "identity.json"
+
+    def kafka_node(self, brokers: int, node_id: int) -> Path:
+        return self.kafka_cluster(brokers) / f"node-{node_id}"
+
+    def kafka_node_pid(self, node_id: int) -> Path:
+        return self.root / f"kafka-{node_id}.pid"
+
+    def es_cluster(self, count: int) -> Path:
+        return self.es / f"nodes-{count}"
+
+    def es_node(self, count: int, index: int) -> Path:
+        return self.es_cluster(count) / f"node-{index}"
+
+    def es_node_pid(self, index: int) -> Path:
+        return self.root / f"elasticsearch-{index}.pid"
+
+    def pid_files(self) -> list[Path]:
+        """Every pid file of this stack, whatever its shape: what `down` stops."""
+        if not self.root.is_dir():
+            return []
+        return sorted(p for p in self.root.glob("*.pid") if p.stem.split("-")[0] in ("kafka", "elasticsearch"))
+
     # Scratch -----------------------------------------------------------------------------
     @property
     def downloads(self) -> Path:

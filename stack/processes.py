@@ -140,6 +140,21 @@ def java_processes_mentioning(marker: str) -> list[int]:
     return found
 
 
+def resident_kib(pid: int) -> int:
+    """Resident memory (VmRSS, KiB) of `pid` and the rest of its process group, e.g. Elasticsearch's
+    launcher and the server JVM it forks."""
+    total = 0
+    for member in {pid, *group_members(pid)}:
+        try:
+            lines = Path(f"/proc/{member}/status").read_text(encoding="ascii", errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total
+
+
 def exit_code(pid: int) -> int | None:
     """The exit status of a child we started, if it has exited; None if running or not ours."""
     child = _children.get(pid)

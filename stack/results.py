@@ -21,10 +21,14 @@ class ServiceReport:
     data_dir: Path
     already_running: bool
     seconds_to_ready: float  # from process start (or from this call, if it was already starting)
+    title: str = ""  # "Kafka", or "Kafka 2" / "Elasticsearch node-1" in a cluster
+    role: str = ""  # "broker+controller" or "master-eligible+data"
 
     def to_dict(self) -> dict[str, object]:
         return {
             "name": self.name,
+            "title": self.title,
+            "role": self.role,
             "url": self.url,
             "pid": self.pid,
             "version": self.version,
@@ -39,17 +43,26 @@ class ServiceReport:
 @dataclass(frozen=True)
 class UpResult:
     stack_dir: Path
-    kafka: ServiceReport
-    elasticsearch: ServiceReport
+    kafka: ServiceReport  # in a cluster: its first broker
+    elasticsearch: ServiceReport  # in a cluster: its first node
     java: JavaRuntime | None  # None when nothing had to be started
     fetched: tuple[str, ...] = ()  # components that were (re)copied from Maven this time
     downloaded_artifacts: int = 0  # files Maven pulled from a remote repository (0: ~/.m2 had all)
     seconds_fetching: float = 0.0
     seconds_total: float = 0.0
+    nodes: tuple[ServiceReport, ...] = ()  # every node, Kafka first
+    brokers: int = 1
+    es_nodes: int = 1
+    bootstrap_servers: str = ""  # every broker, for KAFKA_BOOTSTRAP_SERVERS
+    elasticsearch_urls: tuple[str, ...] = ()  # every node's HTTP URL
 
     @property
     def already_running(self) -> bool:
-        return self.kafka.already_running and self.elasticsearch.already_running
+        return all(node.already_running for node in self.nodes or (self.kafka, self.elasticsearch))
+
+    @property
+    def cluster(self) -> bool:
+        return self.brokers > 1 or self.es_nodes > 1
 
     @property
     def downloaded(self) -> bool:
@@ -67,6 +80,10 @@ class UpResult:
             "downloaded_artifacts": self.downloaded_artifacts,
             "seconds_fetching": round(self.seconds_fetching, 2),
             "seconds_total": round(self.seconds_total, 2),
+            "shape": {"brokers": self.brokers, "es_nodes": self.es_nodes},
+            "bootstrap_servers": self.bootstrap_servers,
+            "elasticsearch_urls": list(self.elasticsearch_urls),
+            "nodes": [node.to_dict() for node in self.nodes],
         }
 
 

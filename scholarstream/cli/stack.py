@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import json
+from typing import Annotated
+
+import typer
 
 from foundation.settings import get_settings
 from scholarstream.cli._app import JsonFlag, app, emit, out, stack_app
@@ -10,11 +12,23 @@ from scholarstream.progress import err_console
 
 
 @stack_app.command("up")
-def stack_up(as_json: JsonFlag = False) -> None:
-    """Start Kafka (KRaft) and Elasticsearch from Maven Central artefacts; idempotent."""
+def stack_up(
+    as_json: JsonFlag = False,
+    brokers: Annotated[int, typer.Option("--brokers", min=1, max=9, help="Kafka brokers (each also a KRaft controller).")] = 1,
+    es_nodes: Annotated[int, typer.Option("--es-nodes", min=1, max=9, help="Elasticsearch nodes.")] = 1,
+) -> None:
+    """Start Kafka (KRaft) and Elasticsearch from Maven Central artefacts; idempotent.
+
+    One node of each by default; `--brokers 3 --es-nodes 2` runs a local cluster instead, whose
+    addresses (every broker, every node) are printed at the end.
+    """
     import stack
 
-    result = stack.up(get_settings(), on_step=lambda message: err_console.print(f"[dim]{message}[/dim]"))
+    result = stack.up(
+        get_settings(),
+        on_step=lambda message: err_console.print(f"[dim]{message}[/dim]"),
+        shape=stack.Shape(brokers=brokers, es_nodes=es_nodes),
+    )
     data = stack.as_dict(result)
     if as_json:
         emit(data, True)
@@ -25,7 +39,7 @@ def stack_up(as_json: JsonFlag = False) -> None:
 
 @stack_app.command("down")
 def stack_down(as_json: JsonFlag = False) -> None:
-    """Stop both services and leave no process behind."""
+    """Stop every node of the stack (a cluster too) and leave no process behind."""
     import stack
 
     result = stack.down(get_settings(), on_step=lambda message: err_console.print(f"[dim]{message}[/dim]"))
@@ -38,16 +52,15 @@ def stack_down(as_json: JsonFlag = False) -> None:
 
 @stack_app.command("status")
 def stack_status(as_json: JsonFlag = False) -> None:
-    """What runs, where, and which versions."""
+    """Every node with its role, port, pid and whether it answers; the addresses and versions."""
     import stack
 
     data = stack.status(get_settings())
     if as_json:
         emit(data, True)
         return
-    out.print_json(json.dumps(data, default=str))
-
-
+    for line in stack.describe_status(data):
+        out.print(line)
 
 
 @app.command("setup")
