@@ -198,7 +198,8 @@ def main() -> None:
     steady = rate(papers - first_batch, searchable_at - first_enriched) if first_enriched else None
     index_first = next((s.at for s in sampler.samples if s.indexed.get(papers_alias)), None)
     wall = run_returned - run_started
-    steady_cpu = {role: cpu_between(sampler.samples, role, first_enriched, searchable_at)  # type: ignore[arg-type]  # bug
+    # Nothing enriched means no steady state to measure (the rate above is None too).
+    steady_cpu = {role: cpu_between(sampler.samples, role, first_enriched, searchable_at) if first_enriched else None
                   for role in ("worker", "indexer")}
     cpu_per_paper = {role: round(cpu / (papers - first_batch), 4) for role, cpu in steady_cpu.items()
                      if cpu is not None and papers > first_batch}
