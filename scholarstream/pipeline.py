@@ -1,8 +1,9 @@
 """Running the worker and the indexer together, and knowing when they have caught up.
 
-`scholarstream run` starts both as child processes (as production runs them, separately) and
-watches consumer-group lag. "Caught up" means every group has committed up to the log end of its
-input twice in a row, and the papers index has been refreshed so everything is searchable.
+`scholarstream run` starts both as child processes (as production runs them, separately), the
+worker as `--workers N` processes of one consumer group, and watches consumer-group lag. "Caught
+up" means every group has committed up to the log end of its input twice in a row, and the papers
+index has been refreshed so everything is searchable.
 A run stopped by SIGINT or SIGTERM before that says so (`RunResult.interrupted_by`, `verdict`).
 """
 
@@ -23,6 +24,7 @@ from kafka.errors import KafkaError
 from kafka.structs import TopicPartition
 
 from clients import es_io, kafka_io
+from clients.handover import take_over
 from foundation.errors import ScholarStreamError
 from foundation.settings import Settings
 from indexers.indexer import INDEXER_GROUP, routes_for
@@ -37,6 +39,7 @@ from schemas.topics import (
     RESEARCHER_PROFILES,
     RESEARCHER_SIGNALS,
     RESEARCHER_WORKS,
+    TOPICS,
     TopicSpec,
 )
 from scholarstream.proc_usage import own_usage, usage_of
@@ -149,10 +152,12 @@ class RunResult:
     interrupted_by: str | None = None
     indexed_documents: int | None = None
     indexed_researchers: int | None = None
-    # Per role (and "runner", this process): peak resident memory and CPU time, read from /proc
-    # just before the children are stopped; a role that had already exited is missing.
+    # Per child (as `logs`: "worker" or "worker-1".."worker-N", "indexer") and "runner", this process:
+    # peak resident memory and CPU time, read from /proc just before the children are stopped; a
+    # child that had already exited is missing.
     peak_rss_mib: dict[str, float] = field(default_factory=dict)
     cpu_seconds: dict[str, float] = field(default_factory=dict)
+    workers: int = 1
 
 
 @dataclass(frozen=True)
@@ -195,6 +200,47 @@ def role_env(settings: Settings) -> dict[str, str]:
     return {**settings.generation.env(), "SCHOLARSTREAM_WORKER_STAGES": settings.worker_stages}
 
 
+@dataclass(frozen=True)
+class Child:
+    """One process of a run: `scholarstream <role>` under `name`, which keys its log, exit code and usage."""
+
+    name: str
+    role: str
+    log: Path
+    env: dict[str, str]
+
+
+def children_for(settings: Settings, workers: int = 1) -> list[Child]:
+    """The processes `run_pipeline` starts: `workers` workers, then the indexer.
+
+    The workers share every setting, hence the consumer group (the app id) and the table changelogs:
+    Kafka splits the partitions among them, and each holds the `trust-scores` GlobalTable whole.
+    One worker is named "worker", as before; several are "worker-1".."worker-N", each with a log
+    of its own. They share the faust data directory (`stream_processors/app.py`), which is safe
+    because the tables live in memory (`store="memory://"`: faust only creates the directory) and
+    faust's web server, which would need a port each, is disabled."""
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
+    log_dir = Path(settings.data_dir) / "logs"
+    env = role_env(settings)
+    group = settings.group("worker")
+    names = ["worker"] if workers == 1 else [f"worker-{i}" for i in range(1, workers + 1)]
+    return [
+        *(Child(name, "worker", log_dir / f"{group}{name.removeprefix('worker')}.log", env) for name in names),
+        Child("indexer", "indexer", log_dir / f"{settings.group('indexer')}.log", env),
+    ]
+
+
+def _take_over_before_several_workers(settings: Settings) -> None:
+    """Each worker takes over the enrich stage of a replaced generation at start-up if its group has
+    no commit yet (clients/handover.py); several starting at once would all copy the changelog and
+    commit, the later ones into a group the earlier ones already joined. So the runner does it once
+    first, and the workers find the group's commits and leave it."""
+    if "enrich" in settings.stages:
+        kafka_io.ensure_topics(settings, TOPICS)
+        take_over(settings, WORKER_GROUP, PAPERS_RAW.name, changelogs=("-enriched-versions-changelog",))
+
+
 def stop_roles(children: dict[str, subprocess.Popen], timeout: float = 30.0) -> dict[str, int | None]:
     for child in children.values():
         if child.poll() is None:
@@ -216,12 +262,18 @@ def run_pipeline(
     timeout: float | None = None,
     on_poll: Callable[[dict[str, int]], None] | None = None,
     poll_interval: float = 1.0,
+    workers: int = 1,
 ) -> RunResult:
-    """Run worker and indexer until caught up (or forever, or until SIGINT/SIGTERM), both on the
-    generation and stages of `settings`."""
-    log_dir = Path(settings.data_dir) / "logs"
-    logs = {role: str(log_dir / f"{settings.group(role)}.log") for role in ROLES}
-    children = {role: start_role(role, Path(logs[role]), role_env(settings)) for role in ROLES}
+    """Run `workers` workers and the indexer until caught up (or forever, or until SIGINT/SIGTERM),
+    all on the generation and stages of `settings`."""
+    plan = children_for(settings, workers)
+    if workers > 1:
+        _take_over_before_several_workers(settings)
+        if workers > settings.topic_partitions:
+            log.warning("%d workers for %d partitions: %d will idle", workers, settings.topic_partitions,
+                        workers - settings.topic_partitions)
+    logs = {child.name: str(child.log) for child in plan}
+    children = {child.name: start_role(child.role, child.log, child.env) for child in plan}
     stopping: dict[str, str | None] = {"signal": None}
 
     def _stop(signum, frame):  # noqa: ARG001 - signature
@@ -235,10 +287,10 @@ def run_pipeline(
     reader, ends = kafka_io.LagReader(settings), LogEnds(settings)
     try:
         while stopping["signal"] is None:
-            for role, child in children.items():
+            for name, child in children.items():
                 if child.poll() is not None:
                     raise ScholarStreamError(
-                        f"the {role} exited with code {child.returncode}; see {logs[role]}:\n{_tail(logs[role])}"
+                        f"the {name} exited with code {child.returncode}; see {logs[name]}:\n{_tail(logs[name])}"
                     )
             if timeout is not None and time.monotonic() - started > timeout:
                 raise ScholarStreamError(f"not caught up after {timeout:.0f}s (lag {lag}); logs: {logs}")
@@ -261,11 +313,11 @@ def run_pipeline(
         ends.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        usage = {role: usage_of(child.pid) for role, child in children.items() if child.poll() is None}
+        usage = {name: usage_of(child.pid) for name, child in children.items() if child.poll() is None}
         usage["runner"] = own_usage()
         exit_codes = stop_roles(children)
     interrupted_by = None if caught_up else stopping["signal"]
-    result = RunResult(caught_up, time.monotonic() - started, dict(lag), logs, exit_codes, interrupted_by)
+    result = RunResult(caught_up, time.monotonic() - started, dict(lag), logs, exit_codes, interrupted_by, workers=workers)
     result.peak_rss_mib = {role: u.peak_rss_mib for role, u in usage.items() if u is not None}
     result.cpu_seconds = {role: u.cpu_seconds for role, u in usage.items() if u is not None}
     if caught_up:

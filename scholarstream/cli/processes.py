@@ -1,4 +1,4 @@
-"""The long-running processes: `worker`, `indexer`, and `run` (both, until caught up)."""
+"""The long-running processes: `worker`, `indexer`, and `run` (N workers and the indexer, until caught up)."""
 
 from __future__ import annotations
 
@@ -54,12 +54,19 @@ def run(
         ),
     ] = False,
     timeout: Annotated[float | None, typer.Option(help="Give up (exit 1) after this many seconds.")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", min=1,
+            help="Worker processes in the one worker group (useful up to one per partition, SCHOLARSTREAM_TOPIC_PARTITIONS).",
+        ),
+    ] = 1,
     as_json: JsonFlag = False,
 ) -> None:
-    """Run the worker and the indexer together in the foreground."""
+    """Run the worker(s) and the indexer together in the foreground."""
     from scholarstream.pipeline import verdict
 
-    data = run_until(until_caught_up, timeout)
+    data = run_until(until_caught_up, timeout, workers)
     ending = verdict(until_caught_up, data["caught_up"], data["interrupted_by"], data["lag"])
     if as_json:
         emit(data, True)
@@ -71,7 +78,7 @@ def run(
         raise typer.Exit(ending.exit_code)
 
 
-def run_until(until_caught_up: bool, timeout: float | None) -> dict[str, Any]:
+def run_until(until_caught_up: bool, timeout: float | None, workers: int = 1) -> dict[str, Any]:
     from dataclasses import asdict
 
     from scholarstream.pipeline import run_pipeline
@@ -79,5 +86,5 @@ def run_until(until_caught_up: bool, timeout: float | None) -> dict[str, Any]:
 
     settings = with_serving_generation(get_settings())
     with lag_progress("waiting for the pipeline") as on_poll:
-        result = run_pipeline(settings, until_caught_up=until_caught_up, timeout=timeout, on_poll=on_poll)
+        result = run_pipeline(settings, until_caught_up=until_caught_up, timeout=timeout, on_poll=on_poll, workers=workers)
     return asdict(result)
