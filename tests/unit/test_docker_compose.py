@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import typer.main
 import yaml
+from pydantic import AliasChoices
 
 from foundation.settings import Settings
 from tests.conftest import REPO
@@ -82,8 +83,9 @@ def _setting_names() -> set[str]:
     names: set[str] = set()
     for field in Settings.model_fields.values():
         alias = field.validation_alias
-        names.update(alias.choices if hasattr(alias, "choices") else [alias])  # type: ignore[union-attr]
-    return {str(name) for name in names}
+        choices = alias.choices if isinstance(alias, AliasChoices) else [alias]
+        names.update(str(choice) for choice in choices)
+    return names
 
 
 def _brokers(services: dict[str, Any]) -> dict[str, dict[str, Any]]:
