@@ -14,7 +14,10 @@ against the bare encoder ceiling measured in the same run (benchmarks 1 and 2 of
 5. Peak resident memory and CPU seconds of each process (producer, worker, indexer, runner,
    this process with its encoder), from /proc.
 
-Usage: python -m bench.backfill [--papers 2000] [--ceiling-papers 512] [--keep] [--name backfill]
+With `--workers N` the run has N worker processes in one group (`scholarstream run --workers N`);
+CPU per paper then sums them (`worker`), and each one's share is in `steady_cpu_seconds_by_process`.
+
+Usage: python -m bench.backfill [--papers 2000] [--ceiling-papers 512] [--workers 1] [--keep] [--name backfill]
 The encoder comes from SCHOLARSTREAM_ENCODER_MODEL (fast mode: static-minilm-v1).
 """
 
@@ -142,6 +145,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the namespace (topics, indices) for other benchmarks")
     parser.add_argument("--timeout", type=float, default=6 * 3600, help="give the pipeline this long to catch up")
     parser.add_argument("--name", default="backfill", help="results file bench/results/NAME.json")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes in the group (scholarstream run --workers)")
     args = parser.parse_args()
 
     namespace = args.namespace or new_namespace("backfill")
@@ -167,7 +171,8 @@ def main() -> None:
         produced = run_child(["bench.produce", "--papers", str(args.papers)], env, workdir / "produce.log")
         print(f"produced {produced['produced']} records at {produced['records_per_second']}/s", file=sys.stderr)
 
-        run_args = ["scholarstream", "run", "--until-caught-up", "--json", "--timeout", str(args.timeout)]
+        run_args = ["scholarstream", "run", "--until-caught-up", "--json", "--timeout", str(args.timeout),
+                    "--workers", str(args.workers)]
         run_started = time.time()
         runner = start_child(run_args, env, workdir / "run.log")
         sampler = IndexSampler(es, [papers_alias, researchers_alias], processes=lambda: role_pids(runner.pid))
@@ -199,8 +204,12 @@ def main() -> None:
     index_first = next((s.at for s in sampler.samples if s.indexed.get(papers_alias)), None)
     wall = run_returned - run_started
     # Nothing enriched means no steady state to measure (the rate above is None too).
-    steady_cpu = {role: cpu_between(sampler.samples, role, first_enriched, searchable_at) if first_enriched else None
-                  for role in ("worker", "indexer")}
+    roles = sorted({role for sample in sampler.samples for role in sample.cpu_seconds})
+    by_process = {role: cpu_between(sampler.samples, role, first_enriched, searchable_at) if first_enriched else None
+                  for role in roles}
+    worker_cpu = [cpu for role, cpu in by_process.items() if role.startswith("worker")]
+    steady_cpu = {"worker": sum(worker_cpu) if worker_cpu and None not in worker_cpu else None,
+                  "indexer": by_process.get("indexer")}
     cpu_per_paper = {role: round(cpu / (papers - first_batch), 4) for role, cpu in steady_cpu.items()
                      if cpu is not None and papers > first_batch}
     workers_cores = {role: round(seconds / wall, 2) for role, seconds in run.get("cpu_seconds", {}).items()}
@@ -217,11 +226,13 @@ def main() -> None:
             "batch_within_seconds": settings.batch_within_seconds,
         },
         "topic_partitions": settings.topic_partitions,
+        "workers": args.workers,
         "ceiling_papers_per_second": {"before": round(before, 2), "after": round(after, 2), "mean": round(ceiling, 2),
                                       "sample": len(sample)},
         # CPU cost per paper is less sensitive to a busy machine than wall-clock rates.
         "ceiling_cpu_seconds_per_paper": round((cpu_before + cpu_after) / 2, 4),
         "steady_cpu_seconds_per_paper": cpu_per_paper,
+        "steady_cpu_seconds_by_process": {role: rounded(cpu) for role, cpu in by_process.items()},
         "encoder_share_of_worker_cpu": rounded(
             (cpu_before + cpu_after) / 2 / cpu_per_paper["worker"] if cpu_per_paper.get("worker") else None, 3),
         "produce": produced,

@@ -48,8 +48,10 @@ class IndexSample:
 
 
 def role_pids(runner: int) -> dict[str, int]:
-    """The `scholarstream run` process's children by role (worker, indexer), from /proc."""
+    """The `scholarstream run` process's children by role, from /proc: `indexer`, and `worker` (one
+    worker) or `worker-1` .. `worker-N` (several, by pid)."""
     pids: dict[str, int] = {}
+    workers: list[int] = []
     try:
         children = Path(f"/proc/{runner}/task/{runner}/children").read_text().split()
     except OSError:
@@ -59,9 +61,14 @@ def role_pids(runner: int) -> dict[str, int]:
             words = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        for role in (b"worker", b"indexer"):
-            if role in words:
-                pids[role.decode()] = int(child)
+        if b"worker" in words:
+            workers.append(int(child))
+        elif b"indexer" in words:
+            pids["indexer"] = int(child)
+    if len(workers) == 1:
+        pids["worker"] = workers[0]
+    else:
+        pids.update({f"worker-{i}": pid for i, pid in enumerate(sorted(workers), 1)})
     return pids
 
 

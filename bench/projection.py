@@ -1,6 +1,7 @@
 """Scale projection from measured figures (benchmark 6 of docs/performance.md).
 
-Reads `bench/results/backfill*.json` (and `reindex.json` when present) and projects what N workers
+Reads `bench/results/backfill*.json` and `workers-*.json` (the backfills `bench.workers` ran with 1
+and with 2 workers; `reindex.json` when present) and projects what N workers
 and K machines would sustain, and how long the whole arXiv would take. Nothing is measured here;
 every input is named in the output with the file it came from. The model and its assumptions are
 `ASSUMPTIONS` below (written into the result too).
@@ -19,7 +20,9 @@ from bench.common import RESULTS, print_table, write_result
 
 ARXIV_TOTAL = 2_700_000
 ASSUMPTIONS = (
-    "One worker process (with its indexer) sustains r1 papers/s end to end: the backfill's steady rate on the measured machine.",
+    "One worker process (with its indexer) sustains r1 papers/s end to end: the backfill's steady rate on the measured "
+    "machine divided by the workers it ran (from workers-2.json: the rate each of two workers sharing this machine's "
+    "cores reached, measured, not assumed).",
     "CPU bound: a machine sustains at most cores / cpu_per_paper papers/s, cpu_per_paper being the worker's plus the "
     "indexer's steady CPU seconds per paper. Kafka's and Elasticsearch's CPU is not in it (r1 already pays for them, "
     "running on the same machine; the CPU bound does not), so it is an upper bound.",
@@ -81,7 +84,8 @@ def _load(path: Path) -> dict:
 def inputs_from(backfill: dict, reindex: dict | None) -> dict:
     """The measured inputs of one backfill result (plus the reindex rate), named."""
     e2e = backfill["end_to_end"]
-    per_worker = e2e["steady_papers_per_second"]
+    workers = backfill.get("workers", 1)
+    per_worker = round(e2e["steady_papers_per_second"] / workers, 2) if e2e["steady_papers_per_second"] else None
     cpu = backfill.get("steady_cpu_seconds_per_paper") or {}
     cpu_per_paper = round(sum(cpu.get(role, 0.0) for role in ("worker", "indexer")), 4) or None
     shares = {s["stage"]: s["busiest_partition_share"] for s in backfill["stages"] if s.get("busiest_partition_share")}
@@ -101,6 +105,7 @@ def inputs_from(backfill: dict, reindex: dict | None) -> dict:
     return {
         "encoder": backfill["encoder"]["model"],
         "papers": backfill["papers_searchable"],
+        "measured_with_workers": workers,
         "per_worker_papers_per_second": per_worker,
         "cpu_seconds_per_paper": cpu_per_paper,
         "cores_per_worker": round(cpu_per_paper * per_worker, 2) if cpu_per_paper and per_worker else None,
@@ -165,7 +170,7 @@ def main() -> None:
     parser.add_argument("--name", default="projection")
     args = parser.parse_args()
     machines = [int(k) for k in args.machines.split(",")]
-    backfills = sorted(p for p in args.results.glob("backfill*.json"))
+    backfills = sorted([*args.results.glob("backfill*.json"), *args.results.glob("workers-*.json")])
     if not backfills:
         raise SystemExit(f"no backfill*.json in {args.results}: run `python -m bench.backfill` first")
     reindex_path = args.results / "reindex.json"

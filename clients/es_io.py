@@ -35,7 +35,9 @@ def client_options(settings: Settings) -> dict[str, Any]:
 
 
 def client(settings: Settings, **overrides: Any) -> Elasticsearch:
-    return Elasticsearch(settings.elasticsearch_url, **{**client_options(settings), **overrides})
+    """A client of every node ELASTICSEARCH_URL names: requests go round the nodes, and one that fails
+    to connect is set aside for a while and the request retried on another."""
+    return Elasticsearch(settings.elasticsearch_urls, **{**client_options(settings), **overrides})
 
 
 def unavailable(settings: Settings) -> ServiceUnavailable:

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     kafka_ssl_key_password: SecretStr | None = Field(None, validation_alias=_env("KAFKA_SSL_KEY_PASSWORD"))
     kafka_ssl_check_hostname: bool = Field(True, validation_alias=_env("KAFKA_SSL_CHECK_HOSTNAME"))
     # Elasticsearch: an API key or basic auth; TLS for https URLs (the CA file, certificate checks).
+    # Several nodes of one cluster as a comma-separated list: the client spreads requests over them
+    # and keeps going on the others when one stops answering.
     elasticsearch_url: str = Field(DEFAULT_ELASTICSEARCH, validation_alias=_env("ELASTICSEARCH_URL"))
     elasticsearch_api_key: SecretStr | None = Field(None, validation_alias=_env("ELASTICSEARCH_API_KEY"))
     elasticsearch_username: str | None = Field(None, validation_alias=_env("ELASTICSEARCH_USERNAME"))
@@ -57,13 +59,21 @@ class Settings(BaseSettings):
     # Naming: prefixes isolate tests (and tenants) on one cluster.
     topic_prefix: str = Field("", validation_alias=_env("SCHOLARSTREAM_TOPIC_PREFIX"))
     index_prefix: str = Field("", validation_alias=_env("SCHOLARSTREAM_INDEX_PREFIX"))
-    topic_partitions: int = Field(4, ge=1, le=256, validation_alias=_env("SCHOLARSTREAM_TOPIC_PARTITIONS"))
+    # Partitions of every keyed topic and table: the most workers of one group that can share the work.
+    topic_partitions: int = Field(8, ge=1, le=256, validation_alias=_env("SCHOLARSTREAM_TOPIC_PARTITIONS"))
     # Durability (docs/operations.md, "Durable topics"). Unset, the replication factor is 3, or the
     # broker count on a smaller cluster, resolved when topics are created (`kafka_io.replication_for`);
     # min.insync.replicas is the factor less one, at least 1. Index replicas: 1 from two data nodes on.
     replication_factor: int | None = Field(None, ge=1, le=16, validation_alias=_env("SCHOLARSTREAM_REPLICATION_FACTOR"))
     min_insync_replicas: int | None = Field(None, ge=1, le=16, validation_alias=_env("SCHOLARSTREAM_MIN_INSYNC_REPLICAS"))
     index_replicas: int | None = Field(None, ge=0, le=16, validation_alias=_env("SCHOLARSTREAM_INDEX_REPLICAS"))
+    # Rebalances of the worker group (docs/operations.md, "Several workers"): a worker silent for the
+    # session timeout is dropped and its partitions move; each table partition keeps one standby copy
+    # on another worker, so the one who takes it over has the state already.
+    worker_session_timeout: float = Field(30.0, ge=6, le=300, validation_alias=_env("SCHOLARSTREAM_WORKER_SESSION_TIMEOUT"))
+    worker_heartbeat_interval: float = Field(3.0, gt=0, le=60, validation_alias=_env("SCHOLARSTREAM_WORKER_HEARTBEAT_INTERVAL"))
+    worker_rebalance_timeout: float = Field(60.0, ge=10, le=600, validation_alias=_env("SCHOLARSTREAM_WORKER_REBALANCE_TIMEOUT"))
+    table_standby_replicas: int = Field(1, ge=0, le=8, validation_alias=_env("SCHOLARSTREAM_TABLE_STANDBY_REPLICAS"))
     # Generations (foundation/generations.py): which derived topics, groups and indices to use.
     # Unset, `worker`/`indexer`/`run`/`status` use the serving generation recorded in Kafka.
     enrich_generation: int = Field(0, ge=0, le=9999, validation_alias=_env("SCHOLARSTREAM_ENRICH_GENERATION"))
@@ -119,9 +129,12 @@ class Settings(BaseSettings):
     @field_validator("elasticsearch_url")
     @classmethod
     def _url_has_scheme(cls, value: str) -> str:
-        if urlsplit(value).scheme not in ("http", "https"):
-            raise ValueError(f"expected an http(s) URL, got {_without_userinfo(value)!r}")
-        return value.rstrip("/")
+        urls = [url.strip().rstrip("/") for url in value.split(",") if url.strip()]
+        schemes = {urlsplit(url).scheme for url in urls}
+        if not urls or not schemes <= {"http", "https"} or len(schemes) != 1:
+            shown = ",".join(_without_userinfo(url) for url in urls)
+            raise ValueError(f"expected an http(s) URL or a comma-separated list of them (one scheme), got {shown!r}")
+        return ",".join(urls)
 
     @field_validator("kafka_security_protocol", "kafka_sasl_mechanism", mode="before")
     @classmethod
@@ -152,7 +165,7 @@ class Settings(BaseSettings):
             raise ValueError("set ELASTICSEARCH_API_KEY or ELASTICSEARCH_USERNAME + ELASTICSEARCH_PASSWORD, not both")
         if (self.elasticsearch_username is None) != (self.elasticsearch_password is None):
             raise ValueError("ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD go together")
-        if urlsplit(self.elasticsearch_url).scheme != "https" and (
+        if urlsplit(self.elasticsearch_urls[0]).scheme != "https" and (
             self.elasticsearch_ca_certs is not None or not self.elasticsearch_verify_certs
         ):
             raise ValueError("ELASTICSEARCH_CA_CERTS and ELASTICSEARCH_VERIFY_CERTS apply to an https ELASTICSEARCH_URL")
@@ -207,13 +220,18 @@ class Settings(BaseSettings):
         return int(self.kafka_bootstrap_servers.split(",")[0].rpartition(":")[2])
 
     @property
+    def elasticsearch_urls(self) -> list[str]:
+        """Every node ELASTICSEARCH_URL names (one, or several of one cluster)."""
+        return self.elasticsearch_url.split(",")
+
+    @property
     def elasticsearch_port(self) -> int:
-        return urlsplit(self.elasticsearch_url).port or 9200
+        return urlsplit(self.elasticsearch_urls[0]).port or 9200
 
     @property
     def elasticsearch_display_url(self) -> str:
-        """The URL without any user:password@ part, for status output and logs."""
-        return _without_userinfo(self.elasticsearch_url)
+        """The URL(s) without any user:password@ part, for status output and logs."""
+        return ",".join(_without_userinfo(url) for url in self.elasticsearch_urls)
 
     def redacted(self) -> dict[str, object]:
         """Settings as plain data, secrets masked; safe for logs and `--json` output."""

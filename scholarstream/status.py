@@ -1,5 +1,7 @@
 """`scholarstream status`: what an operator asks first. Lag per group and partition, dead-letter
-sizes, documents per index alias, freshness, and which consumers are alive.
+sizes, documents per index alias, freshness, which consumers are alive, and the health of both
+clusters: Kafka's brokers and any partition of ours short of in-sync replicas or without a
+leader, Elasticsearch's green/yellow/red with its nodes and unassigned shards.
 
 Only plain data comes out (no settings), so nothing secret can be printed.
 """
@@ -100,6 +102,45 @@ def index_status(settings: Settings, now: Callable[[], datetime]) -> dict[str, A
     return {"indices": indices, "freshness": freshness}
 
 
+def kafka_cluster(settings: Settings) -> dict[str, Any]:
+    """Brokers, and every partition of the namespace's topics short of in-sync replicas or leaderless."""
+    admin = kafka_io.admin(settings)
+    try:
+        brokers = admin.describe_cluster()["brokers"]
+        ours = [name for name in admin.list_topics() if name.startswith(settings.topic_prefix) and not name.startswith("__")]
+        described = admin.describe_topics(ours) if ours else []
+    finally:
+        admin.close()
+    under, leaderless = [], []
+    for topic in described:
+        for partition in topic["partitions"]:
+            name = f"{topic['topic']}:{partition['partition']}"
+            if partition["leader"] < 0:
+                leaderless.append(name)
+            if len(partition["isr"]) < len(partition["replicas"]):
+                under.append(name)
+    return {
+        "brokers": sorted(int(b["node_id"]) for b in brokers),
+        "partitions": sum(len(t["partitions"]) for t in described),
+        "under_replicated": sorted(under),
+        "leaderless": sorted(leaderless),
+    }
+
+
+def elasticsearch_cluster(settings: Settings) -> dict[str, Any]:
+    """green (every copy allocated), yellow (a replica missing: a node is down), red (a primary missing)."""
+    try:
+        health = es_io.client(settings).cluster.health()
+    except ESConnectionError as error:
+        raise es_io.unavailable(settings) from error
+    return {
+        "status": health["status"],
+        "nodes": int(health["number_of_nodes"]),
+        "data_nodes": int(health["number_of_data_nodes"]),
+        "unassigned_shards": int(health["unassigned_shards"]),
+    }
+
+
 def pipeline_status(settings: Settings, now: Callable[[], datetime]) -> dict[str, Any]:
     groups = [group_status(settings, stage.group, stage.topic) | {"role": stage.role} for stage in stages(settings)]
     return {
@@ -108,5 +149,7 @@ def pipeline_status(settings: Settings, now: Callable[[], datetime]) -> dict[str
         "consumer_groups": groups,
         "workers_alive": {g["role"]: len(g["members"]) for g in groups},
         "dead_letters": dead_letter_sizes(settings),
+        "kafka_cluster": kafka_cluster(settings),
+        "elasticsearch_cluster": elasticsearch_cluster(settings),
         **index_status(settings, now),
     }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test command: the code checks (scripts/lint.sh: ruff, the import-layer contracts, mypy), then
-# unit tests, integration tests against the real Kafka and Elasticsearch, and the fault tests
-# (tests/faults), which kill and restart services of their own stack.
+# unit tests, integration tests against the real Kafka and Elasticsearch, the fault tests
+# (tests/faults), which kill and restart services of their own stack, and the cluster tests
+# (tests/cluster), which run several workers on a cluster of their own (3 brokers, 2 Elasticsearch
+# nodes) and kill workers, brokers and nodes.
 # When KAFKA_BOOTSTRAP_SERVERS / ELASTICSEARCH_URL are unset (the defaults) and nothing answers,
 # the local stack is started for the run and stopped afterwards. Integration tests never skip:
 # an unreachable service fails them.
@@ -25,3 +27,4 @@ trap stop_stack EXIT
 .venv/bin/python -m pytest tests/integration "$@"
 # Fault tests start (and stop) a stack of their own on other ports; they never touch the one above.
 .venv/bin/python -m pytest tests/faults "$@"
+.venv/bin/python -m pytest tests/cluster "$@"

@@ -50,6 +50,7 @@ from stream_processors.agents import (
     SignalsAgent,
 )
 from stream_processors.topic_model.fields import FieldTopicModel
+from stream_processors.worker_report import install as install_worker_report
 
 if TYPE_CHECKING:
     from faust.transport.consumer import Consumer
@@ -187,6 +188,14 @@ def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTo
         producer_acks=-1,
         topic_replication_factor=replication.factor,
         broker_commit_interval=1.0,
+        # Rebalances (docs/operations.md, "Several workers"). The event loop never blocks for long
+        # (forward passes run on an executor), so heartbeats keep going under load and a worker is
+        # dropped only when it is gone; a standby copy of each table partition on another worker
+        # makes the take-over a short catch-up instead of a replay of the whole changelog.
+        broker_session_timeout=settings.worker_session_timeout,
+        broker_heartbeat_interval=settings.worker_heartbeat_interval,
+        broker_rebalance_timeout=settings.worker_rebalance_timeout,
+        table_standby_replicas=settings.table_standby_replicas,
     )
     changelog_configs = replication.topic_configs()
 
@@ -200,6 +209,7 @@ def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTo
     if "link" in settings.stages:
         _register_linking(app, settings, raw_topic, changelog_configs)
     hold_flow_until_sought(app)
+    install_worker_report(app, Path(settings.data_dir))
     return app
 
 

@@ -31,8 +31,10 @@ def ingest_snapshot_file(settings: Settings, path: Path, limit: int | None, dry_
     from producers.snapshot import read_snapshot, record_key, snapshot_record_to_paper
     from schemas.topics import TOPICS
 
-    total = sum(1 for _ in read_snapshot(path))
-    if limit is not None:
+    # A file is counted first so the progress line has an ETA; a pipe (records arriving as they are
+    # written, or a decompressing process) can be read only once, so it goes without.
+    total: int | None = sum(1 for _ in read_snapshot(path)) if path.is_file() else limit
+    if limit is not None and total is not None:
         total = min(total, limit)
     publisher = None
     if not dry_run:

@@ -32,6 +32,12 @@ def status_cmd(as_json: JsonFlag = False) -> None:
         table.add_row(group["role"], group["group"], group["topic"], group["state"], str(len(group["members"])), str(group["lag"]))
     out.print(table)
     out.print("dead letters: " + ", ".join(f"{t} {n}" for t, n in data["dead_letters"].items()))
+    kafka, es = data["kafka_cluster"], data["elasticsearch_cluster"]
+    out.print(
+        f"kafka: {len(kafka['brokers'])} broker(s), {kafka['partitions']} partitions, "
+        f"{len(kafka['under_replicated'])} under-replicated, {len(kafka['leaderless'])} without a leader"
+    )
+    out.print(f"elasticsearch: {es['status']}, {es['nodes']} node(s), {es['unassigned_shards']} unassigned shard(s)")
     for alias, info in data["indices"].items():
         out.print(f"index {alias}: " + (f"{info['documents']} documents in {', '.join(info['indices'])}" if info["exists"] else "missing"))
     if data.get("freshness"):

@@ -59,3 +59,24 @@ def test_credentials_in_the_elasticsearch_url_are_not_displayed(monkeypatch):
     monkeypatch.setenv("ELASTICSEARCH_URL", "https://elastic:s3cret@search.internal:9243")
     settings = Settings(_env_file=None)
     assert settings.elasticsearch_display_url == "https://search.internal:9243"
+
+
+def test_several_elasticsearch_nodes_of_one_cluster(monkeypatch):
+    monkeypatch.setenv("ELASTICSEARCH_URL", " http://10.0.0.1:9200/, http://elastic:s3cret@10.0.0.2:9201 ")
+    settings = Settings(_env_file=None)
+    assert settings.elasticsearch_urls == ["http://10.0.0.1:9200", "http://elastic:s3cret@10.0.0.2:9201"]
+    assert settings.elasticsearch_port == 9200
+    assert settings.elasticsearch_display_url == "http://10.0.0.1:9200,http://10.0.0.2:9201"
+    assert "s3cret" not in json.dumps(settings.redacted())
+
+
+@pytest.mark.parametrize("raw", ["http://a:9200,https://b:9200", "http://a:9200,b:9200", " , "])
+def test_a_list_of_elasticsearch_urls_needs_one_http_scheme(monkeypatch, raw):
+    monkeypatch.setenv("ELASTICSEARCH_URL", raw)
+    with pytest.raises(ValidationError, match="http"):
+        Settings(_env_file=None)
+
+
+def test_enough_partitions_for_eight_workers(monkeypatch):
+    monkeypatch.delenv("SCHOLARSTREAM_TOPIC_PARTITIONS", raising=False)
+    assert Settings(_env_file=None).topic_partitions >= 8

@@ -1,0 +1,102 @@
+"""What each worker holds right now, written to a small JSON file beside its data.
+
+Every few seconds a worker writes `<data dir>/workers/<host>-<pid>.json`: the size of each of its
+faust tables (the `trust-scores` GlobalTable must hold every researcher's score on every worker),
+the input partitions it reads now (and how many it ever read), the table partitions it keeps standby
+copies of, and whether its last table recovery finished.
+An operator reads it to see that a restarted worker has its state back; the cluster tests read it
+to compare the workers with each other. The file is replaced atomically, so a reader never sees
+half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import faust
+
+if TYPE_CHECKING:
+    from faust.tables.manager import TableManager
+
+REPORT_EVERY_SECONDS = 5.0
+
+
+def reports_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / "workers"
+
+
+def report_path(data_dir: Path, host: str, pid: int) -> Path:
+    return reports_dir(data_dir) / f"{host}-{pid}.json"
+
+
+def table_sizes(tables: Iterable[tuple[str, Any]]) -> dict[str, int]:
+    """Entries per table, by table name."""
+    return {name: len(table) for name, table in tables}
+
+
+def build_report(
+    tables: Iterable[tuple[str, Any]], assigned: Iterable[str], ever_assigned: int, standby: Iterable[str],
+    recovered: bool, *, host: str, pid: int, now: datetime,
+) -> dict[str, object]:
+    return {
+        "host": host,
+        "pid": pid,
+        "at": now.isoformat(),
+        "recovered": recovered,
+        "tables": table_sizes(tables),
+        "assigned_partitions": sorted(assigned),
+        "partitions_ever_assigned": ever_assigned,
+        "standby_partitions": sorted(standby),
+    }
+
+
+def write_report(path: Path, report: dict[str, object]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".json.partial")
+    partial.write_text(json.dumps(report, sort_keys=True))
+    partial.replace(path)
+
+
+def read_reports(data_dir: Path) -> list[dict[str, Any]]:
+    """Every worker report under `data_dir` (a worker that stopped leaves its last one)."""
+    found = []
+    for path in sorted(reports_dir(data_dir).glob("*.json")):
+        try:
+            found.append(json.loads(path.read_text()))
+        except (OSError, ValueError):
+            continue  # removed or replaced while listing
+    return found
+
+
+def install(app: faust.App, data_dir: Path, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> Path:
+    """Have `app` write its report every REPORT_EVERY_SECONDS; returns where."""
+    host, pid = socket.gethostname(), os.getpid()
+    path = report_path(data_dir, host, pid)
+    ever: set[str] = set()
+
+    def _name(tp: Any) -> str:
+        return f"{tp.topic}:{tp.partition}"
+
+    @app.timer(REPORT_EVERY_SECONDS, name="worker-report")
+    async def _report() -> None:
+        recovery = cast("TableManager", app.tables).recovery  # the manager's type does not declare it
+        changelogs = app.tables.changelog_topics
+        assigned = {_name(tp) for tp in app.consumer.assignment() if tp.topic not in changelogs}
+        ever.update(assigned)
+        report = build_report(
+            list(app.tables.items()),
+            assigned,
+            len(ever),
+            map(_name, recovery.standby_tps),
+            recovery.completed.is_set() and not recovery.in_recovery,
+            host=host, pid=pid, now=now(),
+        )
+        write_report(path, report)
+
+    return path
