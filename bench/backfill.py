@@ -208,7 +208,8 @@ def main() -> None:
     by_process = {role: cpu_between(sampler.samples, role, first_enriched, searchable_at) if first_enriched else None
                   for role in roles}
     worker_cpu = [cpu for role, cpu in by_process.items() if role.startswith("worker")]
-    steady_cpu = {"worker": sum(worker_cpu) if worker_cpu and None not in worker_cpu else None,
+    measured = [cpu for cpu in worker_cpu if cpu is not None]
+    steady_cpu = {"worker": sum(measured) if measured and len(measured) == len(worker_cpu) else None,
                   "indexer": by_process.get("indexer")}
     cpu_per_paper = {role: round(cpu / (papers - first_batch), 4) for role, cpu in steady_cpu.items()
                      if cpu is not None and papers > first_batch}
