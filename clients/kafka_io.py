@@ -246,6 +246,28 @@ def create_topic(settings: Settings, name: str, partitions: int, configs: Mappin
         client.close()
 
 
+def wait_until_known(settings: Settings, names: Iterable[str], timeout: float = 30.0) -> None:
+    """Block until a fresh client's metadata lists each topic's partitions.
+
+    A consumer group's assignment only covers topics its leader's metadata knows: one created a
+    moment before may still be missing there, and faust then leaves it unassigned.
+    """
+    wanted = sorted(set(names))
+    probe = consumer(settings)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            missing = [name for name in wanted if not probe.partitions_for_topic(name)]
+            if not missing:
+                return
+            if time.monotonic() > deadline:
+                raise ServiceUnavailable("Kafka", settings.kafka_bootstrap_servers,
+                                         f"topics not in the cluster's metadata after {timeout:.0f} s: {', '.join(missing)}")
+            time.sleep(0.2)  # an unknown topic makes the next call fetch the whole metadata again
+    finally:
+        probe.close()
+
+
 # What to do about a topic below the configured replication: `scholarstream setup` prints it.
 UNDER_REPLICATED_ADVICE = (
     "Existing topics are never changed by setup. Raise a topic's replication factor in place with "

@@ -14,6 +14,23 @@ from stream_processors.app import WORKER_GROUP, create_app
 from stream_processors.topic_model.fields import load_field_model, model_path_for
 
 
+def create_changelogs(settings: Settings, app: faust.App) -> None:
+    """Create the tables' changelog topics before the worker joins its group, and wait until the
+    cluster's metadata lists them.
+
+    faust declares them itself while starting, but its group leader may assign partitions from
+    metadata fetched before they existed: it then logs "Ignoring missing topic" for the changelog,
+    leaves its partitions unassigned, and table recovery waits for them forever (seen with the
+    `trust-scores` changelog of a new namespace on 8 partitions: the worker never consumed).
+    Same partitions, compaction and replication as faust would give them.
+    """
+    configs = {"cleanup.policy": "compact"}
+    names = [table.changelog_topic_name for table in app.tables.values()]
+    for name in names:
+        kafka_io.create_topic(settings, name, settings.topic_partitions, configs)
+    kafka_io.wait_until_known(settings, names)
+
+
 def run_worker(settings: Settings) -> None:
     kafka_io.ensure_topics(settings, TOPICS)
     encoder = field_model = None
@@ -26,5 +43,6 @@ def run_worker(settings: Settings) -> None:
         # After a rebuild from `link`, continue the enrich stage where the replaced generation left it.
         take_over(settings, WORKER_GROUP, PAPERS_RAW.name, changelogs=("-enriched-versions-changelog",))
     app = create_app(settings, encoder, field_model)
+    create_changelogs(settings, app)
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True)
     worker.execute_from_commandline()
