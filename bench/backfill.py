@@ -175,7 +175,7 @@ def main() -> None:
                     "--workers", str(args.workers)]
         run_started = time.time()
         runner = start_child(run_args, env, workdir / "run.log")
-        sampler = IndexSampler(es, [papers_alias, researchers_alias], processes=lambda: role_pids(runner.pid))
+        sampler = IndexSampler(es, [papers_alias, researchers_alias], processes=lambda: role_pids(runner.pid, args.workers))
         sampler.start()
         run = child_result(runner, run_args, workdir / "run.log")
         run_returned = time.time()

@@ -47,11 +47,11 @@ class IndexSample:
     cpu_seconds: dict[str, float]  # role -> CPU time used so far by its process
 
 
-def role_pids(runner: int) -> dict[str, int]:
-    """The `scholarstream run` process's children by role, from /proc: `indexer`, and `worker` (one
-    worker) or `worker-1` .. `worker-N` (several, by pid)."""
+def role_pids(runner: int, workers: int = 1) -> dict[str, int]:
+    """The `scholarstream run` process's children by role, from /proc: `indexer`, and `worker` (a run
+    of one worker) or `worker-1` .. `worker-N` (a run of several, by pid, as they appear)."""
     pids: dict[str, int] = {}
-    workers: list[int] = []
+    several, found = workers, []
     try:
         children = Path(f"/proc/{runner}/task/{runner}/children").read_text().split()
     except OSError:
@@ -62,13 +62,13 @@ def role_pids(runner: int) -> dict[str, int]:
         except OSError:
             continue
         if b"worker" in words:
-            workers.append(int(child))
+            found.append(int(child))
         elif b"indexer" in words:
             pids["indexer"] = int(child)
-    if len(workers) == 1:
-        pids["worker"] = workers[0]
-    else:
-        pids.update({f"worker-{i}": pid for i, pid in enumerate(sorted(workers), 1)})
+    if several == 1 and found:
+        pids["worker"] = found[0]
+    elif several > 1:
+        pids.update({f"worker-{i}": pid for i, pid in enumerate(sorted(found), 1)})
     return pids
 
 
