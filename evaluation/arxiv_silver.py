@@ -48,6 +48,7 @@ from stream_processors.enrich import author_mentions
 from stream_processors.linking.linker import BlockState, Mention, PaperContext, apply_decision, link_mention, mention_key
 from stream_processors.linking.merging import DEFAULT_POLICY, MergePolicy, follow_redirects, merge_after_link
 from stream_processors.linking.names import INCOMPATIBLE, PersonName, compare_names, parse_name
+from stream_processors.linking.popularity import NamePopularity
 from stream_processors.linking.scorer import DEFAULT_THRESHOLD, DEFAULT_WEIGHTS, Weights
 
 SET_NAME = "arxiv-oai-cs-2016"
@@ -244,6 +245,7 @@ def link_blocks(
     threshold: float = DEFAULT_THRESHOLD,
     coauthors: bool = True,
     policy: MergePolicy | None = None,
+    popularity: NamePopularity | None = None,
 ) -> dict[str, str]:
     """Mention key -> researcher id for every mention of `blocks`, linked in stream order.
 
@@ -265,7 +267,7 @@ def link_blocks(
                 keys = tuple(key if index == mention.position else "" for index, key in enumerate(paper.author_keys))
             context = PaperContext(paper.paper_id, paper.year, paper.categories, keys)
             state = states.get(block) or BlockState(block)
-            decision = link_mention(state, mention, context, threshold, weights=weights)
+            decision = link_mention(state, mention, context, threshold, weights=weights, popularity=popularity)
             state = apply_decision(state, decision, mention, context)
             if policy is not None and not decision.created and not decision.replay:
                 state, merges = merge_after_link(state, decision.researcher_id, policy)

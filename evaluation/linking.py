@@ -46,6 +46,7 @@ from stream_processors.linking.linker import (
 )
 from stream_processors.linking.merging import DEFAULT_POLICY, MergePolicy, follow_redirects, merge_after_link
 from stream_processors.linking.names import full_name_key
+from stream_processors.linking.popularity import NamePopularity
 from stream_processors.linking.scorer import DEFAULT_THRESHOLD, DEFAULT_WEIGHTS, Weights
 
 RESULTS = Path(__file__).parent / "results" / "linking.json"
@@ -65,11 +66,12 @@ def link_gold_set(
     threshold: float = DEFAULT_THRESHOLD,
     keep_block: Callable[[str], bool] = lambda _block: True,
     policy: MergePolicy | None = None,
+    popularity: NamePopularity | None = None,
 ) -> dict[str, str]:
     """Mention id -> researcher id, linking the set's mentions in order with the production linker;
     with a merge `policy`, the merge step runs after each link, as in the worker, and a mention's
     researcher follows the merge redirects, as its profile does."""
-    return link_and_count_merges(gold, weights, threshold, keep_block, policy)[0]
+    return link_and_count_merges(gold, weights, threshold, keep_block, policy, popularity)[0]
 
 
 def link_and_count_merges(
@@ -78,6 +80,7 @@ def link_and_count_merges(
     threshold: float = DEFAULT_THRESHOLD,
     keep_block: Callable[[str], bool] = lambda _block: True,
     policy: MergePolicy | None = None,
+    popularity: NamePopularity | None = None,
 ) -> tuple[dict[str, str], int]:
     blocks: dict[str, BlockState] = {}
     assigned: dict[str, str] = {}
@@ -89,7 +92,7 @@ def link_and_count_merges(
         mention = Mention(gm.position, gm.keyname, gm.forenames, gm.affiliations, block_key)
         paper = PaperContext(gm.paper_id, gm.year, (), gold.author_keys.get(gm.paper_id, ()))
         state = blocks.get(block_key) or BlockState(block_key)
-        decision = link_mention(state, mention, paper, threshold, weights=weights)
+        decision = link_mention(state, mention, paper, threshold, weights=weights, popularity=popularity)
         state = apply_decision(state, decision, mention, paper)
         if policy is not None and not decision.created and not decision.replay:
             state, merges = merge_after_link(state, decision.researcher_id, policy)

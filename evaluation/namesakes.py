@@ -58,6 +58,7 @@ from stream_processors.enrich import author_mentions
 from stream_processors.linking.linker import Mention, mention_key
 from stream_processors.linking.merging import DEFAULT_POLICY
 from stream_processors.linking.names import full_name_key, parse_name
+from stream_processors.linking.popularity import NamePopularity
 from stream_processors.linking.scorer import DEFAULT_THRESHOLD, DEFAULT_WEIGHTS, Weights
 
 SET_NAME = "arxiv-namesakes"
@@ -317,11 +318,11 @@ def _scores(predicted: dict[str, str], truth: dict[str, str]) -> dict[str, dict[
 
 
 def predictions(namesakes: NamesakeSet, weights: Weights = DEFAULT_WEIGHTS,
-                threshold: float = DEFAULT_THRESHOLD) -> dict[str, dict[str, str]]:
+                threshold: float = DEFAULT_THRESHOLD, popularity: NamePopularity | None = None) -> dict[str, dict[str, str]]:
     """Method -> (renamed mention key -> cluster): the linker with and without the merge step, and both baselines."""
-    policy = replace(DEFAULT_POLICY, weights=weights, threshold=threshold)
-    linked = link_blocks(namesakes.papers, namesakes.blocks, weights, threshold, policy=policy)
-    unmerged = link_blocks(namesakes.papers, namesakes.blocks, weights, threshold)
+    policy = replace(DEFAULT_POLICY, weights=weights, threshold=threshold, popularity=popularity)
+    linked = link_blocks(namesakes.papers, namesakes.blocks, weights, threshold, policy=policy, popularity=popularity)
+    unmerged = link_blocks(namesakes.papers, namesakes.blocks, weights, threshold, popularity=popularity)
     mentions = {mention_key(p.paper_id, m.position): m for p in namesakes.papers for m in p.mentions}
     scored = namesakes.truth
     return {

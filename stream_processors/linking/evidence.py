@@ -46,6 +46,7 @@ class Evidence:
     years_apart: int | None
     short_given_name: bool = False  # a full given name of at most SHORT_GIVEN_NAME letters: shared by many people
     rivals: int = 0  # how many other researchers of the block the mention's name is also compatible with
+    name_rarity: float | None = None  # log10 of the people expected to print this full name (popularity.py)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -57,6 +58,7 @@ class Evidence:
             "years_apart": self.years_apart,
             "short_given_name": self.short_given_name,
             "rivals": self.rivals,
+            **({"name_rarity": self.name_rarity} if self.name_rarity is not None else {}),
         }
 
 

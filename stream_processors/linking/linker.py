@@ -28,6 +28,7 @@ from stream_processors.linking.evidence import (
     years_apart,
 )
 from stream_processors.linking.names import INCOMPATIBLE, PersonName, compare_names, parse_name
+from stream_processors.linking.popularity import NamePopularity, rarity
 from stream_processors.linking.scorer import (
     DEFAULT_THRESHOLD,
     DEFAULT_WEIGHTS,
@@ -141,7 +142,9 @@ def researcher_id_for(paper_id: str, position: int) -> str:
     return "r-" + hashlib.sha1(mention_key(paper_id, position).encode()).hexdigest()[:16]
 
 
-def evidence_for(mention: Mention, paper: PaperContext, researcher: ResearcherSummary) -> Evidence:
+def evidence_for(
+    mention: Mention, paper: PaperContext, researcher: ResearcherSummary, popularity: NamePopularity | None = None,
+) -> Evidence:
     parsed = parse_name(mention.keyname, mention.forenames)
     name = name_evidence(parsed, researcher.name_forms)
     if name.label == INCOMPATIBLE:  # vetoed anyway: skip the costlier features
@@ -155,6 +158,7 @@ def evidence_for(mention: Mention, paper: PaperContext, researcher: ResearcherSu
         affiliation_similarity=affiliation_similarity(mention.affiliations, researcher.affiliations),
         years_apart=years_apart(paper.year, researcher.first_year, researcher.last_year),
         short_given_name=is_short_given_name(parsed),
+        name_rarity=rarity(popularity.expected_people(parsed)) if popularity is not None else None,
     )
 
 
@@ -171,13 +175,14 @@ def link_mention(
     *,
     weights: Weights = DEFAULT_WEIGHTS,
     orcid: str | None = None,
+    popularity: NamePopularity | None = None,
 ) -> LinkDecision:
     """Link to the best-scoring researcher at or above `threshold`, else create a new one."""
     key = mention_key(paper.paper_id, mention.position)
     for researcher in block.researchers.values():
         if key in researcher.mention_keys:
             return LinkDecision(researcher.researcher_id, False, 1.0, None, None, {}, replay=True)
-    gathered = [(evidence_for(mention, paper, researcher), researcher) for researcher in block.researchers.values()]
+    gathered = [(evidence_for(mention, paper, researcher, popularity), researcher) for researcher in block.researchers.values()]
     compatible = sum(1 for evidence, _ in gathered if evidence.name_label != INCOMPATIBLE)
     scored: list[tuple[Score, Evidence, ResearcherSummary]] = []
     for evidence, researcher in gathered:

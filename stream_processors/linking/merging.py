@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from stream_processors.linking.evidence import Evidence, is_short_given_name
 from stream_processors.linking.linker import BlockState, ResearcherSummary, merge_candidates, merge_summaries
 from stream_processors.linking.names import INCOMPATIBLE, PersonName, compare_names
+from stream_processors.linking.popularity import NamePopularity, rarity
 from stream_processors.linking.scorer import DEFAULT_THRESHOLD, DEFAULT_WEIGHTS, Weights, weigh
 
 
@@ -38,6 +39,7 @@ class MergePolicy:
     weights: Weights = DEFAULT_WEIGHTS
     context_penalties: bool = True  # rivals and short given names, as when linking a mention
     min_shared_coauthors: int = 0   # corroboration beyond names and places (0: the score decides)
+    popularity: NamePopularity | None = None  # how common the names are (popularity.py), as when linking
 
 
 DEFAULT_POLICY = MergePolicy()
@@ -69,6 +71,8 @@ class BlockMerge:
             "short_given_name": e.short_given_name,
             "rivals": e.rivals,
         }
+        if e.name_rarity is not None:
+            flat["name_rarity"] = e.name_rarity
         flat.update({f"term_{name}": value for name, value in sorted(self.contributions.items())})
         return flat
 
@@ -104,6 +108,15 @@ def _short_names_only(a: ResearcherSummary, b: ResearcherSummary) -> bool:
     return bool(full) and all(is_short_given_name(form) for form in full)
 
 
+def _pair_rarity(a: ResearcherSummary, b: ResearcherSummary, popularity: NamePopularity | None) -> float | None:
+    """The rarity of the commonest full name either side prints: a pair is only as specific as that."""
+    if popularity is None:
+        return None
+    expected = [popularity.expected_people(form) for form in (*a.name_forms, *b.name_forms)]
+    known = [value for value in expected if value is not None]
+    return rarity(max(known)) if known else None
+
+
 def pair_merge(
     block: BlockState, a: ResearcherSummary, b: ResearcherSummary, policy: MergePolicy = DEFAULT_POLICY
 ) -> BlockMerge | None:
@@ -113,7 +126,8 @@ def pair_merge(
         return None
     evidence, score = decision.evidence, decision.score
     if policy.context_penalties:
-        evidence = replace(evidence, rivals=_rivals(block, a, b), short_given_name=_short_names_only(a, b))
+        evidence = replace(evidence, rivals=_rivals(block, a, b), short_given_name=_short_names_only(a, b),
+                           name_rarity=_pair_rarity(a, b, policy.popularity))
         score = weigh(evidence, policy.weights)
         if score.total < policy.threshold:
             return None

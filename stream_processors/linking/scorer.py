@@ -35,6 +35,11 @@ class Weights:
     year_grace: int = 3
     short_name: float = 0.2         # subtracted when the only name evidence is a short full given name ("Yan", "Jun")
     ambiguity: float = 0.5          # times 1 - 0.5**rivals, subtracted when the name match is weaker than the same full name
+    # A full-name match of a name many people print is worth less: subtracted, times how far the
+    # name's rarity (log10 expected people) lies between `popularity_floor` and floor + span.
+    popularity: float = 0.0
+    popularity_floor: float = -2.0
+    popularity_span: float = 2.0
     bias: float = 0.0
 
     def as_dict(self) -> dict[str, float]:
@@ -81,6 +86,10 @@ def weigh(evidence: Evidence, weights: Weights = DEFAULT_WEIGHTS) -> Score:
         parts["short_name"] = -weights.short_name
     if evidence.rivals and weights.ambiguity and evidence.name_label not in _SPECIFIC_NAMES:
         parts["ambiguity"] = -weights.ambiguity * (1 - 0.5 ** evidence.rivals)
+    if weights.popularity and evidence.name_rarity is not None and evidence.name_label in _SPECIFIC_NAMES:
+        share = (evidence.name_rarity - weights.popularity_floor) / weights.popularity_span
+        if share > 0:
+            parts["popularity"] = -weights.popularity * min(1.0, share)
     if evidence.shared_coauthors:
         parts["coauthors"] = weights.coauthor * (1 - 0.5 ** evidence.shared_coauthors)
     if evidence.affiliation_similarity is not None:
