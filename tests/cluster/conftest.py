@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -38,9 +36,9 @@ import stack
 from clients import es_io, kafka_io
 from foundation.errors import ScholarStreamError
 from foundation.settings import Settings
-from scholarstream.pipeline import start_role, total_lag
-from stack.processes import port_in_use
+from scholarstream.pipeline import total_lag
 from stream_processors.linking.linker import researcher_id_for
+from tests.children import Child, free_cluster_bases
 from tests.conftest import REPO
 
 BROKERS = 3
@@ -50,19 +48,6 @@ SAMPLE = REPO / "samples" / "arxiv-kaggle-1006.jsonl.gz"
 # component lags the collaborators' scores and is bounded by 10 points.
 COLLABORATION_LAG_BOUND = 10
 _TAKEN = range(19392, 19501)  # the fault tests' own stack
-
-
-def _free_bases() -> tuple[int, int]:
-    """A Kafka base port K (K..K+5 free) and an Elasticsearch base port E (E, E+1, E+100, E+101 free)."""
-    rng = random.Random()
-    for _ in range(200):
-        kafka_base = rng.randrange(30000, 40000, 2)
-        es_base = rng.randrange(40000, 50000)
-        ports = [kafka_base + i for i in range(2 * BROKERS)]
-        ports += [es_base + i for i in range(ES_NODES)] + [es_base + 100 + i for i in range(ES_NODES)]
-        if not any(port in _TAKEN or port_in_use(port) for port in ports):
-            return kafka_base, es_base
-    raise AssertionError("no free ports for the cluster")
 
 
 @dataclass
@@ -88,7 +73,7 @@ class Cluster:
 def cluster() -> Iterator[Cluster]:
     root = Path(tempfile.mkdtemp(prefix="scholarstream-cluster-tests-"))
     root.chmod(0o755)  # as root, Elasticsearch runs as its own user, which must enter the directory
-    kafka_base, es_base = _free_bases()
+    kafka_base, es_base = free_cluster_bases(BROKERS, ES_NODES, _TAKEN)
     env = {
         "SCHOLARSTREAM_STACK_DIR": str(root / "stack"),
         "KAFKA_BOOTSTRAP_SERVERS": ",".join(f"127.0.0.1:{kafka_base + 2 * i}" for i in range(BROKERS)),
@@ -114,37 +99,15 @@ def cluster() -> Iterator[Cluster]:
 # Namespaces and processes -----------------------------------------------------------------------
 
 
-class Process:
-    """`scholarstream <role>` as a child in its own process group, logging to a file of its own."""
+class Process(Child):
+    """`scholarstream <role>` of a namespace, logging to a file of its own (`name`)."""
 
     def __init__(self, role: str, name: str, namespace: Namespace) -> None:
+        super().__init__(role, namespace.data_dir / "logs" / f"{name}.log", env=namespace.env)
         self.name = name
-        self.log = namespace.data_dir / "logs" / f"{name}.log"
-        self.process = start_role(role, self.log, env=namespace.env)
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL the whole process group: no shutdown hook, no final commit."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
 
     def stop(self, timeout: float = 60) -> int:
-        if self.alive():
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            return self.process.returncode
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
+        return super().stop(timeout)
 
 
 @dataclass

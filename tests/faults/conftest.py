@@ -10,10 +10,7 @@ same session keep their own addresses. A stack that cannot start fails the tests
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
 import tempfile
 import time
 import uuid
@@ -29,7 +26,7 @@ import stack
 from clients import es_io, kafka_io
 from foundation.errors import ScholarStreamError
 from foundation.settings import Settings
-from scholarstream.pipeline import start_role
+from tests.children import Child
 
 KAFKA_PORT = 19392
 ELASTICSEARCH_PORT = 19400
@@ -89,33 +86,11 @@ def namespace(fault_stack, monkeypatch, tmp_path) -> Callable[[str], Settings]:
 # Processes ----------------------------------------------------------------------------------
 
 
-class Role:
+class Role(Child):
     """`scholarstream worker` or `scholarstream indexer` as a child process we can kill."""
 
     def __init__(self, role: str, settings: Settings) -> None:
-        self.role = role
-        self.log = Path(settings.data_dir) / "logs" / f"{role}.log"
-        self.process: subprocess.Popen = start_role(role, self.log)
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL the whole process group: no shutdown hook, no final commit."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self, timeout: float = 30) -> int:
-        if self.alive():
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            return self.process.returncode
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
+        super().__init__(role, Path(settings.data_dir) / "logs" / f"{role}.log")
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.3) -> float:

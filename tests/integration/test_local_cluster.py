@@ -9,7 +9,6 @@ that stack whatever happens.
 
 from __future__ import annotations
 
-import random
 import shutil
 import tempfile
 import time
@@ -24,24 +23,12 @@ from kafka.admin import NewTopic
 import stack
 from foundation.settings import Settings
 from stack.layout import StackPaths
-from stack.processes import is_alive, java_processes_mentioning, port_in_use, resident_kib
+from stack.processes import is_alive, java_processes_mentioning, resident_kib
+from tests.children import free_cluster_bases
 
 BROKERS = 3
 ES_NODES = 2
 _FAULT_PORTS = range(19392, 19501)
-
-
-def _free_bases() -> tuple[int, int]:
-    """A Kafka base port K (K..K+5 free) and an Elasticsearch base port E (E, E+1, E+100, E+101 free)."""
-    rng = random.Random()
-    for _ in range(200):
-        kafka_base = rng.randrange(30000, 40000, 2)
-        es_base = rng.randrange(40000, 50000)
-        ports = [kafka_base + i for i in range(2 * BROKERS)]
-        ports += [es_base + i for i in range(ES_NODES)] + [es_base + 100 + i for i in range(ES_NODES)]
-        if not any(port in _FAULT_PORTS or port_in_use(port) for port in ports):
-            return kafka_base, es_base
-    raise AssertionError("no free ports for the cluster")
 
 
 def _wait_for(what: str, check: Any, timeout: float = 60.0) -> Any:
@@ -58,7 +45,7 @@ def _wait_for(what: str, check: Any, timeout: float = 60.0) -> Any:
 def test_three_brokers_and_two_elasticsearch_nodes(capsys) -> None:
     root = Path(tempfile.mkdtemp(prefix="scholarstream-cluster-"))
     root.chmod(0o755)  # as root, Elasticsearch runs as its own user, which must enter the directory
-    kafka_base, es_base = _free_bases()
+    kafka_base, es_base = free_cluster_bases(BROKERS, ES_NODES, _FAULT_PORTS)
     fields: dict[str, Any] = {
         "SCHOLARSTREAM_STACK_DIR": str(root / "stack"),
         "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{kafka_base}",

@@ -1,0 +1,61 @@
+"""Helpers the fault and cluster tests share: pipeline roles as child processes, and free ports."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+
+from scholarstream.pipeline import start_role
+from stack.processes import port_in_use
+
+
+class Child:
+    """`scholarstream <role>` in its own process group, logging to `log`, with `env` added."""
+
+    def __init__(self, role: str, log: Path, env: dict[str, str] | None = None) -> None:
+        self.role = role
+        self.log = log
+        self.process: subprocess.Popen = start_role(role, log, env=env)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: no shutdown hook, no final commit."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self, timeout: float = 30) -> int:
+        if self.alive():
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return self.process.returncode
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+def free_cluster_bases(brokers: int, es_nodes: int, taken: Iterable[int] = ()) -> tuple[int, int]:
+    """A Kafka base port K (K .. K + 2 x brokers - 1 free) and an Elasticsearch base port E (E ..,
+    E + 100 .. free) for `stack up --brokers B --es-nodes N`, avoiding `taken`."""
+    avoid = set(taken)
+    rng = random.Random()
+    for _ in range(200):
+        kafka_base = rng.randrange(30000, 40000, 2)
+        es_base = rng.randrange(40000, 50000)
+        ports = [kafka_base + i for i in range(2 * brokers)]
+        ports += [es_base + i for i in range(es_nodes)] + [es_base + 100 + i for i in range(es_nodes)]
+        if not any(port in avoid or port_in_use(port) for port in ports):
+            return kafka_base, es_base
+    raise AssertionError("no free ports for the cluster")
