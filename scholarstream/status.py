@@ -21,6 +21,7 @@ from foundation.settings import Settings
 from indexers.mappings import INDICES, PAPERS
 from schemas.topics import TOPICS
 from scholarstream.pipeline import stages
+from stream_processors.worker_report import read_reports
 
 
 def group_status(settings: Settings, group: str, topic: str) -> dict[str, Any]:
@@ -141,6 +142,25 @@ def elasticsearch_cluster(settings: Settings) -> dict[str, Any]:
     }
 
 
+REPORT_FRESH_SECONDS = 30.0
+
+
+def worker_reports(settings: Settings, now: datetime) -> list[dict[str, Any]]:
+    """What each worker on this machine wrote in the last 30 s (stream_processors/worker_report.py):
+    its table sizes, partitions and recovery; a stopped worker's last report is left out."""
+    fresh = []
+    for report in read_reports(settings.data_dir):
+        try:
+            age = (now - datetime.fromisoformat(str(report["at"]))).total_seconds()
+        except (KeyError, ValueError, TypeError):
+            continue
+        if age <= REPORT_FRESH_SECONDS:
+            fresh.append({"host": report.get("host"), "pid": report.get("pid"), "age_seconds": round(age, 1),
+                          "recovered": report.get("recovered"), "tables": report.get("tables"),
+                          "assigned_partitions": len(report.get("assigned_partitions") or ())})
+    return fresh
+
+
 def pipeline_status(settings: Settings, now: Callable[[], datetime]) -> dict[str, Any]:
     groups = [group_status(settings, stage.group, stage.topic) | {"role": stage.role} for stage in stages(settings)]
     return {
@@ -151,5 +171,6 @@ def pipeline_status(settings: Settings, now: Callable[[], datetime]) -> dict[str
         "dead_letters": dead_letter_sizes(settings),
         "kafka_cluster": kafka_cluster(settings),
         "elasticsearch_cluster": elasticsearch_cluster(settings),
+        "worker_reports": worker_reports(settings, now()),
         **index_status(settings, now),
     }

@@ -38,6 +38,10 @@ def status_cmd(as_json: JsonFlag = False) -> None:
         f"{len(kafka['under_replicated'])} under-replicated, {len(kafka['leaderless'])} without a leader"
     )
     out.print(f"elasticsearch: {es['status']}, {es['nodes']} node(s), {es['unassigned_shards']} unassigned shard(s)")
+    for report in data["worker_reports"]:
+        tables = ", ".join(f"{name} {size}" for name, size in (report["tables"] or {}).items())
+        state = "recovered" if report["recovered"] else "recovering"
+        out.print(f"worker {report['host']}/{report['pid']}: {state}, {report['assigned_partitions']} partitions, tables: {tables}")
     for alias, info in data["indices"].items():
         out.print(f"index {alias}: " + (f"{info['documents']} documents in {', '.join(info['indices'])}" if info["exists"] else "missing"))
     if data.get("freshness"):

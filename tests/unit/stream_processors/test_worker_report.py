@@ -38,3 +38,4 @@ def test_reports_are_replaced_whole_and_read_back_per_worker(tmp_path):
 
 def test_no_reports_yet(tmp_path):
     assert read_reports(tmp_path) == []
+
