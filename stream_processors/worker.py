@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import time
+
 import faust
 from threadpoolctl import threadpool_limits
 
 from clients import kafka_io
 from clients.handover import take_over
 from encoders.loading import load_encoder
+from foundation.errors import ServiceUnavailable
 from foundation.settings import Settings
 from schemas.topics import PAPERS_RAW, TOPICS
 from stream_processors.app import WORKER_GROUP, create_app
 from stream_processors.topic_model.fields import load_field_model, model_path_for
+
+CHANGELOG_SETUP_SECONDS = 120.0
 
 
 def create_changelogs(settings: Settings, app: faust.App) -> None:
@@ -26,9 +31,17 @@ def create_changelogs(settings: Settings, app: faust.App) -> None:
     """
     configs = {"cleanup.policy": "compact"}
     names = [table.changelog_topic_name for table in app.tables.values()]
-    for name in names:
-        kafka_io.create_topic(settings, name, settings.topic_partitions, configs)
-    kafka_io.wait_until_known(settings, names)
+    deadline = time.monotonic() + CHANGELOG_SETUP_SECONDS
+    while True:  # a broker that just died answers "not ready" until the clients drop it: try again
+        try:
+            for name in names:
+                kafka_io.create_topic(settings, name, settings.topic_partitions, configs)
+            kafka_io.wait_until_known(settings, names)
+            return
+        except ServiceUnavailable:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(2)
 
 
 def run_worker(settings: Settings) -> None:
