@@ -1,4 +1,4 @@
-"""Helpers the fault and cluster tests share: pipeline roles as child processes, and free ports."""
+"""Helpers the fault and cluster tests share: pipeline roles as child processes, polling, free ports."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ import os
 import random
 import signal
 import subprocess
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
+
+import pytest
 
 from scholarstream.pipeline import start_role
 from stack.processes import port_in_use
@@ -59,3 +62,13 @@ def free_cluster_bases(brokers: int, es_nodes: int, taken: Iterable[int] = ()) -
         if not any(port in avoid or port_in_use(port) for port in ports):
             return kafka_base, es_base
     raise AssertionError("no free ports for the cluster")
+
+
+def wait_for(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.3) -> float:
+    """Poll until `condition` holds; returns the seconds it took, fails the test on timeout."""
+    began = time.monotonic()
+    while not condition():
+        if time.monotonic() - began > timeout:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+    return time.monotonic() - began

@@ -197,15 +197,6 @@ def namespaces(cluster, tmp_path) -> Iterator[Callable[..., Namespace]]:
         namespace.clean_up()
 
 
-def wait_for(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.5) -> float:
-    began = time.monotonic()
-    while not condition():
-        if time.monotonic() - began > timeout:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
-    return time.monotonic() - began
-
-
 # What the pipeline produced, and what "the same" means -----------------------------------------
 
 

@@ -22,7 +22,8 @@ from collections import Counter
 
 from clients import kafka_io
 from schemas.topics import PAPERS_RAW
-from tests.cluster.conftest import BROKERS, SAMPLE, indexed, wait_for
+from tests.children import wait_for
+from tests.cluster.conftest import BROKERS, SAMPLE, indexed
 from tests.conftest import REPO
 
 RECORDS = 150

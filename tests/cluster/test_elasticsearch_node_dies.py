@@ -18,7 +18,8 @@ import time
 
 from clients import es_io
 from schemas.topics import INDEX_DLQ
-from tests.cluster.conftest import ES_NODES, indexed, wait_for
+from tests.children import wait_for
+from tests.cluster.conftest import ES_NODES, indexed
 
 RECORDS = 200
 

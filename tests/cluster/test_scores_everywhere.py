@@ -16,7 +16,8 @@ import time
 from clients import kafka_io
 from stream_processors.app import TRUST_SCORES_TABLE, WORKER_GROUP
 from stream_processors.worker_report import read_reports, reports_dir
-from tests.cluster.conftest import indexed, wait_for
+from tests.children import wait_for
+from tests.cluster.conftest import indexed
 
 WORKERS = 3
 RECORDS = 160

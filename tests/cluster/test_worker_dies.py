@@ -14,7 +14,8 @@ import time
 
 from clients import kafka_io
 from schemas.topics import PAPERS_ENRICHED
-from tests.cluster.conftest import REFERENCE_RECORDS, assert_same, indexed, wait_for
+from tests.children import wait_for
+from tests.cluster.conftest import REFERENCE_RECORDS, assert_same, indexed
 
 WORKERS = 3
 

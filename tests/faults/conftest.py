@@ -93,16 +93,6 @@ class Role(Child):
         super().__init__(role, Path(settings.data_dir) / "logs" / f"{role}.log")
 
 
-def wait_for(condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.3) -> float:
-    """Poll until `condition` holds; returns the seconds it took, fails the test on timeout."""
-    began = time.monotonic()
-    while not condition():
-        if time.monotonic() - began > timeout:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
-    return time.monotonic() - began
-
-
 # Kafka and Elasticsearch reads ---------------------------------------------------------------
 
 

@@ -21,7 +21,8 @@ import stack
 from clients import es_io
 from producers.snapshot import read_snapshot
 from scholarstream.pipeline import total_lag
-from tests.faults.conftest import SAMPLE, Role, committed, indexed_documents, total_end, wait_for
+from tests.children import wait_for
+from tests.faults.conftest import SAMPLE, Role, committed, indexed_documents, total_end
 from tests.integration.conftest import cli
 
 RECORDS = 80

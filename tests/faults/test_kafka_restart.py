@@ -22,8 +22,9 @@ from pathlib import Path
 
 import stack
 from producers.snapshot import read_snapshot
+from tests.children import wait_for
 from tests.conftest import REPO
-from tests.faults.conftest import SAMPLE, total_end, wait_for
+from tests.faults.conftest import SAMPLE, total_end
 from tests.integration.conftest import read_topic
 
 COPIES = 8

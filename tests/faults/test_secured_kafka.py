@@ -29,7 +29,8 @@ from foundation.settings import Settings
 from stack.java import find_java
 from stack.layout import StackPaths
 from stack.processes import port_answers
-from tests.faults.conftest import SAMPLE, indexed_documents, wait_for
+from tests.children import wait_for
+from tests.faults.conftest import SAMPLE, indexed_documents
 from tests.integration.conftest import cli
 
 SASL_PORT, CONTROLLER_PORT = 19492, 19493

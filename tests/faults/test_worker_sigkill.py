@@ -27,7 +27,8 @@ from datetime import UTC, datetime
 import numpy as np
 
 from scholarstream.pipeline import total_lag
-from tests.faults.conftest import SAMPLE, Role, indexed_documents, indexed_researchers, total_end, wait_for
+from tests.children import wait_for
+from tests.faults.conftest import SAMPLE, Role, indexed_documents, indexed_researchers, total_end
 from tests.integration.conftest import cli, read_topic
 
 RECORDS = 120
