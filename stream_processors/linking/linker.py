@@ -143,7 +143,7 @@ def researcher_id_for(paper_id: str, position: int) -> str:
 
 
 def evidence_for(
-    mention: Mention, paper: PaperContext, researcher: ResearcherSummary, popularity: NamePopularity | None = None,
+    mention: Mention, paper: PaperContext, researcher: ResearcherSummary, name_rarity: float | None = None,
 ) -> Evidence:
     parsed = parse_name(mention.keyname, mention.forenames)
     name = name_evidence(parsed, researcher.name_forms)
@@ -158,7 +158,7 @@ def evidence_for(
         affiliation_similarity=affiliation_similarity(mention.affiliations, researcher.affiliations),
         years_apart=years_apart(paper.year, researcher.first_year, researcher.last_year),
         short_given_name=is_short_given_name(parsed),
-        name_rarity=rarity(popularity.expected_people(parsed)) if popularity is not None else None,
+        name_rarity=name_rarity,
     )
 
 
@@ -182,7 +182,9 @@ def link_mention(
     for researcher in block.researchers.values():
         if key in researcher.mention_keys:
             return LinkDecision(researcher.researcher_id, False, 1.0, None, None, {}, replay=True)
-    gathered = [(evidence_for(mention, paper, researcher, popularity), researcher) for researcher in block.researchers.values()]
+    # How common the mention's name is does not depend on the candidate: looked up once per mention.
+    name_rarity = rarity(popularity.expected_people(parse_name(mention.keyname, mention.forenames))) if popularity is not None else None
+    gathered = [(evidence_for(mention, paper, researcher, name_rarity), researcher) for researcher in block.researchers.values()]
     compatible = sum(1 for evidence, _ in gathered if evidence.name_label != INCOMPATIBLE)
     scored: list[tuple[Score, Evidence, ResearcherSummary]] = []
     for evidence, researcher in gathered:
