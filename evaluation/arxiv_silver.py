@@ -49,7 +49,7 @@ from stream_processors.linking.linker import BlockState, Mention, PaperContext, 
 from stream_processors.linking.merging import DEFAULT_POLICY, MergePolicy, follow_redirects, merge_after_link
 from stream_processors.linking.names import INCOMPATIBLE, PersonName, compare_names, parse_name
 from stream_processors.linking.popularity import NamePopularity
-from stream_processors.linking.scorer import DEFAULT_THRESHOLD, DEFAULT_WEIGHTS, Weights
+from stream_processors.linking.scorer import DEFAULT_THRESHOLD, DEFAULT_WEIGHTS, Weigher
 
 SET_NAME = "arxiv-oai-cs-2016"
 MIN_SHARED = 2
@@ -67,6 +67,7 @@ class SilverPaper:
     year: int | None
     categories: tuple[str, ...]
     mentions: tuple[Mention, ...]  # by position; `blocking_key` set as the pipeline sets it
+    embedding: tuple[float, ...] | None = None  # the paper's vector, where the evaluation encoded it
 
     @property
     def author_keys(self) -> tuple[str, ...]:
@@ -241,7 +242,7 @@ def build_silver(papers: Iterable[SilverPaper], min_shared: int = MIN_SHARED) ->
 def link_blocks(
     papers: Sequence[SilverPaper],
     blocks: frozenset[str],
-    weights: Weights = DEFAULT_WEIGHTS,
+    weights: Weigher = DEFAULT_WEIGHTS,
     threshold: float = DEFAULT_THRESHOLD,
     coauthors: bool = True,
     policy: MergePolicy | None = None,
@@ -265,7 +266,7 @@ def link_blocks(
                 continue
             if not coauthors:
                 keys = tuple(key if index == mention.position else "" for index, key in enumerate(paper.author_keys))
-            context = PaperContext(paper.paper_id, paper.year, paper.categories, keys)
+            context = PaperContext(paper.paper_id, paper.year, paper.categories, keys, paper.embedding)
             state = states.get(block) or BlockState(block)
             decision = link_mention(state, mention, context, threshold, weights=weights, popularity=popularity)
             state = apply_decision(state, decision, mention, context)
@@ -312,18 +313,19 @@ def pair_scores(pairs: Sequence[SilverPair], together: Callable[[SilverPair], bo
 
 def evaluate_silver(
     silver: SilverSet,
-    weights: Weights = DEFAULT_WEIGHTS,
+    weights: Weigher = DEFAULT_WEIGHTS,
     threshold: float = DEFAULT_THRESHOLD,
     split_of: Callable[[str], str] = lambda _block: "all",
     splits: Iterable[str] = ("all",),
+    popularity: NamePopularity | None = None,
 ) -> dict[str, object]:
     """The linker as the worker runs it (link + merge step), the link step alone, the linker without
     coauthor evidence, and both baselines on the silver pairs."""
     blocks = silver.blocks
-    policy = replace(DEFAULT_POLICY, weights=weights, threshold=threshold)
-    linked = link_blocks(silver.papers, blocks, weights, threshold, policy=policy)
-    unmerged = link_blocks(silver.papers, blocks, weights, threshold)
-    alone = link_blocks(silver.papers, blocks, weights, threshold, coauthors=False, policy=policy)
+    policy = replace(DEFAULT_POLICY, weights=weights, threshold=threshold, popularity=popularity)
+    linked = link_blocks(silver.papers, blocks, weights, threshold, policy=policy, popularity=popularity)
+    unmerged = link_blocks(silver.papers, blocks, weights, threshold, popularity=popularity)
+    alone = link_blocks(silver.papers, blocks, weights, threshold, coauthors=False, policy=policy, popularity=popularity)
     names = {
         mention_key(paper.paper_id, m.position): fold(m.keyname) + "|" + fold(m.forenames)
         for paper in silver.papers for m in paper.mentions if m.blocking_key in blocks

@@ -46,8 +46,9 @@ from stream_processors.linking.linker import (
 )
 from stream_processors.linking.merging import DEFAULT_POLICY, MergePolicy, follow_redirects, merge_after_link
 from stream_processors.linking.names import full_name_key
+from stream_processors.linking.policy import LinkerName, policy_named
 from stream_processors.linking.popularity import NamePopularity
-from stream_processors.linking.scorer import DEFAULT_THRESHOLD, DEFAULT_WEIGHTS, Weights
+from stream_processors.linking.scorer import DEFAULT_THRESHOLD, DEFAULT_WEIGHTS, Weigher
 
 RESULTS = Path(__file__).parent / "results" / "linking.json"
 SPLITS = ("dev", "held_out", "all")
@@ -62,7 +63,7 @@ def split_of_block(set_name: str, block: str) -> str:
 
 def link_gold_set(
     gold: GoldSet,
-    weights: Weights = DEFAULT_WEIGHTS,
+    weights: Weigher = DEFAULT_WEIGHTS,
     threshold: float = DEFAULT_THRESHOLD,
     keep_block: Callable[[str], bool] = lambda _block: True,
     policy: MergePolicy | None = None,
@@ -76,7 +77,7 @@ def link_gold_set(
 
 def link_and_count_merges(
     gold: GoldSet,
-    weights: Weights = DEFAULT_WEIGHTS,
+    weights: Weigher = DEFAULT_WEIGHTS,
     threshold: float = DEFAULT_THRESHOLD,
     keep_block: Callable[[str], bool] = lambda _block: True,
     policy: MergePolicy | None = None,
@@ -116,13 +117,14 @@ def _scores(predicted: dict[str, str], truth: dict[str, str]) -> dict[str, dict[
 
 
 def evaluate_set(
-    gold: GoldSet, weights: Weights = DEFAULT_WEIGHTS, threshold: float = DEFAULT_THRESHOLD,
-    splits: Iterable[str] = SPLITS,
+    gold: GoldSet, weights: Weigher = DEFAULT_WEIGHTS, threshold: float = DEFAULT_THRESHOLD,
+    splits: Iterable[str] = SPLITS, popularity: NamePopularity | None = None,
 ) -> dict[str, Any]:
     started = time.perf_counter()
-    linked, merges = link_and_count_merges(gold, weights, threshold, policy=replace(DEFAULT_POLICY, weights=weights, threshold=threshold))
+    policy = replace(DEFAULT_POLICY, weights=weights, threshold=threshold, popularity=popularity)
+    linked, merges = link_and_count_merges(gold, weights, threshold, policy=policy, popularity=popularity)
     seconds = time.perf_counter() - started
-    unmerged = link_gold_set(gold, weights, threshold)
+    unmerged = link_gold_set(gold, weights, threshold, popularity=popularity)
     scored = gold.scored
     methods = {
         "linker": {m.mention_id: linked[m.mention_id] for m in scored},
@@ -155,23 +157,29 @@ def evaluate_set(
 
 
 def evaluate_arxiv_silver(
-    weights: Weights = DEFAULT_WEIGHTS, threshold: float = DEFAULT_THRESHOLD, raw: Sequence[RawPaper] | None = None,
+    weights: Weigher = DEFAULT_WEIGHTS, threshold: float = DEFAULT_THRESHOLD, raw: Sequence[RawPaper] | None = None,
+    popularity: NamePopularity | None = None,
 ) -> dict[str, Any]:
     """The silver pairs from the 2016 OAI harvest (or its already read `raw` papers), split by block like the gold sets."""
     papers = arxiv_silver.read_oai_papers() if raw is None else (namesakes.silver_paper(paper) for paper in raw)
     silver = arxiv_silver.build_silver(papers)
     name = arxiv_silver.SET_NAME
     return arxiv_silver.evaluate_silver(
-        silver, weights, threshold, split_of=lambda block: split_of_block(name, block), splits=SPLITS
+        silver, weights, threshold, split_of=lambda block: split_of_block(name, block), splits=SPLITS, popularity=popularity
     )
 
 
 def evaluate_linking(
-    sets: Iterable[str] = SETS, weights: Weights = DEFAULT_WEIGHTS, threshold: float = DEFAULT_THRESHOLD,
-    write: Path | None = RESULTS, silver: bool = True, pseudo_namesakes: bool = True,
+    sets: Iterable[str] = SETS, linker: LinkerName = "weights", write: Path | None = None, silver: bool = True,
+    pseudo_namesakes: bool = True, vectors: Callable[[namesakes.NamesakeSet, Sequence[RawPaper]], namesakes.NamesakeSet] | None = None,
 ) -> dict:
     """Evaluate every gold set (and the arXiv silver set and pseudo-namesakes, which share one read of
-    the 2016 harvest); the dict is what `--json` prints and what `results/linking.json` holds."""
+    the 2016 harvest) with the linker the worker runs under `SCHOLARSTREAM_LINKER=<linker>`; the dict
+    is what `--json` prints and what `results/linking.json` (`linking_pairwise.json`) holds.
+    `vectors` gives the namesakes' papers their vectors (the evaluation's encoder), else they have none."""
+    policy = policy_named(linker)
+    weights, threshold, popularity = policy.weights, policy.threshold, policy.popularity
+    write = write or (RESULTS if linker == "weights" else RESULTS.with_name(f"linking_{linker}.json"))
     results: dict[str, Any] = {
         "protocol": (
             "Blocks (surname + first initial) split by hash into dev and held_out halves; weights and threshold "
@@ -180,12 +188,15 @@ def evaluate_linking(
             "namesakes: real arXiv authors renamed to common names (evaluation/namesakes.py), split by name group, "
             "renamed mentions scored, not used for tuning."
         ),
+        "linker": linker,
         "threshold": threshold,
-        "weights": weights.as_dict(),
+        "weights": weights.as_dict(),  # type: ignore[attr-defined]
+        "name_popularity": popularity.version if popularity else None,
+        "namesakes_vectors": vectors is not None,
         "sets": {},
     }
     for name in sets:
-        results["sets"][name] = evaluate_set(load(name), weights, threshold)
+        results["sets"][name] = evaluate_set(load(name), weights, threshold, popularity=popularity)
     results["beats_both_baselines_on_b_cubed_f1"] = {
         name: {
             split: all(
@@ -198,10 +209,11 @@ def evaluate_linking(
     }
     raw = namesakes.read_oai_raw() if silver or pseudo_namesakes else None
     if silver:
-        results["silver"] = {arxiv_silver.SET_NAME: evaluate_arxiv_silver(weights, threshold, raw)}
+        results["silver"] = {arxiv_silver.SET_NAME: evaluate_arxiv_silver(weights, threshold, raw, popularity)}
     if pseudo_namesakes:
         started = time.perf_counter()
-        report = namesakes.evaluate_namesakes(weights, threshold, papers=raw, splits=SPLITS)
+        report = namesakes.evaluate_namesakes(weights, threshold, papers=raw, splits=SPLITS, popularity=popularity,
+                                              vectors=vectors)
         results["namesakes"] = {namesakes.SET_NAME: {**report, "seconds": round(time.perf_counter() - started, 2)}}
     if write is not None:
         write.parent.mkdir(parents=True, exist_ok=True)
@@ -321,7 +333,7 @@ def namesakes_size_table(sets: dict, split: str = "all"):
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    results = evaluate_linking()
+    results = evaluate_linking(linker="pairwise" if "--pairwise" in args else "weights")
     if "--json" in args:
         print(json.dumps(results, indent=2))
     else:

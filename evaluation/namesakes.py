@@ -41,25 +41,28 @@ import hashlib
 import json
 import random
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from encoders.base import Encoder
 from evaluation.arxiv_silver import SilverPaper, link_blocks, stream_order
 from evaluation.cluster_metrics import b_cubed, pairwise
+from evaluation.embedding_cache import encode_cached
 from evaluation.labelled_papers import DAILY_2025_2026, OAI_CS_2016
 from evaluation.margins import margin_interval
 from foundation.errors import InvalidRecord, ScholarStreamError
+from foundation.settings import Settings
 from producers.oai_records import page_files, papers_in_pages
 from schemas.names import blocking_key
 from schemas.papers import Author, RawPaper
-from stream_processors.enrich import author_mentions
+from stream_processors.enrich import author_mentions, embedding_text
 from stream_processors.linking.linker import Mention, mention_key
 from stream_processors.linking.merging import DEFAULT_POLICY
 from stream_processors.linking.names import full_name_key, parse_name
 from stream_processors.linking.popularity import NamePopularity
-from stream_processors.linking.scorer import DEFAULT_THRESHOLD, DEFAULT_WEIGHTS, Weights
+from stream_processors.linking.scorer import DEFAULT_THRESHOLD, DEFAULT_WEIGHTS, Weigher
 
 SET_NAME = "arxiv-namesakes"
 SEED = 20261201
@@ -290,6 +293,19 @@ def build_namesakes(
     return NamesakeSet(groups, stream_order(affected), truth, group_of)
 
 
+def with_embeddings(namesakes: NamesakeSet, papers: Sequence[RawPaper], settings: Settings, encoder: Encoder) -> NamesakeSet:
+    """The set with each affected paper's vector, encoded as the worker encodes it (cached on disk)."""
+    texts = {paper.arxiv_id: embedding_text(paper) for paper in papers}
+    wanted = [texts[paper.paper_id] for paper in namesakes.papers]
+    cache = Path(settings.data_dir) / "cache" / "embeddings.npz"
+    vectors = encode_cached(encoder, wanted, cache, settings.encoder_max_seq_length, settings.encoder_batch_size)
+    embedded = tuple(
+        replace(paper, embedding=tuple(round(float(x), 6) for x in vector))
+        for paper, vector in zip(namesakes.papers, vectors, strict=True)
+    )
+    return replace(namesakes, papers=embedded)
+
+
 def read_oai_raw(path: Path = OAI_CS_2016) -> list[RawPaper]:
     pages = page_files(path)
     if not pages:
@@ -317,7 +333,7 @@ def _scores(predicted: dict[str, str], truth: dict[str, str]) -> dict[str, dict[
     return {"b_cubed": b_cubed(predicted, truth).as_dict(), "pairwise": pairwise(predicted, truth).as_dict()}
 
 
-def predictions(namesakes: NamesakeSet, weights: Weights = DEFAULT_WEIGHTS,
+def predictions(namesakes: NamesakeSet, weights: Weigher = DEFAULT_WEIGHTS,
                 threshold: float = DEFAULT_THRESHOLD, popularity: NamePopularity | None = None) -> dict[str, dict[str, str]]:
     """Method -> (renamed mention key -> cluster): the linker with and without the merge step, and both baselines."""
     policy = replace(DEFAULT_POLICY, weights=weights, threshold=threshold, popularity=popularity)
@@ -370,13 +386,18 @@ def score(namesakes: NamesakeSet, predicted: dict[str, dict[str, str]], splits: 
 
 
 def evaluate_namesakes(
-    weights: Weights = DEFAULT_WEIGHTS, threshold: float = DEFAULT_THRESHOLD, seed: int = SEED,
-    papers: Sequence[RawPaper] | None = None, splits: Iterable[str] = SPLITS,
+    weights: Weigher = DEFAULT_WEIGHTS, threshold: float = DEFAULT_THRESHOLD, seed: int = SEED,
+    papers: Sequence[RawPaper] | None = None, splits: Iterable[str] = SPLITS, popularity: NamePopularity | None = None,
+    vectors: Callable[[NamesakeSet, Sequence[RawPaper]], NamesakeSet] | None = None,
 ) -> dict[str, Any]:
-    """Build the set from the 2016 harvest (or `papers`) and the daily names, link it, score it."""
+    """Build the set from the 2016 harvest (or `papers`) and the daily names, give its papers their
+    vectors (`vectors`, e.g. `with_embeddings` bound to an encoder), link it, score it."""
     targets = common_names(daily_author_lists())
-    namesakes = build_namesakes(read_oai_raw() if papers is None else papers, targets, seed)
-    predicted = predictions(namesakes, weights, threshold)
+    raw = read_oai_raw() if papers is None else papers
+    namesakes = build_namesakes(raw, targets, seed)
+    if vectors is not None:
+        namesakes = vectors(namesakes, raw)
+    predicted = predictions(namesakes, weights, threshold, popularity)
     sizes = [len(group.people) for group in namesakes.groups if len(group.people) >= MIN_GROUP]
     return {
         "seed": seed,

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     enrich_generation: int = Field(0, ge=0, le=9999, validation_alias=_env("SCHOLARSTREAM_ENRICH_GENERATION"))
     link_generation: int = Field(0, ge=0, le=9999, validation_alias=_env("SCHOLARSTREAM_LINK_GENERATION"))
     worker_stages: str = Field("enrich,link", validation_alias=_env("SCHOLARSTREAM_WORKER_STAGES"))
+    # How the link stage decides (stream_processors/linking/policy.py): the hand-set weights or the
+    # learned pairwise model. Changing it changes who is who: relink with `rebuild --from-stage link`.
+    linker: Literal["weights", "pairwise"] = Field("weights", validation_alias=_env("SCHOLARSTREAM_LINKER"))
 
     # Encoder
     encoder_model: str = Field(PACKAGED_ENCODER, validation_alias=_env("SCHOLARSTREAM_ENCODER_MODEL"))

@@ -49,6 +49,7 @@ from stream_processors.agents import (
     RouteAgent,
     SignalsAgent,
 )
+from stream_processors.linking.policy import policy_named
 from stream_processors.topic_model.fields import FieldTopicModel
 from stream_processors.worker_report import install as install_worker_report
 
@@ -288,7 +289,8 @@ def _register_linking(
         (PAPERS_ENRICHED, "route-mentions", True,
          RouteAgent(raw_topic(RESEARCHER_MENTIONS.name), letters(link_dlq, "link", PAPERS_ENRICHED))),
         (RESEARCHER_MENTIONS, "link", True,
-         LinkAgent(state, raw_topic(RESEARCHER_AUTHORSHIPS.name), letters(link_dlq, "link", RESEARCHER_MENTIONS))),
+         LinkAgent(state, raw_topic(RESEARCHER_AUTHORSHIPS.name), letters(link_dlq, "link", RESEARCHER_MENTIONS),
+                   policy_named(settings.linker))),
         (RESEARCHER_AUTHORSHIPS, "assemble-works", True,
          AssembleAgent(state, letters(link_dlq, "link", RESEARCHER_AUTHORSHIPS))),
         (RESEARCHER_WORKS, "profiles", True, ProfilesAgent(state, letters(link_dlq, "profile", RESEARCHER_WORKS))),

@@ -90,7 +90,7 @@ def link_and_merge(
     When the linked researcher is itself retired by a merge (the survivor is the smaller id),
     the authorship names the survivor, as a replay of the mention would.
     """
-    decision, next_block, authorship = _link(block, event)
+    decision, next_block, authorship = _link(block, event, policy)
     if decision.created or decision.replay:
         return next_block, authorship, ()
     next_block, merges = merge_after_link(next_block, decision.researcher_id, policy)
@@ -118,7 +118,9 @@ def merge_event(merge: BlockMerge, now: datetime) -> MergeEvent:
     )
 
 
-def _link(block: BlockState | None, event: MentionEvent) -> tuple[LinkDecision, BlockState, Authorship]:
+def _link(
+    block: BlockState | None, event: MentionEvent, policy: MergePolicy = DEFAULT_POLICY
+) -> tuple[LinkDecision, BlockState, Authorship]:
     block = block or BlockState(event.mention.blocking_key)
     m = event.mention
     mention = Mention(m.position, m.keyname, m.forenames, m.affiliations, m.blocking_key)
@@ -129,7 +131,7 @@ def _link(block: BlockState | None, event: MentionEvent) -> tuple[LinkDecision, 
         author_keys=event.author_keys,
         embedding=tuple(float(v) for v in event.embedding.vector()) if event.embedding else None,
     )
-    decision = link_mention(block, mention, context)
+    decision = link_mention(block, mention, context, policy.threshold, weights=policy.weights, popularity=policy.popularity)
     next_block = apply_decision(block, decision, mention, context)
     explanation = decision.explain()
     authorship = Authorship(

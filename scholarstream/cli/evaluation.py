@@ -119,12 +119,26 @@ def eval_search(
 
 
 @eval_app.command("linking")
-def eval_linking(as_json: JsonFlag = False) -> None:
+def eval_linking(
+    linker: Annotated[str, typer.Option(help="The linker to evaluate, as SCHOLARSTREAM_LINKER names it: weights or pairwise.")] = "weights",
+    vectors: Annotated[bool, typer.Option(help="Encode the pseudo-namesakes' papers with the configured encoder (cached).")] = True,
+    as_json: JsonFlag = False,
+) -> None:
     """B-cubed and pairwise P/R/F1 of author linking on the gold sets and arXiv pseudo-namesakes, against two baselines."""
-    from evaluation.linking import evaluate_linking, print_table
+    from functools import partial
 
-    err_console.print("linking the gold sets (inspire-wang, s2and-qian, orcid-doi), the arXiv silver pairs and the pseudo-namesakes")
-    results = evaluate_linking()
+    from encoders.loading import load_encoder
+    from evaluation.linking import evaluate_linking, print_table
+    from evaluation.namesakes import with_embeddings
+    from stream_processors.linking.policy import LINKERS
+
+    if linker not in LINKERS:
+        raise typer.BadParameter(f"one of {', '.join(LINKERS)}", param_hint="--linker")
+    settings = get_settings()
+    encode = partial(with_embeddings, settings=settings, encoder=load_encoder(settings)) if vectors else None
+    err_console.print(f"linking with the {linker} linker: the gold sets (inspire-wang, s2and-qian, orcid-doi), "
+                      "the arXiv silver pairs and the pseudo-namesakes")
+    results = evaluate_linking(linker=linker, vectors=encode)
     if as_json:
         emit(results, True)
     else:

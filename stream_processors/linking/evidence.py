@@ -47,6 +47,7 @@ class Evidence:
     short_given_name: bool = False  # a full given name of at most SHORT_GIVEN_NAME letters: shared by many people
     rivals: int = 0  # how many other researchers of the block the mention's name is also compatible with
     name_rarity: float | None = None  # log10 of the people expected to print this full name (popularity.py)
+    comparable_coauthors: int = 0  # coauthors that could have been shared: the smaller side's count (0: no coauthor evidence)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -59,6 +60,7 @@ class Evidence:
             "short_given_name": self.short_given_name,
             "rivals": self.rivals,
             **({"name_rarity": self.name_rarity} if self.name_rarity is not None else {}),
+            **({"comparable_coauthors": self.comparable_coauthors} if self.comparable_coauthors else {}),
         }
 
 

@@ -36,9 +36,8 @@ from stream_processors.linking.scorer import (
     RULE_ORCID_CONFLICT,
     RULE_SAME_PAPER,
     Score,
-    Weights,
-    score_candidate,
-    weigh,
+    Weigher,
+    hard_rule,
 )
 
 MAX_AFFILIATIONS = 32  # most recent distinct affiliations kept per researcher
@@ -149,16 +148,18 @@ def evidence_for(
     name = name_evidence(parsed, researcher.name_forms)
     if name.label == INCOMPATIBLE:  # vetoed anyway: skip the costlier features
         return Evidence(name.label, name.grade, 0, None, None, None, None)
+    coauthors = paper.coauthor_keys(mention.position)
     return Evidence(
         name_label=name.label,
         name_grade=name.grade,
-        shared_coauthors=shared_coauthors(paper.coauthor_keys(mention.position), researcher.coauthor_keys),
+        shared_coauthors=shared_coauthors(coauthors, researcher.coauthor_keys),
         topic_overlap=topic_overlap(paper.categories, researcher.categories),
         embedding_cosine=embedding_cosine(paper.embedding, researcher.centroid),
         affiliation_similarity=affiliation_similarity(mention.affiliations, researcher.affiliations),
         years_apart=years_apart(paper.year, researcher.first_year, researcher.last_year),
         short_given_name=is_short_given_name(parsed),
         name_rarity=name_rarity,
+        comparable_coauthors=min(len(set(coauthors)), len(researcher.coauthor_keys)),
     )
 
 
@@ -173,7 +174,7 @@ def link_mention(
     paper: PaperContext,
     threshold: float = DEFAULT_THRESHOLD,
     *,
-    weights: Weights = DEFAULT_WEIGHTS,
+    weights: Weigher = DEFAULT_WEIGHTS,
     orcid: str | None = None,
     popularity: NamePopularity | None = None,
 ) -> LinkDecision:
@@ -186,27 +187,27 @@ def link_mention(
     name_rarity = rarity(popularity.expected_people(parse_name(mention.keyname, mention.forenames))) if popularity is not None else None
     gathered = [(evidence_for(mention, paper, researcher, name_rarity), researcher) for researcher in block.researchers.values()]
     compatible = sum(1 for evidence, _ in gathered if evidence.name_label != INCOMPATIBLE)
-    scored: list[tuple[Score, Evidence, ResearcherSummary]] = []
+    scored: list[tuple[float, Evidence, ResearcherSummary]] = []
     for evidence, researcher in gathered:
-        if evidence.name_label != INCOMPATIBLE:
-            evidence = replace(evidence, rivals=compatible - 1)
-        score = score_candidate(
+        rule = hard_rule(
             evidence,
-            weights,
             mention_orcid=orcid,
             researcher_orcid=researcher.orcid,
             already_authored_paper=paper.paper_id in researcher.paper_ids,
         )
-        scored.append((score, evidence, researcher))
-    ranked = sorted((item for item in scored if not item[0].vetoed), key=lambda item: -item[0].total)  # stable: ties keep creation order
-    candidates = tuple(Candidate(r.researcher_id, s.total, s.rule) for s, _, r in ranked[:3])
-    if ranked and ranked[0][0].total >= threshold:
-        score, evidence, researcher = ranked[0]
+        if rule is None:  # a vetoed candidate is never ranked
+            evidence = replace(evidence, rivals=compatible - 1)
+            scored.append((weights.total(evidence), evidence, researcher))
+    ranked = sorted(scored, key=lambda item: -item[0])  # stable: ties keep creation order
+    candidates = tuple(Candidate(r.researcher_id, total, None) for total, _, r in ranked[:3])
+    if ranked and ranked[0][0] >= threshold:
+        _, evidence, researcher = ranked[0]
+        score = weights.weigh(evidence)  # the explanation, for the winner only
         return LinkDecision(
             researcher.researcher_id, False, _confidence(score.total - threshold), score.total, evidence,
             score.contributions, candidates,
         )
-    best = ranked[0][0].total if ranked else None
+    best = ranked[0][0] if ranked else None
     confidence = _confidence(threshold - best) if best is not None else 1.0
     return LinkDecision(
         researcher_id_for(paper.paper_id, mention.position), True, confidence, best, None, {}, candidates
@@ -307,11 +308,12 @@ def compare_researchers(a: ResearcherSummary, b: ResearcherSummary) -> Evidence:
         embedding_cosine=embedding_cosine(a.centroid, b.centroid),
         affiliation_similarity=affiliation,
         years_apart=gap,
+        comparable_coauthors=min(len(a.coauthor_keys), len(b.coauthor_keys)),
     )
 
 
 def merge_candidates(
-    a: ResearcherSummary, b: ResearcherSummary, threshold: float = DEFAULT_THRESHOLD, weights: Weights = DEFAULT_WEIGHTS
+    a: ResearcherSummary, b: ResearcherSummary, threshold: float = DEFAULT_THRESHOLD, weights: Weigher = DEFAULT_WEIGHTS
 ) -> MergeDecision:
     """Should two researchers be merged? Same hard rules and weights as linking a mention.
 
@@ -326,7 +328,11 @@ def merge_candidates(
         rule = RULE_SAME_PAPER
     elif evidence.name_label == INCOMPATIBLE:
         rule = RULE_NAME_CONFLICT
-    score = Score(float("-inf"), {}, rule) if rule else weigh(evidence, weights)
+    if rule is not None:
+        score = Score(float("-inf"), {}, rule)
+    else:  # the explanation only for a pair that passes: most pairs of a block do not
+        total = weights.total(evidence)
+        score = weights.weigh(evidence) if total >= threshold else Score(total, {})
     survivor, retired = sorted((a, b), key=lambda r: (-r.works, r.researcher_id))
     return MergeDecision(
         merge=rule is None and score.total >= threshold,

@@ -30,13 +30,13 @@ from stream_processors.linking.evidence import Evidence, is_short_given_name
 from stream_processors.linking.linker import BlockState, ResearcherSummary, merge_candidates, merge_summaries
 from stream_processors.linking.names import INCOMPATIBLE, PersonName, compare_names
 from stream_processors.linking.popularity import NamePopularity, rarity
-from stream_processors.linking.scorer import DEFAULT_THRESHOLD, DEFAULT_WEIGHTS, Weights, weigh
+from stream_processors.linking.scorer import DEFAULT_THRESHOLD, DEFAULT_WEIGHTS, Weigher, weigh
 
 
 @dataclass(frozen=True)
 class MergePolicy:
     threshold: float = DEFAULT_THRESHOLD
-    weights: Weights = DEFAULT_WEIGHTS
+    weights: Weigher = DEFAULT_WEIGHTS
     context_penalties: bool = True  # rivals and short given names, as when linking a mention
     min_shared_coauthors: int = 0   # corroboration beyond names and places (0: the score decides)
     popularity: NamePopularity | None = None  # how common the names are (popularity.py), as when linking
@@ -128,9 +128,9 @@ def pair_merge(
     if policy.context_penalties:
         evidence = replace(evidence, rivals=_rivals(block, a, b), short_given_name=_short_names_only(a, b),
                            name_rarity=_pair_rarity(a, b, policy.popularity))
-        score = weigh(evidence, policy.weights)
-        if score.total < policy.threshold:
+        if policy.weights.total(evidence) < policy.threshold:
             return None
+        score = weigh(evidence, policy.weights)
     if evidence.shared_coauthors < policy.min_shared_coauthors:
         return None
     survivor, retired = sorted((a, b), key=lambda r: r.researcher_id)

@@ -1,4 +1,8 @@
-"""Evidence to a decision: hard rules first, then a weighted sum against a threshold.
+"""Evidence to a decision: hard rules first, then a score against a threshold.
+
+The score comes from a `Weigher`: the hand-set `Weights` below (a weighted sum), or the learned
+`pairwise_model.PairwiseModel` (boosted trees over the same evidence). Either returns a `Score`
+whose total is the sum of its named contributions, so every decision stays explainable.
 
 A linear score with named weights is deliberately plain: every link can be explained as
 "name 0.6 x 1.0 + affiliation 0.42 x 0.8 - ... = 0.93 >= 0.75", and a wrong link points at the
@@ -9,6 +13,7 @@ feature that misled it. Weights and threshold were tuned on half of the gold blo
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Protocol
 
 from stream_processors.linking.evidence import Evidence
 from stream_processors.linking.names import EXACT, EXACT_INITIAL, INCOMPATIBLE, SAME_FULL
@@ -45,6 +50,12 @@ class Weights:
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
 
+    def weigh(self, evidence: Evidence) -> Score:
+        return weigh_linear(evidence, self)
+
+    def total(self, evidence: Evidence) -> float:
+        return weigh_linear(evidence, self).total
+
 
 DEFAULT_WEIGHTS = Weights()
 DEFAULT_THRESHOLD = 0.6  # tuned with the weights above on dev blocks (evaluation/linking_tuning.py)
@@ -80,7 +91,21 @@ def hard_rule(
     return None
 
 
-def weigh(evidence: Evidence, weights: Weights = DEFAULT_WEIGHTS) -> Score:
+class Weigher(Protocol):
+    """Anything that turns evidence into a `Score`: `Weights`, or a learned `PairwiseModel`."""
+
+    def weigh(self, evidence: Evidence) -> Score: ...
+
+    def total(self, evidence: Evidence) -> float:
+        """`weigh(evidence).total`, possibly cheaper: for ranking many candidates."""
+        ...
+
+
+def weigh(evidence: Evidence, weights: Weigher = DEFAULT_WEIGHTS) -> Score:
+    return weights.weigh(evidence)
+
+
+def weigh_linear(evidence: Evidence, weights: Weights) -> Score:
     parts: dict[str, float] = {"name": weights.name * evidence.name_grade}
     if evidence.short_given_name and weights.short_name:
         parts["short_name"] = -weights.short_name
@@ -112,7 +137,7 @@ def weigh(evidence: Evidence, weights: Weights = DEFAULT_WEIGHTS) -> Score:
 
 def score_candidate(
     evidence: Evidence,
-    weights: Weights = DEFAULT_WEIGHTS,
+    weights: Weigher = DEFAULT_WEIGHTS,
     *,
     mention_orcid: str | None = None,
     researcher_orcid: str | None = None,
