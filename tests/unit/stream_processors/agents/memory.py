@@ -27,6 +27,7 @@ from stream_processors.agents import (
     RouteAgent,
     SignalsAgent,
 )
+from stream_processors.linking.merging import DEFAULT_POLICY, MergePolicy
 
 NOW = datetime(2026, 2, 1, tzinfo=UTC)
 
@@ -90,7 +91,7 @@ class Handler(Protocol):
 class Worker:
     """The seven linking handlers over in-memory topics and dict tables."""
 
-    def __init__(self, merges_first: bool = True) -> None:
+    def __init__(self, merges_first: bool = True, policy: MergePolicy = DEFAULT_POLICY) -> None:
         self.merges_first = merges_first
         self.topics = {name: MemoryTopic(name) for name in (
             ENRICHED, MENTIONS, AUTHORSHIPS, WORKS, PROFILES, TRUST, SIGNALS, MERGES, MOVES, LINK_DLQ, SIGNALS_DLQ, MERGES_DLQ)}
@@ -101,7 +102,7 @@ class Worker:
                                   moves=t[MOVES])
         self.handlers: dict[str, Handler] = {
             ENRICHED: RouteAgent(t[MENTIONS], DeadLetters(t[LINK_DLQ], "link", ENRICHED)),
-            MENTIONS: LinkAgent(self.state, t[AUTHORSHIPS], DeadLetters(t[LINK_DLQ], "link", MENTIONS)),
+            MENTIONS: LinkAgent(self.state, t[AUTHORSHIPS], DeadLetters(t[LINK_DLQ], "link", MENTIONS), policy),
             AUTHORSHIPS: AssembleAgent(self.state, DeadLetters(t[LINK_DLQ], "link", AUTHORSHIPS)),
             WORKS: ProfilesAgent(self.state, DeadLetters(t[LINK_DLQ], "profile", WORKS)),
             SIGNALS: SignalsAgent(self.state, t[SIGNALS], DeadLetters(t[SIGNALS_DLQ], "profile", SIGNALS)),
