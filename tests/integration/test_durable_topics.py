@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import pytest
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
@@ -37,14 +38,24 @@ def _brokers(settings: Settings) -> int:
 
 
 def _described(settings: Settings, name: str) -> tuple[int, str, int]:
-    """(replication factor, min.insync.replicas, where that config comes from) of one topic."""
-    client = kafka_io.admin(settings)
-    try:
-        (topic,) = client.describe_topics([name])
-        (response,) = client.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name, configs=None)])
-    finally:
-        client.close()
-    entries = {entry[0]: entry for entry in response.resources[0][4]}
+    """(replication factor, min.insync.replicas, where that config comes from) of one topic.
+
+    A broker can answer DescribeConfigs for a topic created a moment ago before it knows the
+    topic's configs (a clean-clone run saw no `min.insync.replicas` entry at all), so the
+    question is asked again for up to 10 s; the value and its source are then checked as before.
+    """
+    deadline = time.monotonic() + 10
+    while True:
+        client = kafka_io.admin(settings)
+        try:
+            (topic,) = client.describe_topics([name])
+            (response,) = client.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name, configs=None)])
+        finally:
+            client.close()
+        entries = {entry[0]: entry for entry in response.resources[0][4]}
+        if "min.insync.replicas" in entries or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     _, value, _, source, *_ = entries["min.insync.replicas"]
     return min(len(p["replicas"]) for p in topic["partitions"]), value, source
 
