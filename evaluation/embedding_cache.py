@@ -15,6 +15,12 @@ from typing import Any
 import numpy as np
 
 from encoders.base import Encoder
+from foundation.settings import Settings
+
+
+def cache_file_for(settings: Settings) -> Path:
+    """Where the evaluations keep their vectors: under the data directory, one file for all."""
+    return Path(settings.data_dir) / "cache" / "embeddings.npz"
 
 
 def _key(encoder_name: str, max_seq_length: int, text: str) -> str:

@@ -42,15 +42,15 @@ from evaluation.cluster_metrics import b_cubed
 from evaluation.linking import link_gold_set, split_of_block
 from foundation.settings import Settings
 from stream_processors.linking.linker import (
+    BlockState,
     Mention,
     PaperContext,
     ResearcherSummary,
     absorb,
-    evidence_for,
+    candidate_evidence,
     mention_key,
 )
 from stream_processors.linking.merging import DEFAULT_POLICY
-from stream_processors.linking.names import INCOMPATIBLE, parse_name
 from stream_processors.linking.pairwise_model import (
     FEATURE_NAMES,
     FEATURES,
@@ -60,7 +60,7 @@ from stream_processors.linking.pairwise_model import (
     Tree,
     feature_vector,
 )
-from stream_processors.linking.popularity import NamePopularity, packaged, rarity
+from stream_processors.linking.popularity import NamePopularity, packaged
 from stream_processors.linking.scorer import DEFAULT_THRESHOLD, DEFAULT_WEIGHTS
 
 RESULTS = Path(__file__).parent / "results" / "linking_model.json"
@@ -100,24 +100,21 @@ def namesake_lines(names_set: namesakes.NamesakeSet, split: str) -> Iterator[Lin
 
 
 def oracle_pairs(lines: Iterable[Line], popularity: NamePopularity) -> tuple[list[tuple[float, ...]], list[int]]:
-    """Feature rows and labels: each mention against each true person of its block so far."""
-    people: dict[str, dict[str, ResearcherSummary]] = {}
+    """Feature rows and labels: each mention against each true person of its block so far, with
+    the evidence the linker itself would weigh (`linker.candidate_evidence`)."""
+    blocks: dict[str, BlockState] = {}
     rows: list[tuple[float, ...]] = []
     labels: list[int] = []
     for line in lines:
-        block = people.setdefault(line.block, {})
-        name_rarity = rarity(popularity.expected_people(parse_name(line.mention.keyname, line.mention.forenames)))
-        gathered = [(evidence_for(line.mention, line.paper, summary, name_rarity), person, summary)
-                    for person, summary in block.items()]
-        compatible = sum(1 for evidence, _, _ in gathered if evidence.name_label != INCOMPATIBLE)
+        block = blocks.get(line.block) or BlockState(line.block)
         if line.person is not None:
-            for evidence, person, summary in gathered:
-                if evidence.name_label == INCOMPATIBLE or line.paper.paper_id in summary.paper_ids:
-                    continue
-                rows.append(feature_vector(replace(evidence, rivals=compatible - 1)))
-                labels.append(int(person == line.person))
+            for evidence, summary in candidate_evidence(block, line.mention, line.paper, popularity=popularity):
+                rows.append(feature_vector(evidence))
+                labels.append(int(summary.researcher_id == line.person))
         person = line.person or "context:" + mention_key(line.paper.paper_id, line.mention.position)
-        block[person] = absorb(block.get(person) or ResearcherSummary(person, {}), line.mention, line.paper)
+        people = dict(block.researchers)
+        people[person] = absorb(people.get(person) or ResearcherSummary(person, {}), line.mention, line.paper)
+        blocks[line.block] = BlockState(line.block, people)
     return rows, labels
 
 

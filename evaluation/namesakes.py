@@ -49,7 +49,7 @@ from typing import Any
 from encoders.base import Encoder
 from evaluation.arxiv_silver import SilverPaper, link_blocks, stream_order
 from evaluation.cluster_metrics import b_cubed, pairwise
-from evaluation.embedding_cache import encode_cached
+from evaluation.embedding_cache import cache_file_for, encode_cached
 from evaluation.labelled_papers import DAILY_2025_2026, OAI_CS_2016
 from evaluation.margins import margin_interval
 from foundation.errors import InvalidRecord, ScholarStreamError
@@ -297,7 +297,7 @@ def with_embeddings(namesakes: NamesakeSet, papers: Sequence[RawPaper], settings
     """The set with each affected paper's vector, encoded as the worker encodes it (cached on disk)."""
     texts = {paper.arxiv_id: embedding_text(paper) for paper in papers}
     wanted = [texts[paper.paper_id] for paper in namesakes.papers]
-    cache = Path(settings.data_dir) / "cache" / "embeddings.npz"
+    cache = cache_file_for(settings)
     vectors = encode_cached(encoder, wanted, cache, settings.encoder_max_seq_length, settings.encoder_batch_size)
     embedded = tuple(
         replace(paper, embedding=tuple(round(float(x), 6) for x in vector))

@@ -20,7 +20,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from encoders.base import Encoder
-from evaluation.embedding_cache import encode_cached
+from evaluation.embedding_cache import cache_file_for, encode_cached
 from evaluation.labelled_papers import (
     LabelledPaper,
     daily_2025_2026,
@@ -65,7 +65,7 @@ def load_corpus(per_label: int = PER_LABEL, test_size: int = TEST_SIZE) -> Corpu
 
 
 def _encode(settings: Settings, encoder: Encoder, papers: list[LabelledPaper], what: str, progress: Progress) -> np.ndarray:
-    cache = Path(settings.data_dir) / "cache" / "embeddings.npz"
+    cache = cache_file_for(settings)
     advance = progress(f"encode {what}", len(papers))
     return encode_cached(
         encoder, [p.text for p in papers], cache, settings.encoder_max_seq_length, settings.encoder_batch_size, advance

@@ -163,6 +163,29 @@ def evidence_for(
     )
 
 
+def candidate_evidence(
+    block: BlockState, mention: Mention, paper: PaperContext, *, orcid: str | None = None,
+    popularity: NamePopularity | None = None,
+) -> list[tuple[Evidence, ResearcherSummary]]:
+    """The evidence against every researcher of the block that no hard rule forbids, in block order,
+    with `rivals` set: what the linker weighs, and what the pairwise model is trained on."""
+    # How common the mention's name is does not depend on the candidate: looked up once per mention.
+    name_rarity = rarity(popularity.expected_people(parse_name(mention.keyname, mention.forenames))) if popularity is not None else None
+    gathered = [(evidence_for(mention, paper, researcher, name_rarity), researcher) for researcher in block.researchers.values()]
+    compatible = sum(1 for evidence, _ in gathered if evidence.name_label != INCOMPATIBLE)
+    allowed = []
+    for evidence, researcher in gathered:
+        rule = hard_rule(
+            evidence,
+            mention_orcid=orcid,
+            researcher_orcid=researcher.orcid,
+            already_authored_paper=paper.paper_id in researcher.paper_ids,
+        )
+        if rule is None:  # a vetoed candidate is never weighed
+            allowed.append((replace(evidence, rivals=compatible - 1), researcher))
+    return allowed
+
+
 def _confidence(margin: float) -> float:
     """Distance from the threshold squashed to (0, 1): 0.5 exactly at the threshold."""
     return round(1 / (1 + math.exp(-4 * margin)), 4)
@@ -183,21 +206,8 @@ def link_mention(
     for researcher in block.researchers.values():
         if key in researcher.mention_keys:
             return LinkDecision(researcher.researcher_id, False, 1.0, None, None, {}, replay=True)
-    # How common the mention's name is does not depend on the candidate: looked up once per mention.
-    name_rarity = rarity(popularity.expected_people(parse_name(mention.keyname, mention.forenames))) if popularity is not None else None
-    gathered = [(evidence_for(mention, paper, researcher, name_rarity), researcher) for researcher in block.researchers.values()]
-    compatible = sum(1 for evidence, _ in gathered if evidence.name_label != INCOMPATIBLE)
-    scored: list[tuple[float, Evidence, ResearcherSummary]] = []
-    for evidence, researcher in gathered:
-        rule = hard_rule(
-            evidence,
-            mention_orcid=orcid,
-            researcher_orcid=researcher.orcid,
-            already_authored_paper=paper.paper_id in researcher.paper_ids,
-        )
-        if rule is None:  # a vetoed candidate is never ranked
-            evidence = replace(evidence, rivals=compatible - 1)
-            scored.append((weights.total(evidence), evidence, researcher))
+    scored = [(weights.total(evidence), evidence, researcher)
+              for evidence, researcher in candidate_evidence(block, mention, paper, orcid=orcid, popularity=popularity)]
     ranked = sorted(scored, key=lambda item: -item[0])  # stable: ties keep creation order
     candidates = tuple(Candidate(r.researcher_id, total, None) for total, _, r in ranked[:3])
     if ranked and ranked[0][0] >= threshold:

@@ -163,9 +163,6 @@ class PairwiseModel:
         contributions.update({name: round(value, 4) for name, value in terms.items() if abs(value) >= 5e-5})
         return Score(total=round(bias + sum(terms.values()), 4), contributions=contributions)
 
-    def probability(self, evidence: Evidence) -> float:
-        return 1 / (1 + math.exp(-self.weigh(evidence).total))
-
     def to_json(self) -> dict[str, object]:
         return {
             "format": FORMAT, "version": self.version, "features": list(self.features),
