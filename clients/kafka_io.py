@@ -10,7 +10,7 @@ import ssl
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
@@ -92,6 +92,30 @@ def _open(settings: Settings, client: Callable[..., Any], *topics: str, **config
         raise ConfigError(f"Kafka client configuration: {error}") from error
     except KafkaError as error:
         raise unavailable(settings, error) from error
+
+
+T = TypeVar("T")
+FAILOVER_SECONDS = 120.0
+
+
+def through_failover(step: Callable[[], T], seconds: float = FAILOVER_SECONDS, pause: float = 2.0) -> T:
+    """Run a start-up step again while the cluster answers but one of its brokers does not.
+
+    A broker that has just died stays in the clients' metadata until the others notice: a process
+    starting then (a worker, the indexer) is told "node not ready" or a leader is missing, errors
+    Kafka marks retriable. Those are retried for `seconds`; a cluster that does not answer at all
+    (no broker reachable) and every other error are reported at once, as before.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return step()
+        except ServiceUnavailable as error:
+            cause = error.__cause__
+            passing = isinstance(cause, KafkaError) and cause.retriable and not isinstance(cause, NoBrokersAvailable)
+            if not passing or time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
 
 
 def producer(settings: Settings, **overrides: Any) -> KafkaProducer:
@@ -226,7 +250,7 @@ def ensure_topics(settings: Settings, specs: Iterable[TopicSpec]) -> list[str]:
         ]
         return _create(client, wanted)
     except KafkaError as error:
-        raise unavailable(settings) from error
+        raise unavailable(settings, error) from error
     finally:
         client.close()
 

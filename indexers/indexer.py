@@ -88,7 +88,7 @@ def run_indexer(
     on_batch: Callable[[IndexerStats], None] | None = None,
 ) -> IndexerStats:
     routes_here = routes_for(settings)
-    kafka_io.ensure_topics(settings, [*(route.topic for route in routes_here), INDEX_DLQ])
+    kafka_io.through_failover(lambda: kafka_io.ensure_topics(settings, [*(route.topic for route in routes_here), INDEX_DLQ]))
     for route in routes_here:
         ensure_index(es, settings, route.index)
     # Writes go through this generation's write alias, so a reindex's alias swap redirects them
@@ -97,15 +97,15 @@ def run_indexer(
     for route in routes_here:
         if route.index.stage == "enrich":  # after a rebuild from `link`: papers continue where they were
             take_over(settings, INDEXER_GROUP, route.topic.name)
-    consumer = kafka_io.consumer(
+    consumer = kafka_io.through_failover(lambda: kafka_io.consumer(
         settings,
         *routes,
         group_id=settings.group(INDEXER_GROUP),
         auto_offset_reset="earliest",
         max_poll_records=500,
         max_poll_interval_ms=900_000,  # an Elasticsearch outage must not cost the group its partitions
-    )
-    dead_letters = kafka_io.producer(settings)
+    ))
+    dead_letters = kafka_io.through_failover(lambda: kafka_io.producer(settings))
     dlq_topic = settings.topic(INDEX_DLQ.name)
     stats = IndexerStats()
 

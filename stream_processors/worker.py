@@ -45,7 +45,7 @@ def create_changelogs(settings: Settings, app: faust.App) -> None:
 
 
 def run_worker(settings: Settings) -> None:
-    kafka_io.ensure_topics(settings, TOPICS)
+    kafka_io.through_failover(lambda: kafka_io.ensure_topics(settings, TOPICS))
     encoder = field_model = None
     if "enrich" in settings.stages:  # a linking-only worker (a rebuild from `link`) needs no model
         # numpy's matrix products here are small (a chunk's topics and keyphrases); with BLAS threads
