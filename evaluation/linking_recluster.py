@@ -1,0 +1,213 @@
+"""Would re-clustering a block with everything known beat linking it in stream order?
+
+`python -m evaluation.linking_recluster` (needs `../shared/data`; a few minutes with the vectors
+cached; writes `evaluation/results/linking_recluster.json`).
+
+The pairwise linker decides each mention once, against the researchers its block holds at that
+moment. A block re-clustering step (issue 15, item 4) would look again with the whole block in view.
+Before building one, this measures on the pseudo-namesakes what such a step could gain: every pair
+of renamed mentions of a block is scored by the shipped model (`pairwise_model.packaged()`; the
+mean of both directions, each mention against the other as a one-paper researcher, with the
+linker's own `evidence_for`; a pair of lines of one paper is forbidden, as in the linker), and the
+block is clustered from those scores:
+
+- **average linkage**: join the two clusters with the highest mean pair log-odds while it is at
+  least the threshold;
+- **single linkage**: connected components of the pairs at or above the threshold;
+
+each from one cluster per mention ("singletons") and from the stream's own researchers ("stream":
+the re-clustering may only join what the stream linked apart). The pair table says how far the
+model's scores separate same-person from other-person pairs at all.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from encoders.loading import load_encoder
+from evaluation import namesakes
+from evaluation.cluster_metrics import b_cubed
+from foundation.settings import get_settings
+from stream_processors.linking.evidence import INCOMPATIBLE
+from stream_processors.linking.linker import Mention, PaperContext, ResearcherSummary, absorb, evidence_for, mention_key
+from stream_processors.linking.names import parse_name
+from stream_processors.linking.pairwise_model import PairwiseModel, packaged
+from stream_processors.linking.policy import policy_named
+from stream_processors.linking.popularity import NamePopularity, rarity
+
+RESULTS = Path(__file__).parent / "results" / "linking_recluster.json"
+AVERAGE_THRESHOLDS = (-1.0, 0.0, 1.0, 2.0)
+SINGLE_THRESHOLDS = (2.0, 3.0, 4.0, 5.0)
+PAIR_THRESHOLDS = (-2.0, -1.0, 0.0, 1.0, 2.0, 3.0)
+FORBIDDEN = -np.inf
+
+Line = tuple[str, Mention, PaperContext]  # mention key, the line, its paper
+
+
+def block_lines(names_set: namesakes.NamesakeSet) -> dict[str, list[Line]]:
+    """The renamed mentions of each block, in stream order."""
+    blocks: dict[str, list[Line]] = defaultdict(list)
+    for paper in names_set.papers:
+        context = PaperContext(paper.paper_id, paper.year, paper.categories, paper.author_keys, paper.embedding)
+        for mention in paper.mentions:
+            key = mention_key(paper.paper_id, mention.position)
+            if key in names_set.truth:
+                blocks[mention.blocking_key].append((key, mention, context))
+    return blocks
+
+
+def pair_scores(lines: list[Line], model: PairwiseModel, popularity: NamePopularity) -> np.ndarray:
+    """Symmetric matrix of the model's log-odds for every pair of lines (-inf where forbidden)."""
+    alone = [absorb(ResearcherSummary(key, {}), mention, paper) for key, mention, paper in lines]
+    rarities = [rarity(popularity.expected_people(parse_name(m.keyname, m.forenames))) for _, m, _ in lines]
+    scores = np.full((len(lines), len(lines)), FORBIDDEN)
+    for i, (_, mention, paper) in enumerate(lines):
+        for j, (_, _, other) in enumerate(lines):
+            if i == j or paper.paper_id == other.paper_id:
+                continue
+            evidence = evidence_for(mention, paper, alone[j], rarities[i])
+            if evidence.name_label != INCOMPATIBLE:
+                scores[i, j] = model.total(evidence)
+    return (scores + scores.T) / 2  # -inf stays -inf: a pair forbidden one way is forbidden
+
+
+def average_linkage(scores: np.ndarray, start: list[int], threshold: float) -> list[int]:
+    """Cluster labels: from the `start` labels, join the pair of clusters with the highest mean
+    pair score while it is at least `threshold` (forbidden pairs count as a very low score)."""
+    finite = np.where(np.isneginf(scores), -1e6, scores)
+    labels = sorted(set(start))
+    index = {label: n for n, label in enumerate(labels)}
+    member = np.array([index[label] for label in start])
+    sums = np.zeros((len(labels), len(labels)))
+    np.add.at(sums, (member[:, None], member[None, :]), finite)
+    sizes = np.bincount(member, minlength=len(labels)).astype(float)
+    alive = np.ones(len(labels), dtype=bool)
+    parent = list(range(len(labels)))
+    while alive.sum() > 1:
+        means = sums / np.outer(sizes, sizes)
+        means[~alive, :] = -np.inf
+        means[:, ~alive] = -np.inf
+        np.fill_diagonal(means, -np.inf)
+        a, b = np.unravel_index(int(np.argmax(means)), means.shape)
+        if means[a, b] < threshold:
+            break
+        sums[a, :] += sums[b, :]
+        sums[:, a] += sums[:, b]
+        sizes[a] += sizes[b]
+        alive[b] = False
+        parent[b] = int(a)
+
+    def root(n: int) -> int:
+        while parent[n] != n:
+            n = parent[n]
+        return n
+
+    return [root(int(n)) for n in member]
+
+
+def single_linkage(scores: np.ndarray, start: list[int], threshold: float) -> list[int]:
+    """Connected components of the pairs at or above `threshold`, joined with the `start` clusters."""
+    parent = list(range(len(start)))
+
+    def root(n: int) -> int:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    first: dict[int, int] = {}
+    for n, label in enumerate(start):
+        parent[root(n)] = root(first.setdefault(label, n))
+    for i, j in zip(*np.nonzero(np.triu(scores >= threshold, 1)), strict=True):
+        parent[root(int(i))] = root(int(j))
+    return [root(n) for n in range(len(start))]
+
+
+def _b_cubed_by_split(names_set: namesakes.NamesakeSet, predicted: dict[str, str]) -> dict[str, dict[str, float]]:
+    report = {}
+    for split in ("dev", "held_out"):
+        chosen = {k: person for k, person in names_set.truth.items() if namesakes.split_of_group(names_set.group_of[k]) == split}
+        report[split] = b_cubed({k: predicted[k] for k in chosen}, chosen).as_dict()
+    return report
+
+
+def separation(names_set: namesakes.NamesakeSet, matrices: dict[str, tuple[list[Line], np.ndarray]]) -> dict[str, Any]:
+    """Share of same-person and other-person pairs at or above each log-odds threshold."""
+    same, other = [], []
+    for lines, scores in matrices.values():
+        people = np.array([names_set.truth[key] for key, _, _ in lines])
+        upper = np.triu_indices(len(lines), 1)
+        values, together = scores[upper], (people[:, None] == people[None, :])[upper]
+        allowed = ~np.isneginf(values)
+        same.append(values[together & allowed])
+        other.append(values[~together & allowed])
+    same_all, other_all = np.concatenate(same), np.concatenate(other)
+    return {
+        "same_person_pairs": int(len(same_all)),
+        "other_person_pairs": int(len(other_all)),
+        "share_at_or_above": {
+            f"{t:+.0f}": {"same": round(float((same_all >= t).mean()), 4), "other": round(float((other_all >= t).mean()), 4)}
+            for t in PAIR_THRESHOLDS
+        },
+    }
+
+
+def evaluate(names_set: namesakes.NamesakeSet, stream: dict[str, str]) -> dict[str, Any]:
+    model, popularity = packaged(), policy_named("pairwise").popularity
+    assert popularity is not None  # the pairwise policy always carries the table it was trained with
+    began = time.perf_counter()
+    matrices = {block: (lines, pair_scores(lines, model, popularity)) for block, lines in block_lines(names_set).items()}
+    scored_in = time.perf_counter() - began
+    methods: dict[str, Any] = {"stream (the linker as the worker runs it)": _b_cubed_by_split(names_set, stream)}
+    clusterings: tuple[tuple[str, Callable[[np.ndarray, list[int], float], list[int]], tuple[float, ...]], ...] = (
+        ("average", average_linkage, AVERAGE_THRESHOLDS), ("single", single_linkage, SINGLE_THRESHOLDS),
+    )
+    for start_name in ("singletons", "stream"):
+        for linkage, cluster, thresholds in clusterings:
+            for threshold in thresholds:
+                predicted: dict[str, str] = {}
+                for block, (lines, scores) in matrices.items():
+                    keys = [key for key, _, _ in lines]
+                    first = {label: n for n, label in enumerate(dict.fromkeys(stream[k] for k in keys))}
+                    start = list(range(len(keys))) if start_name == "singletons" else [first[stream[k]] for k in keys]
+                    for key, label in zip(keys, cluster(scores, start, threshold), strict=True):
+                        predicted[key] = f"{block}:{label}"
+                methods[f"{linkage} linkage from {start_name}, log-odds >= {threshold:+.0f}"] = _b_cubed_by_split(names_set, predicted)
+    return {
+        "model": model.version,
+        "blocks": len(matrices),
+        "pairs_scored": int(sum(len(lines) * (len(lines) - 1) for lines, _ in matrices.values())),
+        "pair_scoring_seconds": round(scored_in, 1),
+        "separation": separation(names_set, matrices),
+        "b_cubed": methods,
+    }
+
+
+def main() -> int:
+    settings = get_settings()
+    raw = namesakes.read_oai_raw()
+    names_set = namesakes.build_namesakes(raw, namesakes.common_names(namesakes.daily_author_lists()))
+    names_set = namesakes.with_embeddings(names_set, raw, settings, load_encoder(settings))
+    policy = policy_named("pairwise")
+    stream = namesakes.predictions(names_set, policy.weights, policy.threshold, policy.popularity)["linker"]
+    report = evaluate(names_set, stream)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    width = max(len(name) for name in report["b_cubed"])
+    print(f"{'method':<{width}}  dev P / R / F1          held_out P / R / F1")
+    for name, row in report["b_cubed"].items():
+        cells = ["{precision:.3f} / {recall:.3f} / {f1:.3f}".format(**row[split]) for split in ("dev", "held_out")]
+        print(f"{name:<{width}}  {cells[0]}   {cells[1]}")
+    print(json.dumps(report["separation"], indent=1), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
