@@ -1,0 +1,390 @@
+"""Growth: does a paper cost more when the pipeline already holds more? (issue 17, benchmark 1)
+
+Each scenario runs in a namespace of its own with the real worker and indexer (`scholarstream run`,
+kept running) and is fed in windows. After each window the pipeline is waited on until every group
+has read its topics to the end, and the window's cost is read:
+
+- CPU seconds per paper of the worker, the indexer, Elasticsearch and Kafka (deltas from /proc;
+  Elasticsearch and Kafka are the local stack's nodes, shared with nothing else while this runs);
+- bytes written to Kafka per paper: keys and values of every record the window added to the
+  namespace's topics, changelogs included, by topic.
+
+Scenarios:
+
+1. `harvest`: the 2016 cs harvest in harvest order, `--papers` records in `--windows` windows.
+   Target: the last window costs at most 1.2x the first, in CPU and in bytes per paper.
+2. `prolific`: one researcher receiving `--works` works. Real titles, abstracts, categories and
+   dates of the harvest, each paper with the single author "Quentin Zyxwright" (synthetic ids
+   2612.NNNNN, so nothing else links to them), in windows of `--window` papers.
+3. `block`: `--people` distinct people of one surname and initial ("Q. Zyxwright": Qabac, Qabad,
+   ...), one paper each, in windows of `--window` papers: every mention lands in one block.
+
+For 2 and 3 the table gives the cost per added work or mention in the windows holding the 100th,
+1,000th and last one (target: the last at most 2x the 100th). A window the pipeline does not
+finish within `--window-timeout` seconds ends its scenario, with the lag and the logs' tails in the
+results: that is a finding, not an error of the benchmark.
+
+Usage: python -m bench.growth [--scenarios harvest,prolific,block] [--papers 20000] [--windows 10]
+                              [--works 5000] [--people 2000] [--window 100] [--name growth]
+Fast mode is what the targets are stated for: SCHOLARSTREAM_ENCODER_MODEL=static-minilm-v1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kafka import TopicPartition
+
+from bench.common import delete_namespace, load_average, namespace_env, new_namespace, print_table, write_result
+from bench.observe import role_pids
+from bench.records import harvest_papers
+from clients import kafka_io
+from foundation.settings import Settings
+from producers.publish import Publisher
+from schemas.papers import Author, RawPaper
+from schemas.topics import TOPICS
+from scholarstream.pipeline import total_lag
+from scholarstream.proc_usage import usage_of
+from stack import manager
+
+SURNAME = "Zyxwright"
+PROLIFIC_FORENAMES = "Quentin"
+CHECKPOINTS = (100, 1_000)
+_VOWELS = "aeiou"
+_CONSONANTS = "bcdfghjklmnprstvwxz"
+
+
+# --- synthetic records (pure) --------------------------------------------------------------------
+
+
+def synthetic_id(prefix: str, number: int) -> str:
+    """`prefix.NNNNN`: a valid new-style arXiv id that no real 2016 record carries."""
+    if not 0 <= number < 100_000:
+        raise ValueError(f"{number} does not fit an arXiv id's five digits")
+    return f"{prefix}.{number:05d}"
+
+
+def distinct_given_names(count: int) -> list[str]:
+    """`count` distinct given names of five letters starting with Q ("Qabab", "Qabac", ...): no
+    one is another's prefix or initial, so the linker can never call two of them one person."""
+    names = ("Q" + v1 + c1 + v2 + c2 for v1, c1, v2, c2 in itertools.product(_VOWELS, _CONSONANTS, _VOWELS, _CONSONANTS))
+    chosen = list(itertools.islice(names, count))
+    if len(chosen) < count:
+        raise ValueError(f"at most {len(chosen)} distinct names")
+    return chosen
+
+
+def with_single_author(paper: RawPaper, arxiv_id: str, author: Author) -> RawPaper:
+    """The paper's text, categories and dates under a new id, with `author` as its only author."""
+    return paper.model_copy(update={"arxiv_id": arxiv_id, "version": 1, "authors": (author,), "doi": None,
+                                    "journal_ref": None, "title_raw": None, "abstract_raw": None})
+
+
+def prolific_papers(sources: Iterable[RawPaper], works: int) -> Iterator[RawPaper]:
+    author = Author(keyname=SURNAME, forenames=PROLIFIC_FORENAMES)
+    for number, paper in enumerate(itertools.islice(sources, works)):
+        yield with_single_author(paper, synthetic_id("2612", number), author)
+
+
+def block_papers(sources: Iterable[RawPaper], people: int) -> Iterator[RawPaper]:
+    for number, (paper, given) in enumerate(zip(sources, distinct_given_names(people), strict=False)):
+        yield with_single_author(paper, synthetic_id("2611", number), Author(keyname=SURNAME, forenames=given))
+
+
+# --- windows and summaries (pure) ----------------------------------------------------------------
+
+
+@dataclass
+class Window:
+    """One fed window: how many records, how many came before, and what it cost."""
+
+    number: int
+    papers: int
+    before: int
+    seconds: float = 0.0
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
+    bytes_by_topic: dict[str, int] = field(default_factory=dict)
+    records_by_topic: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def last(self) -> int:
+        """The ordinal of the window's last record (1-based)."""
+        return self.before + self.papers
+
+    def per_paper(self) -> dict[str, Any]:
+        cpu = {role: round(seconds / self.papers * 1000, 2) for role, seconds in self.cpu_seconds.items()}
+        return {
+            "window": self.number,
+            "records": f"{self.before + 1}-{self.last}",
+            "seconds": round(self.seconds, 1),
+            "cpu_ms_per_paper": cpu,
+            "cpu_ms_per_paper_total": round(sum(cpu.values()), 2),
+            "kafka_bytes_per_paper": round(sum(self.bytes_by_topic.values()) / self.papers),
+            "kafka_bytes_per_paper_by_topic": {topic: round(n / self.papers) for topic, n in sorted(self.bytes_by_topic.items())},
+            "kafka_records_per_paper": round(sum(self.records_by_topic.values()) / self.papers, 2),
+        }
+
+
+def window_holding(rows: Sequence[dict[str, Any]], ordinal: int) -> dict[str, Any] | None:
+    """The per-paper row of the window whose records include the `ordinal`-th (1-based)."""
+    for row in rows:
+        first, last = (int(n) for n in row["records"].split("-"))
+        if first <= ordinal <= last:
+            return row
+    return None
+
+
+def growth_summary(rows: Sequence[dict[str, Any]], checkpoints: Sequence[int]) -> dict[str, Any]:
+    """CPU and bytes per paper at each checkpoint's window, and the last window's ratio to the first
+    checkpoint's (the ratios the targets are stated in)."""
+    if not rows:
+        return {"checkpoints": {}, "ratio_last_to_first": None}
+    marks = {}
+    for ordinal in checkpoints:
+        row = window_holding(rows, ordinal)
+        if row is not None:
+            marks[str(ordinal)] = {"cpu_ms_per_paper": row["cpu_ms_per_paper_total"], "kafka_bytes_per_paper": row["kafka_bytes_per_paper"]}
+    first = window_holding(rows, checkpoints[0]) if checkpoints else rows[0]
+    first = first or rows[0]
+    last = rows[-1]
+    marks[f"last ({last['records']})"] = {"cpu_ms_per_paper": last["cpu_ms_per_paper_total"],
+                                          "kafka_bytes_per_paper": last["kafka_bytes_per_paper"]}
+
+    def ratio(key: str) -> float | None:
+        return round(last[key] / first[key], 2) if first[key] else None
+
+    return {"checkpoints": marks,
+            "ratio_last_to_first": {"cpu": ratio("cpu_ms_per_paper_total"), "kafka_bytes": ratio("kafka_bytes_per_paper"),
+                                    "first": first["records"], "last": last["records"]}}
+
+
+def split_evenly(total: int, windows: int) -> list[int]:
+    """`windows` window sizes adding up to `total`, the larger ones first."""
+    if windows < 1 or total < windows:
+        raise ValueError(f"cannot split {total} records into {windows} windows")
+    base, extra = divmod(total, windows)
+    return [base + (1 if n < extra else 0) for n in range(windows)]
+
+
+# --- watching the services -----------------------------------------------------------------------
+
+
+def stack_pids(settings: Settings) -> dict[str, int]:
+    """The local stack's Kafka and Elasticsearch processes by node name."""
+    report = manager.status(settings)
+    pids = {}
+    nodes = report.get("nodes", [])
+    for node in nodes if isinstance(nodes, list) else []:
+        if node.get("pid"):
+            pids[str(node["name"])] = int(node["pid"])
+    return pids
+
+
+def cpu_now(pids: dict[str, int]) -> dict[str, float]:
+    readings = {}
+    for role, pid in pids.items():
+        usage = usage_of(pid)
+        if usage is not None:
+            readings[role] = usage.cpu_seconds
+    return readings
+
+
+def namespace_topics(settings: Settings, namespace: str) -> list[str]:
+    admin = kafka_io.admin(settings)
+    try:
+        return sorted(name for name in admin.list_topics() if name.startswith(f"{namespace}."))
+    finally:
+        admin.close()
+
+
+def log_ends(settings: Settings, topics: Sequence[str]) -> dict[TopicPartition, int]:
+    probe = kafka_io.consumer(settings)
+    try:
+        tps = [TopicPartition(topic, p) for topic in topics for p in sorted(probe.partitions_for_topic(topic) or ())]
+        return dict(probe.end_offsets(tps)) if tps else {}
+    finally:
+        probe.close()
+
+
+def bytes_between(
+    settings: Settings, start: dict[TopicPartition, int], end: dict[TopicPartition, int],
+) -> tuple[dict[str, int], dict[str, int]]:
+    """(bytes, records) by topic of the records from `start` up to `end` (keys plus values)."""
+    wanted = {tp: (start.get(tp, 0), stop) for tp, stop in end.items() if stop > start.get(tp, 0)}
+    sizes: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    if not wanted:
+        return sizes, counts
+    consumer = kafka_io.consumer(settings, max_poll_records=5_000, fetch_max_bytes=64 * 1024 * 1024)
+    try:
+        consumer.assign(list(wanted))
+        for tp, (first, _) in wanted.items():
+            consumer.seek(tp, first)
+        remaining = set(wanted)
+        deadline = time.monotonic() + 600
+        while remaining and time.monotonic() < deadline:
+            for tp, records in consumer.poll(timeout_ms=1000).items():
+                stop = wanted[tp][1]
+                for record in records:
+                    if record.offset < stop:
+                        sizes[tp.topic] = sizes.get(tp.topic, 0) + len(record.key or b"") + len(record.value or b"")
+                        counts[tp.topic] = counts.get(tp.topic, 0) + 1
+            remaining = {tp for tp in remaining if consumer.position(tp) < wanted[tp][1]}
+    finally:
+        consumer.close()
+    return sizes, counts
+
+
+class Stalled(Exception):
+    """The pipeline did not finish a window in time (or a process of it exited)."""
+
+
+def wait_caught_up(settings: Settings, runner: subprocess.Popen, timeout: float) -> None:
+    """Until every group has read its topics to the end twice in a row, 1 s apart."""
+    deadline, zero = time.monotonic() + timeout, 0
+    with kafka_io.LagReader(settings) as reader:
+        while zero < 2:
+            if runner.poll() is not None:
+                raise Stalled(f"`scholarstream run` exited with {runner.returncode}")
+            if time.monotonic() > deadline:
+                raise Stalled(f"not caught up after {timeout:.0f} s: lag {total_lag(settings, reader)}")
+            zero = zero + 1 if not any(total_lag(settings, reader).values()) else 0
+            time.sleep(1)
+
+
+# --- a scenario ------------------------------------------------------------------------------------
+
+
+def run_scenario(name: str, papers: Sequence[RawPaper], sizes: Sequence[int], window_timeout: float,
+                 progress: Callable[[str], None]) -> dict[str, Any]:
+    """Feed `papers` in windows of `sizes` to a fresh namespace's pipeline and measure each window."""
+    namespace = new_namespace(f"growth{name}")
+    env = namespace_env(namespace)
+    saved = dict(os.environ)
+    os.environ.update(env)
+    settings = Settings()
+    workdir = Path(tempfile.mkdtemp(prefix=f"{namespace}-"))
+    kafka_io.ensure_topics(settings, TOPICS)
+    log = open(workdir / "run.log", "ab")
+    runner = subprocess.Popen([sys.executable, "-m", "scholarstream", "run"], env=env, stdout=log, stderr=log,
+                              stdin=subprocess.DEVNULL, start_new_session=True)
+    rows: list[dict[str, Any]] = []
+    stalled: str | None = None
+    began = time.monotonic()
+    try:
+        publisher = Publisher(settings, lambda: datetime.now(UTC))
+        time.sleep(5)
+        pids = {**role_pids(runner.pid), **stack_pids(settings)}
+        wait_caught_up(settings, runner, window_timeout)  # the worker is up and has nothing to do
+        before = 0
+        for number, size in enumerate(sizes, 1):
+            window = Window(number, size, before)
+            topics = namespace_topics(settings, namespace)
+            ends_before = log_ends(settings, topics)
+            cpu_before = cpu_now(pids)
+            started = time.monotonic()
+            for paper in papers[before:before + size]:
+                publisher.publish(paper)
+            publisher.flush()
+            try:
+                wait_caught_up(settings, runner, window_timeout)
+            except Stalled as error:
+                stalled = f"window {number} (records {before + 1}-{before + size}): {error}"
+                break
+            window.seconds = time.monotonic() - started
+            cpu_after = cpu_now(pids)
+            window.cpu_seconds = {role: cpu_after[role] - cpu_before[role] for role in cpu_after if role in cpu_before}
+            topics = namespace_topics(settings, namespace)
+            window.bytes_by_topic, window.records_by_topic = bytes_between(
+                settings, ends_before, log_ends(settings, topics))
+            window.bytes_by_topic = {topic.removeprefix(f"{namespace}."): n for topic, n in window.bytes_by_topic.items()}
+            window.records_by_topic = {topic.removeprefix(f"{namespace}."): n for topic, n in window.records_by_topic.items()}
+            rows.append(window.per_paper())
+            before += size
+            elapsed = time.monotonic() - began
+            eta = elapsed / before * (sum(sizes) - before)
+            progress(f"{name}: window {number}/{len(sizes)} ({before} records, {before / elapsed:.1f}/s, ETA {eta:.0f} s): "
+                     f"{rows[-1]['cpu_ms_per_paper_total']} ms CPU and {rows[-1]['kafka_bytes_per_paper']} Kafka bytes a paper")
+        publisher.close()
+    finally:
+        runner.terminate()
+        try:
+            runner.wait(60)
+        except subprocess.TimeoutExpired:
+            runner.kill()
+        log.close()
+        tails = _log_tails(settings) if stalled else {}
+        delete_namespace(settings, namespace, keep_logs_in=workdir)
+        os.environ.clear()
+        os.environ.update(saved)
+    return {"namespace": f"{namespace} (deleted)", "logs": str(workdir), "windows": rows, "stalled": stalled,
+            "log_tails": tails, "seconds": round(time.monotonic() - began, 1)}
+
+
+def _log_tails(settings: Settings, lines: int = 15) -> dict[str, str]:
+    tails = {}
+    for path in sorted((Path(settings.data_dir) / "logs").glob(f"{settings.group('')}*.log")):
+        tails[path.name] = "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    return tails
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scenarios", default="harvest,prolific,block")
+    parser.add_argument("--papers", type=int, default=20_000, help="harvest records (102,538 is the whole 2016 harvest)")
+    parser.add_argument("--windows", type=int, default=10, help="windows of the harvest run")
+    parser.add_argument("--works", type=int, default=5_000, help="works of the prolific researcher")
+    parser.add_argument("--people", type=int, default=2_000, help="people of the large block")
+    parser.add_argument("--window", type=int, default=100, help="papers per window of the prolific and block runs")
+    parser.add_argument("--window-timeout", type=float, default=900.0)
+    parser.add_argument("--name", default="growth", help="results file bench/results/NAME.json")
+    args = parser.parse_args()
+    chosen = [s for s in args.scenarios.split(",") if s]
+    unknown = set(chosen) - {"harvest", "prolific", "block"}
+    if unknown:
+        raise SystemExit(f"unknown scenarios: {', '.join(sorted(unknown))}")
+
+    def progress(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    settings = Settings()
+    load_before = load_average()
+    results: dict[str, Any] = {"encoder": settings.encoder_model, "linker": settings.linker,
+                               "topic_partitions": settings.topic_partitions, "scenarios": {}}
+    for scenario in chosen:
+        if scenario == "harvest":
+            papers = list(harvest_papers(args.papers))
+            report = run_scenario("harvest", papers, split_evenly(len(papers), args.windows), args.window_timeout, progress)
+            checkpoints: tuple[int, ...] = (1,)
+        else:
+            count = args.works if scenario == "prolific" else args.people
+            make = prolific_papers if scenario == "prolific" else block_papers
+            papers = list(make(harvest_papers(count), count))
+            report = run_scenario(scenario, papers, split_evenly(len(papers), max(1, len(papers) // args.window)),
+                                  args.window_timeout, progress)
+            checkpoints = CHECKPOINTS
+        report["summary"] = growth_summary(report["windows"], checkpoints)
+        results["scenarios"][scenario] = report
+        path = write_result(args.name, {**results, "load_average": {"before": load_before, "after": load_average()}})
+        rows = [(r["records"], r["cpu_ms_per_paper_total"], *(r["cpu_ms_per_paper"].get(k) for k in ("worker", "indexer")),
+                 r["kafka_bytes_per_paper"], r["seconds"]) for r in report["windows"]]
+        print_table(f"{scenario}: per paper in each window" + (f" (stalled: {report['stalled']})" if report["stalled"] else ""),
+                    ["records", "CPU ms", "worker ms", "indexer ms", "Kafka bytes", "window s"], rows)
+        print(json.dumps(report["summary"]))
+        print(f"written {path}")
+
+
+if __name__ == "__main__":
+    main()

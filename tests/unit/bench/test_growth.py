@@ -1,0 +1,78 @@
+"""The growth benchmark's pure parts: synthetic records, windows and the summary it reports."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bench.growth import (
+    Window,
+    block_papers,
+    distinct_given_names,
+    growth_summary,
+    prolific_papers,
+    split_evenly,
+    synthetic_id,
+    window_holding,
+)
+from schemas.papers import Author, RawPaper
+from stream_processors.linking.names import compare_names, parse_name
+from stream_processors.linking.evidence import INCOMPATIBLE
+
+
+def _paper(number: int) -> RawPaper:
+    return RawPaper(arxiv_id=f"1601.{number:05d}", version=2, title=f"Title {number}", abstract=f"Abstract {number}",
+                    authors=(Author(keyname="Smith", forenames="Ann"), Author(keyname="Jones", forenames="Bo")),
+                    categories=("cs.LG",), submitted=datetime(2016, 1, 1, tzinfo=UTC), doi="10.1/x", source="oai")
+
+
+def test_prolific_papers_keep_the_text_and_carry_one_author():
+    made = list(prolific_papers((_paper(n) for n in range(5)), 3))
+    assert [p.arxiv_id for p in made] == ["2612.00000", "2612.00001", "2612.00002"]
+    assert {(p.authors[0].keyname, p.authors[0].forenames) for p in made} == {("Zyxwright", "Quentin")}
+    assert all(len(p.authors) == 1 and p.version == 1 and p.doi is None for p in made)
+    assert [p.title for p in made] == ["Title 0", "Title 1", "Title 2"]
+
+
+def test_block_papers_are_distinct_people_of_one_block():
+    made = list(block_papers((_paper(n) for n in range(50)), 40))
+    names = [parse_name(p.authors[0].keyname, p.authors[0].forenames) for p in made]
+    assert len({p.authors[0].forenames for p in made}) == 40
+    assert {p.authors[0].forenames[0] for p in made} == {"Q"}
+    # no two of them could be one person by name
+    assert all(compare_names(a, b).label == INCOMPATIBLE for i, a in enumerate(names) for b in names[i + 1:])
+
+
+def test_distinct_given_names_refuses_more_than_it_can_make():
+    assert len(set(distinct_given_names(2000))) == 2000
+    with pytest.raises(ValueError):
+        distinct_given_names(10**6)
+
+
+def test_synthetic_ids_fit_five_digits():
+    assert synthetic_id("2611", 42) == "2611.00042"
+    with pytest.raises(ValueError):
+        synthetic_id("2611", 100_000)
+
+
+def test_split_evenly():
+    assert split_evenly(10, 3) == [4, 3, 3]
+    assert sum(split_evenly(102_538, 10)) == 102_538
+    with pytest.raises(ValueError):
+        split_evenly(2, 3)
+
+
+def _row(before: int, papers: int, cpu: float, kafka_bytes: int) -> dict:
+    window = Window(1, papers, before, 1.0, {"worker": cpu * papers / 1000}, {"t": kafka_bytes * papers}, {"t": papers})
+    return window.per_paper()
+
+
+def test_the_summary_compares_the_last_window_with_the_first_checkpoint():
+    rows = [_row(0, 100, 10.0, 1000), _row(100, 100, 12.0, 1500), _row(200, 100, 30.0, 4000)]
+    assert window_holding(rows, 150)["records"] == "101-200"
+    assert window_holding(rows, 301) is None
+    summary = growth_summary(rows, (100, 1_000))
+    assert summary["ratio_last_to_first"]["cpu"] == 3.0
+    assert summary["ratio_last_to_first"]["kafka_bytes"] == 4.0
+    assert set(summary["checkpoints"]) == {"100", "last (201-300)"}
