@@ -17,8 +17,8 @@ from bench.growth import (
     window_holding,
 )
 from schemas.papers import Author, RawPaper
-from stream_processors.linking.names import compare_names, parse_name
 from stream_processors.linking.evidence import INCOMPATIBLE
+from stream_processors.linking.names import compare_names, parse_name
 
 
 def _paper(number: int) -> RawPaper:
