@@ -349,9 +349,11 @@ def predictions(namesakes: NamesakeSet, weights: Weigher = DEFAULT_WEIGHTS,
     }
 
 
-def score(namesakes: NamesakeSet, predicted: dict[str, dict[str, str]], splits: Iterable[str] = SPLITS) -> dict[str, Any]:
-    """Per split: B-cubed and pairwise P/R/F1 of every method, the linker's margins (blocks
-    resampled), and the same per group-size bucket."""
+def score(namesakes: NamesakeSet, predicted: dict[str, dict[str, str]], splits: Iterable[str] = SPLITS,
+          methods: Sequence[str] = METHODS) -> dict[str, Any]:
+    """Per split: B-cubed and pairwise P/R/F1 of every method in `methods` (a reference beside ours,
+    such as S2AND's clusters, is scored by naming it here), the linker's margins (blocks resampled),
+    and the same per group-size bucket."""
     size_of = {group.target.key: len(group.people) for group in namesakes.groups}
     block_of = {group.target.key: group.target.block for group in namesakes.groups}
     report: dict[str, Any] = {}
@@ -365,7 +367,7 @@ def score(namesakes: NamesakeSet, predicted: dict[str, dict[str, str]], splits: 
             "mentions": len(chosen),
             "groups": len(groups),
             "people": len(set(chosen.values())),
-            **{method: _scores({key: predicted[method][key] for key in chosen}, chosen) for method in METHODS},
+            **{method: _scores({key: predicted[method][key] for key in chosen}, chosen) for method in methods},
             "linker_margin_b_cubed_f1": {
                 baseline: margin_interval(linker, {key: predicted[baseline][key] for key in chosen}, chosen, units)
                 for baseline in BASELINES
@@ -378,7 +380,7 @@ def score(namesakes: NamesakeSet, predicted: dict[str, dict[str, str]], splits: 
                 "groups": len({namesakes.group_of[key] for key in bucket}),
                 "people": len(set(bucket.values())),
                 "mentions": len(bucket),
-                **({method: _scores({key: predicted[method][key] for key in bucket}, bucket) for method in METHODS}
+                **({method: _scores({key: predicted[method][key] for key in bucket}, bucket) for method in methods}
                    if bucket else {}),
             }
         report[split] = row
