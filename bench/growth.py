@@ -192,12 +192,27 @@ def stack_pids(settings: Settings) -> dict[str, int]:
     return pids
 
 
+def descendants(pid: int, proc: Path = Path("/proc")) -> list[int]:
+    """`pid` and every process below it (Elasticsearch's server JVM is a child of its launcher's)."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        for task in (proc / str(current) / "task").glob("*/children"):
+            try:
+                queue.extend(int(child) for child in task.read_text().split())
+            except OSError:
+                continue
+    return found
+
+
 def cpu_now(pids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds so far of each role's process tree."""
     readings = {}
     for role, pid in pids.items():
-        usage = usage_of(pid)
-        if usage is not None:
-            readings[role] = usage.cpu_seconds
+        usages = [usage for usage in map(usage_of, descendants(pid)) if usage is not None]
+        if usages:
+            readings[role] = sum(usage.cpu_seconds for usage in usages)
     return readings
 
 
