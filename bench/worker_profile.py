@@ -3,12 +3,13 @@
 N harvest records are produced into a fresh namespace (`bench.produce`), then `scholarstream run
 --until-caught-up` runs the worker and the indexer; py-spy samples the worker process from the
 moment it starts until it exits (`--nonblocking`: the worker is never paused, so the profile does
-not slow what it measures). The samples are folded into two tables, written to
+not slow what it measures). The samples are folded into three tables, written to
 `bench/results/NAME.json` and printed:
 
 - **by part**: each sample is charged to the first of `PARTS` that its stack passes through, from
   the innermost frame outwards (the encoder, JSON and pydantic, Kafka clients, faust's own machinery,
   each agent of the pipeline, asyncio's idle wait), so the shares add up to 100 %;
+- **by agent**: the agent of the pipeline (`stream_processors/agents/*.py`) each sample ran under;
 - **by function**: the 25 functions that are on the CPU the most (own samples), with where they are.
 
 py-spy is a profiler, not a dependency of the project: install it into any environment
@@ -21,6 +22,7 @@ Fast mode is what the issue's 17 ms a paper was measured with: SCHOLARSTREAM_ENC
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -33,14 +35,14 @@ from pathlib import Path
 from typing import Any
 
 from bench.backfill import child_result, run_child, start_child
-from bench.common import delete_namespace, load_average, namespace_env, new_namespace, print_table, write_result
+from bench.common import RESULTS, delete_namespace, load_average, namespace_env, new_namespace, print_table, write_result
 from bench.observe import role_pids
 from foundation.settings import Settings
 
 # (part, what a frame's text contains), tried from the innermost frame outwards: the first match
 # takes the sample. Order matters: an agent's JSON encoding is "JSON and pydantic", not the agent.
 PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("encoder (torch, numpy, the static model)", ("torch/", "sentence_transformers/", "tokenizers", "encoders/", "numpy/")),
+    ("encoder (torch, the static model)", ("torch/", "sentence_transformers/", "tokenizers", "encoders/")),
     ("JSON and pydantic (validation, encoding, decoding)", ("pydantic/", "pydantic_core", "json/", "orjson", "state_codec.py")),
     ("Kafka clients (aiokafka, kafka-python)", ("aiokafka/", "kafka/")),
     ("faust and mode (streams, tables, changelogs)", ("faust/", "mode/")),
@@ -49,8 +51,11 @@ PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("profiles and trust (building, collaborators)", ("profiles/", "trust", "profile_building", "assemble")),
     ("enrichment (other)", ("enrich",)),
     ("agents and boundary (other)", ("agents/",)),
-    ("asyncio event loop (idle wait, scheduling)", ("asyncio/", "selectors.py", "uvloop")),
+    ("asyncio event loop (socket writes and reads, polling, scheduling)", ("asyncio/", "selectors.py", "uvloop")),
 )
+# numpy is called by the encoder, the topic model, keyphrases and linking alike: its frames are
+# skipped, so the sample goes to whoever called it.
+SKIPPED = ("numpy/",)
 OTHER = "other (interpreter start-up, logging, ...)"
 
 
@@ -75,6 +80,8 @@ def parse_raw(lines: Iterable[str]) -> Counter[str]:
 def part_of(stack: str) -> str:
     """The first of `PARTS` met walking from the innermost frame outwards."""
     for frame in reversed(frames(stack)):
+        if any(needle in frame for needle in SKIPPED):
+            continue
         for part, needles in PARTS:
             if any(needle in frame for needle in needles):
                 return part
@@ -89,6 +96,25 @@ def by_part(stacks: Counter[str]) -> dict[str, float]:
     return {part: round(100 * samples / total, 1) for part, samples in parts.most_common()} if total else {}
 
 
+def agent_of(stack: str) -> str:
+    """The pipeline agent a sample ran under (its `stream_processors/agents/X.py` frame), or where else."""
+    for frame in frames(stack):
+        if "stream_processors/agents/" in frame:
+            module = frame.rsplit("stream_processors/agents/", 1)[1].split(".py", 1)[0]
+            return module if module not in ("boundary", "state") else "boundary and state (outside an agent's own code)"
+        if "stream_processors/enrich.py" in frame:  # the enrich agent's batches run in an executor thread
+            return "enrich"
+    return "outside the agents (faust, aiokafka, the event loop)"
+
+
+def by_agent(stacks: Counter[str]) -> dict[str, float]:
+    total = sum(stacks.values())
+    agents: Counter[str] = Counter()
+    for stack, samples in stacks.items():
+        agents[agent_of(stack)] += samples
+    return {agent: round(100 * samples / total, 1) for agent, samples in agents.most_common()} if total else {}
+
+
 def by_function(stacks: Counter[str], top: int = 25) -> list[dict[str, Any]]:
     """The functions with the most own samples (innermost frame), as a share of all samples."""
     total = sum(stacks.values())
@@ -96,6 +122,20 @@ def by_function(stacks: Counter[str], top: int = 25) -> list[dict[str, Any]]:
     for stack, samples in stacks.items():
         own[frames(stack)[-1]] += samples
     return [{"function": name, "share_percent": round(100 * samples / total, 2)} for name, samples in own.most_common(top)]
+
+
+def refold(raw: Path, name: str) -> None:
+    """Fold a kept raw profile again (after `PARTS` changed), keeping the run's own figures."""
+    path = RESULTS / f"{name}.json"
+    previous = json.loads(path.read_text())
+    stacks = parse_raw(raw.read_text(errors="replace").splitlines())
+    kept = {key: value for key, value in previous.items() if key != "benchmark"}  # the run's time and machine stay
+    kept.update(by_part_percent=by_part(stacks), by_agent_percent=by_agent(stacks), by_function=by_function(stacks),
+                samples=sum(stacks.values()),
+                folded_again_from=str(raw))
+    write_result(name, kept)
+    print_table("worker CPU by part", ["part", "% of samples"], list(kept["by_part_percent"].items()))
+    print_table("worker CPU by agent", ["agent", "% of samples"], list(kept["by_agent_percent"].items()))
 
 
 def wait_for_worker(runner: subprocess.Popen, timeout: float = 60) -> int:
@@ -117,7 +157,12 @@ def main() -> None:
     parser.add_argument("--py-spy", default="py-spy", help="path of the py-spy executable")
     parser.add_argument("--timeout", type=float, default=4 * 3600)
     parser.add_argument("--name", default="worker_profile")
+    parser.add_argument("--refold", type=Path, default=None, metavar="RAW",
+                        help="no run: fold this raw profile again into the existing results file NAME.json")
     args = parser.parse_args()
+    if args.refold is not None:
+        refold(args.refold, args.name)
+        return
     spy = shutil.which(args.py_spy)
     if spy is None:
         raise SystemExit(f"py-spy not found ({args.py_spy}): `pip install py-spy` into any environment and pass --py-spy")
@@ -157,6 +202,7 @@ def main() -> None:
         "worker_cpu_seconds": worker_cpu,
         "worker_cpu_ms_per_paper": round(worker_cpu / produced["produced"] * 1000, 2) if worker_cpu else None,
         "by_part_percent": by_part(stacks),
+        "by_agent_percent": by_agent(stacks),
         "by_function": by_function(stacks),
         "raw_profile": str(raw),
         "load_average": {"before": load_before, "after": load_average()},
@@ -166,6 +212,7 @@ def main() -> None:
     path = write_result(args.name, result)
     print_table(f"worker CPU by part ({result['samples']} samples, {result['worker_cpu_ms_per_paper']} ms CPU a paper)",
                 ["part", "% of samples"], list(result["by_part_percent"].items()))
+    print_table("worker CPU by agent", ["agent", "% of samples"], list(result["by_agent_percent"].items()))
     print_table("top functions (own samples)", ["function", "%"],
                 [(f["function"][:110], f["share_percent"]) for f in result["by_function"]])
     print(f"written {path}")
