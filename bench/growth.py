@@ -35,6 +35,7 @@ import argparse
 import itertools
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -373,6 +374,10 @@ def main() -> None:
 
     def progress(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
+
+    # The pipeline runs in a session of its own: a SIGTERM must still stop it and delete the
+    # namespace (the `finally` of `run_scenario`), not leave a worker and an indexer behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     settings = Settings()
     load_before = load_average()
