@@ -284,8 +284,10 @@ def wait_caught_up(settings: Settings, runner: subprocess.Popen, timeout: float)
 
 
 def run_scenario(name: str, papers: Sequence[RawPaper], sizes: Sequence[int], window_timeout: float,
-                 progress: Callable[[str], None]) -> dict[str, Any]:
-    """Feed `papers` in windows of `sizes` to a fresh namespace's pipeline and measure each window."""
+                 progress: Callable[[str], None],
+                 on_window: Callable[[list[dict[str, Any]]], None] | None = None) -> dict[str, Any]:
+    """Feed `papers` in windows of `sizes` to a fresh namespace's pipeline and measure each window;
+    `on_window` gets the rows so far after each one (a long run keeps what it measured)."""
     namespace = new_namespace(f"growth{name}")
     env = namespace_env(namespace)
     saved = dict(os.environ)
@@ -333,6 +335,8 @@ def run_scenario(name: str, papers: Sequence[RawPaper], sizes: Sequence[int], wi
             eta = elapsed / before * (sum(sizes) - before)
             progress(f"{name}: window {number}/{len(sizes)} ({before} records, {before / elapsed:.1f}/s, ETA {eta:.0f} s): "
                      f"{rows[-1]['cpu_ms_per_paper_total']} ms CPU and {rows[-1]['kafka_bytes_per_paper']} Kafka bytes a paper")
+            if on_window is not None:
+                on_window(rows)
         publisher.close()
     finally:
         runner.terminate()
@@ -386,15 +390,20 @@ def main() -> None:
     for scenario in chosen:
         if scenario == "harvest":
             papers = list(harvest_papers(args.papers))
-            report = run_scenario("harvest", papers, split_evenly(len(papers), args.windows), args.window_timeout, progress)
+            sizes = split_evenly(len(papers), args.windows)
             checkpoints: tuple[int, ...] = (1,)
         else:
             count = args.works if scenario == "prolific" else args.people
             make = prolific_papers if scenario == "prolific" else block_papers
             papers = list(make(harvest_papers(count), count))
-            report = run_scenario(scenario, papers, split_evenly(len(papers), max(1, len(papers) // args.window)),
-                                  args.window_timeout, progress)
+            sizes = split_evenly(len(papers), max(1, len(papers) // args.window))
             checkpoints = CHECKPOINTS
+
+        def keep(rows: list[dict[str, Any]], scenario: str = scenario, checkpoints: tuple[int, ...] = checkpoints) -> None:
+            results["scenarios"][scenario] = {"partial": True, "windows": rows, "summary": growth_summary(rows, checkpoints)}
+            write_result(args.name, {**results, "load_average": {"before": load_before, "after": load_average()}})
+
+        report = run_scenario(scenario, papers, sizes, args.window_timeout, progress, keep)
         report["summary"] = growth_summary(report["windows"], checkpoints)
         results["scenarios"][scenario] = report
         path = write_result(args.name, {**results, "load_average": {"before": load_before, "after": load_average()}})
