@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -88,12 +88,17 @@ def part_of(stack: str) -> str:
     return OTHER
 
 
-def by_part(stacks: Counter[str]) -> dict[str, float]:
+def shares(stacks: Counter[str], label: Callable[[str], str]) -> dict[str, float]:
+    """Percent of all samples under each label of `label(stack)`, largest first."""
     total = sum(stacks.values())
-    parts: Counter[str] = Counter()
+    labelled: Counter[str] = Counter()
     for stack, samples in stacks.items():
-        parts[part_of(stack)] += samples
-    return {part: round(100 * samples / total, 1) for part, samples in parts.most_common()} if total else {}
+        labelled[label(stack)] += samples
+    return {name: round(100 * samples / total, 1) for name, samples in labelled.most_common()} if total else {}
+
+
+def by_part(stacks: Counter[str]) -> dict[str, float]:
+    return shares(stacks, part_of)
 
 
 def agent_of(stack: str) -> str:
@@ -108,11 +113,7 @@ def agent_of(stack: str) -> str:
 
 
 def by_agent(stacks: Counter[str]) -> dict[str, float]:
-    total = sum(stacks.values())
-    agents: Counter[str] = Counter()
-    for stack, samples in stacks.items():
-        agents[agent_of(stack)] += samples
-    return {agent: round(100 * samples / total, 1) for agent, samples in agents.most_common()} if total else {}
+    return shares(stacks, agent_of)
 
 
 def by_function(stacks: Counter[str], top: int = 25) -> list[dict[str, Any]]:
