@@ -1,15 +1,14 @@
 """Reading profiles back from the compacted `researcher.profiles` topic.
 
 Until the researchers index exists (the search issue), the topic is the place to read a profile:
-a key lives on one partition (the default murmur2 partitioner, as faust wrote it), so `by_id`
+a key lives on one partition (`clients.partitioning`, as faust wrote it), so `by_id`
 scans only that partition. `by_name` scans everything and is meant for small deployments.
 """
 
 from __future__ import annotations
 
-from kafka.partitioner.default import murmur2
-
 from clients import kafka_io
+from clients.partitioning import partition_for
 from foundation.settings import Settings
 from schemas.names import fold
 from schemas.profiles import ResearcherProfile
@@ -27,10 +26,6 @@ def _scan(settings: Settings, partitions: list[int] | None, wanted: bytes | None
         if seen is None or profile.revision >= seen.revision:
             latest[profile.researcher_id] = profile
     return latest
-
-
-def partition_for(key: bytes, partitions: int) -> int:
-    return (murmur2(key) & 0x7FFFFFFF) % partitions
 
 
 def by_id(settings: Settings, researcher_id: str) -> ResearcherProfile | None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 import faust
 
 from clients import kafka_io
+from clients.partitioning import prefix_partitioner
 from encoders.base import Encoder
 from foundation.settings import Settings
 from schemas.topics import (
@@ -62,6 +63,7 @@ log = logging.getLogger(__name__)
 
 WORKER_GROUP = "scholarstream-worker"
 TRUST_SCORES_TABLE = "trust-scores"
+BLOCK_STATE_TABLE = "block-state"  # schema 2 of the linker's blocks, in parts (agents/block_store.py); was "blocks"
 # The hot linking agents (route, link, assemble, profiles) take events in batches and wait for
 # Kafka's acknowledgements once per batch, not once per event: a round trip per record was the bound.
 BATCH = 200
@@ -197,6 +199,9 @@ def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTo
         broker_heartbeat_interval=settings.worker_heartbeat_interval,
         broker_rebalance_timeout=settings.worker_rebalance_timeout,
         table_standby_replicas=settings.table_standby_replicas,
+        # Kafka's default partitioner, except that a compound key (a block's parts) lands where its
+        # prefix does: the block's mentions' partition (clients/partitioning.py).
+        producer_partitioner=prefix_partitioner,
     )
     changelog_configs = replication.topic_configs()
 
@@ -270,7 +275,7 @@ def _register_linking(
 ) -> None:
     """The seven linking and profile agents (stream_processors/agents/), each a thin loop over its handler."""
     state = LinkingState(
-        blocks=_table(app, "blocks", settings, changelog_configs),
+        blocks=_table(app, BLOCK_STATE_TABLE, settings, changelog_configs),
         paper_authors=_table(app, "paper-authors", settings, changelog_configs),
         profiles=_table(app, "profiles", settings, changelog_configs),
         scores=_scores_table(app, settings, changelog_configs),

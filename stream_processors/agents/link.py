@@ -1,5 +1,6 @@
 """link (researcher.mentions -> researcher.authorships, researcher.merges): link each mention in
-its block (the `blocks` table, keyed by blocking key) and emit the merges the new evidence shows."""
+its block (the `block-state` table, in parts: `block_store.py`) and emit the merges the new
+evidence shows."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schemas.linking_events import MentionEvent
+from stream_processors.agents.block_store import BlockStore, Staged
 from stream_processors.agents.boundary import BatchReport, DeadLetters, Step, run_batch
 from stream_processors.agents.state import LinkingState, Topic, timestamp
 from stream_processors.linking.merging import DEFAULT_POLICY, MergePolicy
-from stream_processors.linking.state_codec import dumps_block
 from stream_processors.linking_stage import link_and_merge
 
 
@@ -21,6 +22,10 @@ class LinkAgent:
     authorships: Topic
     dead_letters: DeadLetters
     policy: MergePolicy = field(default=DEFAULT_POLICY)  # how links and merges are decided (settings.linker)
+    blocks: BlockStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.blocks = BlockStore(self.state.blocks)
 
     async def handle(self, events: Sequence[Any]) -> BatchReport:
         return await run_batch(events, self._step, self._write, self.dead_letters)
@@ -28,11 +33,12 @@ class LinkAgent:
     async def _step(self, event: Any, staged: dict[bytes, Any]) -> Step:
         mention = MentionEvent.model_validate_json(event.value)
         key = mention.mention.blocking_key.encode()
-        block = staged[key] if key in staged else self.state.block_cache.get(key, self.state.blocks.get(key))
-        block, authorship, found = link_and_merge(block, mention, timestamp(event), self.policy)
+        current = staged[key] if key in staged else self.blocks.begin(key)
+        block, authorship, found = link_and_merge(current.block, mention, timestamp(event), self.policy)
+        after = self.blocks.advance(current, block)  # before any send: a block too large fails here
         sends = [await self.authorships.send(key=authorship.arxiv_id.encode(), value=authorship.model_dump_json().encode())]
         sends += [await self.state.send_merge(merge) for merge in found]
-        return Step(event, sends, key, block)
+        return Step(event, sends, key, after)
 
-    def _write(self, key: bytes, block: Any) -> None:
-        self.state.blocks[key] = self.state.block_cache.put(key, block, dumps_block(block))
+    def _write(self, key: bytes, staged: Staged) -> None:
+        self.blocks.write(key, staged)

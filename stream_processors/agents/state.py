@@ -16,10 +16,7 @@ from typing import Any, Generic, Protocol, TypeVar, overload
 
 from schemas.profiles import MergeEvent, MergeMove, ResearcherProfile, TrustChange
 from stream_processors.collaborator_trust import ScoreLookup, encode_redirect, encode_score, lookup_from
-from stream_processors.linking.linker import BlockState
-from stream_processors.linking.state_codec import loads_block
 
-BLOCK_CACHE_SIZE = 20_000
 PROFILE_CACHE_SIZE = 20_000
 T = TypeVar("T")
 
@@ -40,6 +37,8 @@ class Table(Protocol):
     def get(self, key: bytes, default: Any, /) -> Any: ...
 
     def __setitem__(self, key: bytes, value: bytes) -> None: ...
+
+    def __delitem__(self, key: bytes) -> None: ...
 
 
 def timestamp(event: Any) -> datetime:
@@ -81,6 +80,9 @@ class Decoded(Generic[T]):
 class LinkingState:
     """The tables of the linking agents and the profile helpers four agents share.
 
+    `blocks` holds every block's linking state in parts; only the link agent reads and writes it,
+    through `block_store.BlockStore`.
+
     `profiles` is read and written by the works, signals, merges and merge-moves agents: each
     holds `profile_lock` over its read-modify-publish-write, so no two build on one revision.
     `scores` (the `trust-scores` GlobalTable) holds every published profile's score or redirect.
@@ -96,7 +98,6 @@ class LinkingState:
     merges: Topic
     moves: Topic
     profile_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    block_cache: Decoded[BlockState] = field(default_factory=lambda: Decoded(loads_block, BLOCK_CACHE_SIZE))
     profile_cache: Decoded[ResearcherProfile] = field(
         default_factory=lambda: Decoded(ResearcherProfile.model_validate_json, PROFILE_CACHE_SIZE)
     )

@@ -1,6 +1,8 @@
 """Block state as JSON bytes, for the faust table that holds every block's researchers.
 
-The codec is lossless: a decoded state equals the state that was encoded, so a worker that
+A block is stored in parts (`stream_processors/agents/block_store.py`): one entry per researcher
+summary, the researchers' ids in creation order in chunks, and a small head. This module encodes
+each part. The codec is lossless: a decoded state equals the state that was encoded, so a worker that
 recovered its blocks from the changelog links exactly as one that kept them in memory (centroids
 travel as base64 float64, not as rounded decimals, which was also the slowest part of encoding).
 """
@@ -12,20 +14,23 @@ import json
 
 import numpy as np
 
-from stream_processors.linking.linker import BlockState, ResearcherSummary
+from stream_processors.linking.linker import ResearcherSummary
 
 
-def dumps_block(state: BlockState) -> bytes:
-    return json.dumps(
-        {"key": state.key, "researchers": [_summary(r) for r in state.researchers.values()]},
-        separators=(",", ":"),
-    ).encode()
+def dumps_summary(summary: ResearcherSummary) -> bytes:
+    return json.dumps(_summary(summary), separators=(",", ":")).encode()
 
 
-def loads_block(data: bytes) -> BlockState:
-    raw = json.loads(data)
-    researchers = [_from_summary(item) for item in raw["researchers"]]
-    return BlockState(raw["key"], {r.researcher_id: r for r in researchers})  # creation order kept
+def loads_summary(data: bytes) -> ResearcherSummary:
+    return _from_summary(json.loads(data))
+
+
+def dumps_ids(ids: tuple[str, ...]) -> bytes:
+    return json.dumps(ids, separators=(",", ":")).encode()
+
+
+def loads_ids(data: bytes) -> tuple[str, ...]:
+    return tuple(json.loads(data))
 
 
 def _summary(r: ResearcherSummary) -> dict[str, object]:

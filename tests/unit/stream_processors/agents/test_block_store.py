@@ -1,0 +1,209 @@
+"""block_store: a block lives in parts, a mention rewrites only what it changed, and what is read
+back is the block the linker built, after a recovery and after a crash cut a write short."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+
+from schemas.linking_events import Authorship, MentionEvent
+from stream_processors.agents import LinkAgent, block_store
+from stream_processors.agents.block_store import CHUNK, BlockStore, chunk_key, rechunk, summary_key
+from stream_processors.agents.state import Decoded
+from stream_processors.linking.state_codec import dumps_ids, dumps_summary
+from stream_processors.linking_stage import link_and_merge
+from tests.unit.stream_processors.agents.memory import (
+    AUTHORSHIPS,
+    LINK_DLQ,
+    MENTIONS,
+    NOW,
+    Worker,
+    handle,
+    paper,
+    pending,
+)
+
+
+class CountingTable(dict):
+    """A dict table that records every key written or deleted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.touched: list[bytes] = []
+
+    def __setitem__(self, key: bytes, value: bytes) -> None:
+        self.touched.append(key)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: bytes) -> None:
+        self.touched.append(key)
+        super().__delitem__(key)
+
+
+def given_names(count: int) -> list[str]:
+    letters = "bcdfghjklmnprstvz"
+    return [f"Q{a}a{b}{c}" for a, b, c in itertools.islice(itertools.product(letters, "aeiou", letters), count)]
+
+
+def worker_with_counting_blocks() -> tuple[Worker, CountingTable]:
+    worker = Worker()
+    table = CountingTable()
+    worker.state.blocks = table
+    agent = worker.handlers[MENTIONS]
+    assert isinstance(agent, LinkAgent)
+    agent.blocks = BlockStore(table)
+    return worker, table
+
+
+def store_of(worker: Worker) -> BlockStore:
+    agent = worker.handlers[MENTIONS]
+    assert isinstance(agent, LinkAgent)
+    return agent.blocks
+
+
+def link_all(worker: Worker, papers) -> list[Authorship]:
+    worker.ingest(papers)
+    return [Authorship.model_validate_json(e.value) for e in worker.topics[AUTHORSHIPS].log]
+
+
+# --- chunks ----------------------------------------------------------------------------------
+
+
+def test_new_ids_go_to_the_last_chunk_and_a_new_one_when_it_is_full():
+    ids = [f"r-{n}" for n in range(CHUNK + 2)]
+    chunks, changed = rechunk((), ids[:3])
+    assert chunks == (tuple(ids[:3]),) and changed == [0]
+    chunks, changed = rechunk((tuple(ids[:CHUNK]),), ids)
+    assert chunks == (tuple(ids[:CHUNK]), tuple(ids[CHUNK:])) and changed == [1], "the full chunk is not rewritten"
+
+
+def test_an_id_that_left_is_removed_from_its_own_chunk_only():
+    first, second = tuple(f"a{n}" for n in range(CHUNK)), ("b0", "b1")
+    chunks, changed = rechunk((first, second), [*first[1:], *second])
+    assert chunks == (first[1:], second) and changed == [0]
+
+
+def test_an_order_the_chunks_cannot_hold_is_laid_out_afresh():
+    chunks, changed = rechunk((("a", "b"), ("c",)), ["b", "a"])
+    assert chunks == (("b", "a"),) and changed == [0, 1]
+
+
+# --- a mention writes what it changed ----------------------------------------------------------
+
+
+def test_a_large_block_is_written_in_parts_each_far_below_kafkas_limit():
+    worker, table = worker_with_counting_blocks()
+    people = given_names(300)
+    papers = [paper(f"2612.{n:05d}", [("Zyxwright", name, [])], vector=(1.0, 0.1 * n, 0.0, 0.5)) for n, name in enumerate(people)]
+    linked = link_all(worker, papers)
+    assert len({a.researcher_id for a in linked}) == 300, "300 distinct given names are 300 people"
+    block = b"zyxwright_q"
+    assert json.loads(table[block]) == {"schema": 2, "chunks": 1}
+    assert len(json.loads(table[chunk_key(block, 0)])) == 300
+    assert max(len(v) for v in table.values()) < 10_000
+
+    table.touched.clear()
+    link_all(worker, [paper("2612.99999", [("Zyxwright", people[7], [])], vector=(1.0, 0.7, 0.0, 0.5))])
+    again = Authorship.model_validate_json(worker.topics[AUTHORSHIPS].log[-1].value)
+    assert again.researcher_id == linked[7].researcher_id and not again.created
+    assert table.touched == [summary_key(block, again.researcher_id), block], "one summary and the head, nothing else"
+
+    table.touched.clear()
+    link_all(worker, [paper("2612.99998", [("Zyxwright", "Qwerty", [])])])
+    assert table.touched[1:] == [chunk_key(block, 0), block], "a new person: its summary, its chunk, the head"
+
+
+def test_what_the_store_holds_is_the_block_the_linker_built_and_a_recovered_worker_reads_it_back():
+    worker, table = worker_with_counting_blocks()
+    papers = [
+        paper("1601.00001", [("Wang", "Zheng", []), ("Smith", "Adam", [])], vector=(1.0, 0.0, 0.0, 0.0)),
+        paper("1601.00002", [("Wang", "Z.", []), ("Smith", "Adam", [])], vector=(1.0, 0.1, 0.0, 0.0)),
+        paper("1601.00003", [("Wang", "Zhen", []), ("Ortiz", "Ana", [])], vector=(0.0, 1.0, 0.0, 0.0), categories=("q-bio.NC",)),
+        paper("1601.00004", [("Wang", "Zheng", []), ("Smith", "Adam", [])], vector=(1.0, 0.0, 0.1, 0.0)),
+    ]
+    link_all(worker, papers)
+    expected = None  # the same mentions through the pure step, with the block in memory
+    for event in worker.topics[MENTIONS].log:
+        mention = MentionEvent.model_validate_json(event.value)
+        if mention.mention.blocking_key == "wang_z":
+            expected, _, _ = link_and_merge(expected, mention, NOW)
+    live = store_of(worker).begin(b"wang_z").block
+    assert live == expected
+    recovered = BlockStore({key: bytes(bytearray(value)) for key, value in table.items()})  # new objects, as after recovery
+    assert recovered.begin(b"wang_z").block == expected
+
+
+def test_a_decoded_block_is_reused_only_while_the_table_holds_the_head_it_was_read_with():
+    worker, table = worker_with_counting_blocks()
+    link_all(worker, [paper("1601.00001", [("Wang", "Zheng", [])])])
+    store = store_of(worker)
+    first = store.begin(b"wang_z").block
+    assert store.begin(b"wang_z").block is first
+    table[b"wang_z"] = bytes(bytearray(table[b"wang_z"]))  # equal bytes, another object: another worker wrote
+    assert store.begin(b"wang_z").block is not first
+    assert store.begin(b"wang_z").block == first
+
+
+# --- what a crash can leave, and what cannot be stored ---------------------------------------------
+
+
+def _two_people_block() -> tuple[CountingTable, list[str]]:
+    worker, table = worker_with_counting_blocks()
+    linked = link_all(worker, [paper("1601.00001", [("Wang", "Zheng", [])]), paper("1601.00002", [("Wang", "Zhi", [])])])
+    return table, [a.researcher_id for a in linked]
+
+
+def test_a_merge_cut_short_after_its_survivor_was_written_loses_the_retired_duplicate_on_load():
+    table, (first, second) = _two_people_block()
+    store = BlockStore(table)
+    block = store.begin(b"wang_z").block
+    survivor = block.researchers[first]
+    retired = block.researchers[second]
+    from stream_processors.linking.linker import merge_summaries
+
+    table[summary_key(b"wang_z", first)] = dumps_summary(merge_summaries(survivor, retired))  # the crash: nothing after
+    table[b"wang_z"] = bytes(bytearray(table[b"wang_z"]))
+    assert list(BlockStore(table).begin(b"wang_z").block.researchers) == [first]
+
+
+def test_a_merge_cut_short_after_its_tombstone_skips_the_listed_id_without_a_summary():
+    table, (first, second) = _two_people_block()
+    del table[summary_key(b"wang_z", second)]
+    assert list(BlockStore(table).begin(b"wang_z").block.researchers) == [first]
+    assert json.loads(table[chunk_key(b"wang_z", 0)]) == [first, second]
+
+
+def test_linking_state_too_large_for_kafka_dead_letters_the_mention_and_writes_nothing(monkeypatch):
+    worker, table = worker_with_counting_blocks()
+    link_all(worker, [paper("1601.00001", [("Wang", "Zheng", [])])])
+    before = dict(table)
+    monkeypatch.setattr(block_store, "MAX_ENTRY_BYTES", 100)
+    worker.topics["papers.enriched"].put("1601.00002", paper("1601.00002", [("Wang", "Zheng", [])]))
+    handle(worker, "papers.enriched", pending(worker, "papers.enriched"))
+    report = handle(worker, MENTIONS, pending(worker, MENTIONS))
+    assert (report.applied, report.dead_lettered) == (0, 1)
+    (letter,) = worker.topics[LINK_DLQ].letters()
+    assert "bytes of linking state, over the 100 a Kafka message may hold" in letter.reason
+    assert table == before
+
+
+def test_a_blocking_key_with_the_separator_byte_is_refused():
+    with pytest.raises(Exception, match="reserved separator"):
+        BlockStore({}).begin(b"wang\x1fz")
+
+
+def test_decoded_values_are_reused_only_for_the_very_bytes_they_came_from():
+    cache = Decoded(bytes.decode, size=1)
+    stored = b"value"
+    first = cache.get(b"k", stored)
+    assert cache.get(b"k", stored) is first
+    again = cache.get(b"k", bytes(bytearray(stored)))  # equal bytes, another object: as after a recovery
+    assert again == first
+    cache.put(b"other", "x", b"x")
+    assert cache.get(b"k", None) is None
+
+
+def test_chunk_values_are_plain_json_lists():
+    assert json.loads(dumps_ids(("r-1", "r-2"))) == ["r-1", "r-2"]
