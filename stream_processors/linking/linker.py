@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from schemas.names import fold
 from stream_processors.linking.evidence import (
@@ -27,6 +28,7 @@ from stream_processors.linking.evidence import (
     topic_overlap,
     years_apart,
 )
+from stream_processors.linking.name_index import NameIndex
 from stream_processors.linking.names import INCOMPATIBLE, PersonName, compare_names, parse_name
 from stream_processors.linking.popularity import NamePopularity, rarity
 from stream_processors.linking.scorer import (
@@ -85,7 +87,7 @@ class ResearcherSummary:
     centroid: tuple[float, ...] | None = None
     embedded: int = 0
 
-    @property
+    @cached_property
     def name_forms(self) -> tuple[PersonName, ...]:
         return tuple(parse_name(keyname, forenames) for keyname, forenames in self.names)
 
@@ -96,8 +98,31 @@ class ResearcherSummary:
 
 @dataclass(frozen=True)
 class BlockState:
+    """A block's researchers in creation order, and the index of their names (`name_index.py`),
+    which a block's successive states share and which equality ignores."""
+
     key: str
     researchers: dict[str, ResearcherSummary] = field(default_factory=dict)
+    names: NameIndex = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.names is None:
+            index = NameIndex()
+            for rid, summary in self.researchers.items():
+                index.add(rid, summary.names)
+            object.__setattr__(self, "names", index)
+
+    def name_candidates(self, forms: Iterable[PersonName]) -> list[ResearcherSummary]:
+        """The researchers, in block order, whose names may be compatible with every one of `forms`
+        (a superset: the others conflict with at least one of them)."""
+        found: set[str] | None = None
+        for form in forms:
+            ids = self.names.candidates(form)
+            if ids is not None:
+                found = ids if found is None else found & ids
+        if found is None:
+            return list(self.researchers.values())
+        return [self.researchers[rid] for rid in self.names.in_order(found, self.researchers)]
 
 
 @dataclass(frozen=True)
@@ -171,7 +196,9 @@ def candidate_evidence(
     with `rivals` set: what the linker weighs, and what the pairwise model is trained on."""
     # How common the mention's name is does not depend on the candidate: looked up once per mention.
     name_rarity = rarity(popularity.expected_people(parse_name(mention.keyname, mention.forenames))) if popularity is not None else None
-    gathered = [(evidence_for(mention, paper, researcher, name_rarity), researcher) for researcher in block.researchers.values()]
+    # Only researchers whose names may fit: the rest are INCOMPATIBLE, vetoed and not counted below.
+    nearby = block.name_candidates((parse_name(mention.keyname, mention.forenames),))
+    gathered = [(evidence_for(mention, paper, researcher, name_rarity), researcher) for researcher in nearby]
     compatible = sum(1 for evidence, _ in gathered if evidence.name_label != INCOMPATIBLE)
     allowed = []
     for evidence, researcher in gathered:
@@ -276,11 +303,12 @@ def apply_decision(
     if decision.replay:
         return block
     current = block.researchers.get(decision.researcher_id)
+    new = current is None
     if current is None:
         current = ResearcherSummary(researcher_id=decision.researcher_id, names={})
     researchers = dict(block.researchers)
-    researchers[decision.researcher_id] = absorb(current, mention, paper, orcid)
-    return BlockState(block.key, researchers)
+    updated = researchers[decision.researcher_id] = absorb(current, mention, paper, orcid)
+    return BlockState(block.key, researchers, block.names.add(decision.researcher_id, updated.names, new=new))
 
 
 # --- merges ----------------------------------------------------------------------------------

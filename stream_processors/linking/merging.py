@@ -155,7 +155,7 @@ def fold(block: BlockState, merge: BlockMerge) -> BlockState:
         for rid, summary in block.researchers.items()
         if rid != merge.retired_id
     }
-    return BlockState(block.key, researchers)
+    return BlockState(block.key, researchers, block.names.add(merge.surviving_id, folded.names))
 
 
 def merge_after_link(
@@ -172,7 +172,7 @@ def merge_after_link(
     while current in block.researchers:
         me = block.researchers[current]
         best: BlockMerge | None = None
-        for other in block.researchers.values():
+        for other in block.name_candidates(me.name_forms):  # the others conflict by name: never merged
             if other.researcher_id == current:
                 continue
             found = pair_merge(block, me, other, policy)

@@ -116,6 +116,15 @@ def transliteration_form(name: str) -> str:
     return form
 
 
+def variant_keys(name: str) -> tuple[str, ...]:
+    """Keys that any two names `are_variants` share at least one of: their groups, and their
+    spelling-neutral form when both are long enough to be compared by it."""
+    keys = [f"group:{number}" for number in sorted(_INDEX.get(name, ()))]
+    if len(name) > 3:
+        keys.append(f"spelling:{transliteration_form(name)}")
+    return tuple(keys)
+
+
 @lru_cache(maxsize=65536)
 def are_variants(a: str, b: str) -> bool:
     """True for two different folded first names known to be one name (symmetric)."""
