@@ -21,6 +21,7 @@ import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -99,13 +100,19 @@ def new_profile(researcher_id: str, name: str, surname: str = "") -> ResearcherP
 
 def work_month(work: Work) -> tuple[int, int] | None:
     """(year, month) of first submission, read from the arXiv id: 1006.5314 -> (2010, 6)."""
-    match = _NEW_STYLE.match(work.arxiv_id) or _OLD_STYLE.search(work.arxiv_id)
+    return _month_of(work.arxiv_id)
+
+
+@lru_cache(maxsize=1 << 18)
+def _month_of(arxiv_id: str) -> tuple[int, int] | None:
+    # Cached: every rebuild of a profile reads every work's month (profiles.py, trust.py).
+    match = _NEW_STYLE.match(arxiv_id) or _OLD_STYLE.search(arxiv_id)
     if not match:
         return None
     yy, month = int(match.group(1)), int(match.group(2))
     if not 1 <= month <= 12:
         return None
-    century = 1900 if "/" in work.arxiv_id and yy >= 91 else 2000
+    century = 1900 if "/" in arxiv_id and yy >= 91 else 2000
     return century + yy, month
 
 
@@ -214,8 +221,12 @@ def _with_affiliations(
 
 
 def _rebuild(profile: ResearcherProfile, **changes: object) -> ResearcherProfile:
-    """A copy with `changes`, derived fields recomputed from the works, revision bumped, validated."""
-    data = profile.model_dump()
+    """A copy with `changes`, derived fields recomputed from the works, revision bumped, validated.
+
+    The copy is built from the profile's fields as they are, not from a dump: nested models are
+    kept as the validated instances they are (pydantic does not validate an instance again), so
+    a rebuild does not turn every work into a dict and back."""
+    data = {name: getattr(profile, name) for name in ResearcherProfile.model_fields}
     data.update({key: value for key, value in changes.items()})
     works: tuple[Work, ...] = tuple(changes.get("works", profile.works))  # type: ignore[arg-type]
     variants: tuple[NameVariant, ...] = tuple(changes.get("name_variants", profile.name_variants))  # type: ignore[arg-type]

@@ -103,6 +103,8 @@ class LinkingState:
     )
 
     score_of: ScoreLookup = field(init=False)  # collaborators' scores, as this worker's copy knows them now
+    # A revision's JSON, made once for its send and reused when the table takes it.
+    _encoded: dict[bytes, tuple[ResearcherProfile, bytes]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.score_of = lookup_from(self.scores.get)
@@ -112,14 +114,18 @@ class LinkingState:
 
     async def profile_sends(self, key: bytes, updated: ResearcherProfile, change: TrustChange | None) -> list:
         """Send a profile revision (and its audit event); the delivery futures."""
-        sends = [await self.profiles_topic.send(key=key, value=updated.model_dump_json().encode())]
+        data = updated.model_dump_json().encode()
+        self._encoded[key] = (updated, data)
+        sends = [await self.profiles_topic.send(key=key, value=data)]
         if change is not None:
             sends.append(await self.trust_changes.send(key=key, value=change.model_dump_json().encode()))
         return sends
 
     def remember_profile(self, key: bytes, updated: ResearcherProfile) -> None:
         """After Kafka acknowledged the profile: the table, and the score other profiles read."""
-        self.profiles[key] = self.profile_cache.put(key, updated, updated.model_dump_json().encode())
+        sent = self._encoded.pop(key, None)
+        data = sent[1] if sent is not None and sent[0] is updated else updated.model_dump_json().encode()
+        self.profiles[key] = self.profile_cache.put(key, updated, data)
         if updated.merged_into:
             score = encode_redirect(updated.merged_into)
         elif updated.trust is not None:
