@@ -406,6 +406,14 @@ def _topic_configs(client: KafkaAdminClient, names: list[str]) -> dict[str, dict
     return found
 
 
+def existing_topics(settings: Settings) -> set[str]:
+    client = admin(settings)
+    try:
+        return set(client.list_topics())
+    finally:
+        client.close()
+
+
 def delete_topics(settings: Settings, names: Iterable[str]) -> None:
     client = admin(settings)
     try:

@@ -10,10 +10,10 @@ from threadpoolctl import threadpool_limits
 from clients import kafka_io
 from clients.handover import take_over
 from encoders.loading import load_encoder
-from foundation.errors import ServiceUnavailable
+from foundation.errors import ConfigError, ServiceUnavailable
 from foundation.settings import Settings
 from schemas.topics import PAPERS_RAW, TOPICS
-from stream_processors.app import WORKER_GROUP, create_app
+from stream_processors.app import BLOCK_STATE_TABLE, WORKER_GROUP, create_app
 from stream_processors.topic_model.fields import load_field_model, model_path_for
 
 CHANGELOG_SETUP_SECONDS = 120.0
@@ -44,6 +44,21 @@ def create_changelogs(settings: Settings, app: faust.App) -> None:
             time.sleep(2)
 
 
+def refuse_old_linking_state(existing: set[str], app_id: str) -> None:
+    """Refuse to link over a generation whose blocks are stored in schema 1.
+
+    Schema 1 kept a block as one value in the `blocks` table; schema 2 keeps it in parts in
+    `block-state` (agents/block_store.py). A worker of schema 2 started on a generation that
+    linked under schema 1 would find no block and give every known person a new researcher, so it
+    stops with the way forward instead: a relink into a new generation."""
+    old, new = f"{app_id}-blocks-changelog", f"{app_id}-{BLOCK_STATE_TABLE}-changelog"
+    if old in existing and new not in existing:
+        raise ConfigError(
+            f"this generation's linking state is in the schema 1 changelog {old}, which this worker does not read; "
+            "relink into a new generation with `scholarstream rebuild --from-stage link` (docs/operations.md)"
+        )
+
+
 def run_worker(settings: Settings) -> None:
     kafka_io.through_failover(lambda: kafka_io.ensure_topics(settings, TOPICS))
     encoder = field_model = None
@@ -56,6 +71,8 @@ def run_worker(settings: Settings) -> None:
         # After a rebuild from `link`, continue the enrich stage where the replaced generation left it.
         take_over(settings, WORKER_GROUP, PAPERS_RAW.name, changelogs=("-enriched-versions-changelog",))
     app = create_app(settings, encoder, field_model)
+    if "link" in settings.stages:
+        refuse_old_linking_state(kafka_io.through_failover(lambda: kafka_io.existing_topics(settings)), app.conf.id)
     create_changelogs(settings, app)
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True)
     worker.execute_from_commandline()
