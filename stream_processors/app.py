@@ -63,7 +63,10 @@ log = logging.getLogger(__name__)
 
 WORKER_GROUP = "scholarstream-worker"
 TRUST_SCORES_TABLE = "trust-scores"
-BLOCK_STATE_TABLE = "block-state"  # schema 2 of the linker's blocks, in parts (agents/block_store.py); was "blocks"
+# Schema 2 of the linking state, in parts: a block (agents/block_store.py; was "blocks") and a
+# paper's linked lines (agents/paper_store.py; was "paper-authors").
+BLOCK_STATE_TABLE = "block-state"
+PAPER_LINES_TABLE = "paper-authorships"
 # The hot linking agents (route, link, assemble, profiles) take events in batches and wait for
 # Kafka's acknowledgements once per batch, not once per event: a round trip per record was the bound.
 BATCH = 200
@@ -276,7 +279,7 @@ def _register_linking(
     """The seven linking and profile agents (stream_processors/agents/), each a thin loop over its handler."""
     state = LinkingState(
         blocks=_table(app, BLOCK_STATE_TABLE, settings, changelog_configs),
-        paper_authors=_table(app, "paper-authors", settings, changelog_configs),
+        paper_authors=_table(app, PAPER_LINES_TABLE, settings, changelog_configs),
         profiles=_table(app, "profiles", settings, changelog_configs),
         scores=_scores_table(app, settings, changelog_configs),
         profiles_topic=raw_topic(RESEARCHER_PROFILES.name),

@@ -20,6 +20,7 @@ from datetime import datetime
 from schemas.linking_events import Authorship, MentionEvent, WorkAssignment
 from schemas.papers import EnrichedPaper
 from schemas.profiles import (
+    CLOSE_COLLABORATION_MAX_AUTHORS,
     Coauthor,
     DisownWorkSignal,
     MergeEvent,
@@ -173,6 +174,9 @@ def assemble(
         return known, []
     everyone = [known[p] for p in sorted(known)]
     embedding = next((a.embedding for a in everyone if a.embedding is not None), None)
+    # A large collaboration's coauthors are not kept by the profile (profiles.apply_work): not
+    # sending them keeps the paper's assignments linear in its authors, not quadratic.
+    close = authorship.author_count <= CLOSE_COLLABORATION_MAX_AUTHORS
     assignments = [
         WorkAssignment(
             researcher_id=a.researcher_id,
@@ -180,7 +184,7 @@ def assemble(
             coauthors=tuple(
                 Coauthor(researcher_id=o.researcher_id, display_name=o.printed_name)
                 for o in everyone if o.researcher_id != a.researcher_id
-            ),
+            ) if close else (),
             printed_name=a.printed_name,
             surname=a.surname,
             affiliations=a.affiliations,

@@ -1,15 +1,16 @@
 """assemble-works (researcher.authorships -> researcher.works): collect a paper's linked author
-lines (the `paper-authors` table, keyed by paper); once all are in, one WorkAssignment per author."""
+lines (the `paper-authorships` table, in parts: `paper_store.py`); once all are in, one
+WorkAssignment per author."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from schemas.linking_events import Authorship
+from schemas.linking_events import Authorship, WorkAssignment
 from stream_processors.agents.boundary import BatchReport, DeadLetters, Step, run_batch
+from stream_processors.agents.paper_store import Collecting, PaperStore
 from stream_processors.agents.state import LinkingState
 from stream_processors.linking_stage import assemble
 
@@ -18,6 +19,10 @@ from stream_processors.linking_stage import assemble
 class AssembleAgent:
     state: LinkingState
     dead_letters: DeadLetters
+    papers: PaperStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.papers = PaperStore(self.state.paper_authors)
 
     async def handle(self, events: Sequence[Any]) -> BatchReport:
         return await run_batch(events, self._step, self._write, self.dead_letters)
@@ -25,13 +30,15 @@ class AssembleAgent:
     async def _step(self, event: Any, staged: dict[bytes, Any]) -> Step:
         authorship = Authorship.model_validate_json(event.value)
         key = authorship.arxiv_id.encode()
-        if key in staged:
-            known = staged[key]
-        else:
-            stored = self.state.paper_authors.get(key)
-            known = {int(p): Authorship.model_validate(a) for p, a in json.loads(stored).items()} if stored else {}
-        known, assignments = assemble(known, authorship)
-        return Step(event, [await self.state.send_work(a) for a in assignments], key, known)
+        current = staged[key] if key in staged else self.papers.begin(key)
+        after = self.papers.add(key, current, authorship)
+        if after is None:  # a line of an older version of the paper: nothing changes
+            return Step(event)
+        assignments: list[WorkAssignment] = []
+        if after.linked >= after.author_count:  # complete: read the other lines once
+            others = {p: line for p, line in self.papers.everyone(key, after).items() if p != authorship.position}
+            _, assignments = assemble(others, authorship)
+        return Step(event, [await self.state.send_work(a) for a in assignments], key, after)
 
-    def _write(self, key: bytes, known: dict[int, Authorship]) -> None:
-        self.state.paper_authors[key] = json.dumps({str(p): a.model_dump(mode="json") for p, a in known.items()}).encode()
+    def _write(self, key: bytes, collecting: Collecting) -> None:
+        self.papers.write(key, collecting)

@@ -10,11 +10,27 @@ from tests.unit.stream_processors.agents.memory import (
     MENTIONS,
     POISON,
     WORKS,
+    Event,
     Worker,
     handle,
     paper,
     pending,
 )
+
+
+def stored_lines(worker, arxiv_id: str) -> list[str]:
+    """The positions stored for the paper version being collected."""
+    table = worker.state.paper_authors
+    head = json.loads(table[arxiv_id.encode()])
+    prefix = arxiv_id.encode() + b"\x1f"
+    lines = {int(k[len(prefix):]): json.loads(v) for k, v in table.items() if k.startswith(prefix)}
+    current = sorted(str(p) for p, line in lines.items() if line["version"] == head["version"])
+    assert head["linked"] == len(current)
+    return current
+
+
+def heads(worker) -> set[bytes]:
+    return {key for key in worker.state.paper_authors if b"\x1f" not in key}
 
 
 def authorships(worker, *papers):
@@ -32,7 +48,7 @@ def test_a_malformed_authorship_mid_batch_is_dead_lettered_and_the_paper_is_asse
     assert (report.applied, report.dead_lettered) == (2, 1)
     works = [WorkAssignment.model_validate_json(e.value) for e in worker.topics[WORKS].log]
     assert [w.printed_name for w in works] == ["Zheng Wang", "Adam Smith"]
-    assert set(worker.state.paper_authors) == {b"1501.00001"}
+    assert heads(worker) == {b"1501.00001"}
     (letter,) = worker.topics[LINK_DLQ].letters()
     assert (letter.stage, letter.source) == ("link", AUTHORSHIPS)
 
@@ -51,9 +67,49 @@ def test_a_refused_delivery_dead_letters_its_event_and_the_later_events_of_its_k
     reasons = [letter.reason for letter in worker.topics[LINK_DLQ].letters()]
     assert reasons[0] == "delivery failed: RuntimeError: MESSAGE_SIZE_TOO_LARGE"
     assert reasons[1].startswith("not applied: an earlier record of this batch on key b'1501.00001' failed")
-    stored = json.loads(worker.state.paper_authors[b"1501.00001"])
-    assert sorted(stored) == ["0", "2"], "the state before the refused event"
-    assert b"1501.00002" in worker.state.paper_authors
+    assert stored_lines(worker, "1501.00001") == ["0", "2"], "the state before the refused event"
+    assert b"1501.00002" in heads(worker)
     worker.topics[WORKS].refuse = lambda _key, _value: None
     handle(worker, AUTHORSHIPS, [one[1]])  # `dlq retry` re-submits it
-    assert sorted(json.loads(worker.state.paper_authors[b"1501.00001"])) == ["0", "1", "2"], "the retry completes paper 1"
+    assert stored_lines(worker, "1501.00001") == ["0", "1", "2"], "the retry completes paper 1"
+
+
+def test_a_collaboration_of_3000_authors_is_assembled_with_every_write_small():
+    """Issue 17: a paper's traffic must not grow with the square of its authors. Each line writes
+    itself and the head; the assignments carry no coauthors (the profile keeps none for it).
+    (The lines are built from one linked line: routing and linking 3,000 authors is another stage.)"""
+    from schemas.linking_events import Authorship
+
+    worker = Worker()
+    (one,) = authorships(worker, paper("1501.00003", [("Physicist", "Alex", [])]))
+    template = Authorship.model_validate_json(one.value)
+    lines = [Event(b"1501.00003", template.model_copy(update={
+        "position": n, "author_count": 3000, "researcher_id": f"r-{n:016x}", "printed_name": f"Alex Physicist{n:04d}",
+        "embedding": template.embedding if n == 0 else None}).model_dump_json().encode()) for n in range(3000)]
+    report = handle(worker, AUTHORSHIPS, lines)
+    assert (report.applied, report.dead_lettered) == (3000, 0)
+    works = [WorkAssignment.model_validate_json(e.value) for e in worker.topics[WORKS].log]
+    assert len(works) == 3000 and len({w.researcher_id for w in works}) == 3000
+    assert all(w.coauthors == () for w in works)
+    assert max(len(e.value) for e in worker.topics[WORKS].log) < 4_000
+    assert max(len(v) for v in worker.state.paper_authors.values()) < 4_000
+    assert stored_lines(worker, "1501.00003") == sorted(str(p) for p in range(3000))
+
+
+def test_a_newer_version_collects_again_and_an_older_line_changes_nothing():
+    worker = Worker()
+    first = authorships(worker, paper("1501.00004", [("Wang", "Zheng", []), ("Smith", "Adam", [])]))
+    handle(worker, AUTHORSHIPS, first)
+    from schemas.linking_events import Authorship
+
+    newer = [Authorship.model_validate_json(e.value).model_copy(update={"version": 2}) for e in first]
+    worker.topics[AUTHORSHIPS].put("1501.00004", newer[0])
+    handle(worker, AUTHORSHIPS, pending(worker, AUTHORSHIPS))
+    assert stored_lines(worker, "1501.00004") == ["0"], "version 2 starts from its first line"
+    handle(worker, AUTHORSHIPS, [first[1]])  # a late line of version 1
+    assert stored_lines(worker, "1501.00004") == ["0"]
+    before = len(worker.topics[WORKS].log)
+    worker.topics[AUTHORSHIPS].put("1501.00004", newer[1])
+    handle(worker, AUTHORSHIPS, pending(worker, AUTHORSHIPS))
+    works = [WorkAssignment.model_validate_json(e.value) for e in worker.topics[WORKS].log[before:]]
+    assert [w.printed_name for w in works] == ["Zheng Wang", "Adam Smith"]
