@@ -410,6 +410,8 @@ def existing_topics(settings: Settings) -> set[str]:
     client = admin(settings)
     try:
         return set(client.list_topics())
+    except KafkaError as error:  # translated, so `through_failover` can tell a retriable one
+        raise unavailable(settings, error) from error
     finally:
         client.close()
 

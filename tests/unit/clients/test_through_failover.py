@@ -55,3 +55,27 @@ def test_it_gives_up_after_its_time():
     with pytest.raises(ServiceUnavailable):
         through_failover(step, seconds=0.05, pause=0.01)
     assert 1 < len(calls) < 1000
+
+
+def test_listing_topics_while_a_broker_is_not_ready_is_tried_again(monkeypatch):
+    """Regression (clean-clone rehearsal, cluster test `broker dies`): `existing_topics` let kafka's
+    own NodeNotReadyError escape untranslated, so `through_failover` did not retry it and the worker
+    exited at start-up while a killed broker was still in the metadata."""
+    from clients import kafka_io
+    from foundation.settings import Settings
+
+    answers: list[BaseException | list[str]] = [NodeNotReadyError(3), ["t.arxiv.papers.raw"]]
+
+    class Admin:  # kafka-python's admin client as far as `existing_topics` uses it
+        def list_topics(self):
+            answer = answers.pop(0)
+            if isinstance(answer, BaseException):
+                raise answer
+            return answer
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(kafka_io, "admin", lambda _settings: Admin())
+    found = through_failover(lambda: kafka_io.existing_topics(Settings()), seconds=5, pause=0)
+    assert found == {"t.arxiv.papers.raw"} and answers == []
