@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from clients.partitioning import SEPARATOR, compound_key
 from foundation.errors import InvalidRecord
-from stream_processors.agents.state import Table
+from stream_processors.agents.state import Decoded, Table
 from stream_processors.linking.linker import BlockState, ResearcherSummary
 from stream_processors.linking.state_codec import dumps_ids, dumps_summary, loads_ids, loads_summary
 
@@ -47,9 +47,8 @@ CACHE_SIZE = 20_000
 
 @dataclass(frozen=True)
 class Stored:
-    """A block as the table holds it, decoded: its head object, state and id chunks."""
+    """A block as the table holds it, decoded: its state and id chunks."""
 
-    head: bytes
     block: BlockState
     chunks: tuple[tuple[str, ...], ...]
 
@@ -103,14 +102,13 @@ class BlockStore:
 
     def __init__(self, table: Table, cache_size: int = CACHE_SIZE) -> None:
         self.table = table
-        self._cache: dict[bytes, Stored] = {}
-        self._cache_size = cache_size
+        self._cache: Decoded[Stored] = Decoded(self._load, cache_size)
 
     def begin(self, key: bytes) -> Staged:
         """The block as the table holds it now, to stage a batch's changes on."""
         if SEPARATOR in key:
             raise InvalidRecord(f"blocking key {key!r} contains the reserved separator byte 0x1f", "mention.blocking_key")
-        stored = self._stored(key)
+        stored = self._cache.get(key, self.table.get(key))
         return Staged(stored, stored.block if stored else None)
 
     def advance(self, current: Staged, block: BlockState) -> Staged:
@@ -147,21 +145,9 @@ class BlockStore:
                 del self.table[summary_key(key, rid)]
         head = json.dumps({"schema": SCHEMA, "chunks": len(chunks)}, separators=(",", ":")).encode()
         self.table[key] = head
-        self._remember(key, Stored(head, staged.block, chunks))
+        self._cache.put(key, Stored(staged.block, chunks), head)
 
     # --- reading ---------------------------------------------------------------------------
-
-    def _stored(self, key: bytes) -> Stored | None:
-        head = self.table.get(key)
-        if head is None:
-            return None
-        cached = self._cache.get(key)
-        if cached is not None and cached.head is head:
-            self._remember(key, cached)  # most recently used last
-            return cached
-        stored = self._load(key, head)
-        self._remember(key, stored)
-        return stored
 
     def _load(self, key: bytes, head: bytes) -> Stored:
         meta = json.loads(head)
@@ -178,13 +164,7 @@ class BlockStore:
                 if data is not None:  # None: a merge's tombstone landed before its chunk
                     summaries[rid] = loads_summary(data)
         researchers = _one_owner_per_mention(key, summaries)
-        return Stored(head, BlockState(key.decode(), researchers), tuple(chunks))
-
-    def _remember(self, key: bytes, stored: Stored) -> None:
-        self._cache.pop(key, None)
-        self._cache[key] = stored
-        while len(self._cache) > self._cache_size:
-            del self._cache[next(iter(self._cache))]
+        return Stored(BlockState(key.decode(), researchers), tuple(chunks))
 
 
 def _one_owner_per_mention(key: bytes, summaries: dict[str, ResearcherSummary]) -> dict[str, ResearcherSummary]:

@@ -50,9 +50,10 @@ class Decoded(Generic[T]):
     """Decoded values next to a table's bytes, so a hot key is not parsed again for every event.
     An entry is used only while the table still holds the very bytes object it was decoded from
     (after a recovery the table holds new objects, which are decoded afresh). Values must be
-    immutable (block states and frozen pydantic profiles are)."""
+    immutable (block states and frozen pydantic profiles are). `decode(key, stored)` is given the
+    key too, for values stored in parts beside it (`block_store.py`)."""
 
-    def __init__(self, decode: Callable[[bytes], T], size: int) -> None:
+    def __init__(self, decode: Callable[[bytes, bytes], T], size: int) -> None:
         self._decode = decode
         self._entries: OrderedDict[bytes, tuple[bytes, T]] = OrderedDict()
         self._size = size
@@ -64,7 +65,7 @@ class Decoded(Generic[T]):
         if entry is not None and entry[0] is stored:
             self._entries.move_to_end(key)
             return entry[1]
-        value = self._decode(stored)
+        value = self._decode(key, stored)
         self.put(key, value, stored)
         return value
 
@@ -99,7 +100,7 @@ class LinkingState:
     moves: Topic
     profile_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     profile_cache: Decoded[ResearcherProfile] = field(
-        default_factory=lambda: Decoded(ResearcherProfile.model_validate_json, PROFILE_CACHE_SIZE)
+        default_factory=lambda: Decoded(lambda _key, data: ResearcherProfile.model_validate_json(data), PROFILE_CACHE_SIZE)
     )
 
     score_of: ScoreLookup = field(init=False)  # collaborators' scores, as this worker's copy knows them now

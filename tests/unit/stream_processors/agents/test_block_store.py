@@ -195,7 +195,7 @@ def test_a_blocking_key_with_the_separator_byte_is_refused():
 
 
 def test_decoded_values_are_reused_only_for_the_very_bytes_they_came_from():
-    cache = Decoded(bytes.decode, size=1)
+    cache = Decoded(lambda _key, data: data.decode(), size=1)
     stored = b"value"
     first = cache.get(b"k", stored)
     assert cache.get(b"k", stored) is first
