@@ -113,8 +113,10 @@ def oracle_pairs(lines: Iterable[Line], popularity: NamePopularity) -> tuple[lis
                 labels.append(int(summary.researcher_id == line.person))
         person = line.person or "context:" + mention_key(line.paper.paper_id, line.mention.position)
         people = dict(block.researchers)
+        new = person not in people
         people[person] = absorb(people.get(person) or ResearcherSummary(person, {}), line.mention, line.paper)
-        blocks[line.block] = BlockState(line.block, people)
+        # The block's name index carries over, as in `linker.apply_decision` (rebuilt, it costs O(block) a line).
+        blocks[line.block] = BlockState(line.block, people, block.names.add(person, people[person].names, new=new))
     return rows, labels
 
 
