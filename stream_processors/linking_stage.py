@@ -42,8 +42,8 @@ from stream_processors.linking.linker import (
 from stream_processors.linking.merging import DEFAULT_POLICY, BlockMerge, MergePolicy, merge_after_link
 from stream_processors.profiles import (
     SignalRejected,
+    WorksDraft,
     apply_signal,
-    apply_work,
     disowned_by,
     new_profile,
     with_trust,
@@ -204,15 +204,34 @@ def profile(
     Raises ProfileUpdateRejected with `redirect_to` when the profile was merged or the work was
     disowned: the caller re-keys the assignment to that researcher.
     """
-    base = current or new_profile(assignment.researcher_id, assignment.printed_name, assignment.surname)
-    updated = apply_work(
-        base, assignment.work, assignment.coauthors,
+    draft = works_draft(current, assignment)
+    add_assignment(draft, assignment)
+    return finish_works(current, draft, now, scores) or (current or draft.base, None)
+
+
+def works_draft(current: ResearcherProfile | None, assignment: WorkAssignment) -> WorksDraft:
+    """Where a batch's works for one researcher are folded: its profile, or a new one named as
+    the first work prints the name."""
+    return WorksDraft(current or new_profile(assignment.researcher_id, assignment.printed_name, assignment.surname))
+
+
+def add_assignment(draft: WorksDraft, assignment: WorkAssignment) -> None:
+    """Fold one assignment into the draft (raises like `profile`, leaving the draft unchanged)."""
+    draft.add(
+        assignment.work, assignment.coauthors,
         printed_name=assignment.printed_name, surname=assignment.surname, affiliations=assignment.affiliations,
         embedding=assignment.embedding,
     )
-    if current is not None and updated == current:
-        return current, None
-    return rescore(current, updated, now, scores)
+
+
+def finish_works(
+    current: ResearcherProfile | None, draft: WorksDraft, now: datetime, scores: ScoreLookup = no_scores
+) -> tuple[ResearcherProfile, TrustChange | None] | None:
+    """The drafted profile rebuilt and rescored once, with the audit event against `current`;
+    None when its works changed nothing."""
+    if not draft.changed:
+        return None
+    return rescore(current, draft.finish(), now, scores)
 
 
 def rescore(

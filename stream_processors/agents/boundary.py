@@ -47,13 +47,38 @@ class DeliveryLost(ScholarStreamError):
 @dataclass
 class Step:
     """What handling one event did: its delivery futures, and the state it leaves for `key`
-    (None: it changed no state)."""
+    (None: it changed no state). A `deferred` step's state is published once for its key at the
+    end of the batch, by `run_batch`'s `publish`, together with the other deferred steps on it; a
+    key's steps are either all deferred or none."""
 
     event: Any
     deliveries: list[Awaitable[Any]] = field(default_factory=list)
     key: bytes | None = None
     state: Any = None
     published: int | None = None  # index of the delivery that makes `state` public (a profile revision)
+    deferred: bool = False
+
+
+@dataclass
+class Published:
+    """What `publish` sent for one key's deferred steps: the state to write once delivered, its
+    deliveries, and which of them makes it public."""
+
+    state: Any
+    deliveries: list[Awaitable[Any]]
+    published: int | None = None
+
+
+@dataclass
+class _Unit:
+    """The events whose state stands or falls together: one step, or a key's deferred steps."""
+
+    events: list[Any]
+    deliveries: list[Awaitable[Any]]
+    key: bytes | None
+    state: Any
+    published: int | None
+    write: bool = True  # False: the state needs no write (a deferred key that nothing changed)
 
 
 @dataclass(frozen=True)
@@ -87,15 +112,24 @@ class BatchReport:
 
 StepFn = Callable[[Any, dict[bytes, Any]], Awaitable[Step]]
 WriteFn = Callable[[bytes, Any], None]
+PublishFn = Callable[[bytes, Any], Awaitable[Published | None]]
 
 
-async def run_batch(events: Sequence[Any], step: StepFn, write: WriteFn, letters: DeadLetters) -> BatchReport:
+async def run_batch(
+    events: Sequence[Any], step: StepFn, write: WriteFn, letters: DeadLetters, publish: PublishFn | None = None
+) -> BatchReport:
     """Handle `events` in order through `step`, each inside the boundary; write the final state of
     every key whose events were all delivered. `step(event, staged)` reads a key's state from
-    `staged` first (what earlier events of this batch left), then from its table."""
+    `staged` first (what earlier events of this batch left), then from its table.
+
+    Deferred steps (see `Step`) are published once per key after the last event: `publish(key,
+    staged state)` sends what the key's state became over the whole batch (None: nothing to send),
+    so a key that many events change costs one publication. If it raises or its deliveries fail,
+    every event of that key is dead-lettered, as one event's would be."""
     report = BatchReport()
     staged: dict[bytes, Any] = {}
-    done: list[Step] = []
+    units: list[_Unit] = []
+    deferred: dict[bytes, list[Step]] = {}
     dead: list[Awaitable[Any]] = []
     try:
         for event in events:
@@ -105,35 +139,43 @@ async def run_batch(events: Sequence[Any], step: StepFn, write: WriteFn, letters
                 log.warning("dead-lettering a record of %s: %s", letters.source, describe(error))
                 dead.append(await letters.send(event, describe(error), getattr(error, "field", None)))
                 continue
-            done.append(result)
             if result.key is not None:
                 staged[result.key] = result.state
+            if result.deferred and result.key is not None:
+                deferred.setdefault(result.key, []).append(result)
+            else:
+                units.append(_Unit([result.event], result.deliveries, result.key, result.state, result.published))
+        for key, steps in deferred.items():
+            unit = await _publish_deferred(key, steps, staged[key], publish, letters, dead)
+            if unit is not None:
+                units.append(unit)
 
-        outcomes = await asyncio.gather(*(d for s in done for d in s.deliveries), return_exceptions=True)
+        outcomes = await asyncio.gather(*(d for u in units for d in u.deliveries), return_exceptions=True)
         final: dict[bytes, Any] = {}
         failed_keys: dict[bytes, str] = {}
         position = 0
-        for s in done:
-            results = outcomes[position:position + len(s.deliveries)]
-            position += len(s.deliveries)
+        for u in units:
+            results = outcomes[position:position + len(u.deliveries)]
+            position += len(u.deliveries)
             errors = [o for o in results if isinstance(o, BaseException)]
-            public = s.published is not None and not isinstance(results[s.published], BaseException)
-            if public and s.key is not None:  # Kafka holds this revision: so must the table
-                final[s.key] = s.state
-                failed_keys.pop(s.key, None)
+            public = u.published is not None and not isinstance(results[u.published], BaseException)
+            if public and u.key is not None:  # Kafka holds this revision: so must the table
+                final[u.key] = u.state
+                failed_keys.pop(u.key, None)
             if errors:
                 reason = f"delivery failed: {describe(errors[0])}"
-            elif s.key is not None and s.key in failed_keys:
-                reason = f"not applied: an earlier record of this batch on key {s.key!r} failed ({failed_keys[s.key]})"
+            elif u.key is not None and u.key in failed_keys:
+                reason = f"not applied: an earlier record of this batch on key {u.key!r} failed ({failed_keys[u.key]})"
             else:
-                report.applied += 1
-                if s.key is not None:
-                    final[s.key] = s.state
+                report.applied += len(u.events)
+                if u.key is not None and u.write:
+                    final[u.key] = u.state
                 continue
-            if s.key is not None and not public:
-                failed_keys.setdefault(s.key, reason)
-            log.warning("dead-lettering a record of %s: %s", letters.source, reason)
-            dead.append(await letters.send(s.event, reason))
+            if u.key is not None and not public:
+                failed_keys.setdefault(u.key, reason)
+            for event in u.events:
+                log.warning("dead-lettering a record of %s: %s", letters.source, reason)
+                dead.append(await letters.send(event, reason))
         await asyncio.gather(*dead)
     except Exception as error:
         raise DeliveryLost(f"dead letters of {letters.source} could not be delivered: {describe(error)}") from error
@@ -141,3 +183,25 @@ async def run_batch(events: Sequence[Any], step: StepFn, write: WriteFn, letters
     for key, state in final.items():
         write(key, state)
     return report
+
+
+async def _publish_deferred(
+    key: bytes, steps: list[Step], state: Any, publish: PublishFn | None, letters: DeadLetters, dead: list[Awaitable[Any]]
+) -> _Unit | None:
+    """One unit for a key's deferred steps, with what `publish` sent; None when it raised (the
+    steps are dead-lettered into `dead` with its reason)."""
+    if publish is None:
+        raise TypeError("deferred steps need run_batch's publish")
+    own = [d for s in steps for d in s.deliveries]
+    events = [s.event for s in steps]
+    try:
+        made = await publish(key, state)
+    except Exception as error:  # noqa: BLE001 - the boundary, for every event of the key
+        for event in events:
+            log.warning("dead-lettering a record of %s: %s", letters.source, describe(error))
+            dead.append(await letters.send(event, describe(error), getattr(error, "field", None)))
+        return None
+    if made is None:
+        return _Unit(events, own, key, None, None, write=False)
+    published = None if made.published is None else len(own) + made.published
+    return _Unit(events, [*own, *made.deliveries], key, made.state, published)

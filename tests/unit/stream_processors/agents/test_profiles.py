@@ -73,3 +73,59 @@ def test_regression_a_revision_kafka_accepted_is_stored_even_when_its_audit_even
     handle(worker, WORKS, [again])
     revisions = [p.revision for p in worker.published if p.display_name == "Zheng Wang"]
     assert revisions == sorted(set(revisions)), f"a revision number was reused: {revisions}"
+
+
+def _one_researchers_works(worker, count):
+    """`count` works of one researcher (Zheng Wang, with the same coauthor on every paper)."""
+    events = []
+    for n in range(count):
+        events += works(worker, paper(f"1501.{n:05d}", [("Wang", "Zheng", ["Tsinghua"]), ("Smith", "Adam", [])]))
+    return events
+
+
+def _comparable(profile):
+    """A profile without what differs between one revision per batch and one per work: the
+    revision numbers, and the collaboration component, which reads the collaborators' scores as
+    they are when the revision is made (one per work sees the coauthor's score of the work
+    before; one per batch sees the scores of before the batch: docs/trust.md)."""
+    data = profile.model_dump(exclude={"revision", "trust"})
+    data["trust_components"] = [c for c in profile.trust.model_dump()["components"] if c["name"] != "collaboration_network"]
+    return data
+
+
+def test_a_batch_of_works_for_one_researcher_publishes_one_revision_equal_to_folding_them_one_by_one():
+    batched, single = Worker(), Worker()
+    events = _one_researchers_works(batched, 6)
+    assert len({e.key for e in events}) == 2, "two researchers, each on all six papers"
+    report = handle(batched, WORKS, events)
+    assert (report.applied, report.dead_lettered) == (12, 0)
+    assert len(batched.published) == 2, "one revision per researcher for the whole batch"
+    for event in _one_researchers_works(single, 6):
+        handle(single, WORKS, [event])
+    assert len(single.published) == 12
+    assert set(batched.profiles) == set(single.profiles)
+    for rid, profile in batched.profiles.items():
+        assert profile.works_count == 6
+        assert _comparable(profile) == _comparable(single.profiles[rid])
+
+
+def test_a_refused_batched_revision_dead_letters_every_work_of_its_researcher_and_stores_nothing_for_it():
+    worker = Worker()
+    events = _one_researchers_works(worker, 3)
+    wang = next(e.key for e in events if b"Zheng Wang" in e.value)
+    worker.topics[PROFILES].refuse = lambda key, _value: TimeoutError() if key == wang else None
+    report = handle(worker, WORKS, events)
+    assert (report.applied, report.dead_lettered) == (3, 3)
+    assert [p.display_name for p in worker.profiles.values()] == ["Adam Smith"]
+    letters = worker.topics[LINK_DLQ].letters()
+    assert {letter.key for letter in letters} == {wang.decode()} and len(letters) == 3
+
+
+def test_a_replayed_batch_publishes_nothing():
+    worker = Worker()
+    events = _one_researchers_works(worker, 4)
+    handle(worker, WORKS, events)
+    before = worker.profiles
+    report = handle(worker, WORKS, events)
+    assert (report.applied, report.dead_lettered) == (8, 0)
+    assert len(worker.published) == 2 and worker.profiles == before
