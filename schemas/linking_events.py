@@ -3,29 +3,112 @@ decided, and a work assigned to a researcher with its linked coauthors."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import hashlib
+import heapq
+from collections import Counter
+from typing import Any, Final, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from schemas._base import Frozen
 from schemas.papers import AuthorMention, Embedding, TopicScore
 from schemas.profiles import Coauthor, Work
 
+MENTION_SCHEMA_VERSION: Final = 2
+# A line's coauthor evidence is every other author of its paper, or for a paper of more authors
+# than this, a sample of this many of their distinct blocking keys.
+COAUTHOR_SAMPLE = 100
+
+
+def _rank(key: str) -> bytes:
+    """A key's place in the sample order: a stable hash, the same in every process and paper."""
+    return hashlib.blake2b(key.encode(), digest_size=8).digest()
+
+
+def coauthor_keys_of(author_keys: tuple[str, ...], position: int) -> tuple[str, ...]:
+    """The other authors' blocking keys the line at `position` takes as coauthor evidence.
+
+    Every other author's key for a paper of at most COAUTHOR_SAMPLE + 1 authors. For a larger
+    one, the COAUTHOR_SAMPLE distinct keys of lowest hash among the other authors' (a bottom-k
+    sketch): the same hash order in every paper, so two papers of one collaboration, which share
+    most of their authors, share most of their samples, as their whole lists would share most
+    keys; the whole list would cost each line n keys, n^2 for the paper, and each researcher's
+    summary every key of every collaboration. Empty keys (unparsed names) are skipped.
+    """
+    if len(author_keys) <= COAUTHOR_SAMPLE + 1:
+        return tuple(key for index, key in enumerate(author_keys) if index != position and key)
+    counts = Counter(key for key in author_keys if key)
+    return _sample(_sketch(counts), counts, author_keys[position])
+
+
+def coauthor_keys_by_line(author_keys: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """`coauthor_keys_of` for every line of a paper, its sketch computed once."""
+    if len(author_keys) <= COAUTHOR_SAMPLE + 1:
+        return [coauthor_keys_of(author_keys, position) for position in range(len(author_keys))]
+    counts = Counter(key for key in author_keys if key)
+    sketch = _sketch(counts)
+    return [_sample(sketch, counts, own) for own in author_keys]
+
+
+def _sketch(counts: Counter[str]) -> list[str]:
+    return heapq.nsmallest(COAUTHOR_SAMPLE + 1, counts, key=_rank)
+
+
+def _sample(sketch: list[str], counts: Counter[str], own: str) -> tuple[str, ...]:
+    """The sketch of the other lines: without the line's own key unless another line prints it too."""
+    alone = own if own and counts[own] == 1 else None
+    return tuple(key for key in sketch if key != alone)[:COAUTHOR_SAMPLE]
+
 
 class MentionEvent(Frozen):
-    """One author line with its paper's context, keyed by blocking key in `researcher.mentions`."""
+    """One author line with its paper's context, keyed by blocking key in `researcher.mentions`.
 
-    schema_version: Literal[1] = 1
+    v2 carries the line's own printed name, the paper's author count and the coauthor keys the
+    linker uses for this line (`coauthor_keys_of`) instead of every author's name and key, so a
+    paper's mentions grow linearly with its authors, not with their square. v1 records (every
+    name and key by position) are read as v2.
+    """
+
+    schema_version: Literal[2] = MENTION_SCHEMA_VERSION
     arxiv_id: str
     version: int = Field(ge=1)
     title: str
     year: int | None = None
     categories: tuple[str, ...]
     topics: tuple[TopicScore, ...] = ()
-    author_keys: tuple[str, ...] = Field(description="Blocking key of every author, by position.")
-    author_names: tuple[str, ...] = Field(description="Printed name of every author, by position.")
+    author_count: int = Field(ge=1, description="How many authors the paper has.")
+    coauthor_keys: tuple[str, ...] = Field(
+        (),
+        description="Blocking keys of the line's coauthors as the linker takes them: every other author's of a paper "
+        f"of at most {COAUTHOR_SAMPLE + 1}, else a sample of {COAUTHOR_SAMPLE} distinct keys (coauthor_keys_of).",
+    )
+    printed_name: str = Field(description="This line's name as printed.")
     embedding: Embedding | None = None
     mention: AuthorMention
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_v1(cls, data: Any) -> Any:
+        """A v1 mention (schema_version 1; `author_keys` and `author_names` by position) as v2."""
+        if not isinstance(data, dict) or data.get("schema_version") != 1:
+            return data
+        mention = data["mention"]
+        position = mention["position"] if isinstance(mention, dict) else mention.position
+        keys = tuple(data.get("author_keys", ()))
+        upgraded = {k: v for k, v in data.items() if k not in ("author_keys", "author_names")}
+        upgraded.update(
+            schema_version=MENTION_SCHEMA_VERSION,
+            author_count=len(keys),
+            coauthor_keys=coauthor_keys_of(keys, position),
+            printed_name=data["author_names"][position],
+        )
+        return upgraded
+
+    @model_validator(mode="after")
+    def _position_in_paper(self) -> MentionEvent:
+        if not 0 <= self.mention.position < self.author_count:
+            raise ValueError(f"mention position {self.mention.position} outside the paper's {self.author_count} authors")
+        return self
 
 
 class Authorship(Frozen):

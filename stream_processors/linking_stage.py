@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from schemas.linking_events import Authorship, MentionEvent, WorkAssignment
+from schemas.linking_events import Authorship, MentionEvent, WorkAssignment, coauthor_keys_by_line
 from schemas.papers import EnrichedPaper
 from schemas.profiles import (
     CLOSE_COLLABORATION_MAX_AUTHORS,
@@ -56,8 +56,10 @@ def printed_name(keyname: str, forenames: str, suffix: str = "") -> str:
 
 
 def route(item: EnrichedPaper) -> list[MentionEvent]:
+    """One mention event per author line, with the coauthor keys its linking takes (`coauthor_keys_of`)."""
     paper = item.paper
-    names = tuple(printed_name(m.keyname, m.forenames, m.suffix) for m in item.mentions)
+    keys = tuple(m.blocking_key for m in item.mentions)
+    coauthors = coauthor_keys_by_line(keys)
     return [
         MentionEvent(
             arxiv_id=paper.arxiv_id,
@@ -66,8 +68,9 @@ def route(item: EnrichedPaper) -> list[MentionEvent]:
             year=paper.year,
             categories=paper.categories,
             topics=item.topics,
-            author_keys=tuple(m.blocking_key for m in item.mentions),
-            author_names=names,
+            author_count=len(keys),
+            coauthor_keys=coauthors[mention.position],
+            printed_name=printed_name(mention.keyname, mention.forenames, mention.suffix),
             embedding=item.embedding,
             mention=mention,
         )
@@ -129,8 +132,8 @@ def _link(
         paper_id=event.arxiv_id,
         year=event.year,
         categories=event.categories,
-        author_keys=event.author_keys,
         embedding=tuple(float(v) for v in event.embedding.vector()) if event.embedding else None,
+        line_coauthors=event.coauthor_keys,
     )
     decision = link_mention(block, mention, context, policy.threshold, weights=policy.weights, popularity=policy.popularity)
     next_block = apply_decision(block, decision, mention, context)
@@ -139,12 +142,12 @@ def _link(
         arxiv_id=event.arxiv_id,
         version=event.version,
         position=m.position,
-        author_count=len(event.author_keys),
+        author_count=event.author_count,
         researcher_id=decision.researcher_id,
         created=decision.created,
         confidence=decision.confidence,
         evidence={k: explanation[k] for k in ("score", "evidence", "contributions", "candidates")},
-        printed_name=event.author_names[m.position],
+        printed_name=event.printed_name,
         surname=m.keyname,
         affiliations=m.affiliations,
         embedding=event.embedding if m.position == 0 else None,
@@ -154,7 +157,7 @@ def _link(
             year=event.year,
             categories=event.categories,
             topics=event.topics,
-            author_count=len(event.author_keys),
+            author_count=event.author_count,
         ),
     )
     return decision, next_block, authorship

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+from schemas.linking_events import coauthor_keys_of
 from schemas.names import fold
 from stream_processors.linking.evidence import (
     Evidence,
@@ -65,9 +66,13 @@ class PaperContext:
     categories: tuple[str, ...] = ()
     author_keys: tuple[str, ...] = ()  # blocking key of every author, by position
     embedding: tuple[float, ...] | None = None
+    line_coauthors: tuple[str, ...] | None = None  # one line's coauthor keys, as a mention event carries them
 
     def coauthor_keys(self, position: int) -> tuple[str, ...]:
-        return tuple(key for index, key in enumerate(self.author_keys) if index != position and key)
+        """The coauthor keys the line at `position` takes as evidence (schemas.linking_events.coauthor_keys_of)."""
+        if self.line_coauthors is not None:
+            return self.line_coauthors
+        return coauthor_keys_of(self.author_keys, position)
 
 
 @dataclass(frozen=True)

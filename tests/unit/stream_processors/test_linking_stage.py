@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import numpy as np
@@ -63,7 +64,67 @@ PAPERS = [
 def test_route_gives_one_mention_per_author_keyed_by_block():
     events = route(PAPERS[0])
     assert [(e.mention.position, e.mention.blocking_key) for e in events] == [(0, "streinu_i"), (1, "theran_l")]
-    assert events[1].author_names == ("Ileana Streinu", "Louis Theran")
+    assert [e.printed_name for e in events] == ["Ileana Streinu", "Louis Theran"]
+    assert (events[1].coauthor_keys, events[1].author_count) == (("streinu_i",), 2)
+
+
+def _member(n: int) -> str:
+    return "Phys" + "".join("abcdefghij"[int(d)] for d in f"{n:04d}")
+
+
+def _key(n: int) -> str:
+    return f"{_member(n).lower()}_a"
+
+
+def _collaboration(authors: int):
+    return paper("1501.09999", [(_member(n), "Alex") for n in range(authors)])
+
+
+def test_a_line_of_a_large_collaboration_carries_a_sample_of_its_coauthors_and_stays_small():
+    """v1 mentions carried every author's name and key: n^2 of them for an n-author paper."""
+    small, large = route(_collaboration(101)), route(_collaboration(102))
+    assert all(len(e.coauthor_keys) == 100 for e in (*small, *large))
+    assert small[7].coauthor_keys == tuple(_key(n) for n in range(101) if n != 7)
+    everyone = {_key(n) for n in range(102)}
+    assert all(set(e.coauthor_keys) <= everyone - {_key(e.mention.position)} for e in large)
+    sizes = [max(len(e.model_dump_json()) for e in route(_collaboration(n))) for n in (200, 2_000)]
+    assert sizes[1] < sizes[0] + 200, f"a mention grows with its paper's author count: {sizes}"
+
+
+def test_two_papers_of_one_collaboration_give_a_member_mostly_the_same_sample():
+    """The sample is a bottom-k sketch in one hash order: papers sharing most authors share most
+    of it, whatever the order of their author lists."""
+    from schemas.linking_events import coauthor_keys_of
+
+    members = tuple(_key(n) for n in range(3_000))
+    one = coauthor_keys_of(members, 10)
+    other = coauthor_keys_of(tuple(reversed(members[:2_900])) + tuple(_key(n) for n in range(5_000, 5_100)), 2_889)
+    assert len(one) == len(other) == 100
+    assert len(set(one) & set(other)) >= 85, "96% of the authors are shared, so most of the sample is"
+    assert coauthor_keys_of(members, 10) == one, "the same sample in every call"
+
+
+def test_the_sample_leaves_out_the_lines_own_key_unless_another_line_prints_it():
+    from schemas.linking_events import coauthor_keys_by_line, coauthor_keys_of
+
+    keys = tuple(_key(n) for n in range(150))
+    lines = coauthor_keys_by_line(keys)
+    assert [coauthor_keys_of(keys, p) for p in range(150)] == lines
+    assert all(keys[p] not in lines[p] for p in range(150))
+    twice = (*keys, keys[0])
+    assert coauthor_keys_of(twice, 0) == coauthor_keys_of(twice, 150), "each of the two lines has the other as coauthor"
+    assert coauthor_keys_of(("a", "", "c"), 0) == ("c",), "unparsed names are skipped"
+
+
+def test_a_v1_mention_reads_as_v2():
+    from schemas.linking_events import MentionEvent
+
+    event = route(PAPERS[0])[1]
+    v1 = event.model_dump(mode="json") | {"schema_version": 1, "author_names": ["Ileana Streinu", "Louis Theran"],
+                                          "author_keys": ["streinu_i", "theran_l"]}
+    del v1["printed_name"], v1["author_count"], v1["coauthor_keys"]
+    assert MentionEvent.model_validate(v1) == event
+    assert MentionEvent.model_validate_json(json.dumps(v1)) == event
 
 
 def test_profiles_collect_works_and_collaborators_with_ids():
