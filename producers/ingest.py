@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from foundation.errors import InvalidRecord
 from producers.publish import Publisher
-from schemas.papers import RawPaper
+from schemas.papers import RawPaper, encode_raw
 
 Progress = Callable[[int], None]
 P = TypeVar("P")
@@ -61,6 +61,7 @@ def ingest(
         summary.read += 1
         try:
             paper = parse(payload)
+            value = encode_raw(paper)
         except InvalidRecord as error:
             summary.rejected += 1
             if publisher is not None:
@@ -76,7 +77,7 @@ def ingest(
                 seen.add(identity)
                 summary.produced += 1
                 if publisher is not None:
-                    publisher.publish(paper)
+                    publisher.publish(paper, value)
         if progress is not None:
             progress(1)
     if publisher is not None:

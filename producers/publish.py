@@ -16,7 +16,7 @@ from clients import kafka_io
 from foundation.errors import ScholarStreamError
 from foundation.settings import Settings
 from schemas.dead_letters import dead_letter as build_dead_letter
-from schemas.papers import RawPaper
+from schemas.papers import RawPaper, encode_raw
 from schemas.topics import PAPERS_DLQ, PAPERS_RAW
 
 
@@ -37,7 +37,8 @@ class Publisher:
         self._clock = clock
         self.stats = PublishStats()
 
-    def publish(self, paper: RawPaper) -> None:
+    def publish(self, paper: RawPaper, value: bytes | None = None) -> None:
+        """Send `paper` (`value`: its record as `schemas.papers.encode_raw` made it, when the caller has it)."""
         headers = [
             ("source", paper.source.encode()),
             ("version", str(paper.version).encode()),
@@ -46,7 +47,7 @@ class Publisher:
         future = self._producer.send(
             self._raw_topic,
             key=paper.arxiv_id.encode(),
-            value=paper.model_dump_json().encode(),
+            value=value if value is not None else encode_raw(paper),
             headers=headers,
         )
         future.add_errback(self._failed, paper.arxiv_id)

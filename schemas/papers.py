@@ -42,6 +42,9 @@ ArxivId = Annotated[str, AfterValidator(_arxiv_id)]
 _MAX_TITLE = 2_000
 _MAX_ABSTRACT = 20_000
 _MAX_AUTHORS = 5_000
+# Kafka refuses a record over 1 MiB by default (the broker's message.max.bytes, the producer's
+# max.request.size); a value may take this much, which leaves room for its key and headers.
+MAX_RECORD_BYTES: Final = 1_000_000
 
 
 class Author(FrozenStripped):
@@ -219,3 +222,16 @@ def _first_field(error: ValidationError) -> str | None:
     if not errors or not errors[0]["loc"]:
         return None
     return ".".join(str(part) for part in errors[0]["loc"])
+
+
+def encode_raw(paper: RawPaper) -> bytes:
+    """The paper's record value for `arxiv.papers.raw`; InvalidRecord when it is too large for a
+    Kafka message. Every field is within its limit and the whole can still be over (5,000 authors
+    with long affiliations): Kafka would refuse the send, and a harvest would retry its page forever."""
+    value = paper.model_dump_json().encode()
+    if len(value) > MAX_RECORD_BYTES:
+        raise InvalidRecord(
+            f"the record is {len(value):,} bytes, over the {MAX_RECORD_BYTES:,} a Kafka message may hold "
+            f"({len(paper.authors):,} authors)"
+        )
+    return value

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 from clients.partitioning import SEPARATOR, compound_key
 from foundation.errors import InvalidRecord
+from schemas.papers import MAX_RECORD_BYTES
 from stream_processors.agents.state import Decoded, Table
 from stream_processors.linking.linker import BlockState, ResearcherSummary
 from stream_processors.linking.state_codec import dumps_ids, dumps_summary, loads_ids, loads_summary
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA = 2
 CHUNK = 512  # ids per chunk: about 11 KB
-MAX_ENTRY_BYTES = 1_000_000  # Kafka's default message limit (1 MiB) less room for the key and headers
+MAX_ENTRY_BYTES = MAX_RECORD_BYTES  # Kafka's default message limit (1 MiB) less room for the key and headers
 CACHE_SIZE = 20_000
 
 
