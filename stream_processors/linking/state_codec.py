@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import json
+from array import array
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -66,11 +68,11 @@ def _from_summary(item: dict) -> ResearcherSummary:
     )
 
 
-def _pack(vector: tuple[float, ...]) -> str:
+def _pack(vector: Sequence[float]) -> str:
     return base64.b64encode(np.asarray(vector, dtype="<f8").tobytes()).decode("ascii")
 
 
-def _unpack(value: str | list[float]) -> tuple[float, ...]:
+def _unpack(value: str | list[float]) -> array[float]:
     if isinstance(value, list):  # states written before the lossless form: rounded decimals
-        return tuple(value)
-    return tuple(np.frombuffer(base64.b64decode(value), dtype="<f8").tolist())
+        return array("d", value)
+    return array("d", np.frombuffer(base64.b64decode(value), dtype="<f8").tolist())

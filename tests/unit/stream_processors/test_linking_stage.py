@@ -210,4 +210,4 @@ def test_block_codec_still_reads_states_with_rounded_centroids():
     raw = _json.loads(dumps_summary(next(iter(state.researchers.values()))))
     raw["centroid"] = [0.25, 0.5, 0.5, 0.5]
     old = loads_summary(_json.dumps(raw).encode())
-    assert old.centroid == (0.25, 0.5, 0.5, 0.5)
+    assert tuple(old.centroid) == (0.25, 0.5, 0.5, 0.5)
