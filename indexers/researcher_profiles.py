@@ -17,6 +17,7 @@ from indexers.mappings import RESEARCHERS
 
 MAX_REDIRECTS = 5  # merge chains are short; a longer one is a loop
 GRAPH_NEIGHBOURS = 10
+MAX_WORKS_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -97,3 +98,17 @@ def research_graph(es: Elasticsearch, settings: Settings, profile: dict[str, Any
         nodes[pid] = {"id": pid, "kind": "paper", "label": work["title"], "year": work.get("year")}
         edges.append({"source": rid, "target": pid, "kind": "authored", "weight": 1})
     return {"researcher_id": rid, "nodes": list(nodes.values()), "edges": edges}
+
+
+def works_page(profile: dict[str, Any], page: int, size: int) -> dict[str, Any]:
+    """One page of a profile's works, newest first (year, then arXiv id), with the total.
+
+    A page past the last is empty, not an error: the total says where the works end. The works
+    are read from the indexed profile here; the page is the contract that stays when they move to
+    a store of their own (docs/performance.md, 7d)."""
+    if page < 1 or not 1 <= size <= MAX_WORKS_PAGE:
+        raise SearchError(f"page must be at least 1 and size between 1 and {MAX_WORKS_PAGE}")
+    works = sorted(profile.get("works", []), key=lambda w: (w.get("year") or 0, w["arxiv_id"]), reverse=True)
+    start = (page - 1) * size
+    return {"researcher_id": profile["researcher_id"], "total": len(works), "page": page, "size": size,
+            "works": works[start:start + size]}

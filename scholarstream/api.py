@@ -20,7 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from clients import es_io
 from foundation.errors import SearchError, ServiceUnavailable
 from foundation.settings import Settings
-from indexers.researcher_profiles import Found, Redirect, get_researcher, research_graph
+from indexers.researcher_profiles import MAX_WORKS_PAGE, Found, Redirect, get_researcher, research_graph, works_page
 from indexers.researcher_search import (
     MAX_PAGE_SIZE,
     MAX_QUERY_LENGTH,
@@ -122,6 +122,21 @@ def create_api(settings: Settings, embedder: Callable[[], Embedder] | None = Non
         if isinstance(found, Redirect):
             return RedirectResponse(f"/researchers/{found.merged_into}", status_code=307)
         return found.profile
+
+    @api.get("/researchers/{researcher_id}/works", response_model=None)
+    def researcher_works(
+        researcher_id: Annotated[str, Path(pattern=RESEARCHER_ID)],
+        page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+        size: Annotated[int, Query(ge=1, le=MAX_WORKS_PAGE)] = 20,
+    ) -> Any:
+        """Every work of the researcher, newest first, a page at a time."""
+        found = _lookup(researcher_id)
+        if isinstance(found, Redirect):
+            return RedirectResponse(f"/researchers/{found.merged_into}/works?page={page}&size={size}", status_code=307)
+        try:
+            return works_page(found.profile, page, size)
+        except SearchError as error:
+            raise failing(error) from error
 
     @api.get("/researchers/{researcher_id}/graph", response_model=None)
     def researcher_graph(researcher_id: Annotated[str, Path(pattern=RESEARCHER_ID)]) -> Any:

@@ -205,6 +205,22 @@ def test_merged_researchers_become_redirects_and_leave_search(indexed, settings)
     response = client.get("/researchers/r-cbalazs", follow_redirects=False)
     assert response.status_code == 307 and response.headers["location"] == "/researchers/r-csaba"
     assert client.get("/researchers/r-cbalazs").json()["researcher_id"] == "r-csaba"
+    moved = client.get("/researchers/r-cbalazs/works", params={"size": 5}, follow_redirects=False)
+    assert moved.status_code == 307 and moved.headers["location"] == "/researchers/r-csaba/works?page=1&size=5"
+
+
+def test_the_api_pages_every_work_newest_first(indexed, settings):
+    _, people = indexed
+    client = TestClient(create_api(settings))
+    expected = sorted(people["csaba"].works, key=lambda w: (w.year or 0, w.arxiv_id), reverse=True)
+    pages = [client.get("/researchers/r-csaba/works", params={"page": n, "size": 5}).json() for n in (1, 2, 3, 4)]
+    assert [p["total"] for p in pages] == [12] * 4
+    assert [len(p["works"]) for p in pages] == [5, 5, 2, 0]
+    assert [w["arxiv_id"] for p in pages for w in p["works"]] == [w.arxiv_id for w in expected]
+    assert pages[0]["works"][0]["title"] == expected[0].title
+    for params in ({"page": 0}, {"size": 0}, {"size": 101}, {"page": "x"}):
+        assert client.get("/researchers/r-csaba/works", params=params).status_code == 422
+    assert client.get("/researchers/r-nobody/works").status_code == 404
 
 
 def test_the_api_serves_search_profiles_and_the_graph(indexed, settings):
