@@ -36,8 +36,10 @@ class AssembleAgent:
             return Step(event)
         assignments: list[WorkAssignment] = []
         if after.linked >= after.author_count:  # complete: read the other lines once
-            others = {p: line for p, line in self.papers.everyone(key, after).items() if p != authorship.position}
+            everyone = self.papers.everyone(key, after)
+            others = {p: line for p, line in everyone.items() if p != authorship.position}
             _, assignments = assemble(others, authorship)
+            after = self.papers.settled(after, everyone)
         return Step(event, [await self.state.send_work(a) for a in assignments], key, after)
 
     def _write(self, key: bytes, collecting: Collecting) -> None:

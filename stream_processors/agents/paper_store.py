@@ -83,6 +83,17 @@ class PaperStore:
                 found[position] = line
         return found
 
+    def settled(self, current: Collecting, everyone: Mapping[int, Authorship]) -> Collecting:
+        """A complete paper's collection with every line that still carries the paper's embedding
+        stored without it: the assignments took it, and a stored copy of each paper's vector
+        would stay in the worker's memory for good. A line of this batch is written once anyway;
+        a line stored by an earlier batch is written again, small."""
+        lines = dict(current.lines)
+        for position, line in everyone.items():
+            if line.embedding is not None:
+                lines[position] = line.model_copy(update={"embedding": None})
+        return Collecting(current.version, current.author_count, current.linked, lines)
+
     def write(self, key: bytes, current: Collecting) -> None:
         for position, line in current.lines.items():
             self.table[line_key(key, position)] = line.model_dump_json().encode()

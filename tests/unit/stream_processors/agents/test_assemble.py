@@ -113,3 +113,29 @@ def test_a_newer_version_collects_again_and_an_older_line_changes_nothing():
     handle(worker, AUTHORSHIPS, pending(worker, AUTHORSHIPS))
     works = [WorkAssignment.model_validate_json(e.value) for e in worker.topics[WORKS].log[before:]]
     assert [w.printed_name for w in works] == ["Zheng Wang", "Adam Smith"]
+
+
+def _embeddings_stored(worker, arxiv_id: str) -> list[int]:
+    prefix = arxiv_id.encode() + b"\x1f"
+    return [int(k[len(prefix):]) for k, v in worker.state.paper_authors.items()
+            if k.startswith(prefix) and json.loads(v)["embedding"] is not None]
+
+
+def test_an_assembled_paper_keeps_no_copy_of_its_embedding_in_one_batch_or_across_batches():
+    """Issue 17 (worker memory): line 0 carries the paper's vector to the assignments; once they are
+    sent, the stored lines keep no copy of it, whether line 0 was stored by this batch or an earlier one."""
+    worker = Worker()
+    together = authorships(worker, paper("1501.00001", [("Wang", "Zheng", []), ("Smith", "Adam", [])]))
+    handle(worker, AUTHORSHIPS, together)
+    first, second = authorships(worker, paper("1501.00002", [("Lee", "Ann", []), ("Berg", "Carl", [])]))
+    handle(worker, AUTHORSHIPS, [first])
+    assert _embeddings_stored(worker, "1501.00002") == [0], "collecting: line 0 keeps the vector until the paper is whole"
+    handle(worker, AUTHORSHIPS, [second])
+    works = [WorkAssignment.model_validate_json(e.value) for e in worker.topics[WORKS].log]
+    assert len(works) == 4 and all(w.embedding is not None for w in works)
+    assert _embeddings_stored(worker, "1501.00001") == [] and _embeddings_stored(worker, "1501.00002") == []
+    assert stored_lines(worker, "1501.00002") == ["0", "1"]
+    handle(worker, AUTHORSHIPS, [first])  # a re-delivered line 0 sends the vector again, and is stored without it
+    again = [WorkAssignment.model_validate_json(e.value) for e in worker.topics[WORKS].log][4:]
+    assert len(again) == 2 and all(w.embedding is not None for w in again)
+    assert _embeddings_stored(worker, "1501.00002") == []
