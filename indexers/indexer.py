@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from elasticsearch import Elasticsearch
 from kafka.errors import CommitFailedError
@@ -94,9 +95,9 @@ def run_indexer(
     # Writes go through this generation's write alias, so a reindex's alias swap redirects them
     # with no restart, and a generation being rebuilt never writes into what readers see.
     routes = {settings.topic(route.topic.name): (route, route.index.write_alias(settings)) for route in routes_here}
-    for route in routes_here:
-        if route.index.stage == "enrich":  # after a rebuild from `link`: papers continue where they were
-            take_over(settings, INDEXER_GROUP, route.topic.name)
+    for topic in [route.topic.name for route in routes_here if route.index.stage == "enrich"]:
+        # after a rebuild from `link`: papers continue where they were
+        kafka_io.through_failover(partial(take_over, settings, INDEXER_GROUP, topic))
     consumer = kafka_io.through_failover(lambda: kafka_io.consumer(
         settings,
         *routes,

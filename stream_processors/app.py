@@ -178,8 +178,10 @@ def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTo
     datadir = Path(settings.data_dir) / "faust" / settings.group(WORKER_GROUP)
     datadir.mkdir(parents=True, exist_ok=True)
     # faust creates its table changelogs with `topic_replication_factor` (its default: 1) and each
-    # table's `extra_topic_configs`: both from the same resolution as the registry's topics.
-    replication = kafka_io.replication_for(settings)
+    # table's `extra_topic_configs`: both from the same resolution as the registry's topics. Asked
+    # through a failover like every start-up step: a broker killed while the worker loads its model
+    # answers "node not ready" here (found by the broker test of a CI rehearsal: the worker exited).
+    replication = kafka_io.through_failover(lambda: kafka_io.replication_for(settings))
     app = faust.App(
         settings.group(WORKER_GROUP),
         **faust_broker_settings(settings),

@@ -69,7 +69,9 @@ def run_worker(settings: Settings) -> None:
         encoder = load_encoder(settings)  # fails here, once, with a clear error; never per message
         field_model = load_field_model(model_path_for(encoder.name, settings.data_dir), encoder=encoder.name)
         # After a rebuild from `link`, continue the enrich stage where the replaced generation left it.
-        take_over(settings, WORKER_GROUP, PAPERS_RAW.name, changelogs=("-enriched-versions-changelog",))
+        kafka_io.through_failover(
+            lambda: take_over(settings, WORKER_GROUP, PAPERS_RAW.name, changelogs=("-enriched-versions-changelog",))
+        )
     app = create_app(settings, encoder, field_model)
     if "link" in settings.stages:
         refuse_old_linking_state(kafka_io.through_failover(lambda: kafka_io.existing_topics(settings)), app.conf.id)
