@@ -93,7 +93,7 @@ def research_graph(es: Elasticsearch, settings: Settings, profile: dict[str, Any
         tid = f"topic:{topic['code']}"
         nodes[tid] = {"id": tid, "kind": "topic", "label": topic["name"]}
         edges.append({"source": rid, "target": tid, "kind": "works_on", "weight": topic["weight"]})
-    for work in sorted(profile.get("works", []), key=lambda w: (w.get("year") or 0, w["arxiv_id"]), reverse=True)[:neighbours]:
+    for work in newest_first(profile)[:neighbours]:
         pid = f"paper:{work['arxiv_id']}"
         nodes[pid] = {"id": pid, "kind": "paper", "label": work["title"], "year": work.get("year")}
         edges.append({"source": rid, "target": pid, "kind": "authored", "weight": 1})
@@ -108,7 +108,12 @@ def works_page(profile: dict[str, Any], page: int, size: int) -> dict[str, Any]:
     a store of their own (docs/performance.md, 7d)."""
     if page < 1 or not 1 <= size <= MAX_WORKS_PAGE:
         raise SearchError(f"page must be at least 1 and size between 1 and {MAX_WORKS_PAGE}")
-    works = sorted(profile.get("works", []), key=lambda w: (w.get("year") or 0, w["arxiv_id"]), reverse=True)
+    works = newest_first(profile)
     start = (page - 1) * size
     return {"researcher_id": profile["researcher_id"], "total": len(works), "page": page, "size": size,
             "works": works[start:start + size]}
+
+
+def newest_first(profile: dict[str, Any]) -> list[dict[str, Any]]:
+    """An indexed profile's works, newest first: by year, then by arXiv id."""
+    return sorted(profile.get("works", []), key=lambda w: (w.get("year") or 0, w["arxiv_id"]), reverse=True)
