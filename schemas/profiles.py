@@ -28,7 +28,9 @@ from schemas._base import FrozenStripped
 from schemas.papers import ArxivId, Embedding, TopicScore, describe_validation_error
 
 # Profile v2 added `merged_from` and `disowned_works` (both default empty, so v1 records still read).
-PROFILE_SCHEMA_VERSION: Final = 2
+# Profile v3 added `totals`, the works' running sums the derived fields are read from (a v1 or v2
+# record is read by summing its works, see `WorkTotals.of_works` in stream_processors/profiles.py).
+PROFILE_SCHEMA_VERSION: Final = 3
 SIGNAL_SCHEMA_VERSION: Final = 1
 # Merge v2 added the names and the claim fields; v1 was never produced.
 MERGE_SCHEMA_VERSION: Final = 2
@@ -240,6 +242,29 @@ class WeightedTopic(FrozenStripped):
     works: int = Field(ge=1, description="Works that carry this topic or category.")
 
 
+class WorkTotals(FrozenStripped):
+    """Running sums over a profile's works, so a work added or removed updates the profile's
+    derived fields (top topics, close collaborators, active years, the trust inputs) in time that
+    does not grow with the number of works.
+
+    Every sum is of integers (topic shares in millionths), so adding and removing works in any
+    order gives exactly the same totals, and a merge or a replay the same profile.
+    """
+
+    topic_micros: dict[str, int] = Field(default_factory=dict, description="Topic or category code -> summed share x 10^6.")
+    topic_works: dict[str, int] = Field(default_factory=dict, description="Code -> works that carry it.")
+    topic_names: dict[str, str] = Field(default_factory=dict, description="Code -> the enrichment topic's name, when it has one.")
+    collaborators: dict[str, int] = Field(default_factory=dict, description="Coauthor researcher id -> shared works.")
+    collaborator_names: dict[str, str] = Field(default_factory=dict, description="Coauthor researcher id -> name last printed.")
+    months: dict[str, int] = Field(default_factory=dict, description="'YYYY-MM' of first submission (from the arXiv id) -> works.")
+    undated: int = Field(0, ge=0, description="Works whose arXiv id gives no month.")
+    years: dict[int, int] = Field(default_factory=dict, description="Year of the work -> works.")
+    archives: dict[str, int] = Field(default_factory=dict, description="Archive of the primary category -> works.")
+
+    def __hash__(self) -> int:  # frozen models hash their fields, and dicts do not hash
+        return hash(tuple(tuple(sorted(v.items())) if isinstance(v, dict) else v for v in self.__dict__.values()))
+
+
 class Collaborator(FrozenStripped):
     researcher_id: ResearcherId
     display_name: str = Field(min_length=1, max_length=300)
@@ -298,7 +323,7 @@ class ResearcherProfile(FrozenStripped):
     a redirect: its works live in the surviving profile.
     """
 
-    schema_version: Literal[1, 2] = PROFILE_SCHEMA_VERSION
+    schema_version: Literal[1, 2, 3] = PROFILE_SCHEMA_VERSION
     researcher_id: ResearcherId
     display_name: str = Field(min_length=1, max_length=300)
     name_variants: tuple[NameVariant, ...] = Field(min_length=1, max_length=500)
@@ -321,6 +346,9 @@ class ResearcherProfile(FrozenStripped):
         None, description="Mean of the works' title+abstract embeddings, folded in as works arrive (semantic search)."
     )
     embedding_works: int = Field(0, ge=0, description="How many works the embedding is the mean of.")
+    totals: WorkTotals | None = Field(
+        None, description="Running sums over the works (v3); None on a v1/v2 record, read by summing its works."
+    )
     revision: int = Field(0, ge=0)
     merged_into: ResearcherId | None = None
     merged_from: tuple[ResearcherId, ...] = Field(

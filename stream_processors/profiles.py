@@ -4,8 +4,10 @@ The profile agent folds three event streams into one profile per researcher id: 
 (`apply_work`), product signals (`apply_signal`, `disown_works` for the split-off works) and
 merges (`apply_merge` on the survivor, `retire` on the retired id, `restore` when a survivor
 refused the content). Every field a person could dispute (top topics, collaborators,
-active years, works count) is recomputed from the works, so a merge or a replay gives the same
-profile whatever the order in which the works arrived.
+active years, works count) is read from running totals over the works (`WorkTotals`): integer
+sums that a work adds to and takes back exactly, so a work costs the same however many the
+profile holds, and a merge or a replay gives the same profile whatever the order in which the
+works arrived (names, the last printed, follow the order).
 
 Idempotence of signals: state-setting signals (claim, unclaim, verify, affiliation_update,
 open_to_collaborate) are idempotent by construction: applying one twice leaves the state as
@@ -53,14 +55,18 @@ from schemas.profiles import (
     VerifySignal,
     WeightedTopic,
     Work,
+    WorkTotals,
 )
-from stream_processors.topic_model.taxonomy import category_name
+from stream_processors.topic_model.taxonomy import archive_of, category_name
 
 TOP_TOPICS = 5
 CLOSE_COLLABORATORS = 20
 # A work's listed arXiv categories count for this share beside its enrichment topics, so a
 # profile shows at least three topics whenever its works span three codes.
 CATEGORY_SHARE = 0.25
+# Coauthor counts a profile keeps in its totals: the top CLOSE_COLLABORATORS are read from them,
+# so a prolific researcher with thousands of coauthors keeps the most frequent, not all of them.
+COLLABORATOR_COUNTS_KEPT = 1_000
 
 _NEW_STYLE = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
 _OLD_STYLE = re.compile(r"/(\d{2})(\d{2})\d{3}$")
@@ -121,6 +127,102 @@ def work_year(work: Work) -> int | None:
     return work.year or (month[0] if month else None)
 
 
+# --- running totals ----------------------------------------------------------------------------
+
+
+def totals_of(profile: ResearcherProfile) -> WorkTotals:
+    """The profile's running sums; a v1/v2 record (no totals) gets them by summing its works."""
+    if profile.totals is not None:
+        return profile.totals
+    draft = TotalsDraft(WorkTotals())
+    for work in profile.works:
+        draft.add(work)
+    return draft.finish()
+
+
+def _topic_micros(work: Work) -> dict[str, int]:
+    """The work's share of each topic and category code, in millionths (integers add exactly)."""
+    shares: defaultdict[str, float] = defaultdict(float)
+    for topic in work.topics:
+        shares[topic.code] += topic.score
+    for code in work.categories:
+        shares[code] += CATEGORY_SHARE / len(work.categories)
+    return {code: round(share * 1_000_000) for code, share in shares.items()}
+
+
+def _bump(counts: dict[Any, int], key: Any, by: int) -> None:
+    value = counts.get(key, 0) + by
+    if value > 0:
+        counts[key] = value
+    else:
+        counts.pop(key, None)
+
+
+class TotalsDraft:
+    """Works added to or removed from a profile's totals; `finish` gives the new `WorkTotals`.
+
+    Removing a work takes back exactly what adding it gave, so a work replaced by its new version
+    is `remove(old)` then `add(new)`."""
+
+    def __init__(self, totals: WorkTotals) -> None:
+        self.topic_micros = dict(totals.topic_micros)
+        self.topic_works = dict(totals.topic_works)
+        self.topic_names = dict(totals.topic_names)
+        self.collaborators = dict(totals.collaborators)
+        self.collaborator_names = dict(totals.collaborator_names)
+        self.months = dict(totals.months)
+        self.undated = totals.undated
+        self.years = dict(totals.years)
+        self.archives = dict(totals.archives)
+
+    def add(self, work: Work) -> None:
+        for topic in work.topics:
+            self.topic_names.setdefault(topic.code, topic.name)
+        for coauthor in work.coauthors:
+            self.collaborator_names[coauthor.researcher_id] = coauthor.display_name
+        self._count(work, 1)
+
+    def remove(self, work: Work) -> None:
+        self._count(work, -1)
+        self.topic_names = {code: name for code, name in self.topic_names.items() if code in self.topic_works}
+        for coauthor in work.coauthors:
+            if coauthor.researcher_id not in self.collaborators:
+                self.collaborator_names.pop(coauthor.researcher_id, None)
+
+    def _count(self, work: Work, sign: int) -> None:
+        for code, micros in _topic_micros(work).items():
+            _bump(self.topic_micros, code, sign * micros)
+            _bump(self.topic_works, code, sign)
+        for coauthor in work.coauthors:
+            _bump(self.collaborators, coauthor.researcher_id, sign)
+        month = work_month(work)
+        if month is None:
+            self.undated = max(0, self.undated + sign)
+        else:
+            _bump(self.months, f"{month[0]}-{month[1]:02d}", sign)
+        year = work_year(work)
+        if year is not None:
+            _bump(self.years, year, sign)
+        _bump(self.archives, archive_of(work.categories[0]), sign)
+
+    def finish(self) -> WorkTotals:
+        collaborators = self.collaborators
+        if len(collaborators) > COLLABORATOR_COUNTS_KEPT:
+            kept = sorted(collaborators, key=lambda rid: (-collaborators[rid], rid))[:COLLABORATOR_COUNTS_KEPT]
+            collaborators = {rid: collaborators[rid] for rid in sorted(kept)}
+        return WorkTotals(
+            topic_micros=self.topic_micros,
+            topic_works=self.topic_works,
+            topic_names=self.topic_names,
+            collaborators=collaborators,
+            collaborator_names={rid: self.collaborator_names[rid] for rid in collaborators},
+            months=self.months,
+            undated=self.undated,
+            years=self.years,
+            archives=self.archives,
+        )
+
+
 # --- works -------------------------------------------------------------------------------------
 
 
@@ -168,6 +270,7 @@ class WorksDraft:
         self._affiliations = profile.affiliations
         self._embedding, self._embedding_works = profile.embedding, profile.embedding_works
         self._disowned = {d.arxiv_id: d for d in profile.disowned_works}
+        self._totals: TotalsDraft | None = None  # made on the first work that changes anything
 
     @property
     def changed(self) -> bool:
@@ -213,6 +316,11 @@ class WorksDraft:
             if embedding is not None:
                 centroid = _fold_centroid(*centroid, embedding, 1)
         # Everything is computed: only now is the draft changed.
+        if self._totals is None:
+            self._totals = TotalsDraft(totals_of(profile))
+        if known is not None:
+            self._totals.remove(known)
+        self._totals.add(work)
         works[work.arxiv_id] = work
         self._works_changed = True
         self._variants, self._affiliations = variants, new_affiliations
@@ -229,6 +337,7 @@ class WorksDraft:
             affiliations=self._affiliations,
             embedding=self._embedding,
             embedding_works=self._embedding_works,
+            totals=self._totals.finish() if self._totals is not None else totals_of(self.base),
         )
 
 
@@ -276,25 +385,31 @@ def _with_affiliations(
 
 
 def _rebuild(profile: ResearcherProfile, **changes: object) -> ResearcherProfile:
-    """A copy with `changes`, derived fields recomputed from the works, revision bumped, validated.
+    """A copy with `changes`, derived fields recomputed from the totals, revision bumped, validated.
 
-    The copy is built from the profile's fields as they are, not from a dump: nested models are
-    kept as the validated instances they are (pydantic does not validate an instance again), so
-    a rebuild does not turn every work into a dict and back."""
+    A change of `works` comes with its `totals`; without them they are summed from the works
+    again (the slow way, for the rare steps that replace the works wholesale). The copy is built
+    from the profile's fields as they are, not from a dump: nested models are kept as the
+    validated instances they are (pydantic does not validate an instance again), so a rebuild
+    does not turn every work into a dict and back."""
     data = {name: getattr(profile, name) for name in ResearcherProfile.model_fields}
     data.update({key: value for key, value in changes.items()})
     works: tuple[Work, ...] = tuple(changes.get("works", profile.works))  # type: ignore[arg-type]
     variants: tuple[NameVariant, ...] = tuple(changes.get("name_variants", profile.name_variants))  # type: ignore[arg-type]
-    years = [y for y in (work_year(w) for w in works) if y is not None]
+    totals = changes.get("totals")
+    if not isinstance(totals, WorkTotals):
+        totals = totals_of(profile.model_copy(update={"works": works, "totals": None})) if "works" in changes else totals_of(profile)
+    merged_from: tuple[str, ...] = tuple(changes.get("merged_from", profile.merged_from))  # type: ignore[arg-type]
     data.update(
         schema_version=PROFILE_SCHEMA_VERSION,
         works=works,
         works_count=len(works),
+        totals=totals,
         display_name=_display_name(variants, profile.display_name),
-        top_topics=_top_topics(works),
-        close_collaborators=_close_collaborators(works, exclude={profile.researcher_id}),
-        first_active_year=min(years) if years else None,
-        last_active_year=max(years) if years else None,
+        top_topics=_top_topics(totals),
+        close_collaborators=_close_collaborators(totals, exclude={profile.researcher_id, *merged_from}),
+        first_active_year=min(totals.years) if totals.years else None,
+        last_active_year=max(totals.years) if totals.years else None,
         revision=profile.revision + 1,
     )
     return ResearcherProfile.model_validate(data)
@@ -308,38 +423,27 @@ def _display_name(variants: Sequence[NameVariant], fallback: str) -> str:
     return max(counted, key=lambda v: (not _INITIAL_FIRST.match(v.name), v.works, len(v.name), v.name)).name
 
 
-def _top_topics(works: Sequence[Work]) -> tuple[WeightedTopic, ...]:
-    weights: defaultdict[str, float] = defaultdict(float)  # float sums: typeshed types Counter values as int
-    carriers: Counter[str] = Counter()
-    names: dict[str, str] = {}
-    for work in works:
-        shares: defaultdict[str, float] = defaultdict(float)
-        for topic in work.topics:
-            shares[topic.code] += topic.score
-            names.setdefault(topic.code, topic.name)
-        for code in work.categories:
-            shares[code] += CATEGORY_SHARE / len(work.categories)
-        for code, share in shares.items():
-            weights[code] += share
-        carriers.update(shares.keys())
-    ranked = sorted(weights, key=lambda code: (-weights[code], code))[:TOP_TOPICS]
+def _top_topics(totals: WorkTotals) -> tuple[WeightedTopic, ...]:
+    micros = totals.topic_micros
+    ranked = sorted(micros, key=lambda code: (-micros[code], code))[:TOP_TOPICS]
     return tuple(
-        WeightedTopic(code=code, name=names.get(code) or category_name(code), weight=round(weights[code], 4), works=carriers[code])
+        WeightedTopic(
+            code=code,
+            name=totals.topic_names.get(code) or category_name(code),
+            weight=round(micros[code] / 1_000_000, 4),
+            works=totals.topic_works[code],
+        )
         for code in ranked
     )
 
 
-def _close_collaborators(works: Sequence[Work], exclude: set[str]) -> tuple[Collaborator, ...]:
-    shared: Counter[str] = Counter()
-    names: dict[str, str] = {}
-    for work in works:  # sorted by arXiv id, so the newest name printed wins
-        for coauthor in work.coauthors:
-            if coauthor.researcher_id in exclude:
-                continue
-            shared[coauthor.researcher_id] += 1
-            names[coauthor.researcher_id] = coauthor.display_name
+def _close_collaborators(totals: WorkTotals, exclude: set[str]) -> tuple[Collaborator, ...]:
+    shared = {rid: n for rid, n in totals.collaborators.items() if rid not in exclude}
     ranked = sorted(shared, key=lambda rid: (-shared[rid], rid))[:CLOSE_COLLABORATORS]
-    return tuple(Collaborator(researcher_id=rid, display_name=names[rid], shared_works=shared[rid]) for rid in ranked)
+    return tuple(
+        Collaborator(researcher_id=rid, display_name=totals.collaborator_names[rid], shared_works=shared[rid])
+        for rid in ranked
+    )
 
 
 # --- signals -----------------------------------------------------------------------------------
@@ -465,7 +569,11 @@ def _disown_work(profile: ResearcherProfile, signal: DisownWorkSignal) -> dict[s
     works = tuple(w for w in profile.works if w.arxiv_id not in known)
     if works == profile.works and len(known) == len(profile.disowned_works):
         return {}
-    return {"works": works, "disowned_works": tuple(known[key] for key in sorted(known))}
+    totals = TotalsDraft(totals_of(profile))
+    for work in profile.works:
+        if work.arxiv_id in known:
+            totals.remove(work)
+    return {"works": works, "disowned_works": tuple(known[key] for key in sorted(known)), "totals": totals.finish()}
 
 
 def disowned_by(before: ResearcherProfile, after: ResearcherProfile) -> tuple[Work, ...]:
@@ -516,6 +624,15 @@ def apply_merge(surviving: ResearcherProfile, merged: ResearcherProfile) -> Rese
     disowned = {k: d for k, d in disowned.items() if d.moved_to not in (surviving.researcher_id, merged.researcher_id)}
     works = {w.arxiv_id: w for w in merged.works if w.arxiv_id not in disowned}
     works.update({w.arxiv_id: w for w in surviving.works if w.arxiv_id not in disowned})
+    # The survivor's totals, less its works now disowned, plus the merged works it did not hold.
+    totals = TotalsDraft(totals_of(surviving))
+    held = {w.arxiv_id for w in surviving.works}
+    for work in surviving.works:
+        if work.arxiv_id in disowned:
+            totals.remove(work)
+    for work in merged.works:
+        if work.arxiv_id not in held and work.arxiv_id not in disowned:
+            totals.add(work)
     names = Counter({v.name: v.works for v in surviving.name_variants})
     names.update({v.name: v.works for v in merged.name_variants})
     surnames = {v.name: v.surname for v in (*merged.name_variants, *surviving.name_variants) if v.surname}
@@ -536,7 +653,7 @@ def apply_merge(surviving: ResearcherProfile, merged: ResearcherProfile) -> Rese
     embedding, embedding_works = surviving.embedding, surviving.embedding_works
     if merged.embedding is not None:
         embedding, embedding_works = _fold_centroid(embedding, embedding_works, merged.embedding, merged.embedding_works)
-    result = _rebuild(
+    return _rebuild(
         surviving,
         works=tuple(works[key] for key in sorted(works)),
         name_variants=tuple(NameVariant(name=n, works=c, surname=surnames.get(n, "")) for n, c in sorted(names.items())),
@@ -553,11 +670,8 @@ def apply_merge(surviving: ResearcherProfile, merged: ResearcherProfile) -> Rese
         disowned_works=tuple(disowned[key] for key in sorted(disowned)),
         embedding=embedding,
         embedding_works=embedding_works,
+        totals=totals.finish(),
     )
-    collaborators = tuple(c for c in result.close_collaborators if c.researcher_id != merged.researcher_id)
-    if collaborators == result.close_collaborators:
-        return result
-    return result.model_copy(update={"close_collaborators": collaborators})
 
 
 def retire(profile: ResearcherProfile, surviving_id: str) -> ResearcherProfile:
@@ -567,6 +681,7 @@ def retire(profile: ResearcherProfile, surviving_id: str) -> ResearcherProfile:
     return _rebuild(
         profile,
         works=(),
+        totals=WorkTotals(),
         embedding=None,
         embedding_works=0,
         merged_into=surviving_id,

@@ -23,7 +23,7 @@ from schemas.profiles import (
     TrustComponent,
     TrustSnapshot,
 )
-from stream_processors.profiles import work_month, work_year
+from stream_processors.profiles import totals_of
 from stream_processors.topic_model.taxonomy import archive_of
 
 FORMULA_VERSION = "trust-v1"
@@ -83,9 +83,8 @@ def publication_evidence(profile: ResearcherProfile) -> TrustComponent:
     At most MONTHLY_CAP works per calendar month count, so a burst of uploads (or a wrong link
     that pours someone else's papers in at once) cannot buy points.
     """
-    months = Counter(work_month(w) for w in profile.works)
-    undated = months.pop(None, 0)
-    counted = undated + sum(min(n, MONTHLY_CAP) for n in months.values())
+    totals = totals_of(profile)
+    counted = totals.undated + sum(min(n, MONTHLY_CAP) for n in totals.months.values())
     evidence = [f"{profile.works_count} works on arXiv"]
     if counted < profile.works_count:
         evidence.append(f"{counted} counted: at most {MONTHLY_CAP} per calendar month")
@@ -101,7 +100,7 @@ def activity_span(profile: ResearcherProfile) -> TrustComponent:
     if profile.first_active_year is None or profile.last_active_year is None:
         return _component("activity_span", 0.0, ["no dated works"])
     span = profile.last_active_year - profile.first_active_year
-    active = len({y for y in (work_year(w) for w in profile.works) if y is not None})
+    active = len(totals_of(profile).years)
     value = 0.7 * min(1.0, span / SPAN_FULL_YEARS) + 0.3 * min(1.0, active / ACTIVE_YEARS_FULL)
     return _component(
         "activity_span",
@@ -185,7 +184,8 @@ def community(profile: ResearcherProfile) -> TrustComponent:
 def anomalies(profile: ResearcherProfile) -> tuple[AnomalyFlag, ...]:
     """Patterns a person should look at: bursts of works, works spread over unrelated fields."""
     flags: list[AnomalyFlag] = []
-    months = Counter(m for m in (work_month(w) for w in profile.works) if m is not None)
+    totals = totals_of(profile)
+    months = {(int(key[:4]), int(key[5:])): n for key, n in totals.months.items()}
     for month, count in sorted(months.items()):
         others = [n for m, n in months.items() if m != month]
         baseline = sum(others) / len(others) if others else 0.0
@@ -196,7 +196,9 @@ def anomalies(profile: ResearcherProfile) -> tuple[AnomalyFlag, ...]:
                     detail=f"{count} works first submitted in {month[0]}-{month[1]:02d} (other active months average {baseline:.1f})",
                 )
             )
-    groups = Counter(_field_group(w.categories[0]) for w in profile.works)
+    groups: Counter[str] = Counter()
+    for archive, n in totals.archives.items():
+        groups[_field_group(archive)] += n
     broad = {group: n for group, n in groups.items() if n >= SPREAD_MIN_WORKS_PER_GROUP}
     if len(broad) >= SPREAD_MIN_GROUPS:
         listed = ", ".join(f"{group} {n}" for group, n in sorted(broad.items()))

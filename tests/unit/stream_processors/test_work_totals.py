@@ -1,0 +1,164 @@
+"""A profile's running totals: whatever sequence of works, new versions, disowns and merges made
+the profile, its totals are exactly the sums over the works it holds, and the derived fields read
+from them are what summing the works again gives."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+
+from schemas.papers import TopicScore
+from schemas.profiles import ClaimSignal, Coauthor, DisownWorkSignal, ResearcherProfile, Work
+from stream_processors.profiles import (
+    COLLABORATOR_COUNTS_KEPT,
+    ProfileUpdateRejected,
+    TotalsDraft,
+    WorksDraft,
+    _rebuild,
+    apply_merge,
+    apply_signal,
+    apply_work,
+    new_profile,
+    totals_of,
+)
+
+AT = datetime(2026, 2, 1, tzinfo=UTC)
+CATEGORIES = ("cs.LG", "cs.CL", "math.CO", "hep-th", "q-bio.NC", "stat.ML")
+TOPICS = ("t-graphs", "t-vision", "t-language", "t-physics")
+PEOPLE = tuple(f"r-{n:03d}" for n in range(12))
+
+
+def random_work(rng: random.Random, arxiv_id: str) -> tuple[Work, list[Coauthor]]:
+    authors = rng.choice((1, 2, 3, 5, 30))
+    people = rng.sample(PEOPLE, k=min(authors - 1, 4)) if authors <= 25 else []
+    work = Work(
+        arxiv_id=arxiv_id,
+        title=f"Work {arxiv_id}",
+        year=rng.choice((None, 2015, 2018, 2021)),
+        categories=tuple(rng.sample(CATEGORIES, k=rng.randint(1, 3))),
+        topics=tuple(
+            TopicScore(code=code, name=code.title(), score=round(rng.random(), 3))
+            for code in rng.sample(TOPICS, k=rng.randint(0, 2))
+        ),
+        author_count=authors,
+    )
+    return work, [Coauthor(researcher_id=rid, display_name=f"Name {rid}") for rid in people]
+
+
+def arxiv_id(rng: random.Random) -> str:
+    if rng.random() < 0.1:
+        return f"hep-th/{rng.randint(91, 99)}{rng.randint(1, 12):02d}{rng.randint(1, 999):03d}"
+    return f"{rng.randint(15, 24)}{rng.randint(1, 12):02d}.{rng.randint(1, 40):05d}"
+
+
+def counts(profile: ResearcherProfile) -> dict:
+    """The totals without the names, which follow the order works arrived in."""
+    return profile.totals.model_dump(exclude={"topic_names", "collaborator_names"}) if profile.totals else {}
+
+
+def summed_again(profile: ResearcherProfile) -> ResearcherProfile:
+    """The profile as a v2 record would read: its totals summed from its works."""
+    return profile.model_copy(update={"totals": totals_of(profile.model_copy(update={"totals": None}))})
+
+
+def build(rng: random.Random, rid: str, steps: int) -> ResearcherProfile:
+    profile = new_profile(rid, "Ana Souza")
+    claimed = False
+    for step in range(steps):
+        roll = rng.random()
+        if roll < 0.7 or not profile.works:
+            draft = WorksDraft(profile)
+            for _ in range(rng.randint(1, 4)):  # a batch: several works, sometimes one twice in new versions
+                work, people = random_work(rng, arxiv_id(rng))
+                try:
+                    draft.add(work, people, printed_name="Ana Souza")
+                except ProfileUpdateRejected:  # a disowned id: the draft is as it was
+                    continue
+            profile = draft.finish()
+        elif roll < 0.85:  # a new version of a known work: other topics, other coauthors
+            known = rng.choice(profile.works)
+            work, people = random_work(rng, known.arxiv_id)
+            profile = apply_work(profile, work, people, printed_name="A. Souza")
+        else:
+            if not claimed:
+                profile = apply_signal(profile, _claim(rid, step))
+                claimed = True
+            chosen = rng.sample([w.arxiv_id for w in profile.works], k=min(2, len(profile.works)))
+            signal = DisownWorkSignal(
+                signal_id=f"s-{rid}-{step}", researcher_id=rid, actor="acct-1", at=AT, arxiv_ids=tuple(chosen)
+            )
+            profile = apply_signal(profile, signal)
+    return profile
+
+
+def _claim(rid: str, step: int) -> ClaimSignal:
+    return ClaimSignal(signal_id=f"c-{rid}-{step}", researcher_id=rid, actor="acct-1", at=AT)
+
+
+def test_totals_equal_the_sums_over_the_works_after_any_sequence_of_changes():
+    for seed in range(40):
+        rng = random.Random(seed)
+        a = build(rng, "r-a", rng.randint(1, 25))
+        b = build(rng, "r-b", rng.randint(1, 25))
+        for profile in (a, b):
+            again = summed_again(profile)
+            assert counts(profile) == counts(again), seed
+            assert profile.top_topics == _rebuild(again).top_topics, seed
+            assert [c.shared_works for c in profile.close_collaborators] == [
+                c.shared_works for c in _rebuild(again).close_collaborators
+            ], seed
+        # The retired side disowned works the survivor holds: they leave the merged profile too.
+        if not b.claimed:
+            b = apply_signal(b, _claim("r-b", 0))
+        b = apply_signal(b, DisownWorkSignal(
+            signal_id=f"d-{seed}", researcher_id="r-b", actor="acct-1", at=AT,
+            arxiv_ids=tuple(w.arxiv_id for w in a.works[:2]) or ("2501.99999",),
+        ))
+        merged = apply_merge(a, b)
+        assert counts(merged) == counts(summed_again(merged)), seed
+        assert merged.works_count == len(merged.works)
+        assert (merged.first_active_year, merged.last_active_year) == (
+            min(merged.totals.years, default=None),
+            max(merged.totals.years, default=None),
+        )
+
+
+def test_a_v2_record_without_totals_reads_and_its_next_revision_carries_them():
+    rng = random.Random(7)
+    built = build(rng, "r-a", 12)
+    v2 = ResearcherProfile.model_validate(
+        {**built.model_dump(mode="json", exclude={"totals"}), "schema_version": 2}
+    )
+    assert v2.totals is None
+    work, people = random_work(rng, "2506.00001")
+    from_v2 = apply_work(v2, work, people, printed_name="Ana Souza")
+    from_v3 = apply_work(built, work, people, printed_name="Ana Souza")
+    assert from_v2.schema_version == 3 and counts(from_v2) == counts(from_v3)
+    assert from_v2.top_topics == from_v3.top_topics
+
+
+def test_removing_a_work_takes_back_exactly_what_adding_it_gave():
+    rng = random.Random(3)
+    start = build(rng, "r-a", 8).totals
+    added = [random_work(rng, arxiv_id(rng)) for _ in range(20)]
+    added = [work.model_copy(update={"coauthors": tuple(people)}) for work, people in added]
+    draft = TotalsDraft(start)
+    for work in added:
+        draft.add(work)
+    assert draft.finish() != start
+    for work in reversed(added):
+        draft.remove(work)
+    assert draft.finish().model_dump() == start.model_dump()
+
+
+def test_a_prolific_profile_keeps_the_most_frequent_coauthors_up_to_the_cap():
+    draft = TotalsDraft(totals_of(new_profile("r-a", "Ana Souza")))
+    for n in range(COLLABORATOR_COUNTS_KEPT + 50):
+        coauthor = Coauthor(researcher_id=f"r-{n:05d}", display_name=f"Person {n}")
+        work = Work(arxiv_id=f"2001.{n:05d}", title="t", year=2020, categories=("cs.LG",), author_count=2,
+                    coauthors=(coauthor,) if n >= 10 else (coauthor, Coauthor(researcher_id="r-often", display_name="Often")))
+        draft.add(work)
+    totals = draft.finish()
+    assert len(totals.collaborators) == COLLABORATOR_COUNTS_KEPT
+    assert totals.collaborators["r-often"] == 10
+    assert set(totals.collaborator_names) == set(totals.collaborators)
