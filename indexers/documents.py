@@ -7,9 +7,9 @@ from typing import Any
 from indexers.name_keys import index_keys, name_form
 from schemas.names import fold, is_collaboration
 from schemas.papers import EnrichedPaper
-from schemas.profiles import ResearcherProfile
+from schemas.profiles import ProfileWork, ResearcherProfile
 
-# Titles of the newest works searched as a researcher's free text (profiles keep works by arXiv id).
+# Titles of the newest works searched as a researcher's free text.
 MAX_TITLES = 200
 
 
@@ -67,7 +67,7 @@ def researcher_document(profile: ResearcherProfile) -> dict[str, Any]:
         "has_affiliation": bool(profile.affiliations),
         "topic_codes": [t.code for t in profile.top_topics],
         "topic_names": [t.name for t in profile.top_topics],
-        "work_titles": [w.title for w in sorted(profile.works, key=lambda w: (w.year or 0, w.arxiv_id))[-MAX_TITLES:]],
+        "work_titles": [w.title for w in _newest_works(profile)[:MAX_TITLES]],
         "works_count": profile.works_count,
         "followers_count": profile.followers_count,
         "first_active_year": profile.first_active_year,
@@ -78,5 +78,36 @@ def researcher_document(profile: ResearcherProfile) -> dict[str, Any]:
         "trust_score": trust.score if trust else 0,
         "trust_label": trust.label if trust else None,
         **({"embedding": profile.embedding.vector().tolist()} if profile.embedding is not None else {}),
-        "profile": profile.model_dump(mode="json", exclude={"embedding", "seen_signal_ids"}),
+        "profile": profile.model_dump(mode="json", exclude={"embedding", "seen_signal_ids", "totals"}),
+    }
+
+
+def _newest_works(profile: ResearcherProfile) -> list:
+    """A v3 profile's newest works as it carries them; a v1/v2 profile's own works, newest first."""
+    if profile.recent_works or not profile.works:
+        return list(profile.recent_works)
+    return sorted(profile.works, key=lambda w: (w.year or 0, w.arxiv_id), reverse=True)
+
+
+def work_document_id(researcher_id: str, arxiv_id: str) -> str:
+    return f"{researcher_id}/{arxiv_id}"
+
+
+def researcher_work_document(item: ProfileWork) -> dict[str, Any] | None:
+    """The researcher-works document of a listed work; None for a work that left the researcher
+    (the indexer deletes it)."""
+    if item.removed:
+        return None
+    work = item.work
+    return {
+        "researcher_id": item.researcher_id,
+        "arxiv_id": work.arxiv_id,
+        "revision": item.revision,
+        "title": work.title,
+        "year": work.year,
+        "categories": list(work.categories),
+        "topic_codes": [t.code for t in work.topics],
+        "author_count": work.author_count,
+        "coauthor_ids": [c.researcher_id for c in work.coauthors],
+        "work": work.model_dump(mode="json"),
     }

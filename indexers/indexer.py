@@ -1,8 +1,10 @@
 """`scholarstream indexer`: one Kafka consumer group that writes papers and researchers to Elasticsearch.
 
-It reads the two entity topics (`papers.enriched`, `researcher.profiles`); each record becomes
-one document whose `_id` is the record's entity id and whose external version is the paper
-version or the profile revision, so a replay or a re-delivery never moves a document backwards.
+It reads the three entity topics (`papers.enriched`, `researcher.profiles`,
+`researcher.profile.works`); each record becomes one document whose `_id` is the record's entity
+id and whose external version is the paper version or the profile revision, so a replay or a
+re-delivery never moves a document backwards (a work that left its researcher is deleted at that
+version).
 Offsets are committed only after Elasticsearch acknowledged the whole batch: a crash re-delivers
 at most one batch, and the versions make that harmless. Records that cannot be decoded, and
 documents Elasticsearch rejects, go to `index.dlq` with the reason.
@@ -26,13 +28,13 @@ from clients.handover import take_over
 from foundation.errors import InvalidRecord
 from foundation.settings import Settings
 from indexers.bulk_writer import IndexAction, write_with_retry
-from indexers.documents import paper_document, researcher_document
+from indexers.documents import paper_document, researcher_document, researcher_work_document, work_document_id
 from indexers.index_admin import ensure_index
-from indexers.mappings import PAPERS, RESEARCHERS, IndexSpec
+from indexers.mappings import PAPERS, RESEARCHER_WORKS, RESEARCHERS, IndexSpec
 from schemas.dead_letters import dead_letter as build_dead_letter
 from schemas.papers import describe_validation_error, parse_enriched_paper
-from schemas.profiles import ResearcherProfile
-from schemas.topics import INDEX_DLQ, PAPERS_ENRICHED, RESEARCHER_PROFILES, TopicSpec
+from schemas.profiles import ProfileWork, ResearcherProfile
+from schemas.topics import INDEX_DLQ, PAPERS_ENRICHED, RESEARCHER_PROFILE_WORKS, RESEARCHER_PROFILES, TopicSpec
 
 log = logging.getLogger(__name__)
 
@@ -52,18 +54,27 @@ def researcher_action(value: bytes) -> tuple[str, int, dict]:
     return profile.researcher_id, profile.revision, researcher_document(profile)
 
 
+def researcher_work_action(value: bytes) -> tuple[str, int, dict | None]:
+    try:
+        item = ProfileWork.model_validate_json(value)
+    except ValidationError as error:
+        raise InvalidRecord(describe_validation_error(error)) from error
+    return work_document_id(item.researcher_id, item.work.arxiv_id), item.revision, researcher_work_document(item)
+
+
 @dataclass(frozen=True)
 class Route:
     """Which topic feeds which index, and how a record becomes (id, version, document)."""
 
     topic: TopicSpec
     index: IndexSpec
-    to_document: Callable[[bytes], tuple[str, int, dict]]
+    to_document: Callable[[bytes], tuple[str, int, dict | None]]  # None: delete the document
 
 
 ROUTES = (
     Route(PAPERS_ENRICHED, PAPERS, paper_action),
     Route(RESEARCHER_PROFILES, RESEARCHERS, researcher_action),
+    Route(RESEARCHER_PROFILE_WORKS, RESEARCHER_WORKS, researcher_work_action),
 )
 INDEXER_INPUTS = tuple(route.topic for route in ROUTES)
 

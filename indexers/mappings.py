@@ -114,4 +114,30 @@ RESEARCHERS = IndexSpec(
     },
 )
 
-INDICES = (PAPERS, RESEARCHERS)
+RESEARCHER_WORKS = IndexSpec(
+    name="researcher-works",
+    version=1,
+    stage="link",
+    # The works API pages one researcher's works by from/size up to its last page (page <= 10,000,
+    # size <= 100): deeper than Elasticsearch's default window of 10,000, and cheap, because the
+    # query matches one researcher's works only.
+    settings={**_INDEX_SETTINGS, "max_result_window": 1_000_000},
+    mappings={
+        "dynamic": "strict",
+        "properties": {
+            "researcher_id": {"type": "keyword"},
+            "arxiv_id": {"type": "keyword"},
+            "revision": {"type": "integer"},
+            "title": {"type": "text", "analyzer": "standard"},
+            "year": {"type": "short"},
+            "categories": {"type": "keyword"},
+            "topic_codes": {"type": "keyword"},
+            "author_count": {"type": "integer"},
+            "coauthor_ids": {"type": "keyword"},
+            # The work as the profile counted it, stored but not indexed: GET /researchers/{id}/works.
+            "work": {"type": "object", "enabled": False},
+        },
+    },
+)
+
+INDICES = (PAPERS, RESEARCHERS, RESEARCHER_WORKS)

@@ -13,7 +13,7 @@ from elasticsearch import Elasticsearch, NotFoundError
 from clients import es_io
 from foundation.errors import SearchError
 from foundation.settings import Settings
-from indexers.mappings import RESEARCHERS
+from indexers.mappings import RESEARCHER_WORKS, RESEARCHERS
 
 MAX_REDIRECTS = 5  # merge chains are short; a longer one is a loop
 GRAPH_NEIGHBOURS = 10
@@ -100,20 +100,26 @@ def research_graph(es: Elasticsearch, settings: Settings, profile: dict[str, Any
     return {"researcher_id": rid, "nodes": list(nodes.values()), "edges": edges}
 
 
-def works_page(profile: dict[str, Any], page: int, size: int) -> dict[str, Any]:
-    """One page of a profile's works, newest first (year, then arXiv id), with the total.
+def works_page(es: Elasticsearch, settings: Settings, researcher_id: str, page: int, size: int) -> dict[str, Any]:
+    """One page of a researcher's works, newest first (year, then arXiv id), with the total, from
+    the researcher-works index (one document per work: profile v3 keeps only its newest works).
 
-    A page past the last is empty, not an error: the total says where the works end. The works
-    are read from the indexed profile here; the page is the contract that stays when they move to
-    a store of their own (docs/performance.md, 7d)."""
+    A page past the last is empty, not an error: the total says where the works end."""
     if page < 1 or not 1 <= size <= MAX_WORKS_PAGE:
         raise SearchError(f"page must be at least 1 and size between 1 and {MAX_WORKS_PAGE}")
-    works = newest_first(profile)
-    start = (page - 1) * size
-    return {"researcher_id": profile["researcher_id"], "total": len(works), "page": page, "size": size,
-            "works": works[start:start + size]}
+    with es_io.search_errors(settings, "works"):
+        answer = es.options(ignore_status=404).search(
+            index=RESEARCHER_WORKS.alias(settings),
+            query={"term": {"researcher_id": researcher_id}},
+            sort=[{"year": {"order": "desc", "missing": "_last"}}, {"arxiv_id": {"order": "desc"}}],
+            from_=(page - 1) * size, size=size, track_total_hits=True, source_includes=["work"],
+        )
+    hits = answer.get("hits", {})
+    return {"researcher_id": researcher_id, "total": int(hits.get("total", {}).get("value", 0)), "page": page,
+            "size": size, "works": [hit["_source"]["work"] for hit in hits.get("hits", [])]}
 
 
 def newest_first(profile: dict[str, Any]) -> list[dict[str, Any]]:
-    """An indexed profile's works, newest first: by year, then by arXiv id."""
-    return sorted(profile.get("works", []), key=lambda w: (w.get("year") or 0, w["arxiv_id"]), reverse=True)
+    """An indexed profile's newest works: a v3 profile carries them; a v1/v2 one all its works."""
+    works = profile.get("recent_works") or profile.get("works", [])
+    return sorted(works, key=lambda w: (w.get("year") or 0, w["arxiv_id"]), reverse=True)

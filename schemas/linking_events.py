@@ -133,9 +133,10 @@ class Authorship(Frozen):
 
 
 class WorkAssignment(Frozen):
-    """A paper for one researcher, once every author line of it is linked; keyed by researcher id."""
+    """A paper for one researcher, once every author line of it is linked; keyed by researcher id.
+    v2 added `moved_from` (a merge's works on their way to the survivor)."""
 
-    schema_version: Literal[1] = 1
+    schema_version: Literal[1, 2] = 2
     researcher_id: str
     work: Work
     coauthors: tuple[Coauthor, ...] = ()
@@ -143,3 +144,8 @@ class WorkAssignment(Frozen):
     surname: str = Field("", description="The surname part of the printed name (arXiv keyname).")
     affiliations: tuple[str, ...] = ()
     embedding: Embedding | None = Field(None, description="The paper's embedding, for the researcher's centroid.")
+    moved_from: str | None = Field(
+        None,
+        description="Set when a merge moves the work from this retired id: its name and embedding were counted there "
+        "and came with the merge, so the survivor adds the work without counting them again.",
+    )

@@ -28,13 +28,18 @@ from schemas._base import FrozenStripped
 from schemas.papers import ArxivId, Embedding, TopicScore, describe_validation_error
 
 # Profile v2 added `merged_from` and `disowned_works` (both default empty, so v1 records still read).
-# Profile v3 added `totals`, the works' running sums the derived fields are read from (a v1 or v2
-# record is read by summing its works, see `WorkTotals.of_works` in stream_processors/profiles.py).
+# Profile v3 (issue 17) moved the works out of the profile: each lives in `researcher.profile.works`
+# (a `ProfileWork`, keyed by researcher and arXiv id); the profile keeps `totals`, the works' running
+# sums its derived fields are read from, and its newest works (`recent_works`). A v1 or v2 record
+# (works inside) still reads, its totals summed from its works (`totals_of` in
+# stream_processors/profiles.py); the worker upgrades by a rebuild from the link stage.
 PROFILE_SCHEMA_VERSION: Final = 3
+PROFILE_WORK_SCHEMA_VERSION: Final = 1
 SIGNAL_SCHEMA_VERSION: Final = 1
 # Merge v2 added the names and the claim fields; v1 was never produced.
 MERGE_SCHEMA_VERSION: Final = 2
-MERGE_MOVE_SCHEMA_VERSION: Final = 1
+# Merge move v2 added `accepted`: the survivor's answer that releases the retired id's works to it.
+MERGE_MOVE_SCHEMA_VERSION: Final = 2
 TRUST_CHANGE_SCHEMA_VERSION: Final = 1
 
 # How many recently applied signal ids a profile remembers (see stream_processors/profiles.py).
@@ -42,6 +47,9 @@ SEEN_SIGNALS_KEPT = 64
 # Works with more authors than this are large collaborations: they count as works, but their
 # coauthors are not "close collaborators" (3,000 names on a detector paper are not a network).
 CLOSE_COLLABORATION_MAX_AUTHORS = 25
+# Newest works a profile carries itself (for the profile page and the researcher's searchable
+# titles); every work is in `researcher.profile.works` and the researcher-works index.
+RECENT_WORKS = 50
 
 _RESEARCHER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 _ORCID_FORM = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
@@ -257,6 +265,7 @@ class WorkTotals(FrozenStripped):
     collaborators: dict[str, int] = Field(default_factory=dict, description="Coauthor researcher id -> shared works.")
     collaborator_names: dict[str, str] = Field(default_factory=dict, description="Coauthor researcher id -> name last printed.")
     months: dict[str, int] = Field(default_factory=dict, description="'YYYY-MM' of first submission (from the arXiv id) -> works.")
+    works: int = Field(0, ge=0, description="Works the profile holds.")
     undated: int = Field(0, ge=0, description="Works whose arXiv id gives no month.")
     years: dict[int, int] = Field(default_factory=dict, description="Year of the work -> works.")
     archives: dict[str, int] = Field(default_factory=dict, description="Archive of the primary category -> works.")
@@ -328,7 +337,12 @@ class ResearcherProfile(FrozenStripped):
     display_name: str = Field(min_length=1, max_length=300)
     name_variants: tuple[NameVariant, ...] = Field(min_length=1, max_length=500)
     affiliations: tuple[Affiliation, ...] = Field((), max_length=500)
-    works: tuple[Work, ...] = Field((), max_length=20_000, description="Sorted by arXiv id.")
+    works: tuple[Work, ...] = Field(
+        (), max_length=20_000, description="v1/v2 only (sorted by arXiv id); a v3 profile's works are in researcher.profile.works."
+    )
+    recent_works: tuple[Work, ...] = Field(
+        (), max_length=RECENT_WORKS, description="The newest works (by year, then arXiv id), newest first."
+    )
     works_count: int = Field(0, ge=0)
     top_topics: tuple[WeightedTopic, ...] = Field((), max_length=10)
     close_collaborators: tuple[Collaborator, ...] = Field((), max_length=50)
@@ -363,8 +377,12 @@ class ResearcherProfile(FrozenStripped):
 
     @model_validator(mode="after")
     def _consistent(self) -> ResearcherProfile:
-        if self.works_count != len(self.works):
+        if self.schema_version < 3 and self.works_count != len(self.works):
             raise ValueError(f"works_count is {self.works_count} but the profile holds {len(self.works)} works")
+        if self.schema_version >= 3 and self.works:
+            raise ValueError("a v3 profile keeps its works in researcher.profile.works, not in the profile")
+        if self.totals is not None and self.works_count != self.totals.works:
+            raise ValueError(f"works_count is {self.works_count} but the totals count {self.totals.works} works")
         if self.claimed != (self.claimed_by is not None):
             raise ValueError("claimed and claimed_by must agree")
         level = max((v.level for v in self.verifications), key=lambda lv: lv.rank, default=VerificationLevel.L0)
@@ -537,19 +555,38 @@ class MergeMove(FrozenStripped):
     the move goes back to the retired id with `bounced` set, and the retired profile is restored.
     """
 
-    schema_version: Literal[1] = MERGE_MOVE_SCHEMA_VERSION
+    schema_version: Literal[1, 2] = MERGE_MOVE_SCHEMA_VERSION
     merge: MergeEvent
     retired: ResearcherProfile = Field(description="The retired profile as it was before it became a redirect.")
     target_id: ResearcherId
     bounced: str | None = Field(None, max_length=2_000, description="Why the survivor refused it; set on the way back.")
+    accepted: bool = Field(
+        False, description="The survivor took the content: back at the retired id, whose works now go to the survivor."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> MergeMove:
         if self.retired.researcher_id != self.merge.retired_id:
             raise ValueError("the moved profile must be the retired one")
-        if self.bounced is not None and self.target_id != self.merge.retired_id:
-            raise ValueError("a bounced move goes back to the retired id")
+        if (self.bounced is not None or self.accepted) and self.target_id != self.merge.retired_id:
+            raise ValueError("a bounced or accepted move goes back to the retired id")
+        if self.bounced is not None and self.accepted:
+            raise ValueError("a move is bounced or accepted, not both")
         return self
+
+
+class ProfileWork(FrozenStripped):
+    """One work of one researcher, in `researcher.profile.works` (compacted, keyed
+    `<researcher id>\x1f<arXiv id>`): the researcher-works index and the paged works API read it.
+
+    `revision` is the profile revision that wrote it (the document's external version); `removed`
+    marks a work that left the profile (disowned, or moved to a merge's survivor)."""
+
+    schema_version: Literal[1] = PROFILE_WORK_SCHEMA_VERSION
+    researcher_id: ResearcherId
+    work: Work
+    revision: int = Field(ge=0)
+    removed: bool = False
 
 
 class ComponentChange(FrozenStripped):

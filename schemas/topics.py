@@ -14,7 +14,7 @@ from schemas.dead_letters import DeadLetter
 from schemas.linking_events import Authorship, MentionEvent, WorkAssignment
 from schemas.papers import EnrichedPaper, RawPaper
 from schemas.pipeline import GenerationRecord
-from schemas.profiles import MergeEvent, MergeMove, ResearcherProfile, ResearcherSignal, TrustChange
+from schemas.profiles import MergeEvent, MergeMove, ProfileWork, ResearcherProfile, ResearcherSignal, TrustChange
 
 CleanupPolicy = Literal["delete", "compact"]
 
@@ -162,6 +162,20 @@ RESEARCHER_PROFILES = TopicSpec(
     why="Entity state: the latest revision of every profile, with its trust snapshot. Compacted by id.",
 )
 
+RESEARCHER_PROFILE_WORKS = TopicSpec(
+    name="researcher.profile.works",
+    key="researcher id \\x1f arXiv id (partitioned by researcher id)",
+    value=ProfileWork,
+    cleanup_policy="compact",
+    producers=("worker: profiles, signals (disowned works), merge moves (works moved to a survivor)",),
+    consumers=("indexer: researcher works",),
+    why=(
+        "Entity state: every work of every researcher, each its own record, so a researcher's n-th work "
+        "costs one record and the profile stays small (profile v3). A work that left the researcher is "
+        "a record with `removed` set, which the indexer deletes."
+    ),
+)
+
 TRUST_CHANGES = TopicSpec(
     name="researcher.trust.changes",
     key="researcher id",
@@ -274,7 +288,8 @@ PIPELINE_GENERATIONS = TopicSpec(
 
 TOPICS: tuple[TopicSpec, ...] = (
     PAPERS_RAW, PAPERS_DLQ, PAPERS_ENRICHED, ENRICH_DLQ, INDEX_DLQ, INGEST_CHECKPOINTS,
-    RESEARCHER_MENTIONS, RESEARCHER_AUTHORSHIPS, RESEARCHER_WORKS, RESEARCHER_PROFILES, TRUST_CHANGES,
+    RESEARCHER_MENTIONS, RESEARCHER_AUTHORSHIPS, RESEARCHER_WORKS, RESEARCHER_PROFILES, RESEARCHER_PROFILE_WORKS,
+    TRUST_CHANGES,
     RESEARCHER_SIGNALS, SIGNALS_DLQ, RESEARCHER_MERGES, RESEARCHER_MERGE_MOVES, MERGES_DLQ, LINK_DLQ,
     PIPELINE_GENERATIONS,
 )

@@ -134,7 +134,7 @@ def create_api(settings: Settings, embedder: Callable[[], Embedder] | None = Non
         if isinstance(found, Redirect):
             return RedirectResponse(f"/researchers/{found.merged_into}/works?page={page}&size={size}", status_code=307)
         try:
-            return works_page(found.profile, page, size)
+            return works_page(es, settings, found.profile["researcher_id"], page, size)
         except SearchError as error:
             raise failing(error) from error
 

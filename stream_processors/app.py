@@ -31,6 +31,7 @@ from schemas.topics import (
     RESEARCHER_MENTIONS,
     RESEARCHER_MERGE_MOVES,
     RESEARCHER_MERGES,
+    RESEARCHER_PROFILE_WORKS,
     RESEARCHER_PROFILES,
     RESEARCHER_SIGNALS,
     RESEARCHER_WORKS,
@@ -289,6 +290,8 @@ def _register_linking(
         works=raw_topic(RESEARCHER_WORKS.name),
         merges=raw_topic(RESEARCHER_MERGES.name),
         moves=raw_topic(RESEARCHER_MERGE_MOVES.name),
+        profile_works=_table(app, "profile-works", settings, changelog_configs),
+        profile_works_topic=raw_topic(RESEARCHER_PROFILE_WORKS.name),
     )
     link_dlq, signals_dlq, merges_dlq = raw_topic(LINK_DLQ.name), raw_topic(SIGNALS_DLQ.name), raw_topic(MERGES_DLQ.name)
 

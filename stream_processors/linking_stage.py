@@ -42,10 +42,12 @@ from stream_processors.linking.linker import (
 from stream_processors.linking.merging import DEFAULT_POLICY, BlockMerge, MergePolicy, merge_after_link
 from stream_processors.profiles import (
     SignalRejected,
+    WorkLookup,
     WorksDraft,
     apply_signal,
-    disowned_by,
     new_profile,
+    newly_disowned,
+    no_works,
     with_trust,
 )
 from stream_processors.trust import trust_change, trust_snapshot
@@ -199,7 +201,8 @@ def assemble(
 
 
 def profile(
-    current: ResearcherProfile | None, assignment: WorkAssignment, now: datetime, scores: ScoreLookup = no_scores
+    current: ResearcherProfile | None, assignment: WorkAssignment, now: datetime, scores: ScoreLookup = no_scores,
+    stored: WorkLookup = no_works,
 ) -> tuple[ResearcherProfile, TrustChange | None]:
     """Fold one work into the profile; recompute trust with the collaborators' scores as `scores`
     knows them now (eventually consistent, see docs/trust.md).
@@ -207,15 +210,16 @@ def profile(
     Raises ProfileUpdateRejected with `redirect_to` when the profile was merged or the work was
     disowned: the caller re-keys the assignment to that researcher.
     """
-    draft = works_draft(current, assignment)
+    draft = works_draft(current, assignment, stored)
     add_assignment(draft, assignment)
     return finish_works(current, draft, now, scores) or (current or draft.base, None)
 
 
-def works_draft(current: ResearcherProfile | None, assignment: WorkAssignment) -> WorksDraft:
+def works_draft(current: ResearcherProfile | None, assignment: WorkAssignment, stored: WorkLookup = no_works) -> WorksDraft:
     """Where a batch's works for one researcher are folded: its profile, or a new one named as
-    the first work prints the name."""
-    return WorksDraft(current or new_profile(assignment.researcher_id, assignment.printed_name, assignment.surname))
+    the first work prints the name; `stored` looks up the works it already holds."""
+    base = current or new_profile(assignment.researcher_id, assignment.printed_name, assignment.surname)
+    return WorksDraft(base, stored)
 
 
 def add_assignment(draft: WorksDraft, assignment: WorkAssignment) -> None:
@@ -223,7 +227,7 @@ def add_assignment(draft: WorksDraft, assignment: WorkAssignment) -> None:
     draft.add(
         assignment.work, assignment.coauthors,
         printed_name=assignment.printed_name, surname=assignment.surname, affiliations=assignment.affiliations,
-        embedding=assignment.embedding,
+        embedding=assignment.embedding, moved=assignment.moved_from is not None,
     )
 
 
@@ -263,15 +267,17 @@ class SignalOutcome:
     rejected: str | None = None
     merge: MergeEvent | None = None
     assignments: tuple[WorkAssignment, ...] = ()
+    removed: tuple[Work, ...] = ()  # the works a disown took out of the profile
 
 
 def apply_product_signal(
-    current: ResearcherProfile | None, signal: ResearcherSignal, now: datetime, scores: ScoreLookup = no_scores
+    current: ResearcherProfile | None, signal: ResearcherSignal, now: datetime, scores: ScoreLookup = no_scores,
+    stored: WorkLookup = no_works,
 ) -> SignalOutcome:
     if current is None:
         return SignalOutcome(rejected=f"unknown researcher {signal.researcher_id}")
     try:
-        updated = apply_signal(current, signal)
+        updated = apply_signal(current, signal, stored)
     except SignalRejected as error:
         if error.redirect_to:
             return SignalOutcome(redirect_to=error.redirect_to)
@@ -280,9 +286,9 @@ def apply_product_signal(
         return SignalOutcome(merge=merge_request(current, signal))
     if updated == current:
         return SignalOutcome()
-    assignments = split_off(current, updated) if isinstance(signal, DisownWorkSignal) else ()
+    removed = newly_disowned(current, updated, stored) if isinstance(signal, DisownWorkSignal) else ()
     profile_, change = rescore(current, updated, now, scores)
-    return SignalOutcome(profile_, change, assignments=assignments)
+    return SignalOutcome(profile_, change, assignments=split_off(current, updated, removed), removed=removed)
 
 
 def merge_request(claimant: ResearcherProfile, signal: MergeRequestSignal) -> MergeEvent | None:
@@ -310,7 +316,9 @@ def merge_request(claimant: ResearcherProfile, signal: MergeRequestSignal) -> Me
     )
 
 
-def split_off(before: ResearcherProfile, after: ResearcherProfile) -> tuple[WorkAssignment, ...]:
+def split_off(
+    before: ResearcherProfile, after: ResearcherProfile, removed: tuple[Work, ...]
+) -> tuple[WorkAssignment, ...]:
     """One assignment per work a disown (or a merge with a disowning profile) removed, to the
     researcher its author line is split off to.
 
@@ -327,6 +335,26 @@ def split_off(before: ResearcherProfile, after: ResearcherProfile) -> tuple[Work
             printed_name=before.display_name,
             surname=surname,
         )
-        for work in disowned_by(before, after)
+        for work in removed
         if work.arxiv_id in moved_to
+    )
+
+
+def moved_works(retired: ResearcherProfile, works: list[Work]) -> tuple[WorkAssignment, ...]:
+    """A retired id's works on their way to the survivor that accepted its merge: each adds to the
+    survivor only if the survivor does not hold it, counting no name or embedding again (those came
+    with the merge)."""
+    if retired.merged_into is None:
+        return ()
+    surname = next((v.surname for v in retired.name_variants if v.name == retired.display_name), "")
+    return tuple(
+        WorkAssignment(
+            researcher_id=retired.merged_into,
+            work=work.model_copy(update={"coauthors": ()}),
+            coauthors=work.coauthors,
+            printed_name=retired.display_name,
+            surname=surname,
+            moved_from=retired.researcher_id,
+        )
+        for work in works
     )

@@ -7,8 +7,10 @@ on_merge: the retired id's profile + a MergeEvent (keyed by retired id) -> the r
           to publish, and a MergeMove carrying the retired content to the survivor; or the merge
           re-addressed (the retired id was already merged elsewhere), or refused with a reason
 on_move:  the survivor's profile + the MergeMove (keyed by survivor id) -> the survivor holding
-          both; or the move passed on (the survivor was itself merged), or bounced back to the
-          retired id, which `on_move` there restores
+          both, and the move sent back `accepted`; or the move passed on (the survivor was itself
+          merged), or bounced back to the retired id, which `on_move` there restores
+on_move, accepted, at the retired id: its works leave for the survivor (`moved_works`), which
+          adds those it does not hold (profile v3 keeps works beside the profile, not in it)
 
 Every redirect points to a smaller id (MergeEvent enforces it), so chains end and two merges can
 never redirect into each other. Each step is idempotent: a redelivered MergeEvent finds the
@@ -21,10 +23,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from schemas.linking_events import WorkAssignment
-from schemas.profiles import MergeEvent, MergeMove, ResearcherProfile, TrustChange
+from schemas.profiles import MergeEvent, MergeMove, ResearcherProfile, TrustChange, Work
 from stream_processors.collaborator_trust import ScoreLookup, no_scores
 from stream_processors.linking_stage import rescore, split_off
-from stream_processors.profiles import MergeRejected, apply_merge, new_profile, restore, retire
+from stream_processors.profiles import (
+    MergeRejected,
+    WorkLookup,
+    apply_merge,
+    new_profile,
+    newly_disowned,
+    no_works,
+    restore,
+    retire,
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,9 @@ class MergeOutcome:
     forward: MergeEvent | None = None
     rejected: str | None = None
     assignments: tuple[WorkAssignment, ...] = ()  # works one side had disowned, to their split-off researchers
+    removed: tuple[Work, ...] = ()  # those works, which leave the survivor
+    ack: MergeMove | None = None  # the accepted move, back to the retired id to release its works
+    release: ResearcherProfile | None = None  # an accepted move arrived: this redirect's works go to its survivor
 
 
 def on_merge(current: ResearcherProfile | None, event: MergeEvent) -> MergeOutcome:
@@ -89,9 +103,15 @@ def _refusal(retired: ResearcherProfile, event: MergeEvent) -> str | None:
 
 
 def on_move(
-    current: ResearcherProfile | None, move: MergeMove, now: datetime, scores: ScoreLookup = no_scores
+    current: ResearcherProfile | None, move: MergeMove, now: datetime, scores: ScoreLookup = no_scores,
+    stored: WorkLookup = no_works,
 ) -> MergeOutcome:
-    """Apply a move where it is addressed: fold the content into the survivor, or restore a bounce."""
+    """Apply a move where it is addressed: fold the content into the survivor (whose works
+    `stored` looks up), restore a bounce, or release the works of an accepted one."""
+    if move.accepted:
+        if current is None or current.merged_into is None:
+            return MergeOutcome()
+        return MergeOutcome(release=current)
     if move.bounced is not None:
         if current is None or current.merged_into != move.merge.surviving_id:
             return MergeOutcome()
@@ -108,13 +128,16 @@ def on_move(
     if event.reason == "claim" and event.requested_by == event.surviving_id and current.claimed_by != event.actor:
         return MergeOutcome(move=_bounce(move, f"{current.researcher_id} is no longer claimed by {event.actor}"))
     try:
-        merged = apply_merge(current, move.retired)
+        merged = apply_merge(current, move.retired, stored)
     except MergeRejected as error:
         return MergeOutcome(move=_bounce(move, error.reason))
-    # A work one side had disowned leaves the merged profile too: on to its split-off researcher.
-    both = current.model_copy(update={"works": (*current.works, *move.retired.works)})
+    # A work of the survivor the retired side had disowned leaves it: on to its split-off researcher.
+    # (The retired side's own works come later as moved works, and the disowned ones are refused then.)
+    removed = newly_disowned(current, merged, stored)
     outcome = _scored(current, merged, now, scores)
-    return MergeOutcome(profile=outcome.profile, change=outcome.change, assignments=split_off(both, merged))
+    ack = move.model_copy(update={"target_id": event.retired_id, "accepted": True})
+    return MergeOutcome(profile=outcome.profile, change=outcome.change, assignments=split_off(current, merged, removed),
+                        removed=removed, ack=ack)
 
 
 def _bounce(move: MergeMove, reason: str) -> MergeMove:

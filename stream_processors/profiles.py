@@ -33,6 +33,7 @@ from schemas.papers import Embedding
 from schemas.profiles import (
     CLOSE_COLLABORATION_MAX_AUTHORS,
     PROFILE_SCHEMA_VERSION,
+    RECENT_WORKS,
     SEEN_SIGNALS_KEPT,
     Affiliation,
     AffiliationUpdateSignal,
@@ -172,6 +173,7 @@ class TotalsDraft:
         self.collaborator_names = dict(totals.collaborator_names)
         self.months = dict(totals.months)
         self.undated = totals.undated
+        self.works = totals.works
         self.years = dict(totals.years)
         self.archives = dict(totals.archives)
 
@@ -190,6 +192,7 @@ class TotalsDraft:
                 self.collaborator_names.pop(coauthor.researcher_id, None)
 
     def _count(self, work: Work, sign: int) -> None:
+        self.works = max(0, self.works + sign)
         for code, micros in _topic_micros(work).items():
             _bump(self.topic_micros, code, sign * micros)
             _bump(self.topic_works, code, sign)
@@ -217,6 +220,7 @@ class TotalsDraft:
             collaborators=collaborators,
             collaborator_names={rid: self.collaborator_names[rid] for rid in collaborators},
             months=self.months,
+            works=self.works,
             undated=self.undated,
             years=self.years,
             archives=self.archives,
@@ -224,6 +228,26 @@ class TotalsDraft:
 
 
 # --- works -------------------------------------------------------------------------------------
+
+
+WorkLookup = Callable[[str], "Work | None"]
+
+
+def no_works(_arxiv_id: str) -> Work | None:
+    """The lookup of a researcher who holds no works yet (and of the pure unit tests' new profiles)."""
+    return None
+
+
+def newest_first(works: Iterable[Work]) -> list[Work]:
+    """Newest first: by year, then by arXiv id (the order of `recent_works` and the works API)."""
+    return sorted(works, key=lambda w: (w.year or 0, w.arxiv_id), reverse=True)
+
+
+def _recent(recent: Sequence[Work], added: Iterable[Work], removed: Iterable[str] = ()) -> tuple[Work, ...]:
+    gone = set(removed)
+    by_id = {w.arxiv_id: w for w in recent if w.arxiv_id not in gone}
+    by_id.update({w.arxiv_id: w for w in added})
+    return tuple(newest_first(by_id.values())[:RECENT_WORKS])
 
 
 def apply_work(
@@ -235,18 +259,20 @@ def apply_work(
     surname: str = "",
     affiliations: Sequence[str] = (),
     embedding: Embedding | None = None,
+    stored: WorkLookup = no_works,
 ) -> ResearcherProfile:
     """Add (or refresh) one linked work: its coauthors, the name as printed, its affiliations,
     and its embedding into the researcher's centroid (a new version of a known work is not
     counted again: the centroid describes the researcher's topics, not the exact text).
 
-    Coauthors of works with more than CLOSE_COLLABORATION_MAX_AUTHORS authors are not kept: a
-    large collaboration's author list says nothing about who works closely with whom. Applying
-    the same work again (a replay) returns the profile unchanged; a new version of a known work
-    replaces it without counting its name twice. One work at a time; `WorksDraft` folds several
-    into one rebuild.
+    `stored` looks up the works the researcher already holds (researcher.profile.works). Coauthors
+    of works with more than CLOSE_COLLABORATION_MAX_AUTHORS authors are not kept: a large
+    collaboration's author list says nothing about who works closely with whom. Applying the same
+    work again (a replay) returns the profile unchanged; a new version of a known work replaces it
+    without counting its name twice. One work at a time; `WorksDraft` folds several into one
+    rebuild and says which works to write.
     """
-    draft = WorksDraft(profile)
+    draft = WorksDraft(profile, stored)
     draft.add(work, coauthors, printed_name=printed_name, surname=surname, affiliations=affiliations, embedding=embedding)
     return draft.finish()
 
@@ -256,16 +282,17 @@ class WorksDraft:
     cost one rebuild (derived fields, validation, revision) instead of one each.
 
     `add` is `apply_work` without the rebuild: it raises what `apply_work` raises before it
-    changes anything, so a refused work leaves the draft as it was. `finish` gives the rebuilt
-    profile, or the very profile the draft started from when no work changed it. The profile
-    `finish` gives equals what `apply_work` one work at a time gives, except for `revision`,
-    which rises by one per rebuild (a unit test compares them).
+    changes anything, so a refused work leaves the draft as it was. `written` holds the works to
+    store and publish (researcher.profile.works). `finish` gives the rebuilt profile, or the very
+    profile the draft started from when no work changed it. The profile `finish` gives equals
+    what `apply_work` one work at a time gives, except for `revision`, which rises by one per
+    rebuild (a unit test compares them).
     """
 
-    def __init__(self, profile: ResearcherProfile) -> None:
+    def __init__(self, profile: ResearcherProfile, stored: WorkLookup = no_works) -> None:
         self.base = profile
-        self._works: dict[str, Work] | None = None  # the base's works by arXiv id, made on the first add
-        self._works_changed = False
+        self._stored = stored
+        self.written: dict[str, Work] = {}
         self._variants = profile.name_variants
         self._affiliations = profile.affiliations
         self._embedding, self._embedding_works = profile.embedding, profile.embedding_works
@@ -274,12 +301,11 @@ class WorksDraft:
 
     @property
     def changed(self) -> bool:
-        return self._works_changed or self._affiliations != self.base.affiliations
+        return bool(self.written) or self._affiliations != self.base.affiliations
 
-    def _index(self) -> dict[str, Work]:
-        if self._works is None:
-            self._works = {w.arxiv_id: w for w in self.base.works}
-        return self._works
+    def known(self, arxiv_id: str) -> Work | None:
+        """The researcher's copy of a work: written by this draft, or stored before it."""
+        return self.written.get(arxiv_id) or self._stored(arxiv_id)
 
     def add(
         self,
@@ -290,7 +316,10 @@ class WorksDraft:
         surname: str = "",
         affiliations: Sequence[str] = (),
         embedding: Embedding | None = None,
+        moved: bool = False,
     ) -> None:
+        """`moved`: a merge's work from the retired id, whose name and embedding came with the
+        merge: added only when the researcher does not hold it, counting neither again."""
         profile = self.base
         if profile.merged_into:
             raise ProfileUpdateRejected(f"profile {profile.researcher_id} was merged", redirect_to=profile.merged_into)
@@ -304,14 +333,17 @@ class WorksDraft:
             unique = {c.researcher_id: c for c in coauthors if c.researcher_id != profile.researcher_id}
             kept = tuple(sorted(unique.values(), key=lambda c: c.researcher_id))
         work = work.model_copy(update={"coauthors": kept})
-        works = self._index()
-        known = works.get(work.arxiv_id)
-        new_affiliations = _with_affiliations(self._affiliations, affiliations, work_year(work), self_reported=False)
+        known = self.known(work.arxiv_id)
+        if moved and known is not None:
+            return  # the survivor's own copy stays
+        new_affiliations = self._affiliations
+        if not moved:
+            new_affiliations = _with_affiliations(self._affiliations, affiliations, work_year(work), self_reported=False)
         if known == work:
             self._affiliations = new_affiliations
             return
         variants, centroid = self._variants, (self._embedding, self._embedding_works)
-        if known is None:
+        if known is None and not moved:
             variants = _count_name(variants, printed_name, surname)
             if embedding is not None:
                 centroid = _fold_centroid(*centroid, embedding, 1)
@@ -321,18 +353,16 @@ class WorksDraft:
         if known is not None:
             self._totals.remove(known)
         self._totals.add(work)
-        works[work.arxiv_id] = work
-        self._works_changed = True
+        self.written[work.arxiv_id] = work
         self._variants, self._affiliations = variants, new_affiliations
         self._embedding, self._embedding_works = centroid
 
     def finish(self) -> ResearcherProfile:
         if not self.changed:
             return self.base
-        works = self._index()
         return _rebuild(
             self.base,
-            works=tuple(works[key] for key in sorted(works)),
+            recent_works=_recent(self.base.recent_works, self.written.values()),
             name_variants=self._variants,
             affiliations=self._affiliations,
             embedding=self._embedding,
@@ -385,25 +415,23 @@ def _with_affiliations(
 
 
 def _rebuild(profile: ResearcherProfile, **changes: object) -> ResearcherProfile:
-    """A copy with `changes`, derived fields recomputed from the totals, revision bumped, validated.
+    """A copy with `changes`, derived fields read from the totals, revision bumped, validated.
 
-    A change of `works` comes with its `totals`; without them they are summed from the works
-    again (the slow way, for the rare steps that replace the works wholesale). The copy is built
-    from the profile's fields as they are, not from a dump: nested models are kept as the
-    validated instances they are (pydantic does not validate an instance again), so a rebuild
-    does not turn every work into a dict and back."""
+    The copy is built from the profile's fields as they are, not from a dump: nested models are
+    kept as the validated instances they are (pydantic does not validate an instance again). A
+    v1/v2 profile comes out as v3: its works leave it (the worker's upgrade is a rebuild from the
+    link stage, which writes them to researcher.profile.works)."""
     data = {name: getattr(profile, name) for name in ResearcherProfile.model_fields}
     data.update({key: value for key, value in changes.items()})
-    works: tuple[Work, ...] = tuple(changes.get("works", profile.works))  # type: ignore[arg-type]
     variants: tuple[NameVariant, ...] = tuple(changes.get("name_variants", profile.name_variants))  # type: ignore[arg-type]
     totals = changes.get("totals")
     if not isinstance(totals, WorkTotals):
-        totals = totals_of(profile.model_copy(update={"works": works, "totals": None})) if "works" in changes else totals_of(profile)
+        totals = totals_of(profile)
     merged_from: tuple[str, ...] = tuple(changes.get("merged_from", profile.merged_from))  # type: ignore[arg-type]
     data.update(
         schema_version=PROFILE_SCHEMA_VERSION,
-        works=works,
-        works_count=len(works),
+        works=(),
+        works_count=totals.works,
         totals=totals,
         display_name=_display_name(variants, profile.display_name),
         top_topics=_top_topics(totals),
@@ -449,10 +477,11 @@ def _close_collaborators(totals: WorkTotals, exclude: set[str]) -> tuple[Collabo
 # --- signals -----------------------------------------------------------------------------------
 
 
-def apply_signal(profile: ResearcherProfile, signal: ResearcherSignal) -> ResearcherProfile:
+def apply_signal(profile: ResearcherProfile, signal: ResearcherSignal, stored: WorkLookup = no_works) -> ResearcherProfile:
     """Apply one product signal; the same profile object back when it was already applied.
 
-    Raises SignalRejected (with `redirect_to` for a merged profile) when the signal does not
+    `stored` looks up the researcher's works (a disown takes them out: `newly_disowned` says
+    which). Raises SignalRejected (with `redirect_to` for a merged profile) when the signal does not
     apply; the caller redirects it or dead-letters it with the reason.
     """
     if signal.researcher_id != profile.researcher_id:
@@ -461,7 +490,10 @@ def apply_signal(profile: ResearcherProfile, signal: ResearcherSignal) -> Resear
         raise SignalRejected(f"profile {profile.researcher_id} was merged", redirect_to=profile.merged_into)
     if signal.signal_id in profile.seen_signal_ids:
         return profile
-    changes = _SIGNAL_HANDLERS[signal.kind](profile, signal)
+    if isinstance(signal, DisownWorkSignal):
+        changes = _disown_work(profile, signal, stored)
+    else:
+        changes = _SIGNAL_HANDLERS[signal.kind](profile, signal)
     if not changes:
         return profile
     seen = (*profile.seen_signal_ids, signal.signal_id)[-SEEN_SIGNALS_KEPT:]
@@ -553,8 +585,8 @@ def split_researcher_id(researcher_id: str, arxiv_id: str) -> str:
     return "r-" + hashlib.sha1(f"{researcher_id}/disowned/{arxiv_id}".encode()).hexdigest()[:16]
 
 
-def _disown_work(profile: ResearcherProfile, signal: DisownWorkSignal) -> dict[str, object]:
-    """Remove the works and remember them, so a replayed or re-versioned assignment is redirected.
+def _disown_work(profile: ResearcherProfile, signal: DisownWorkSignal, stored: WorkLookup) -> dict[str, object]:
+    """Take the works out and remember them, so a replayed or re-versioned assignment is redirected.
 
     A work not (yet) in the profile is remembered too: its assignment may still be on its way.
     """
@@ -566,20 +598,26 @@ def _disown_work(profile: ResearcherProfile, signal: DisownWorkSignal) -> dict[s
             DisownedWork(arxiv_id=arxiv_id, moved_to=split_researcher_id(profile.researcher_id, arxiv_id),
                          signal_id=signal.signal_id),
         )
-    works = tuple(w for w in profile.works if w.arxiv_id not in known)
-    if works == profile.works and len(known) == len(profile.disowned_works):
+    if len(known) == len(profile.disowned_works):
         return {}
+    after = profile.model_copy(update={"disowned_works": tuple(known[key] for key in sorted(known))})
+    removed = newly_disowned(profile, after, stored)
     totals = TotalsDraft(totals_of(profile))
-    for work in profile.works:
-        if work.arxiv_id in known:
-            totals.remove(work)
-    return {"works": works, "disowned_works": tuple(known[key] for key in sorted(known)), "totals": totals.finish()}
+    for work in removed:
+        totals.remove(work)
+    return {
+        "disowned_works": after.disowned_works,
+        "totals": totals.finish(),
+        "recent_works": _recent(profile.recent_works, (), known),
+    }
 
 
-def disowned_by(before: ResearcherProfile, after: ResearcherProfile) -> tuple[Work, ...]:
-    """The works a disown removed from the profile (to be assigned to their split-off researchers)."""
-    kept = {w.arxiv_id for w in after.works}
-    return tuple(w for w in before.works if w.arxiv_id not in kept)
+def newly_disowned(before: ResearcherProfile, after: ResearcherProfile, stored: WorkLookup) -> tuple[Work, ...]:
+    """The works `before` held that `after` disowns (a disown, or a merge with a disowning profile):
+    they leave the profile, on to their split-off researchers."""
+    was = {d.arxiv_id for d in before.disowned_works}
+    found = (stored(d.arxiv_id) for d in after.disowned_works if d.arxiv_id not in was)
+    return tuple(work for work in found if work is not None)
 
 
 # Keyed by the signal's `kind`, which fixes its class: each handler takes the one class of its kind.
@@ -592,15 +630,19 @@ _SIGNAL_HANDLERS: dict[str, Callable[[ResearcherProfile, Any], dict[str, object]
     "affiliation_update": _affiliation_update,
     "open_to_collaborate": _open_to_collaborate,
     "merge_request": _merge_request,
-    "disown_work": _disown_work,
 }
 
 
 # --- merges and trust --------------------------------------------------------------------------
 
 
-def apply_merge(surviving: ResearcherProfile, merged: ResearcherProfile) -> ResearcherProfile:
-    """The survivor holding both researchers' works, names, affiliations, followers and claims.
+def apply_merge(surviving: ResearcherProfile, merged: ResearcherProfile, stored: WorkLookup = no_works) -> ResearcherProfile:
+    """The survivor holding both researchers' names, affiliations, centroid, followers and claims.
+
+    The merged profile's works are not in it: they follow as moved works (`WorksDraft.add` with
+    `moved`) once the survivor accepted, and only those it does not hold add to its totals. The
+    survivor's own works that the merged side had disowned leave it (`newly_disowned`, with
+    `stored` the survivor's works).
 
     Refused when the two cannot be one person as far as the product knows: two different
     claimants or two different ORCID iDs. Followers are added (someone following both is
@@ -622,17 +664,10 @@ def apply_merge(surviving: ResearcherProfile, merged: ResearcherProfile) -> Rese
     disowned.update({d.arxiv_id: d for d in surviving.disowned_works})
     # Merging a split-off researcher back into the profile it was split from takes the works back.
     disowned = {k: d for k, d in disowned.items() if d.moved_to not in (surviving.researcher_id, merged.researcher_id)}
-    works = {w.arxiv_id: w for w in merged.works if w.arxiv_id not in disowned}
-    works.update({w.arxiv_id: w for w in surviving.works if w.arxiv_id not in disowned})
-    # The survivor's totals, less its works now disowned, plus the merged works it did not hold.
+    after = surviving.model_copy(update={"disowned_works": tuple(disowned[key] for key in sorted(disowned))})
     totals = TotalsDraft(totals_of(surviving))
-    held = {w.arxiv_id for w in surviving.works}
-    for work in surviving.works:
-        if work.arxiv_id in disowned:
-            totals.remove(work)
-    for work in merged.works:
-        if work.arxiv_id not in held and work.arxiv_id not in disowned:
-            totals.add(work)
+    for work in newly_disowned(surviving, after, stored):
+        totals.remove(work)
     names = Counter({v.name: v.works for v in surviving.name_variants})
     names.update({v.name: v.works for v in merged.name_variants})
     surnames = {v.name: v.surname for v in (*merged.name_variants, *surviving.name_variants) if v.surname}
@@ -655,7 +690,7 @@ def apply_merge(surviving: ResearcherProfile, merged: ResearcherProfile) -> Rese
         embedding, embedding_works = _fold_centroid(embedding, embedding_works, merged.embedding, merged.embedding_works)
     return _rebuild(
         surviving,
-        works=tuple(works[key] for key in sorted(works)),
+        recent_works=_recent(surviving.recent_works, (), disowned),
         name_variants=tuple(NameVariant(name=n, works=c, surname=surnames.get(n, "")) for n, c in sorted(names.items())),
         affiliations=tuple(affiliations[key] for key in sorted(affiliations)),
         followers_count=surviving.followers_count + merged.followers_count,
@@ -680,7 +715,7 @@ def retire(profile: ResearcherProfile, surviving_id: str) -> ResearcherProfile:
         return profile
     return _rebuild(
         profile,
-        works=(),
+        recent_works=(),
         totals=WorkTotals(),
         embedding=None,
         embedding_works=0,

@@ -178,11 +178,11 @@ def _print_profile(p) -> None:
     if p.trust:
         for c in p.trust.components:
             out.print(f"  {c.name}: {c.points} / {c.weight}  ({'; '.join(c.evidence)[:100]})")
-    newest = sorted(p.works, key=lambda w: (w.year or 0, w.arxiv_id), reverse=True)
+    newest = sorted(p.recent_works or p.works, key=lambda w: (w.year or 0, w.arxiv_id), reverse=True)
     for w in newest[:20]:
         out.print(f"  {w.arxiv_id}  {w.year or ''}  {w.title}")
-    if len(newest) > 20:
-        out.print(f"  ... {len(newest) - 20} more (the API pages them: GET /researchers/{p.researcher_id}/works)")
+    if p.works_count > 20:
+        out.print(f"  ... {p.works_count - 20} more (the API pages them: GET /researchers/{p.researcher_id}/works)")
 
 
 @app.command("signal")

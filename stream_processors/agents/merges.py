@@ -26,7 +26,7 @@ class MergesAgent:
     async def _step(self, event: Any, staged: dict[bytes, Any]) -> Step:
         merge = MergeEvent.model_validate_json(event.value)
         key = merge.retired_id.encode()
-        outcome = on_merge(staged[key] if key in staged else self.state.stored_profile(key), merge)
+        outcome = on_merge(self.state.current(key, staged), merge)
         if outcome.rejected:
             return Step(event, [await self.dead_letters.send(event, outcome.rejected)])
         if outcome.forward is not None:

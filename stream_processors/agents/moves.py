@@ -1,6 +1,8 @@
 """merge-moves (researcher.merge.moves, on the survivor's partition): fold the retired content into
-the survivor with `apply_merge`, pass a move on when the survivor was itself merged, or bounce it
-back (dead-lettering the refused merge) so the retired profile is restored."""
+the survivor with `apply_merge` and send the move back accepted, pass a move on when the survivor
+was itself merged, or bounce it back (dead-lettering the refused merge) so the retired profile is
+restored. An accepted move, back on the retired id's partition, sends that id's works on to the
+survivor (researcher.works, `moved_from` set) and takes them out of its store."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ from typing import Any
 
 from schemas.profiles import MergeMove
 from stream_processors.agents.boundary import BatchReport, DeadLetters, Step, run_batch
-from stream_processors.agents.state import LinkingState, timestamp
+from stream_processors.agents.state import LinkingState, Revision, timestamp
+from stream_processors.linking_stage import moved_works
 from stream_processors.merge_stage import on_move
 
 
@@ -26,8 +29,11 @@ class MergeMovesAgent:
     async def _step(self, event: Any, staged: dict[bytes, Any]) -> Step:
         move = MergeMove.model_validate_json(event.value)
         key = move.target_id.encode()
-        current = staged[key] if key in staged else self.state.stored_profile(key)
-        outcome = on_move(current, move, timestamp(event), self.state.score_of)
+        current = self.state.current(key, staged)
+        stored = self.state.works_of(move.target_id, staged)
+        outcome = on_move(current, move, timestamp(event), self.state.score_of, stored)
+        if outcome.release is not None:
+            return await self._release(event, key, outcome.release)
         if outcome.move is not None:
             sends = [await self.state.send_move(outcome.move)]
             if outcome.move.bounced:
@@ -38,5 +44,24 @@ class MergeMovesAgent:
             sends = [await self.state.send_work(a) for a in outcome.assignments]
             published = len(sends)
             sends += await self.state.profile_sends(key, outcome.profile, outcome.change)
-            return Step(event, sends, key, outcome.profile, published=published)
+            if outcome.ack is not None:
+                sends.append(await self.state.send_move(outcome.ack))
+            left = {w.arxiv_id: w for w in outcome.removed}
+            changes = dict.fromkeys(left)
+            sends += await self.state.works_sends(move.target_id, outcome.profile.revision, changes, left)
+            state = Revision(outcome.profile, changes) if changes else outcome.profile
+            return Step(event, sends, key, state, published=published)
         return Step(event)
+
+    async def _release(self, event: Any, key: bytes, retired: Any) -> Step:
+        """The survivor accepted: the retired id's works go to it, and leave the retired id's store.
+        A re-delivery finds the store empty and sends nothing."""
+        works = self.state.works_store.works(retired.researcher_id)
+        if not works:
+            return Step(event)
+        sends = [await self.state.send_work(a) for a in moved_works(retired, works)]
+        left = {w.arxiv_id: w for w in works}
+        changes = dict.fromkeys(left)
+        # A removal's document version must pass the revision that listed the work.
+        sends += await self.state.works_sends(retired.researcher_id, retired.revision + 1, changes, left)
+        return Step(event, sends, key, Revision(retired, changes))

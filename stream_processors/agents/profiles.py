@@ -16,7 +16,7 @@ from typing import Any
 from schemas.linking_events import WorkAssignment
 from schemas.profiles import ResearcherProfile
 from stream_processors.agents.boundary import BatchReport, DeadLetters, Published, Step, run_batch
-from stream_processors.agents.state import LinkingState, timestamp
+from stream_processors.agents.state import LinkingState, Revision, timestamp
 from stream_processors.linking_stage import add_assignment, finish_works, redirected, works_draft
 from stream_processors.profiles import ProfileUpdateRejected, WorksDraft
 
@@ -46,7 +46,8 @@ class ProfilesAgent:
         pending = staged.get(key)
         if pending is None:
             current = self.state.stored_profile(key)
-            pending = _Pending(current, works_draft(current, assignment), timestamp(event))
+            stored = self.state.works_of(assignment.researcher_id)
+            pending = _Pending(current, works_draft(current, assignment, stored), timestamp(event))
         try:
             add_assignment(pending.draft, assignment)
         except ProfileUpdateRejected as rejected:  # merged or disowned: on to where it belongs
@@ -61,4 +62,7 @@ class ProfilesAgent:
         if made is None:
             return None
         updated, change = made
-        return Published(updated, await self.state.profile_sends(key, updated, change), published=0)
+        written = pending.draft.written
+        sends = await self.state.profile_sends(key, updated, change)
+        sends += await self.state.works_sends(updated.researcher_id, updated.revision, written)
+        return Published(Revision(updated, dict(written)), sends, published=0)

@@ -10,7 +10,7 @@ from typing import Any
 
 from schemas.profiles import parse_signal
 from stream_processors.agents.boundary import BatchReport, DeadLetters, Step, run_batch
-from stream_processors.agents.state import LinkingState, Topic, timestamp
+from stream_processors.agents.state import LinkingState, Revision, Topic, timestamp
 from stream_processors.linking_stage import apply_product_signal
 
 
@@ -27,8 +27,9 @@ class SignalsAgent:
     async def _step(self, event: Any, staged: dict[bytes, Any]) -> Step:
         signal = parse_signal(event.value)
         key = signal.researcher_id.encode()
-        current = staged[key] if key in staged else self.state.stored_profile(key)
-        outcome = apply_product_signal(current, signal, timestamp(event), self.state.score_of)
+        current = self.state.current(key, staged)
+        stored = self.state.works_of(signal.researcher_id, staged)
+        outcome = apply_product_signal(current, signal, timestamp(event), self.state.score_of, stored)
         sends = [await self.state.send_work(a) for a in outcome.assignments]
         if outcome.merge is not None:
             sends.append(await self.state.send_merge(outcome.merge))
@@ -38,6 +39,11 @@ class SignalsAgent:
         if outcome.rejected:
             return Step(event, [await self.dead_letters.send(event, outcome.rejected)])
         if outcome.profile is not None:
-            revision = await self.state.profile_sends(key, outcome.profile, outcome.change)
-            return Step(event, [*sends, *revision], key, outcome.profile, published=len(sends))
+            published = len(sends)
+            sends += await self.state.profile_sends(key, outcome.profile, outcome.change)
+            left = {w.arxiv_id: w for w in outcome.removed}
+            changes = dict.fromkeys(left)
+            sends += await self.state.works_sends(signal.researcher_id, outcome.profile.revision, changes, left)
+            state = Revision(outcome.profile, changes) if changes else outcome.profile
+            return Step(event, sends, key, state, published=published)
         return Step(event, sends)

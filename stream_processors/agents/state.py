@@ -9,36 +9,20 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, Protocol, TypeVar, overload
+from typing import Any, Generic, TypeVar
 
-from schemas.profiles import MergeEvent, MergeMove, ResearcherProfile, TrustChange
+from clients.partitioning import compound_key
+from schemas.profiles import MergeEvent, MergeMove, ProfileWork, ResearcherProfile, TrustChange, Work
+from stream_processors.agents.ports import Table, Topic
+from stream_processors.agents.works_store import WorksStore
 from stream_processors.collaborator_trust import ScoreLookup, encode_redirect, encode_score, lookup_from
+from stream_processors.profiles import WorkLookup
 
 PROFILE_CACHE_SIZE = 20_000
 T = TypeVar("T")
-
-
-class Topic(Protocol):
-    """faust's `TopicT.send`: awaiting it queues the record and gives the delivery future."""
-
-    async def send(self, *, key: bytes | None, value: bytes) -> Awaitable[Any]: ...
-
-
-class Table(Protocol):
-    """faust's `Table` (a `MutableMapping`), or a dict: `get` takes its arguments by position."""
-
-    @overload
-    def get(self, key: bytes, /) -> Any: ...
-
-    @overload
-    def get(self, key: bytes, default: Any, /) -> Any: ...
-
-    def __setitem__(self, key: bytes, value: bytes) -> None: ...
-
-    def __delitem__(self, key: bytes) -> None: ...
 
 
 def timestamp(event: Any) -> datetime:
@@ -77,6 +61,15 @@ class Decoded(Generic[T]):
         return stored
 
 
+@dataclass(frozen=True)
+class Revision:
+    """A profile and the works its revision stores (None: the work left it), written together
+    once Kafka acknowledged them; a step's staged state when works changed."""
+
+    profile: ResearcherProfile
+    works: Mapping[str, Work | None]
+
+
 @dataclass
 class LinkingState:
     """The tables of the linking agents and the profile helpers four agents share.
@@ -87,6 +80,7 @@ class LinkingState:
     `profiles` is read and written by the works, signals, merges and merge-moves agents: each
     holds `profile_lock` over its read-modify-publish-write, so no two build on one revision.
     `scores` (the `trust-scores` GlobalTable) holds every published profile's score or redirect.
+    `profile_works` holds each researcher's works (`works_store.py`), written with its profile.
     """
 
     blocks: Table
@@ -98,6 +92,8 @@ class LinkingState:
     works: Topic
     merges: Topic
     moves: Topic
+    profile_works: Table
+    profile_works_topic: Topic
     profile_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     profile_cache: Decoded[ResearcherProfile] = field(
         default_factory=lambda: Decoded(lambda _key, data: ResearcherProfile.model_validate_json(data), PROFILE_CACHE_SIZE)
@@ -109,6 +105,40 @@ class LinkingState:
 
     def __post_init__(self) -> None:
         self.score_of = lookup_from(self.scores.get)
+        self.works_store = WorksStore(self.profile_works)
+
+    def current(self, key: bytes, staged: Mapping[bytes, Any]) -> ResearcherProfile | None:
+        """The profile as this batch left it so far, else as stored."""
+        if key in staged:
+            value = staged[key]
+            return value.profile if isinstance(value, Revision) else value
+        return self.stored_profile(key)
+
+    def works_of(self, researcher_id: str, staged: Mapping[bytes, Any] | None = None) -> WorkLookup:
+        """Look up the researcher's works as this batch left them so far, else as stored."""
+        pending = staged.get(researcher_id.encode()) if staged is not None else None
+        changes = pending.works if isinstance(pending, Revision) else {}
+
+        def lookup(arxiv_id: str) -> Work | None:
+            if arxiv_id in changes:
+                return changes[arxiv_id]
+            return self.works_store.get(researcher_id, arxiv_id)
+
+        return lookup
+
+    async def works_sends(self, researcher_id: str, revision: int, changes: Mapping[str, Work | None],
+                          removed: Mapping[str, Work] | None = None) -> list:
+        """Publish works a revision stored (or removed: `removed` holds their last copies)."""
+        sends = []
+        for arxiv_id, work in changes.items():
+            listed = work if work is not None else (removed or {}).get(arxiv_id)
+            if listed is None:
+                continue
+            record = ProfileWork(researcher_id=researcher_id, work=listed, revision=revision, removed=work is None)
+            sends.append(await self.profile_works_topic.send(
+                key=compound_key(researcher_id, arxiv_id), value=record.model_dump_json().encode()
+            ))
+        return sends
 
     def stored_profile(self, key: bytes) -> ResearcherProfile | None:
         return self.profile_cache.get(key, self.profiles.get(key))
@@ -122,8 +152,14 @@ class LinkingState:
             sends.append(await self.trust_changes.send(key=key, value=change.model_dump_json().encode()))
         return sends
 
-    def remember_profile(self, key: bytes, updated: ResearcherProfile) -> None:
-        """After Kafka acknowledged the profile: the table, and the score other profiles read."""
+    def remember_profile(self, key: bytes, state: ResearcherProfile | Revision) -> None:
+        """After Kafka acknowledged the profile: its works, the table, and the score other profiles read."""
+        if isinstance(state, Revision):
+            if state.works:
+                self.works_store.write(key.decode(), state.works)
+            updated = state.profile
+        else:
+            updated = state
         sent = self._encoded.pop(key, None)
         data = sent[1] if sent is not None and sent[0] is updated else updated.model_dump_json().encode()
         self.profiles[key] = self.profile_cache.put(key, updated, data)

@@ -207,14 +207,24 @@ class Indexed:
 
 
 def indexed(settings: Settings) -> Indexed:
+    """Every paper and researcher document; each researcher's works (the researcher-works index,
+    profile v3) are put back into its profile as `works`, so the comparisons read one document."""
     es = es_io.client(settings)
     papers_alias, researchers_alias = settings.index("papers"), settings.index("researchers")
-    es.indices.refresh(index=f"{papers_alias},{researchers_alias}")
+    works_alias = settings.index("researcher-works")
+    es.indices.refresh(index=f"{papers_alias},{researchers_alias},{works_alias}")
 
     def everything(alias: str) -> dict[str, dict]:
         return {hit["_id"]: hit["_source"] for hit in helpers.scan(es, index=alias, query={"query": {"match_all": {}}})}
 
-    return Indexed(everything(papers_alias), everything(researchers_alias))
+    researchers = everything(researchers_alias)
+    works: dict[str, list[dict]] = {}
+    for doc in everything(works_alias).values():
+        works.setdefault(doc["researcher_id"], []).append(doc["work"])
+    for rid, doc in researchers.items():
+        if "profile" in doc:
+            doc["profile"]["works"] = sorted(works.get(rid, []), key=lambda w: w["arxiv_id"])
+    return Indexed(everything(papers_alias), researchers)
 
 
 def _shape(doc: dict) -> dict:

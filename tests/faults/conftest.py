@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from elasticsearch import helpers
 from kafka import TopicPartition
 from kafka.errors import KafkaError
 
@@ -137,9 +138,12 @@ def indexed_researchers(settings: Settings) -> dict[str, dict]:
     """Every researcher of the `researchers` alias: id -> what a profile shows that linking decides
     (names, works, collaborators by id, merge redirect); trust and timestamps are left out."""
     es = es_io.client(settings)
-    alias = settings.index("researchers")
-    es.indices.refresh(index=alias)
+    alias, works_alias = settings.index("researchers"), settings.index("researcher-works")
+    es.indices.refresh(index=f"{alias},{works_alias}")
     hits = es.search(index=alias, query={"match_all": {}}, size=10_000, sort=["_doc"])["hits"]["hits"]
+    works: dict[str, list[str]] = {}
+    for hit in helpers.scan(es, index=works_alias, query={"query": {"match_all": {}}}, source=["researcher_id", "arxiv_id"]):
+        works.setdefault(hit["_source"]["researcher_id"], []).append(hit["_source"]["arxiv_id"])
     shown = {}
     for hit in hits:
         source = hit["_source"]
@@ -147,7 +151,7 @@ def indexed_researchers(settings: Settings) -> dict[str, dict]:
         shown[hit["_id"]] = {
             "display_name": source["display_name"],
             "merged_into": source.get("merged_into"),
-            "works": sorted(w["arxiv_id"] for w in profile.get("works", [])),
+            "works": sorted(works.get(hit["_id"], [])),
             "names": sorted(v["name"] for v in profile.get("name_variants", [])),
             "collaborators": sorted(c["researcher_id"] for c in profile.get("close_collaborators", [])),
         }

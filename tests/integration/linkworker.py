@@ -11,7 +11,7 @@ from collections.abc import Callable
 from schemas.dead_letters import DeadLetter
 from tests.conftest import REPO
 from tests.integration.conftest import read_topic
-from tests.integration.test_profiles_pipeline import latest_profiles
+from tests.integration.test_profiles_pipeline import latest_profiles, latest_works
 
 
 def start_link_worker(log_path) -> subprocess.Popen:
@@ -47,5 +47,6 @@ def letters(settings) -> list[DeadLetter]:
 
 def placed(settings) -> set[tuple[str, str]]:
     """(arXiv id, printed name) of every work in a live profile."""
-    return {(w.arxiv_id, v.name) for p in latest_profiles(settings).values() if p.merged_into is None
-            for w in p.works for v in p.name_variants[:1]}
+    profiles, works = latest_profiles(settings), latest_works(settings)
+    return {(w.arxiv_id, v.name) for rid, held in works.items() if profiles[rid].merged_into is None
+            for w in held for v in profiles[rid].name_variants[:1]}

@@ -71,7 +71,7 @@ def test_ingest_run_until_caught_up_and_search(settings):
     profile = cli("profile", top["researcher_id"], "--json")
     assert profile.returncode == 0, profile.stderr
     shown = json.loads(profile.stdout)
-    assert "1006.5314" in {w["arxiv_id"] for w in shown["works"]}
+    assert "1006.5314" in {w["arxiv_id"] for w in shown["recent_works"]}
     assert shown["trust"]["components"] and shown["verification_level"] == "L0" and shown["claimed"] is False
 
 

@@ -37,7 +37,8 @@ def test_a_paper_of_3000_authors_gives_3000_searchable_profiles(settings, tmp_pa
 
     for dlq in ("papers.enrich.dlq", "researcher.link.dlq", "index.dlq"):
         assert read_topic(settings, settings.topic(dlq)) == [], dlq
-    for topic in ("researcher.mentions", "researcher.authorships", "researcher.works", "researcher.profiles"):
+    for topic in ("researcher.mentions", "researcher.authorships", "researcher.works", "researcher.profiles",
+                  "researcher.profile.works"):
         records = read_topic(settings, settings.topic(topic))
         assert len(records) >= AUTHORS, topic
         largest = max(len(r.value) for r in records)
@@ -50,5 +51,5 @@ def test_a_paper_of_3000_authors_gives_3000_searchable_profiles(settings, tmp_pa
     top = json.loads(who.stdout)["hits"][0]
     shown = json.loads(cli("profile", top["researcher_id"], "--json").stdout)
     assert shown["display_name"] == f"Alex {_surname(1234)}"
-    assert [w["arxiv_id"] for w in shown["works"]] == [ARXIV_ID]
-    assert shown["works"][0]["author_count"] == AUTHORS and shown["close_collaborators"] == []
+    assert [w["arxiv_id"] for w in shown["recent_works"]] == [ARXIV_ID]
+    assert shown["recent_works"][0]["author_count"] == AUTHORS and shown["close_collaborators"] == []

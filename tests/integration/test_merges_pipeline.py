@@ -17,7 +17,7 @@ from schemas.profiles import MergeEvent
 from stream_processors.linking.linker import researcher_id_for
 from stream_processors.profiles import split_researcher_id
 from tests.integration.conftest import cli, read_topic
-from tests.integration.test_profiles_pipeline import latest_profiles
+from tests.integration.test_profiles_pipeline import latest_profiles, latest_works
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "snapshot-merge.jsonl"
 AALTO = researcher_id_for("1501.07001", 0)     # Jun Wang as created by the math paper
@@ -50,7 +50,7 @@ def test_a_paper_showing_two_researchers_are_one_merges_them_in_the_stream(setti
     ingest_and_run(tmp_path, lines[:2])
     before = jun_wangs(settings)
     assert set(before) == {AALTO, PLANCK}, "different place, field and coauthors: two researchers at first"
-    assert [w.arxiv_id for w in before[AALTO].works] == ["1501.07001"]
+    assert [w.arxiv_id for w in latest_works(settings)[AALTO]] == ["1501.07001"]
 
     ingest_and_run(tmp_path, lines[2:])
     merges = [MergeEvent.model_validate_json(r.value) for r in read_topic(settings, settings.topic("researcher.merges"))]
@@ -58,9 +58,11 @@ def test_a_paper_showing_two_researchers_are_one_merges_them_in_the_stream(setti
     assert merges[0].evidence["shared_coauthors"] == 1
 
     after = jun_wangs(settings)
-    assert [w.arxiv_id for w in after[SURVIVOR].works] == ["1501.07001", "1502.07002", "1503.07003"]
+    works = latest_works(settings)
+    assert [w.arxiv_id for w in works[SURVIVOR]] == ["1501.07001", "1502.07002", "1503.07003"]
+    assert after[SURVIVOR].works_count == 3
     assert after[SURVIVOR].merged_from == (RETIRED,) and after[SURVIVOR].merged_into is None
-    assert after[RETIRED].merged_into == SURVIVOR and after[RETIRED].works == ()
+    assert after[RETIRED].merged_into == SURVIVOR and RETIRED not in works and after[RETIRED].works_count == 0
     assert after[RETIRED].revision > before[RETIRED].revision
 
     shown = cli("profile", RETIRED, "--json")
@@ -81,7 +83,7 @@ def test_a_merge_request_by_the_claimant_merges_and_a_disowned_work_is_split_off
     )
     profiles = latest_profiles(settings)
     survivor = profiles[SURVIVOR]
-    assert [w.arxiv_id for w in survivor.works] == ["1501.07001", "1502.07002"]
+    assert [w.arxiv_id for w in latest_works(settings)[SURVIVOR]] == ["1501.07001", "1502.07002"]
     assert survivor.claimed_by == "user:jun", "the claim moves with the claimant's content"
     assert profiles[RETIRED].merged_into == SURVIVOR
     merges = [MergeEvent.model_validate_json(r.value) for r in read_topic(settings, settings.topic("researcher.merges"))]
@@ -92,7 +94,8 @@ def test_a_merge_request_by_the_claimant_merges_and_a_disowned_work_is_split_off
 
     signal_and_run(("disown_work", SURVIVOR, "--arxiv-id", "1502.07002", "--actor", "user:jun"))
     profiles = latest_profiles(settings)
-    assert [w.arxiv_id for w in profiles[SURVIVOR].works] == ["1501.07001"]
+    works = latest_works(settings)
+    assert [w.arxiv_id for w in works[SURVIVOR]] == ["1501.07001"] and profiles[SURVIVOR].works_count == 1
     assert [d.arxiv_id for d in profiles[SURVIVOR].disowned_works] == ["1502.07002"]
     split = profiles[split_researcher_id(SURVIVOR, "1502.07002")]
-    assert [w.arxiv_id for w in split.works] == ["1502.07002"] and not split.claimed
+    assert [w.arxiv_id for w in works[split.researcher_id]] == ["1502.07002"] and not split.claimed

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import cli
-from tests.integration.test_profiles_pipeline import latest_profiles
+from tests.integration.test_profiles_pipeline import latest_profiles, latest_works
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "snapshot-namesakes.jsonl"
 TRUTH = {paper_id: line["person"] for paper_id, line in
@@ -33,8 +33,9 @@ def test_a_pseudo_namesake_group_of_real_records_is_kept_apart_end_to_end(settin
     assert run.returncode == 0, run.stderr
 
     profiles = [p for p in latest_profiles(settings).values() if p.merged_into is None and p.display_name == "Lei Li"]
-    researchers = [{TRUTH[w.arxiv_id] for w in p.works} for p in profiles]
-    placed = sum(len(p.works) for p in profiles)
+    works = latest_works(settings)
+    researchers = [{TRUTH[w.arxiv_id] for w in works.get(p.researcher_id, [])} for p in profiles]
+    placed = sum(len(works.get(p.researcher_id, [])) for p in profiles)
     print(f"{linker}: {len(researchers)} researchers for 4 people: {[sorted(people) for people in researchers]}")
     assert placed == len(TRUTH) == 12, "every renamed line is a work of exactly one live profile"
     mixed = [people for people in researchers if len(people) > 1]

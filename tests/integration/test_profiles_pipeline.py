@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from producers.snapshot import read_snapshot, snapshot_record_to_paper
-from schemas.profiles import ResearcherProfile, TrustChange
+from schemas.profiles import ProfileWork, ResearcherProfile, TrustChange, Work
 from tests.integration.conftest import FIXTURE_SNAPSHOT, cli, read_topic
 
 
@@ -19,6 +19,22 @@ def latest_profiles(settings) -> dict[str, ResearcherProfile]:
     return latest
 
 
+def latest_works(settings) -> dict[str, list[Work]]:
+    """Every researcher's works as `researcher.profile.works` holds them (the last record per key,
+    without the works that left), sorted by arXiv id."""
+    latest: dict[tuple[str, str], ProfileWork] = {}
+    for record in read_topic(settings, settings.topic("researcher.profile.works")):
+        item = ProfileWork.model_validate_json(record.value)
+        key = (item.researcher_id, item.work.arxiv_id)
+        if key not in latest or item.revision >= latest[key].revision:
+            latest[key] = item
+    works: dict[str, list[Work]] = {}
+    for (rid, _), item in sorted(latest.items()):
+        if not item.removed:
+            works.setdefault(rid, []).append(item.work)
+    return works
+
+
 def test_every_author_line_lands_in_one_profile(settings):
     assert cli("ingest", "snapshot", str(FIXTURE_SNAPSHOT)).returncode == 0
     run = cli("run", "--until-caught-up", "--timeout", "900", "--json")
@@ -26,12 +42,16 @@ def test_every_author_line_lands_in_one_profile(settings):
 
     papers = [snapshot_record_to_paper(line) for line in read_snapshot(FIXTURE_SNAPSHOT)]
     profiles = latest_profiles(settings)
-    placed = sorted((work.arxiv_id, p.researcher_id) for p in profiles.values() for work in p.works)
+    works = latest_works(settings)
+    assert set(works) <= {rid for rid, p in profiles.items() if p.merged_into is None}
+    assert all(profiles[rid].works_count == len(held) for rid, held in works.items())
+    placed = sorted((work.arxiv_id, rid) for rid, held in works.items() for work in held)
     assert len(placed) == sum(len(paper.authors) for paper in papers)
     assert {arxiv_id for arxiv_id, _ in placed} == {paper.arxiv_id for paper in papers}
 
     lepers = next(p for p in profiles.values() if "Lepers" in p.display_name)
-    assert [w.arxiv_id for w in lepers.works] == ["1006.5314"]
+    assert [w.arxiv_id for w in works[lepers.researcher_id]] == ["1006.5314"]
+    assert [w.arxiv_id for w in lepers.recent_works] == ["1006.5314"]
     assert {c.display_name for c in lepers.close_collaborators} == {"O. Dulieu", "V. Kokoouline"}
     assert all(c.researcher_id in profiles for c in lepers.close_collaborators)
     assert lepers.trust is not None and lepers.trust.label and lepers.verification_level.value == "L0"

@@ -17,13 +17,14 @@ from fastapi.openapi.models import OpenAPI
 from fastapi.testclient import TestClient
 
 from clients import es_io, kafka_io
+from clients.partitioning import compound_key
 from indexers.indexer import INDEXER_GROUP, run_indexer
 from indexers.researcher_search import ResearcherFilters, ResearcherQuery, search_researchers
 from schemas.papers import Embedding, TopicScore
-from schemas.profiles import ClaimSignal, OrcidEvidence, VerificationLevel, VerifySignal, Work
-from schemas.topics import INDEX_DLQ, RESEARCHER_PROFILES
+from schemas.profiles import ClaimSignal, OrcidEvidence, ProfileWork, VerificationLevel, VerifySignal, Work
+from schemas.topics import INDEX_DLQ, RESEARCHER_PROFILE_WORKS, RESEARCHER_PROFILES
 from scholarstream.api import create_api
-from stream_processors.profiles import apply_signal, apply_work, new_profile, retire, with_trust
+from stream_processors.profiles import WorksDraft, apply_signal, new_profile, retire, with_trust
 from stream_processors.trust import trust_snapshot
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
@@ -36,18 +37,29 @@ def unit(category: str) -> Embedding:
     return Embedding.from_vector("test", vector / np.linalg.norm(vector))
 
 
+# The researcher.profile.works records `revisions` made, by researcher id (the same every call).
+WORK_RECORDS: dict[str, list[ProfileWork]] = {}
+
+
 def revisions(rid: str, printed: str, surname: str, category: str, titles: list[str], year: int = 2012,
               affiliation: str | None = None) -> list:
-    """Every revision the profiles agent would emit while the works arrive, trust included."""
+    """Every revision the profiles agent would emit while the works arrive, trust included; the
+    works it would list go to WORK_RECORDS."""
     profile = new_profile(rid, printed, surname)
     emitted = []
+    held: dict[str, Work] = {}
+    WORK_RECORDS[rid] = []
     for n, title in enumerate(titles):
         work = Work(arxiv_id=f"{1001 + n % 12:04d}.{abs(hash((rid, n))) % 90000 + 10000}", title=title,
                     year=year + n % 4, categories=(category,),
                     topics=(TopicScore(code=category, name=category, score=0.9),), author_count=2)
-        profile = apply_work(profile, work, (), printed_name=printed, surname=surname,
-                             affiliations=(affiliation,) if affiliation else (), embedding=unit(category))
-        profile = with_trust(profile, trust_snapshot(profile, {}, NOW))
+        draft = WorksDraft(profile, held.get)
+        draft.add(work, (), printed_name=printed, surname=surname,
+                  affiliations=(affiliation,) if affiliation else (), embedding=unit(category))
+        built = draft.finish()
+        profile = with_trust(built, trust_snapshot(built, {}, NOW))
+        held.update(draft.written)
+        WORK_RECORDS[rid] += [ProfileWork(researcher_id=rid, work=w, revision=profile.revision) for w in draft.written.values()]
         emitted.append(profile)
     return emitted
 
@@ -80,6 +92,16 @@ def produce_profiles(settings, profiles) -> None:
     producer.close()
 
 
+def produce_works(settings, rids) -> None:
+    producer = kafka_io.producer(settings)
+    topic = settings.topic(RESEARCHER_PROFILE_WORKS.name)
+    for rid in rids:
+        for record in WORK_RECORDS[rid]:
+            producer.send(topic, key=compound_key(rid, record.work.arxiv_id), value=record.model_dump_json().encode())
+    producer.flush()
+    producer.close()
+
+
 def index_all(settings, timeout: float = 90.0):
     es = es_io.client(settings)
     stop = threading.Event()
@@ -88,9 +110,10 @@ def index_all(settings, timeout: float = 90.0):
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
-            lag = kafka_io.group_lag(settings, settings.group(INDEXER_GROUP), settings.topic(RESEARCHER_PROFILES.name))
-            if lag and sum(lag.values()) == 0:
-                es.indices.refresh(index=settings.index("researchers"))
+            lags = [kafka_io.group_lag(settings, settings.group(INDEXER_GROUP), settings.topic(spec.name))
+                    for spec in (RESEARCHER_PROFILES, RESEARCHER_PROFILE_WORKS)]
+            if all(lag and sum(lag.values()) == 0 for lag in lags):
+                es.indices.refresh(index=f"{settings.index('researchers')},{settings.index('researcher-works')}")
                 return es
             time.sleep(0.3)
         raise AssertionError("the indexer did not catch up in time")
@@ -101,9 +124,10 @@ def index_all(settings, timeout: float = 90.0):
 
 @pytest.fixture
 def indexed(settings):
-    kafka_io.ensure_topics(settings, [RESEARCHER_PROFILES, INDEX_DLQ])
+    kafka_io.ensure_topics(settings, [RESEARCHER_PROFILES, RESEARCHER_PROFILE_WORKS, INDEX_DLQ])
     people = corpus()
     produce_profiles(settings, [p for emitted in people.values() for p in emitted])
+    produce_works(settings, [emitted[-1].researcher_id for emitted in people.values()])
     return index_all(settings), {name: emitted[-1] for name, emitted in people.items()}
 
 
@@ -212,7 +236,7 @@ def test_merged_researchers_become_redirects_and_leave_search(indexed, settings)
 def test_the_api_pages_every_work_newest_first(indexed, settings):
     _, people = indexed
     client = TestClient(create_api(settings))
-    expected = sorted(people["csaba"].works, key=lambda w: (w.year or 0, w.arxiv_id), reverse=True)
+    expected = sorted((r.work for r in WORK_RECORDS["r-csaba"]), key=lambda w: (w.year or 0, w.arxiv_id), reverse=True)
     pages = [client.get("/researchers/r-csaba/works", params={"page": n, "size": 5}).json() for n in (1, 2, 3, 4)]
     assert [p["total"] for p in pages] == [12] * 4
     assert [len(p["works"]) for p in pages] == [5, 5, 2, 0]

@@ -9,7 +9,7 @@ import numpy as np
 
 from schemas.papers import Author, RawPaper
 from stream_processors.linking.state_codec import dumps_summary, loads_summary
-from stream_processors.linking_stage import assemble, link, profile, route
+from stream_processors.linking_stage import add_assignment, assemble, finish_works, link, route, works_draft
 from tests.factories import enriched_paper
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
@@ -26,7 +26,7 @@ def paper(arxiv_id, authors, title="Graph decompositions"):
 
 def run_through(papers):
     """Drive the steps the way the agents do, with dicts as tables."""
-    blocks, authors, profiles, changes = {}, {}, {}, []
+    blocks, authors, profiles, works, changes = {}, {}, {}, {}, []
     for item in papers:
         for mention in route(item):
             key = mention.mention.blocking_key
@@ -36,9 +36,15 @@ def run_through(papers):
             known, assignments = assemble(authors.get(authorship.arxiv_id, {}), authorship)
             authors[authorship.arxiv_id] = known
             for assignment in assignments:
-                updated, change = profile(profiles.get(assignment.researcher_id), assignment, NOW)
-                profiles[assignment.researcher_id] = updated
-                changes.extend([change] if change else [])
+                rid = assignment.researcher_id
+                held = works.setdefault(rid, {})
+                draft = works_draft(profiles.get(rid), assignment, held.get)
+                add_assignment(draft, assignment)
+                made = finish_works(profiles.get(rid), draft, NOW)
+                if made is not None:
+                    profiles[rid], change = made
+                    held.update(draft.written)
+                    changes.extend([change] if change else [])
     return profiles, changes
 
 

@@ -56,9 +56,9 @@ def test_the_works_move_to_the_survivor_and_the_old_profile_becomes_a_redirect(m
     model = Worker(merges_first=merges_first).ingest(PAPERS).drain()
     (merge,) = model.merge_log
     survivor, retired = model.profiles[merge.surviving_id], model.profiles[merge.retired_id]
-    assert [w.arxiv_id for w in survivor.works] == ["1501.00001", "1501.00002", "1501.00003"]
+    assert [w.arxiv_id for w in model.works_of(survivor.researcher_id)] == ["1501.00001", "1501.00002", "1501.00003"]
     assert survivor.merged_from == (merge.retired_id,)
-    assert retired.merged_into == merge.surviving_id and retired.works == () and retired.works_count == 0
+    assert retired.merged_into == merge.surviving_id and model.works_of(retired.researcher_id) == [] and retired.works_count == 0
     assert survivor.display_name == "Zheng Wang", "the fullest printed form wins after the merge"
     assert model.placed().count(("1501.00001", merge.surviving_id)) == 1
     assert len(model.placed()) == 7, "every author line of the three papers sits in exactly one live profile"
@@ -98,8 +98,8 @@ def test_a_work_assigned_later_to_the_retired_id_is_redirected_to_the_survivor()
     (merge,) = model.merge_log
     late = paper("1502.00009", [("Wang", "Zheng", ["Univ A Physics"]), ("Smith", "Adam", [])], V1)
     model.ingest([late]).drain()
-    assert "1502.00009" in {w.arxiv_id for w in model.profiles[merge.surviving_id].works}
-    assert model.profiles[merge.retired_id].works == ()
+    assert "1502.00009" in {w.arxiv_id for w in model.works_of(merge.surviving_id)}
+    assert model.works_of(merge.retired_id) == []
 
 
 # --- claims ------------------------------------------------------------------------------------
@@ -126,7 +126,7 @@ def test_a_merge_request_by_the_claimant_merges_the_other_profile():
     model.signal(MergeRequestSignal(signal_id="m-1", researcher_id=zheng, other_id=z, actor="user:zheng", at=NOW))
     survivor_id, retired_id = sorted((zheng, z))
     survivor = model.profiles[survivor_id]
-    assert {w.arxiv_id for w in survivor.works} == {"1501.00001", "1601.00002"}
+    assert {w.arxiv_id for w in model.works_of(survivor.researcher_id)} == {"1501.00001", "1601.00002"}
     assert survivor.claimed_by == "user:zheng", "the claim moves with the content when the claimant's id retires"
     assert model.profiles[retired_id].merged_into == survivor_id
     (merge,) = [m for m in model.published if m.researcher_id == retired_id and m.merged_into]
@@ -147,11 +147,11 @@ def test_a_merge_request_naming_a_profile_claimed_by_someone_else_is_refused_and
     model, zheng, z = two_profiles()
     claimed(model, zheng)
     claimed(model, z, actor="user:other")
-    before = {rid: [w.arxiv_id for w in p.works] for rid, p in model.profiles.items()}
+    before = {rid: [w.arxiv_id for w in model.works_of(rid)] for rid in model.profiles}
     model.signal(MergeRequestSignal(signal_id="m-1", researcher_id=zheng, other_id=z, actor="user:zheng", at=NOW))
     assert model.refused and "claimed by another account" in model.refused[-1]
     assert all(p.merged_into is None for p in model.profiles.values())
-    assert {rid: [w.arxiv_id for w in p.works] for rid, p in model.profiles.items()} == before
+    assert {rid: [w.arxiv_id for w in model.works_of(rid)] for rid in model.profiles} == before
 
 
 def test_a_survivor_that_cannot_take_the_content_sends_it_back_and_the_retired_profile_is_restored():
@@ -163,12 +163,12 @@ def test_a_survivor_that_cannot_take_the_content_sends_it_back_and_the_retired_p
                               evidence=OrcidEvidence(orcid="0000-0002-1825-0097")))
     model.signal(VerifySignal(signal_id="v-2", researcher_id=survivor_id, actor="system:dblp", at=NOW, level="L1",
                               evidence=OrcidEvidence(orcid="0000-0001-5109-3700")))
-    works_before = [w.arxiv_id for w in model.profiles[claimant].works]
+    works_before = [w.arxiv_id for w in model.works_of(claimant)]
     model.signal(MergeRequestSignal(signal_id="m-1", researcher_id=claimant, other_id=survivor_id,
                                     actor="user:zheng", at=NOW))
     assert any("different ORCID iDs" in reason for reason in model.refused)
     restored = model.profiles[claimant]
-    assert restored.merged_into is None and [w.arxiv_id for w in restored.works] == works_before
+    assert restored.merged_into is None and [w.arxiv_id for w in model.works_of(restored.researcher_id)] == works_before
     assert restored.claimed_by == "user:zheng" and restored.orcid == "0000-0002-1825-0097"
     assert model.profiles[survivor_id].merged_from == ()
 
@@ -193,18 +193,18 @@ def test_disowned_works_are_split_off_and_a_replay_does_not_put_them_back():
     claimed(model, me)
     model.signal(DisownWorkSignal(signal_id="d-1", researcher_id=me, actor="user:zheng", at=NOW, arxiv_ids=("1501.00002",)))
     mine = model.profiles[me]
-    assert [w.arxiv_id for w in mine.works] == ["1501.00001", "1501.00003"]
+    assert [w.arxiv_id for w in model.works_of(mine.researcher_id)] == ["1501.00001", "1501.00003"]
     assert [(d.arxiv_id, d.signal_id) for d in mine.disowned_works] == [("1501.00002", "d-1")]
     split = model.profiles[split_researcher_id(me, "1501.00002")]
-    assert [w.arxiv_id for w in split.works] == ["1501.00002"] and not split.claimed
+    assert [w.arxiv_id for w in model.works_of(split.researcher_id)] == ["1501.00002"] and not split.claimed
     assert len(model.placed()) == 7, "the author line still lands in exactly one profile"
 
     model.ingest([PAPERS[1]]).drain()  # a re-delivered mention of the disowned paper
     late_version = paper("1501.00002", [("Wang", "Z.", ["Institute B"]), ("Berg", "Carl", [])], V2)
     late_version = late_version.model_copy(update={"paper": late_version.paper.model_copy(update={"version": 2})})
     model.ingest([late_version]).drain()
-    assert "1501.00002" not in {w.arxiv_id for w in model.profiles[me].works}
-    assert "1501.00002" in {w.arxiv_id for w in model.profiles[split.researcher_id].works}
+    assert "1501.00002" not in {w.arxiv_id for w in model.works_of(me)}
+    assert "1501.00002" in {w.arxiv_id for w in model.works_of(split.researcher_id)}
 
 
 def test_disown_needs_the_claimant():
@@ -212,19 +212,19 @@ def test_disown_needs_the_claimant():
     me = model.merge_log[0].surviving_id
     model.signal(DisownWorkSignal(signal_id="d-1", researcher_id=me, actor="user:x", at=NOW, arxiv_ids=("1501.00002",)))
     assert "needs a claimed profile" in model.refused[-1]
-    assert len(model.profiles[me].works) == 3
+    assert len(model.works_of(me)) == 3
 
 
 def test_a_work_disowned_before_a_merge_brings_it_goes_to_its_split_off_researcher():
     model, zheng, z = two_profiles()
     survivor_id, retired_id = sorted((zheng, z))
-    retired_work = model.profiles[retired_id].works[0].arxiv_id
+    retired_work = model.works_of(retired_id)[0].arxiv_id
     claimed(model, survivor_id)
     model.signal(DisownWorkSignal(signal_id="d-1", researcher_id=survivor_id, actor="user:zheng", at=NOW,
                                   arxiv_ids=(retired_work,)))
     model.signal(MergeRequestSignal(signal_id="m-1", researcher_id=survivor_id, other_id=retired_id,
                                     actor="user:zheng", at=NOW))
-    assert retired_work not in {w.arxiv_id for w in model.profiles[survivor_id].works}
+    assert retired_work not in {w.arxiv_id for w in model.works_of(survivor_id)}
     split = model.profiles[split_researcher_id(survivor_id, retired_work)]
-    assert [w.arxiv_id for w in split.works] == [retired_work]
+    assert [w.arxiv_id for w in model.works_of(split.researcher_id)] == [retired_work]
     assert len(model.placed()) == 4

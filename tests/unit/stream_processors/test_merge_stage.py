@@ -71,11 +71,16 @@ def test_the_move_folds_the_content_into_the_survivor_or_creates_it():
     retired = with_works("r-b", "Z. Wang", "2001.00001")
     move = MergeMove(merge=merge(), retired=retired, target_id="r-a")
     outcome = on_move(with_works("r-a", "Zheng Wang", "2001.00002"), move, NOW)
-    assert [w.arxiv_id for w in outcome.profile.works] == ["2001.00001", "2001.00002"]
+    # The works follow once the survivor took the content: the move goes back accepted.
+    assert [w.arxiv_id for w in outcome.profile.recent_works] == ["2001.00002"] and outcome.profile.works_count == 1
+    assert outcome.ack is not None and outcome.ack.accepted and outcome.ack.target_id == "r-b"
     assert outcome.profile.merged_from == ("r-b",) and outcome.profile.trust is not None and outcome.change
     assert on_move(outcome.profile, move, NOW) == type(outcome)(), "a redelivered move is recognised"
     fresh = on_move(None, move, NOW).profile
-    assert fresh.researcher_id == "r-a" and fresh.display_name == "Z. Wang" and fresh.works_count == 1
+    assert fresh.researcher_id == "r-a" and fresh.display_name == "Z. Wang" and fresh.works_count == 0
+    redirect = retire(retired, "r-a")
+    assert on_move(redirect, outcome.ack, NOW).release is redirect, "back at the retired id: its works go"
+    assert on_move(retired, outcome.ack, NOW) == type(outcome)(), "not a redirect (never happens): nothing moves"
 
 
 def test_a_move_to_a_merged_survivor_follows_its_redirect():

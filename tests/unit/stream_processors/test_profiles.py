@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from schemas.papers import Embedding, TopicScore
 from schemas.profiles import (
     CLOSE_COLLABORATION_MAX_AUTHORS,
+    RECENT_WORKS,
     Affiliation,
     ClaimSignal,
     Coauthor,
@@ -22,6 +23,7 @@ from schemas.profiles import (
     VerificationLevel,
     VerifySignal,
     Work,
+    WorkTotals,
 )
 from stream_processors.profiles import (
     MergeRejected,
@@ -30,9 +32,11 @@ from stream_processors.profiles import (
     apply_signal,
     apply_work,
     new_profile,
+    newest_first,
     retire,
     work_month,
 )
+from tests.unit.stream_processors.held import Held
 
 NOW = datetime(2026, 2, 1, tzinfo=UTC)
 ORCID_A = "0000-0002-1825-0097"
@@ -72,7 +76,18 @@ def test_profile_refuses_unknown_fields():
 def test_profile_refuses_a_works_count_that_does_not_match_its_works():
     with pytest.raises(ValidationError, match="works_count is 2 but the profile holds 0 works"):
         ResearcherProfile(
-            researcher_id="r-1", display_name="A", name_variants=(NameVariant(name="A", works=0),), works_count=2
+            schema_version=2, researcher_id="r-1", display_name="A", name_variants=(NameVariant(name="A", works=0),),
+            works_count=2,
+        )
+    with pytest.raises(ValidationError, match="works_count is 2 but the totals count 1 works"):
+        ResearcherProfile(
+            researcher_id="r-1", display_name="A", name_variants=(NameVariant(name="A", works=0),), works_count=2,
+            totals=WorkTotals(works=1),
+        )
+    with pytest.raises(ValidationError, match="keeps its works in researcher.profile.works"):
+        ResearcherProfile(
+            researcher_id="r-1", display_name="A", name_variants=(NameVariant(name="A", works=0),), works_count=1,
+            works=(work("2001.00001"),),
         )
 
 
@@ -128,7 +143,7 @@ def test_applying_a_work_fills_the_derived_fields_and_bumps_the_revision():
         affiliations=("Univ. of Lisbon",),
     )
     assert after.revision == profile.revision + 1
-    assert after.works_count == 1 and after.works[0].arxiv_id == "1906.00001"
+    assert after.works_count == 1 and after.recent_works[0].arxiv_id == "1906.00001"
     assert after.first_active_year == after.last_active_year == 2019
     assert [c.researcher_id for c in after.close_collaborators] == ["r-2", "r-3"]
     assert [t.code for t in after.top_topics] == ["cs.LG", "cs.AI", "stat.ML"]
@@ -167,15 +182,25 @@ def test_display_name_prefers_the_full_form_over_initials():
 
 
 def test_replaying_a_work_returns_the_same_profile():
-    profile = apply_work(new_profile("r-1", "Ana Souza"), work("2001.00001"), coauthors("r-2"), printed_name="Ana Souza")
-    assert apply_work(profile, work("2001.00001"), coauthors("r-2"), printed_name="Ana Souza") is profile
+    held = Held(new_profile("r-1", "Ana Souza")).add(work("2001.00001"), coauthors("r-2"), printed_name="Ana Souza")
+    assert held.add(work("2001.00001"), coauthors("r-2"), printed_name="Ana Souza").profile is held.profile
 
 
 def test_a_new_version_of_a_known_work_replaces_it_without_counting_the_name_twice():
-    profile = apply_work(new_profile("r-1", "Ana Souza"), work("2001.00001"), (), printed_name="Ana Souza")
-    updated = apply_work(profile, work("2001.00001", title="A better title"), (), printed_name="Ana Souza")
-    assert updated.works[0].title == "A better title" and updated.works_count == 1
-    assert updated.name_variants[0].works == 1 and updated.revision == profile.revision + 1
+    held = Held(new_profile("r-1", "Ana Souza")).add(work("2001.00001"), (), printed_name="Ana Souza")
+    updated = held.add(work("2001.00001", title="A better title"), (), printed_name="Ana Souza")
+    assert updated.works["2001.00001"].title == "A better title" and updated.profile.works_count == 1
+    assert updated.profile.recent_works[0].title == "A better title"
+    assert updated.profile.name_variants[0].works == 1 and updated.profile.revision == held.profile.revision + 1
+
+
+def test_a_profile_keeps_its_newest_works_and_counts_all():
+    held = Held(new_profile("r-1", "Ana Souza"))
+    for n in range(RECENT_WORKS + 10):
+        held = held.add(work(f"2001.{n:05d}", year=2000 + n % 20), (), printed_name="Ana Souza")
+    recent = held.profile.recent_works
+    assert held.profile.works_count == len(held.works) == RECENT_WORKS + 10 and len(recent) == RECENT_WORKS
+    assert [w.arxiv_id for w in recent] == [w.arxiv_id for w in newest_first(held.works.values())][:RECENT_WORKS]
 
 
 def test_affiliation_span_covers_first_and_last_year_seen():
@@ -205,26 +230,33 @@ def test_apply_work_does_not_mutate_its_inputs():
 # --- merges ------------------------------------------------------------------------------------
 
 
-def _two_profiles() -> tuple[ResearcherProfile, ResearcherProfile]:
-    a = new_profile("r-a", "Csaba Balázs")
-    a = apply_work(a, work("2001.00001", year=2020), coauthors("r-x", "r-b"), printed_name="Csaba Balázs", affiliations=("Monash",))
-    a = apply_work(a, work("2101.00001", year=2021), coauthors("r-x"), printed_name="Csaba Balázs")
-    b = new_profile("r-b", "C. Balazs")
-    b = apply_work(b, work("1801.00001", year=2018), coauthors("r-x", "r-y"), printed_name="C. Balazs", affiliations=("Monash",))
+def _two_held() -> tuple[Held, Held]:
+    a = Held(new_profile("r-a", "Csaba Balázs"))
+    a = a.add(work("2001.00001", year=2020), coauthors("r-x", "r-b"), printed_name="Csaba Balázs", affiliations=("Monash",))
+    a = a.add(work("2101.00001", year=2021), coauthors("r-x"), printed_name="Csaba Balázs")
+    b = Held(new_profile("r-b", "C. Balazs"))
+    b = b.add(work("1801.00001", year=2018), coauthors("r-x", "r-y"), printed_name="C. Balazs", affiliations=("Monash",))
     return a, b
 
 
+def _two_profiles() -> tuple[ResearcherProfile, ResearcherProfile]:
+    a, b = _two_held()
+    return a.profile, b.profile
+
+
 def test_merge_moves_works_names_affiliations_and_followers_to_the_survivor():
-    a, b = _two_profiles()
-    b = b.model_copy(update={"followers_count": 3})
-    merged = apply_merge(a, b)
+    a, b = _two_held()
+    b = Held(b.profile.model_copy(update={"followers_count": 3}), b.works)
+    held = a.merge(b)
+    merged = held.profile
     assert merged.researcher_id == "r-a" and merged.merged_into is None
-    assert [w.arxiv_id for w in merged.works] == ["1801.00001", "2001.00001", "2101.00001"]
+    assert held.ids == ["1801.00001", "2001.00001", "2101.00001"]
+    assert [w.arxiv_id for w in merged.recent_works] == ["2101.00001", "2001.00001", "1801.00001"]
     assert merged.works_count == 3 and merged.first_active_year == 2018
     assert {v.name for v in merged.name_variants} >= {"Csaba Balázs", "C. Balazs"}
     assert merged.affiliations == (Affiliation(name="Monash", first_seen=2018, last_seen=2020),)
     assert merged.followers_count == 3
-    assert merged.revision == a.revision + 1
+    assert merged.revision == a.profile.revision + 2, "one revision for the merge, one for the moved work"
     collaborators = {c.researcher_id: c.shared_works for c in merged.close_collaborators}
     assert collaborators == {"r-x": 3, "r-y": 1}, "the retired id is no longer anyone's collaborator here"
 
@@ -260,7 +292,8 @@ def test_merge_refuses_two_claimants():
 def test_retired_profile_is_a_redirect_and_refuses_new_works():
     a, b = _two_profiles()
     gone = retire(b, "r-a")
-    assert gone.merged_into == "r-a" and gone.works == () and gone.revision == b.revision + 1
+    assert gone.merged_into == "r-a" and gone.works_count == 0 and gone.recent_works == ()
+    assert gone.revision == b.revision + 1
     assert retire(gone, "r-a") is gone
     with pytest.raises(ProfileUpdateRejected) as caught:
         apply_work(gone, work("2201.00001"), (), printed_name="C. Balazs")
@@ -268,12 +301,15 @@ def test_retired_profile_is_a_redirect_and_refuses_new_works():
 
 
 def test_merge_is_order_independent_in_works_and_does_not_mutate_inputs():
-    a, b = _two_profiles()
-    before = (copy.deepcopy(a.model_dump()), copy.deepcopy(b.model_dump()))
-    merged = apply_merge(a, b)
-    assert (a.model_dump(), b.model_dump()) == before
-    flipped = apply_merge(b.model_copy(update={"researcher_id": "r-a"}), a.model_copy(update={"researcher_id": "r-b"}))
-    assert merged.works == flipped.works and merged.top_topics == flipped.top_topics
+    a, b = _two_held()
+    before = (copy.deepcopy(a.profile.model_dump()), copy.deepcopy(b.profile.model_dump()))
+    merged = a.merge(b)
+    assert (a.profile.model_dump(), b.profile.model_dump()) == before
+    flipped = Held(b.profile.model_copy(update={"researcher_id": "r-a"}), b.works).merge(
+        Held(a.profile.model_copy(update={"researcher_id": "r-b"}), a.works)
+    )
+    assert merged.ids == flipped.ids and merged.profile.top_topics == flipped.profile.top_topics
+    assert merged.profile.totals == flipped.profile.totals
 
 
 # --- the researcher's embedding (semantic search) ----------------------------------------------
@@ -292,10 +328,10 @@ def test_embedding_is_the_mean_of_the_works_embeddings():
 
 
 def test_a_replayed_or_revised_work_does_not_count_twice_in_the_embedding():
-    profile = apply_work(new_profile("r-1", "Ana Souza"), work("2001.00001"), (), printed_name="Ana Souza", embedding=vec(1, 0))
-    again = apply_work(profile, work("2001.00001"), (), printed_name="Ana Souza", embedding=vec(1, 0))
-    revised = apply_work(profile, work("2001.00001", title="Revised"), (), printed_name="Ana Souza", embedding=vec(0, 1))
-    assert again is profile
+    held = Held(new_profile("r-1", "Ana Souza")).add(work("2001.00001"), (), printed_name="Ana Souza", embedding=vec(1, 0))
+    again = held.add(work("2001.00001"), (), printed_name="Ana Souza", embedding=vec(1, 0)).profile
+    revised = held.add(work("2001.00001", title="Revised"), (), printed_name="Ana Souza", embedding=vec(0, 1)).profile
+    assert again is held.profile
     assert revised.embedding_works == 1 and np.allclose(revised.embedding.vector(), [1, 0])
 
 

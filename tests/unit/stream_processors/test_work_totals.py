@@ -8,19 +8,18 @@ import random
 from datetime import UTC, datetime
 
 from schemas.papers import TopicScore
-from schemas.profiles import ClaimSignal, Coauthor, DisownWorkSignal, ResearcherProfile, Work
+from schemas.profiles import ClaimSignal, Coauthor, DisownWorkSignal, ResearcherProfile, Work, WorkTotals
 from stream_processors.profiles import (
     COLLABORATOR_COUNTS_KEPT,
     ProfileUpdateRejected,
     TotalsDraft,
     WorksDraft,
     _rebuild,
-    apply_merge,
     apply_signal,
-    apply_work,
     new_profile,
     totals_of,
 )
+from tests.unit.stream_processors.held import Held
 
 AT = datetime(2026, 2, 1, tzinfo=UTC)
 CATEGORIES = ("cs.LG", "cs.CL", "math.CO", "hep-th", "q-bio.NC", "stat.ML")
@@ -51,44 +50,46 @@ def arxiv_id(rng: random.Random) -> str:
     return f"{rng.randint(15, 24)}{rng.randint(1, 12):02d}.{rng.randint(1, 40):05d}"
 
 
-def counts(profile: ResearcherProfile) -> dict:
+def counts(totals) -> dict:
     """The totals without the names, which follow the order works arrived in."""
-    return profile.totals.model_dump(exclude={"topic_names", "collaborator_names"}) if profile.totals else {}
+    return totals.model_dump(exclude={"topic_names", "collaborator_names"})
 
 
-def summed_again(profile: ResearcherProfile) -> ResearcherProfile:
-    """The profile as a v2 record would read: its totals summed from its works."""
-    return profile.model_copy(update={"totals": totals_of(profile.model_copy(update={"totals": None}))})
+def summed(held: Held):
+    """The totals summed again from the works the researcher holds."""
+    draft = TotalsDraft(WorkTotals())
+    for work in held.works.values():
+        draft.add(work)
+    return draft.finish()
 
 
-def build(rng: random.Random, rid: str, steps: int) -> ResearcherProfile:
-    profile = new_profile(rid, "Ana Souza")
+def build(rng: random.Random, rid: str, steps: int) -> Held:
+    held = Held(new_profile(rid, "Ana Souza"))
     claimed = False
     for step in range(steps):
         roll = rng.random()
-        if roll < 0.7 or not profile.works:
-            draft = WorksDraft(profile)
+        if roll < 0.7 or not held.works:
+            draft = WorksDraft(held.profile, held.works.get)
             for _ in range(rng.randint(1, 4)):  # a batch: several works, sometimes one twice in new versions
                 work, people = random_work(rng, arxiv_id(rng))
                 try:
                     draft.add(work, people, printed_name="Ana Souza")
                 except ProfileUpdateRejected:  # a disowned id: the draft is as it was
                     continue
-            profile = draft.finish()
+            held = Held(draft.finish(), {**held.works, **draft.written})
         elif roll < 0.85:  # a new version of a known work: other topics, other coauthors
-            known = rng.choice(profile.works)
-            work, people = random_work(rng, known.arxiv_id)
-            profile = apply_work(profile, work, people, printed_name="A. Souza")
+            known = rng.choice(sorted(held.works))
+            work, people = random_work(rng, known)
+            held = held.add(work, people, printed_name="A. Souza")
         else:
             if not claimed:
-                profile = apply_signal(profile, _claim(rid, step))
+                held = held.signal(_claim(rid, step))
                 claimed = True
-            chosen = rng.sample([w.arxiv_id for w in profile.works], k=min(2, len(profile.works)))
-            signal = DisownWorkSignal(
+            chosen = rng.sample(sorted(held.works), k=min(2, len(held.works)))
+            held = held.signal(DisownWorkSignal(
                 signal_id=f"s-{rid}-{step}", researcher_id=rid, actor="acct-1", at=AT, arxiv_ids=tuple(chosen)
-            )
-            profile = apply_signal(profile, signal)
-    return profile
+            ))
+    return held
 
 
 def _claim(rid: str, step: int) -> ClaimSignal:
@@ -100,46 +101,45 @@ def test_totals_equal_the_sums_over_the_works_after_any_sequence_of_changes():
         rng = random.Random(seed)
         a = build(rng, "r-a", rng.randint(1, 25))
         b = build(rng, "r-b", rng.randint(1, 25))
-        for profile in (a, b):
-            again = summed_again(profile)
-            assert counts(profile) == counts(again), seed
-            assert profile.top_topics == _rebuild(again).top_topics, seed
-            assert [c.shared_works for c in profile.close_collaborators] == [
-                c.shared_works for c in _rebuild(again).close_collaborators
+        for held in (a, b):
+            assert counts(held.profile.totals) == counts(summed(held)), seed
+            again = _rebuild(held.profile, totals=summed(held))
+            assert held.profile.top_topics == again.top_topics, seed
+            assert [c.shared_works for c in held.profile.close_collaborators] == [
+                c.shared_works for c in again.close_collaborators
             ], seed
+            assert held.profile.works_count == len(held.works)
         # The retired side disowned works the survivor holds: they leave the merged profile too.
-        if not b.claimed:
-            b = apply_signal(b, _claim("r-b", 0))
-        b = apply_signal(b, DisownWorkSignal(
+        if not b.profile.claimed:
+            b = b.signal(_claim("r-b", 0))
+        b = b.signal(DisownWorkSignal(
             signal_id=f"d-{seed}", researcher_id="r-b", actor="acct-1", at=AT,
-            arxiv_ids=tuple(w.arxiv_id for w in a.works[:2]) or ("2501.99999",),
+            arxiv_ids=tuple(sorted(a.works)[:2]) or ("2501.99999",),
         ))
-        merged = apply_merge(a, b)
-        assert counts(merged) == counts(summed_again(merged)), seed
-        assert merged.works_count == len(merged.works)
-        assert (merged.first_active_year, merged.last_active_year) == (
-            min(merged.totals.years, default=None),
-            max(merged.totals.years, default=None),
+        merged = a.merge(b)
+        assert counts(merged.profile.totals) == counts(summed(merged)), seed
+        assert merged.profile.works_count == len(merged.works)
+        assert not set(merged.works) & {d.arxiv_id for d in merged.profile.disowned_works}
+        assert (merged.profile.first_active_year, merged.profile.last_active_year) == (
+            min(merged.profile.totals.years, default=None),
+            max(merged.profile.totals.years, default=None),
         )
 
 
-def test_a_v2_record_without_totals_reads_and_its_next_revision_carries_them():
-    rng = random.Random(7)
-    built = build(rng, "r-a", 12)
-    v2 = ResearcherProfile.model_validate(
-        {**built.model_dump(mode="json", exclude={"totals"}), "schema_version": 2}
-    )
-    assert v2.totals is None
-    work, people = random_work(rng, "2506.00001")
-    from_v2 = apply_work(v2, work, people, printed_name="Ana Souza")
-    from_v3 = apply_work(built, work, people, printed_name="Ana Souza")
-    assert from_v2.schema_version == 3 and counts(from_v2) == counts(from_v3)
-    assert from_v2.top_topics == from_v3.top_topics
+def test_a_v2_record_with_its_works_inside_reads_and_its_next_revision_keeps_the_totals():
+    held = build(random.Random(7), "r-a", 12)
+    record = held.profile.model_dump(mode="json", exclude={"totals", "recent_works"})
+    record |= {"schema_version": 2, "works": [w.model_dump(mode="json") for _, w in sorted(held.works.items())]}
+    v2 = ResearcherProfile.model_validate(record)
+    assert v2.totals is None and counts(totals_of(v2)) == counts(held.profile.totals)
+    upgraded = apply_signal(v2, _claim("r-a", 99)) if not v2.claimed else _rebuild(v2)
+    assert upgraded.schema_version == 3 and upgraded.works == () and upgraded.works_count == len(held.works)
+    assert counts(upgraded.totals) == counts(held.profile.totals) and upgraded.top_topics == held.profile.top_topics
 
 
 def test_removing_a_work_takes_back_exactly_what_adding_it_gave():
     rng = random.Random(3)
-    start = build(rng, "r-a", 8).totals
+    start = build(rng, "r-a", 8).profile.totals
     added = [random_work(rng, arxiv_id(rng)) for _ in range(20)]
     added = [work.model_copy(update={"coauthors": tuple(people)}) for work, people in added]
     draft = TotalsDraft(start)

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from schemas.dead_letters import DeadLetter
-from schemas.profiles import MergeEvent, ResearcherProfile
+from schemas.profiles import MergeEvent, ResearcherProfile, Work
 from stream_processors.agents import (
     AssembleAgent,
     DeadLetters,
@@ -27,6 +27,7 @@ from stream_processors.agents import (
     RouteAgent,
     SignalsAgent,
 )
+from stream_processors.agents.works_store import WorksStore
 from stream_processors.linking.merging import DEFAULT_POLICY, MergePolicy
 
 NOW = datetime(2026, 2, 1, tzinfo=UTC)
@@ -82,6 +83,7 @@ PROFILES, TRUST, SIGNALS, MERGES, MOVES = (
     "researcher.profiles", "researcher.trust.changes", "researcher.signals", "researcher.merges", "researcher.merge.moves"
 )
 LINK_DLQ, SIGNALS_DLQ, MERGES_DLQ = "researcher.link.dlq", "researcher.signals.dlq", "researcher.merges.dlq"
+PROFILE_WORKS = "researcher.profile.works"
 
 
 class Handler(Protocol):
@@ -94,12 +96,14 @@ class Worker:
     def __init__(self, merges_first: bool = True, policy: MergePolicy = DEFAULT_POLICY) -> None:
         self.merges_first = merges_first
         self.topics = {name: MemoryTopic(name) for name in (
-            ENRICHED, MENTIONS, AUTHORSHIPS, WORKS, PROFILES, TRUST, SIGNALS, MERGES, MOVES, LINK_DLQ, SIGNALS_DLQ, MERGES_DLQ)}
+            ENRICHED, MENTIONS, AUTHORSHIPS, WORKS, PROFILES, TRUST, SIGNALS, MERGES, MOVES, LINK_DLQ, SIGNALS_DLQ,
+            MERGES_DLQ, PROFILE_WORKS)}
         t = self.topics
         self.profile_table: dict[bytes, bytes] = {}  # the state's `profiles`, read back as a dict
+        self.works_table: dict[bytes, bytes] = {}  # the state's `profile_works`
         self.state = LinkingState(blocks={}, paper_authors={}, profiles=self.profile_table, scores={},
                                   profiles_topic=t[PROFILES], trust_changes=t[TRUST], works=t[WORKS], merges=t[MERGES],
-                                  moves=t[MOVES])
+                                  moves=t[MOVES], profile_works=self.works_table, profile_works_topic=t[PROFILE_WORKS])
         self.handlers: dict[str, Handler] = {
             ENRICHED: RouteAgent(t[MENTIONS], DeadLetters(t[LINK_DLQ], "link", ENRICHED)),
             MENTIONS: LinkAgent(self.state, t[AUTHORSHIPS], DeadLetters(t[LINK_DLQ], "link", MENTIONS), policy),
@@ -161,9 +165,13 @@ class Worker:
         (found,) = [p for p in self.live().values() if any(text in v.name for v in p.name_variants)]
         return found
 
+    def works_of(self, researcher_id: str) -> list[Work]:
+        """The researcher's works as its store holds them, sorted by arXiv id."""
+        return sorted(WorksStore(self.works_table).works(researcher_id), key=lambda w: w.arxiv_id)
+
     def placed(self) -> list[tuple[str, str]]:
         """(arXiv id, researcher id) for every work of every live profile, sorted."""
-        return sorted((w.arxiv_id, p.researcher_id) for p in self.live().values() for w in p.works)
+        return sorted((w.arxiv_id, rid) for rid in self.live() for w in self.works_of(rid))
 
 
 def paper(arxiv_id, authors, vector=(1.0, 0.0, 0.0, 0.0), categories=("math.CO",), year=2015):

@@ -1,0 +1,51 @@
+"""Profile v3's merge: the survivor takes the retired profile's content, sends the move back
+accepted, and the retired id's works (here more than one chunk of them) travel to the survivor,
+leave the retired id's store, and are listed under the survivor in researcher.profile.works."""
+
+from __future__ import annotations
+
+from schemas.linking_events import WorkAssignment
+from schemas.profiles import ClaimSignal, Coauthor, MergeMove, MergeRequestSignal, ProfileWork, Work
+from stream_processors.agents.works_store import CHUNK
+from tests.unit.stream_processors.agents.memory import MOVES, NOW, PROFILE_WORKS, WORKS, Worker
+
+
+def assignment(rid: str, n: int, name: str) -> WorkAssignment:
+    work = Work(arxiv_id=f"20{n % 12 + 1:02d}.{n:05d}", title=f"Paper {n}", year=2020, categories=("math.CO",),
+                author_count=2)
+    return WorkAssignment(researcher_id=rid, work=work, printed_name=name,
+                          coauthors=(Coauthor(researcher_id="r-z", display_name="Zed"),))
+
+
+def test_a_merge_moves_every_work_of_the_retired_id_once_the_survivor_accepted():
+    model = Worker()
+    for n in range(3):
+        model.topics[WORKS].put("r-a", assignment("r-a", n, "Ana Souza"))
+    moved = CHUNK + 88
+    for n in range(100, 100 + moved):
+        model.topics[WORKS].put("r-b", assignment("r-b", n, "A. Souza"))
+    model.drain()
+    assert model.profiles["r-b"].works_count == moved
+    model.signal(
+        ClaimSignal(signal_id="c-1", researcher_id="r-a", actor="user:ana", at=NOW),
+        MergeRequestSignal(signal_id="m-1", researcher_id="r-a", other_id="r-b", actor="user:ana", at=NOW),
+    )
+    survivor, retired = model.profiles["r-a"], model.profiles["r-b"]
+    assert retired.merged_into == "r-a" and model.works_of("r-b") == []
+    assert len(model.works_of("r-a")) == survivor.works_count == moved + 3
+    assert {v.name: v.works for v in survivor.name_variants} == {"Ana Souza": 3, "A. Souza": moved}, (
+        "the moved works count no name again: the names came with the merge"
+    )
+    assert [(c.researcher_id, c.shared_works) for c in survivor.close_collaborators] == [("r-z", moved + 3)]
+    listed: dict[tuple[str, str], ProfileWork] = {}
+    for event in model.topics[PROFILE_WORKS].log:
+        item = ProfileWork.model_validate_json(event.value)
+        listed[(item.researcher_id, item.work.arxiv_id)] = item
+    assert sum(not item.removed for (rid, _), item in listed.items() if rid == "r-a") == moved + 3
+    assert all(item.removed for (rid, _), item in listed.items() if rid == "r-b")
+
+    (ack,) = [e for e in model.topics[MOVES].log if MergeMove.model_validate_json(e.value).accepted]
+    before = (dict(model.profile_table), dict(model.works_table), len(model.topics[WORKS].log))
+    model.topics[MOVES].put(ack.key, ack.value)  # re-delivered: the store is empty, nothing moves again
+    model.drain()
+    assert (dict(model.profile_table), dict(model.works_table), len(model.topics[WORKS].log)) == before
