@@ -341,7 +341,8 @@ class ResearcherProfile(FrozenStripped):
         (), max_length=20_000, description="v1/v2 only (sorted by arXiv id); a v3 profile's works are in researcher.profile.works."
     )
     recent_works: tuple[Work, ...] = Field(
-        (), max_length=RECENT_WORKS, description="The newest works (by year, then arXiv id), newest first."
+        (), max_length=RECENT_WORKS,
+        description="The newest works (by year, then arXiv id), newest first, without their coauthors.",
     )
     works_count: int = Field(0, ge=0)
     top_topics: tuple[WeightedTopic, ...] = Field((), max_length=10)
