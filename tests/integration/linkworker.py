@@ -47,6 +47,7 @@ def letters(settings) -> list[DeadLetter]:
 
 def placed(settings) -> set[tuple[str, str]]:
     """(arXiv id, printed name) of every work in a live profile."""
-    profiles, works = latest_profiles(settings), latest_works(settings)
-    return {(w.arxiv_id, v.name) for rid, held in works.items() if profiles[rid].merged_into is None
+    works = latest_works(settings)
+    profiles = latest_profiles(settings)  # read after the works: a work's profile revision is sent with it
+    return {(w.arxiv_id, v.name) for rid, held in works.items() if rid in profiles and profiles[rid].merged_into is None
             for w in held for v in profiles[rid].name_variants[:1]}
