@@ -14,7 +14,8 @@ from schemas._base import Frozen
 from schemas.papers import AuthorMention, Embedding, TopicScore
 from schemas.profiles import Coauthor, Work
 
-MENTION_SCHEMA_VERSION: Final = 2
+# v3: the embedding may travel as float16 (`Embedding.compact`), which a v2 reader refuses.
+MENTION_SCHEMA_VERSION: Final = 3
 # A line's coauthor evidence is every other author of its paper, or for a paper of more authors
 # than this, a sample of this many of their distinct blocking keys.
 COAUTHOR_SAMPLE = 100
@@ -69,7 +70,7 @@ class MentionEvent(Frozen):
     name and key by position) are read as v2.
     """
 
-    schema_version: Literal[2] = MENTION_SCHEMA_VERSION
+    schema_version: Literal[2, 3] = MENTION_SCHEMA_VERSION
     arxiv_id: str
     version: int = Field(ge=1)
     title: str
@@ -112,9 +113,10 @@ class MentionEvent(Frozen):
 
 
 class Authorship(Frozen):
-    """Who wrote one author line, how sure the linker is and why; keyed by arXiv id."""
+    """Who wrote one author line, how sure the linker is and why; keyed by arXiv id.
+    v2: the embedding may travel as float16."""
 
-    schema_version: Literal[1] = 1
+    schema_version: Literal[1, 2] = 2
     arxiv_id: str
     version: int = Field(ge=1)
     position: int = Field(ge=0)
@@ -134,7 +136,8 @@ class Authorship(Frozen):
 
 class WorkAssignment(Frozen):
     """A paper for one researcher, once every author line of it is linked; keyed by researcher id.
-    v2 added `moved_from` (a merge's works on their way to the survivor)."""
+    v2 added `moved_from` (a merge's works on their way to the survivor), and the embedding may
+    travel as float16."""
 
     schema_version: Literal[1, 2] = 2
     researcher_id: str

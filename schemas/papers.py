@@ -13,7 +13,16 @@ from datetime import UTC, datetime
 from typing import Annotated, Final, Literal
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from foundation.errors import InvalidRecord
 from schemas._base import FrozenStripped
@@ -122,26 +131,54 @@ class RawPaper(FrozenStripped):
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+_ITEMSIZE = {"f4": 4, "f2": 2}
+
+
 class Embedding(FrozenStripped):
-    """A float32 vector as little-endian base64: a quarter of the size of a JSON float list."""
+    """A float vector as little-endian base64: a quarter of the size of a JSON float list.
+
+    float32 (`f4`) where the vector is kept or searched (papers, researcher centroids); float16
+    (`f2`, half the bytes) on the linking events that carry a paper's vector to each of its
+    authors (`compact`), where it is folded into centroids computed in float64. `dtype` is
+    written only when it is `f2`, so a float32 embedding reads and writes as before it existed.
+    """
 
     model: str
     dim: int = Field(ge=1, le=8192)
     b64: str
+    dtype: Literal["f4", "f2"] = "f4"
 
     @model_validator(mode="after")
     def _size_matches(self) -> Embedding:
-        if len(base64.b64decode(self.b64)) != self.dim * 4:
-            raise ValueError(f"embedding payload does not hold {self.dim} float32 values")
+        if len(base64.b64decode(self.b64)) != self.dim * _ITEMSIZE[self.dtype]:
+            width = "float32" if self.dtype == "f4" else "float16"
+            raise ValueError(f"embedding payload does not hold {self.dim} {width} values")
         return self
 
+    @model_serializer(mode="wrap")
+    def _without_default_dtype(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        data: dict[str, object] = handler(self)
+        if self.dtype == "f4":
+            data.pop("dtype", None)
+        return data
+
     @classmethod
-    def from_vector(cls, model: str, vector: np.ndarray) -> Embedding:
-        data = np.asarray(vector, dtype="<f4")
-        return cls(model=model, dim=int(data.shape[0]), b64=base64.b64encode(data.tobytes()).decode("ascii"))
+    def from_vector(cls, model: str, vector: np.ndarray, dtype: Literal["f4", "f2"] = "f4") -> Embedding:
+        data = np.asarray(vector, dtype=f"<{dtype}")
+        return cls(model=model, dim=int(data.shape[0]), b64=base64.b64encode(data.tobytes()).decode("ascii"), dtype=dtype)
 
     def vector(self) -> np.ndarray:
-        return np.frombuffer(base64.b64decode(self.b64), dtype="<f4")
+        """The values as float32, whatever they travel as."""
+        values = np.frombuffer(base64.b64decode(self.b64), dtype=f"<{self.dtype}")
+        return values if self.dtype == "f4" else values.astype(np.float32)
+
+    def compact(self) -> Embedding:
+        """The same vector in float16, for an event that hands it on to be folded into a centroid."""
+        return self if self.dtype == "f2" else Embedding.from_vector(self.model, self.vector(), "f2")
+
+    def full(self) -> Embedding:
+        """The same vector in float32, for a value that is kept (a researcher's first centroid)."""
+        return self if self.dtype == "f4" else Embedding.from_vector(self.model, self.vector())
 
 
 class TopicScore(FrozenStripped):

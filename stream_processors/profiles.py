@@ -379,7 +379,7 @@ def _fold_centroid(
 ) -> tuple[Embedding, int]:
     """The weighted mean of two centroids and its count; a centroid of another model is replaced, not mixed."""
     if current is None or count == 0 or current.model != other.model or current.dim != other.dim:
-        return other, other_count
+        return other.full(), other_count  # kept: float32, whatever the event carried
     total = count + other_count
     mean = (current.vector().astype(np.float64) * count + other.vector().astype(np.float64) * other_count) / total
     return Embedding.from_vector(other.model, mean.astype(np.float32)), total

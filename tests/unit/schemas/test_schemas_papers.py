@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
 import pytest
 
 from foundation.errors import InvalidRecord
+from pydantic import ValidationError
+
 from schemas.papers import Author, Embedding, RawPaper, parse_raw_paper
 
 
@@ -92,3 +95,16 @@ def test_embedding_size_must_match_dim():
     good = Embedding.from_vector("m", np.ones(4, dtype=np.float32))
     with pytest.raises(ValueError, match="float32"):
         Embedding(model="m", dim=5, b64=good.b64)
+
+
+def test_a_float16_embedding_is_half_the_bytes_and_float32_ones_read_and_write_as_before():
+    vector = np.random.default_rng(3).standard_normal(384).astype(np.float32)
+    full = Embedding.from_vector("m", vector)
+    assert json.loads(full.model_dump_json()).keys() == {"model", "dim", "b64"}, "no dtype key on float32"
+    compact = full.compact()
+    assert compact.dtype == "f2" and len(compact.b64) * 2 == len(full.b64)
+    assert Embedding.model_validate_json(compact.model_dump_json()) == compact
+    assert np.abs(compact.vector() - vector).max() < 2e-3 and compact.vector().dtype == np.float32
+    assert compact.full().dtype == "f4" and np.array_equal(compact.full().vector(), compact.vector())
+    with pytest.raises(ValidationError, match="does not hold 384 float16 values"):
+        Embedding(model="m", dim=384, b64=full.b64, dtype="f2")
