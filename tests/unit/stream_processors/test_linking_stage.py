@@ -217,3 +217,14 @@ def test_block_codec_still_reads_states_with_rounded_centroids():
     raw["centroid"] = [0.25, 0.5, 0.5, 0.5]
     old = loads_summary(_json.dumps(raw).encode())
     assert tuple(old.centroid) == (0.25, 0.5, 0.5, 0.5)
+
+
+def test_the_paper_vector_travels_to_the_lines_in_float16_and_the_centroids_keep_float32():
+    mentions = route(PAPERS[0])
+    assert all(m.embedding is not None and m.embedding.dtype == "f2" for m in mentions)
+    assert len(mentions[0].embedding.b64) < 0.55 * len(PAPERS[0].embedding.b64)
+    profiles, _ = run_through(PAPERS)
+    assert all(p.embedding is not None and p.embedding.dtype == "f4" for p in profiles.values())
+    paper_vector = PAPERS[0].embedding.vector()
+    theran = next(p for p in profiles.values() if p.display_name == "Louis Theran")
+    assert np.allclose(theran.embedding.vector(), paper_vector, atol=2e-3)
