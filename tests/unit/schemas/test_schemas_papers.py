@@ -7,10 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
 import pytest
-
-from foundation.errors import InvalidRecord
 from pydantic import ValidationError
 
+from foundation.errors import InvalidRecord
 from schemas.papers import Author, Embedding, RawPaper, parse_raw_paper
 
 
