@@ -7,22 +7,11 @@ from __future__ import annotations
 from clients.partitioning import partition_for
 from schemas.profiles import Work
 from stream_processors.agents.works_store import CHUNK, WorksStore, chunk_key, count_key, work_key
+from tests.unit.stream_processors.agents.test_block_store import CountingTable
 
 
 def work(arxiv_id: str, title: str = "A paper") -> Work:
     return Work(arxiv_id=arxiv_id, title=title, year=2020, categories=("cs.LG",), author_count=2)
-
-
-class CountingTable(dict):
-    """A dict that counts the keys written, as a changelog would."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.writes: list[bytes] = []
-
-    def __setitem__(self, key: bytes, value: bytes) -> None:
-        self.writes.append(key)
-        super().__setitem__(key, value)
 
 
 def test_works_are_stored_listed_in_order_and_taken_out():
@@ -48,9 +37,9 @@ def test_a_new_work_writes_its_entry_and_the_last_chunk_however_many_the_researc
     store = WorksStore(table)
     for start in range(0, 3 * CHUNK, 100):
         store.write("r-1", {f"2001.{n:05d}": work(f"2001.{n:05d}") for n in range(start, start + 100)})
-    table.writes.clear()
+    table.touched.clear()
     store.write("r-1", {"2501.00001": work("2501.00001")})
-    assert table.writes == [chunk_key("r-1", 3), work_key("r-1", "2501.00001")]
+    assert table.touched == [chunk_key("r-1", 3), work_key("r-1", "2501.00001")]
     assert len(store.ids("r-1")) == 1601
 
 
