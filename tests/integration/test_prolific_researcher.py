@@ -1,6 +1,6 @@
 """Issue 17: a researcher with 20,000 works flows end to end through the running worker and
 indexer. Before profile v3 the profile carried every work, grew about 700 bytes a work, and
-stopped updating for good at about 1,400 works (Kafka refuses messages over 1 MB).
+stopped updating for good at about 2,550 works (Kafka refuses messages over 1 MB; docs/performance.md, 7).
 
 The works are real records of the fixture (titles, categories, years) under synthetic arXiv ids,
 assigned to one researcher on `researcher.works` as the assemble stage would."""
