@@ -124,7 +124,10 @@ def on_move(
     if current.merged_into is not None:
         return MergeOutcome(move=move.model_copy(update={"target_id": current.merged_into}))
     if event.retired_id in current.merged_from:
-        return MergeOutcome()
+        # Already folded in. The accepted move goes back again: if the first one was lost (its
+        # delivery failed and the move was retried from the dead letters), the retired works are
+        # still waiting for it; if not, the retired id's store is empty and nothing moves.
+        return MergeOutcome(ack=_accepted(move))
     if event.reason == "claim" and event.requested_by == event.surviving_id and current.claimed_by != event.actor:
         return MergeOutcome(move=_bounce(move, f"{current.researcher_id} is no longer claimed by {event.actor}"))
     try:
@@ -135,9 +138,12 @@ def on_move(
     # (The retired side's own works come later as moved works, and the disowned ones are refused then.)
     removed = newly_disowned(current, merged, stored)
     outcome = _scored(current, merged, now, scores)
-    ack = move.model_copy(update={"target_id": event.retired_id, "accepted": True})
     return MergeOutcome(profile=outcome.profile, change=outcome.change, assignments=split_off(current, merged, removed),
-                        removed=removed, ack=ack)
+                        removed=removed, ack=_accepted(move))
+
+
+def _accepted(move: MergeMove) -> MergeMove:
+    return move.model_copy(update={"target_id": move.merge.retired_id, "accepted": True})
 
 
 def _bounce(move: MergeMove, reason: str) -> MergeMove:

@@ -51,6 +51,8 @@ class MergeMovesAgent:
             sends += await self.state.works_sends(move.target_id, outcome.profile.revision, changes, left)
             state = Revision(outcome.profile, changes) if changes else outcome.profile
             return Step(event, sends, key, state, published=published)
+        if outcome.ack is not None:  # a move already folded in: its accepted answer again
+            return Step(event, [await self.state.send_move(outcome.ack)])
         return Step(event)
 
     async def _release(self, event: Any, key: bytes, retired: Any) -> Step:

@@ -75,7 +75,8 @@ def test_the_move_folds_the_content_into_the_survivor_or_creates_it():
     assert [w.arxiv_id for w in outcome.profile.recent_works] == ["2001.00002"] and outcome.profile.works_count == 1
     assert outcome.ack is not None and outcome.ack.accepted and outcome.ack.target_id == "r-b"
     assert outcome.profile.merged_from == ("r-b",) and outcome.profile.trust is not None and outcome.change
-    assert on_move(outcome.profile, move, NOW) == type(outcome)(), "a redelivered move is recognised"
+    again = on_move(outcome.profile, move, NOW)
+    assert again == type(outcome)(ack=outcome.ack), "a redelivered move is recognised: only its answer goes back"
     fresh = on_move(None, move, NOW).profile
     assert fresh.researcher_id == "r-a" and fresh.display_name == "Z. Wang" and fresh.works_count == 0
     redirect = retire(retired, "r-a")

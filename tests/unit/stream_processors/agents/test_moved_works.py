@@ -7,7 +7,7 @@ from __future__ import annotations
 from schemas.linking_events import WorkAssignment
 from schemas.profiles import ClaimSignal, Coauthor, MergeMove, MergeRequestSignal, ProfileWork, Work
 from stream_processors.agents.works_store import CHUNK
-from tests.unit.stream_processors.agents.memory import MOVES, NOW, PROFILE_WORKS, WORKS, Worker
+from tests.unit.stream_processors.agents.memory import MERGES_DLQ, MOVES, NOW, PROFILE_WORKS, WORKS, Worker
 
 
 def assignment(rid: str, n: int, name: str) -> WorkAssignment:
@@ -49,3 +49,24 @@ def test_a_merge_moves_every_work_of_the_retired_id_once_the_survivor_accepted()
     model.topics[MOVES].put(ack.key, ack.value)  # re-delivered: the store is empty, nothing moves again
     model.drain()
     assert (dict(model.profile_table), dict(model.works_table), len(model.topics[WORKS].log)) == before
+
+
+def test_a_lost_accepted_answer_is_sent_again_when_the_move_is_retried():
+    model = Worker()
+    model.topics[WORKS].put("r-a", assignment("r-a", 1, "Ana Souza"))
+    for n in range(10, 15):
+        model.topics[WORKS].put("r-b", assignment("r-b", n, "A. Souza"))
+    model.drain()
+    moves = model.topics[MOVES]
+    moves.refuse = lambda _key, value: RuntimeError("refused") if b'"accepted":true' in value else None
+    model.signal(
+        ClaimSignal(signal_id="c-1", researcher_id="r-a", actor="user:ana", at=NOW),
+        MergeRequestSignal(signal_id="m-1", researcher_id="r-a", other_id="r-b", actor="user:ana", at=NOW),
+    )
+    assert model.profiles["r-a"].merged_from == ("r-b",), "the survivor's revision was published, so it stands"
+    assert len(model.works_of("r-b")) == 5 and len(model.works_of("r-a")) == 1, "the answer was lost: nothing moved"
+    (letter,) = [letter for letter in model.topics[MERGES_DLQ].letters() if letter.source == MOVES]
+    moves.refuse = lambda _key, _value: None
+    moves.put(letter.key, letter.payload.encode())  # `scholarstream dlq retry`
+    model.drain()
+    assert model.works_of("r-b") == [] and len(model.works_of("r-a")) == model.profiles["r-a"].works_count == 6
