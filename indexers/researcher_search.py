@@ -198,6 +198,9 @@ HIGHLIGHT = {
     "fields": {"names": {}, "topic_names": {}, "work_titles": {"number_of_fragments": 2}, "affiliations": {}},
     "pre_tags": ["<em>"],
     "post_tags": ["</em>"],
+    # The fragments are HTML: escape the text around the tags, so a title or an affiliation that
+    # holds markup reaches a page as text (issue 18: `<script>` in a title was returned raw).
+    "encoder": "html",
 }
 
 

@@ -197,6 +197,20 @@ def test_pages_do_not_overlap_and_highlights_show_why(indexed, settings):
     assert any("<em>" in fragment for fragments in hit.highlights.values() for fragment in fragments)
 
 
+def test_a_hostile_title_and_affiliation_come_back_escaped_in_the_highlights(indexed, settings):
+    es, _ = indexed
+    hostile = revisions("r-hostile", "Mallory Quux", "Quux", "cs.IR", ['<script>alert("x")</script> Quokka ranking'],
+                        affiliation='<img src=x onerror=alert(1)> Quokka Institute')
+    produce_profiles(settings, hostile)
+    index_all(settings)
+    (hit,) = search_researchers(es, settings, ResearcherQuery("quokka")).hits
+    fragments = [fragment for fragments in hit.highlights.values() for fragment in fragments]
+    assert any("<em>Quokka</em>" in fragment for fragment in fragments)
+    assert any("&lt;script&gt;" in fragment for fragment in fragments), fragments
+    assert any("&lt;img src=x onerror=alert(1)&gt;" in fragment for fragment in fragments), fragments
+    assert not any("<script" in fragment or "<img" in fragment for fragment in fragments), fragments
+
+
 def test_semantic_and_hybrid_search_use_the_researchers_centroid(indexed, settings):
     es, _ = indexed
     embed = lambda _text: unit("physics.flu-dyn").vector().tolist()  # noqa: E731 - stub  (the query "means" fluid dynamics)
