@@ -74,7 +74,14 @@ def arxiv_categories(terms: list[str]) -> tuple[str, ...]:
 
 # TeX clean-up -----------------------------------------------------------------------------------
 
-_MATH = re.compile(r"(\$\$.+?\$\$|\$.+?\$|\\\(.+?\\\)|\\\[.+?\\\])", re.DOTALL)
+# Math delimiters, tried in this order where an opener stands; the math between them is at least
+# one character, and ends at the first closer (what `(\$\$.+?\$\$|\$.+?\$|\\\(.+?\\\)|\\\[.+?\\\])`
+# with DOTALL matched, which took quadratic time on unclosed openers: `_split_math`).
+_MATH_DELIMITERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
+_MATH_OPENERS = ("$", "\\(", "\\[")
+# Nested braces are undone one level a pass: deeper nesting than this stays as written (a title
+# nests two or three levels; 8,000 levels took seconds per pass count).
+_BRACE_PASSES = 8
 _COMBINING = {
     "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304",
     ".": "\u0307", "c": "\u0327", "v": "\u030c", "u": "\u0306", "H": "\u030b", "k": "\u0328", "r": "\u030a",
@@ -123,7 +130,9 @@ def _clean_prose(text: str, in_name: bool) -> str:
         text = _LETTER_IN_NAME.sub(lambda m: _LETTERS[m.group("name")], text)
     text = _ESCAPED.sub(r"\1", text)
     previous = None
-    while previous != text:  # nested \emph{\textbf{x}} and {{B}}
+    for _ in range(_BRACE_PASSES):  # nested \emph{\textbf{x}} and {{B}}
+        if previous == text:
+            break
         previous = text
         text = _STYLE.sub(r"\1", text)
         text = _BRACED.sub(_unbrace, text)
@@ -138,13 +147,59 @@ def clean_tex(text: str, *, in_name: bool = False) -> str:
     their backslash, style commands and case-protecting braces (`{B}ayesian`) are dropped,
     dashes and quotes become typographic, whitespace is collapsed. Math (`$...$`, `\\(...\\)`)
     is left exactly as written: turning it into Unicode would lose meaning, and the raw text is
-    kept anyway. The function is idempotent, so cleaning twice is harmless.
+    kept anyway. The function is idempotent (for braces nested up to `_BRACE_PASSES` levels), so
+    cleaning twice is harmless, and it takes time linear in the text, whatever the text holds
+    (it runs before a record's field lengths are checked; `bench/tex_cleanup.py`).
     """
     if not _TEX_HINT.search(text):  # most names and many titles: nothing TeX-like at all
         return clean_text(text)
-    parts = _MATH.split(text)
+    parts = _split_math(text)
     cleaned = [part if index % 2 else _clean_prose(part, in_name) for index, part in enumerate(parts)]
     return clean_text(unicodedata.normalize("NFC", "".join(cleaned)))
+
+
+def _split_math(text: str) -> list[str]:
+    """[prose, math, prose, ..., prose]: the text cut around its math, in one pass.
+
+    At each opener (leftmost first), the delimiters are tried in `_MATH_DELIMITERS` order; the
+    math ends at the first closer at least one character after the opener. A closer found
+    missing from some position on is missing for every later opener, which keeps unclosed
+    openers (`\\(` 8,000 times) linear instead of a scan to the end for each."""
+    parts: list[str] = []
+    prose_start = position = 0
+    missing_from: dict[str, int] = {}  # closer -> a position from which it does not occur
+    upcoming = {opener: text.find(opener) for opener in _MATH_OPENERS}
+    while True:
+        for opener, found in upcoming.items():
+            if 0 <= found < position:
+                upcoming[opener] = text.find(opener, position)
+        candidates = [found for found in upcoming.values() if found >= 0]
+        if not candidates:
+            break
+        start = min(candidates)
+        end = _math_end(text, start, missing_from)
+        if end is None:
+            position = start + 1
+            continue
+        parts += [text[prose_start:start], text[start:end]]
+        prose_start = position = end
+    parts.append(text[prose_start:])
+    return parts
+
+
+def _math_end(text: str, start: int, missing_from: dict[str, int]) -> int | None:
+    for opener, closer in _MATH_DELIMITERS:
+        if not text.startswith(opener, start):
+            continue
+        search_from = start + len(opener) + 1
+        if search_from >= missing_from.get(closer, len(text) + 1):
+            continue
+        found = text.find(closer, search_from)
+        if found < 0:
+            missing_from[closer] = min(search_from, missing_from.get(closer, search_from))
+            continue
+        return found + len(closer)
+    return None
 
 
 def raw_if_changed(text: str) -> str | None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import random
+import re
 import sys
 from datetime import UTC, datetime
 
 import pytest
 
 from producers.normalise import (
+    _split_math,
     clean_tex,
     clean_tex_keeping_raw,
     clean_text,
@@ -114,3 +117,23 @@ def test_regression_control_characters_from_real_records_are_dropped():
     assert clean_tex("Kratsch and Wahlstr\x7fom answered") == "Kratsch and Wahlström answered"
     assert clean_tex('Nonlinear Schr\x7f\\"odinger Equation') == "Nonlinear Schrödinger Equation"
     assert clean_tex("a\x08b\x1bc") == "abc"
+
+
+# The math split as one regex, as it was: the reference `_split_math` must agree with, on any text.
+REFERENCE_MATH = re.compile(r"(\$\$.+?\$\$|\$.+?\$|\\\(.+?\\\)|\\\[.+?\\\])", re.DOTALL)
+
+
+def test_the_math_split_cuts_every_text_where_the_regex_did():
+    rng = random.Random(17)
+    pieces = ["$", "$$", "\\(", "\\)", "\\[", "\\]", "a", "b c", "\\", "(", ")", "[", "]", "\n", "{", "}"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 16))) for _ in range(20_000)]
+    texts += ["$x$ and $$y$$ then \\(z\\) and \\[w\\]", "$$a$", "$$$", "\\(\\)", "$ $", "no math at all"]
+    for text in texts:
+        assert _split_math(text) == REFERENCE_MATH.split(text), text
+
+
+def test_hostile_tex_is_cleaned_in_one_pass_and_deep_nesting_stays_as_written():
+    assert clean_tex("\\(" * 50_000).startswith("\\(\\(")  # was a scan to the end for each opener
+    assert clean_tex("{" * 3 + "B" + "}" * 3 + "ayes") == "Bayes"
+    deep = "{" * 40 + "x" + "}" * 40
+    assert clean_tex(deep) == "{" * 32 + "x" + "}" * 32, "eight levels a call; deeper nesting is not a title"
