@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from schemas.profiles import MergeMove
+from schemas.profiles import MergeMove, ResearcherProfile
 from stream_processors.agents.boundary import BatchReport, DeadLetters, Step, run_batch
-from stream_processors.agents.state import LinkingState, Revision, timestamp
+from stream_processors.agents.state import LinkingState, staged_revision, timestamp
 from stream_processors.linking_stage import moved_works
 from stream_processors.merge_stage import on_move
 
@@ -46,24 +46,19 @@ class MergeMovesAgent:
             sends += await self.state.profile_sends(key, outcome.profile, outcome.change)
             if outcome.ack is not None:
                 sends.append(await self.state.send_move(outcome.ack))
-            left = {w.arxiv_id: w for w in outcome.removed}
-            changes = dict.fromkeys(left)
-            sends += await self.state.works_sends(move.target_id, outcome.profile.revision, changes, left)
-            state = Revision(outcome.profile, changes) if changes else outcome.profile
-            return Step(event, sends, key, state, published=published)
+            sends += await self.state.works_sends(move.target_id, outcome.profile.revision, removed=outcome.removed)
+            return Step(event, sends, key, staged_revision(outcome.profile, removed=outcome.removed), published=published)
         if outcome.ack is not None:  # a move already folded in: its accepted answer again
             return Step(event, [await self.state.send_move(outcome.ack)])
         return Step(event)
 
-    async def _release(self, event: Any, key: bytes, retired: Any) -> Step:
+    async def _release(self, event: Any, key: bytes, retired: ResearcherProfile) -> Step:
         """The survivor accepted: the retired id's works go to it, and leave the retired id's store.
         A re-delivery finds the store empty and sends nothing."""
         works = self.state.works_store.works(retired.researcher_id)
         if not works:
             return Step(event)
         sends = [await self.state.send_work(a) for a in moved_works(retired, works)]
-        left = {w.arxiv_id: w for w in works}
-        changes = dict.fromkeys(left)
         # A removal's document version must pass the revision that listed the work.
-        sends += await self.state.works_sends(retired.researcher_id, retired.revision + 1, changes, left)
-        return Step(event, sends, key, Revision(retired, changes))
+        sends += await self.state.works_sends(retired.researcher_id, retired.revision + 1, removed=works)
+        return Step(event, sends, key, staged_revision(retired, removed=works))

@@ -16,7 +16,7 @@ from typing import Any
 from schemas.linking_events import WorkAssignment
 from schemas.profiles import ResearcherProfile
 from stream_processors.agents.boundary import BatchReport, DeadLetters, Published, Step, run_batch
-from stream_processors.agents.state import LinkingState, Revision, timestamp
+from stream_processors.agents.state import LinkingState, staged_revision, timestamp
 from stream_processors.linking_stage import add_assignment, finish_works, redirected, works_draft
 from stream_processors.profiles import ProfileUpdateRejected, WorksDraft
 
@@ -62,7 +62,7 @@ class ProfilesAgent:
         if made is None:
             return None
         updated, change = made
-        written = pending.draft.written
+        written = pending.draft.written.values()
         sends = await self.state.profile_sends(key, updated, change)
         sends += await self.state.works_sends(updated.researcher_id, updated.revision, written)
-        return Published(Revision(updated, dict(written)), sends, published=0)
+        return Published(staged_revision(updated, written), sends, published=0)

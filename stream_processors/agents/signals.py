@@ -10,7 +10,7 @@ from typing import Any
 
 from schemas.profiles import parse_signal
 from stream_processors.agents.boundary import BatchReport, DeadLetters, Step, run_batch
-from stream_processors.agents.state import LinkingState, Revision, Topic, timestamp
+from stream_processors.agents.state import LinkingState, Topic, staged_revision, timestamp
 from stream_processors.linking_stage import apply_product_signal
 
 
@@ -41,9 +41,6 @@ class SignalsAgent:
         if outcome.profile is not None:
             published = len(sends)
             sends += await self.state.profile_sends(key, outcome.profile, outcome.change)
-            left = {w.arxiv_id: w for w in outcome.removed}
-            changes = dict.fromkeys(left)
-            sends += await self.state.works_sends(signal.researcher_id, outcome.profile.revision, changes, left)
-            state = Revision(outcome.profile, changes) if changes else outcome.profile
-            return Step(event, sends, key, state, published=published)
+            sends += await self.state.works_sends(signal.researcher_id, outcome.profile.revision, removed=outcome.removed)
+            return Step(event, sends, key, staged_revision(outcome.profile, removed=outcome.removed), published=published)
         return Step(event, sends)

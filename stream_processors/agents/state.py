@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -70,6 +70,14 @@ class Revision:
     works: Mapping[str, Work | None]
 
 
+def staged_revision(profile: ResearcherProfile, written: Iterable[Work] = (),
+                    removed: Iterable[Work] = ()) -> ResearcherProfile | Revision:
+    """The state a step leaves: the profile, with the works it stores and takes out if any."""
+    changes: dict[str, Work | None] = {w.arxiv_id: w for w in written}
+    changes.update(dict.fromkeys(w.arxiv_id for w in removed))
+    return Revision(profile, changes) if changes else profile
+
+
 @dataclass
 class LinkingState:
     """The tables of the linking agents and the profile helpers four agents share.
@@ -126,19 +134,17 @@ class LinkingState:
 
         return lookup
 
-    async def works_sends(self, researcher_id: str, revision: int, changes: Mapping[str, Work | None],
-                          removed: Mapping[str, Work] | None = None) -> list:
-        """Publish works a revision stored (or removed: `removed` holds their last copies)."""
-        sends = []
-        for arxiv_id, work in changes.items():
-            listed = work if work is not None else (removed or {}).get(arxiv_id)
-            if listed is None:
-                continue
-            record = ProfileWork(researcher_id=researcher_id, work=listed, revision=revision, removed=work is None)
-            sends.append(await self.profile_works_topic.send(
-                key=compound_key(researcher_id, arxiv_id), value=record.model_dump_json().encode()
-            ))
-        return sends
+    async def works_sends(self, researcher_id: str, revision: int, written: Iterable[Work] = (),
+                          removed: Iterable[Work] = ()) -> list:
+        """Publish the works a revision stored, and those it took out (with `removed` set)."""
+        records = [ProfileWork(researcher_id=researcher_id, work=w, revision=revision) for w in written]
+        records += [ProfileWork(researcher_id=researcher_id, work=w, revision=revision, removed=True) for w in removed]
+        return [
+            await self.profile_works_topic.send(
+                key=compound_key(researcher_id, r.work.arxiv_id), value=r.model_dump_json().encode()
+            )
+            for r in records
+        ]
 
     def stored_profile(self, key: bytes) -> ResearcherProfile | None:
         return self.profile_cache.get(key, self.profiles.get(key))
