@@ -7,7 +7,7 @@ from typing import Any
 from indexers.name_keys import index_keys, name_form
 from schemas.names import fold, is_collaboration
 from schemas.papers import EnrichedPaper
-from schemas.profiles import ProfileWork, ResearcherProfile
+from schemas.profiles import ProfileWork, ResearcherProfile, newest_first
 
 # Titles of the newest works searched as a researcher's free text.
 MAX_TITLES = 200
@@ -86,7 +86,7 @@ def _newest_works(profile: ResearcherProfile) -> list:
     """A v3 profile's newest works as it carries them; a v1/v2 profile's own works, newest first."""
     if profile.recent_works or not profile.works:
         return list(profile.recent_works)
-    return sorted(profile.works, key=lambda w: (w.year or 0, w.arxiv_id), reverse=True)
+    return newest_first(profile.works)
 
 
 def work_document_id(researcher_id: str, arxiv_id: str) -> str:

@@ -9,6 +9,7 @@ field (`evidence.orcid: ...`) so a dead-letter reason is useful to a person.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated, Final, Literal, Union, get_args
@@ -218,6 +219,11 @@ class Work(FrozenStripped):
         max_length=CLOSE_COLLABORATION_MAX_AUTHORS,
         description=f"Linked coauthors; empty for works with more than {CLOSE_COLLABORATION_MAX_AUTHORS} authors.",
     )
+
+
+def newest_first(works: Iterable[Work]) -> list[Work]:
+    """Newest first: by year, then by arXiv id (the order of `recent_works` and the works API)."""
+    return sorted(works, key=lambda w: (w.year or 0, w.arxiv_id), reverse=True)
 
 
 class NameVariant(FrozenStripped):

@@ -57,6 +57,7 @@ from schemas.profiles import (
     WeightedTopic,
     Work,
     WorkTotals,
+    newest_first,
 )
 from stream_processors.topic_model.taxonomy import archive_of, category_name
 
@@ -236,11 +237,6 @@ WorkLookup = Callable[[str], "Work | None"]
 def no_works(_arxiv_id: str) -> Work | None:
     """The lookup of a researcher who holds no works yet (and of the pure unit tests' new profiles)."""
     return None
-
-
-def newest_first(works: Iterable[Work]) -> list[Work]:
-    """Newest first: by year, then by arXiv id (the order of `recent_works` and the works API)."""
-    return sorted(works, key=lambda w: (w.year or 0, w.arxiv_id), reverse=True)
 
 
 def _recent(recent: Sequence[Work], added: Iterable[Work], removed: Iterable[str] = ()) -> tuple[Work, ...]:

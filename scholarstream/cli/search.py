@@ -167,6 +167,8 @@ def profile_cmd(
 
 
 def _print_profile(p) -> None:
+    from schemas.profiles import newest_first
+
     trust = f"Trust {p.trust.score} - {p.trust.label}" if p.trust else "Trust -"
     affiliation = p.affiliations[-1].name if p.affiliations else "no affiliation"
     out.print(f"[bold]{p.display_name}[/bold]  ({p.researcher_id})  {affiliation}")
@@ -178,7 +180,7 @@ def _print_profile(p) -> None:
     if p.trust:
         for c in p.trust.components:
             out.print(f"  {c.name}: {c.points} / {c.weight}  ({'; '.join(c.evidence)[:100]})")
-    newest = sorted(p.recent_works or p.works, key=lambda w: (w.year or 0, w.arxiv_id), reverse=True)
+    newest = newest_first(p.recent_works or p.works)
     for w in newest[:20]:
         out.print(f"  {w.arxiv_id}  {w.year or ''}  {w.title}")
     if p.works_count > 20:

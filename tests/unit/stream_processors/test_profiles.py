@@ -24,6 +24,7 @@ from schemas.profiles import (
     VerifySignal,
     Work,
     WorkTotals,
+    newest_first,
 )
 from stream_processors.profiles import (
     MergeRejected,
@@ -32,7 +33,6 @@ from stream_processors.profiles import (
     apply_signal,
     apply_work,
     new_profile,
-    newest_first,
     retire,
     work_month,
 )
