@@ -454,25 +454,33 @@ def read_to_end(
     or is abandoned."""
     reader = consumer(settings, **consumer_overrides)
     try:
-        known = reader.partitions_for_topic(topic) or set()
-        chosen = sorted(known if partitions is None else set(partitions) & known)
-        tps = [TopicPartition(topic, p) for p in chosen]
-        if not tps:
-            return
-        ends = reader.end_offsets(tps)
-        reader.assign(tps)
-        for tp in tps:
-            if start and tp.partition in start:
-                reader.seek(tp, start[tp.partition])
-            else:
-                reader.seek_to_beginning(tp)
-        while any(reader.position(tp) < ends[tp] for tp in tps):
-            for tp, records in reader.poll(timeout_ms=1000).items():
-                for record in records:
-                    if record.offset < ends[tp]:
-                        yield record
+        yield from _read_to_end(reader, topic, partitions, start)
+    except KafkaError as error:  # translated, so `through_failover` can tell a retriable one
+        raise unavailable(settings, error) from error
     finally:
         reader.close()
+
+
+def _read_to_end(
+    reader: KafkaConsumer, topic: str, partitions: Iterable[int] | None, start: Mapping[int, int] | None
+) -> Iterator[ConsumerRecord]:
+    known = reader.partitions_for_topic(topic) or set()
+    chosen = sorted(known if partitions is None else set(partitions) & known)
+    tps = [TopicPartition(topic, p) for p in chosen]
+    if not tps:
+        return
+    ends = reader.end_offsets(tps)
+    reader.assign(tps)
+    for tp in tps:
+        if start and tp.partition in start:
+            reader.seek(tp, start[tp.partition])
+        else:
+            reader.seek_to_beginning(tp)
+    while any(reader.position(tp) < ends[tp] for tp in tps):
+        for tp, records in reader.poll(timeout_ms=1000).items():
+            for record in records:
+                if record.offset < ends[tp]:
+                    yield record
 
 
 def copy_records(settings: Settings, topic_in: str, topic_out: str, **producer_overrides: Any) -> int:

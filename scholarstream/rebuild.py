@@ -47,11 +47,14 @@ def serving_generation(settings: Settings) -> Generation:
 
 def with_serving_generation(settings: Settings) -> Settings:
     """The settings a long-running process should use: the environment's generation if it names
-    one, else the serving generation recorded in Kafka."""
+    one, else the serving generation recorded in Kafka.
+
+    The first Kafka calls a worker or an indexer makes: a broker that has just died is ridden out
+    here like in the later start-up steps (`kafka_io.through_failover`)."""
     if settings.generation_pinned:
         return settings
-    kafka_io.ensure_topics(settings, [PIPELINE_GENERATIONS])
-    generation = serving_generation(settings)
+    kafka_io.through_failover(lambda: kafka_io.ensure_topics(settings, [PIPELINE_GENERATIONS]))
+    generation = kafka_io.through_failover(lambda: serving_generation(settings))
     return settings.model_copy(update={"enrich_generation": generation.enrich, "link_generation": generation.link})
 
 
