@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     elasticsearch_ca_certs: Path | None = Field(None, validation_alias=_env("ELASTICSEARCH_CA_CERTS"))
     elasticsearch_verify_certs: bool = Field(True, validation_alias=_env("ELASTICSEARCH_VERIFY_CERTS"))
 
+    # The HMAC keys that sign product signals (foundation/signal_keys.py): the web app's write path
+    # signs as `account`, the operators' CLI as `operator`; the worker checks both. Unset: a local
+    # key file under the stack directory.
+    signal_key_account: SecretStr | None = Field(None, validation_alias=_env("SCHOLARSTREAM_SIGNAL_KEY_ACCOUNT"))
+    signal_key_operator: SecretStr | None = Field(None, validation_alias=_env("SCHOLARSTREAM_SIGNAL_KEY_OPERATOR"))
+
     # Naming: prefixes isolate tests (and tenants) on one cluster.
     topic_prefix: str = Field("", validation_alias=_env("SCHOLARSTREAM_TOPIC_PREFIX"))
     index_prefix: str = Field("", validation_alias=_env("SCHOLARSTREAM_INDEX_PREFIX"))

@@ -36,7 +36,9 @@ from schemas.papers import ArxivId, Embedding, TopicScore, describe_validation_e
 # stream_processors/profiles.py); the worker upgrades by a rebuild from the link stage.
 PROFILE_SCHEMA_VERSION: Final = 3
 PROFILE_WORK_SCHEMA_VERSION: Final = 1
-SIGNAL_SCHEMA_VERSION: Final = 1
+# Signal v2 (issue 18) added `principal` and `signature`: the worker refuses a signal that is not
+# signed by its principal's key, so a v1 record (unsigned) is dead-lettered, never applied.
+SIGNAL_SCHEMA_VERSION: Final = 2
 # Merge v2 added the names and the claim fields; v1 was never produced.
 MERGE_SCHEMA_VERSION: Final = 2
 # Merge move v2 added `accepted`: the survivor's answer that releases the retired id's works to it.
@@ -408,11 +410,17 @@ class ResearcherProfile(FrozenStripped):
 
 
 class _Signal(FrozenStripped):
-    schema_version: Literal[1] = SIGNAL_SCHEMA_VERSION
+    schema_version: Literal[1, 2] = SIGNAL_SCHEMA_VERSION
     signal_id: str = Field(min_length=1, max_length=128, description="Unique per user action: the idempotence key.")
     researcher_id: ResearcherId
-    actor: str = Field(min_length=1, max_length=200, description="Product account id, or 'system:...'.")
+    actor: str = Field(min_length=1, max_length=200, description="The account id, or the operator's name.")
+    principal: Literal["account", "operator"] = Field(
+        "account", description="Who vouches for the actor: the web app's write path, or the operators' CLI."
+    )
     at: UtcDatetime
+    signature: str = Field(
+        "", max_length=64, description="HMAC-SHA256 under the principal's key (schemas/signal_auth.py); v1 had none."
+    )
 
 
 class ClaimSignal(_Signal):
