@@ -78,8 +78,20 @@ def researcher_document(profile: ResearcherProfile) -> dict[str, Any]:
         "trust_score": trust.score if trust else 0,
         "trust_label": trust.label if trust else None,
         **({"embedding": profile.embedding.vector().tolist()} if profile.embedding is not None else {}),
-        "profile": profile.model_dump(mode="json", exclude={"embedding", "seen_signal_ids", "totals"}),
+        "profile": public_profile(profile),
     }
+
+
+def public_profile(profile: ResearcherProfile) -> dict[str, Any]:
+    """What the read API may show of a profile: not who claimed it, who follows it, or who sent a
+    verification (account ids), nor the worker's bookkeeping."""
+    shown = profile.model_dump(
+        mode="json", exclude={"embedding", "seen_signal_ids", "totals", "claimed_by", "followers"}
+    )
+    for verification in shown["verifications"]:
+        verification.pop("actor", None)
+        verification.pop("signal_id", None)
+    return shown
 
 
 def _newest_works(profile: ResearcherProfile) -> list:

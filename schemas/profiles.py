@@ -47,6 +47,9 @@ TRUST_CHANGE_SCHEMA_VERSION: Final = 1
 
 # How many recently applied signal ids a profile remembers (see stream_processors/profiles.py).
 SEEN_SIGNALS_KEPT = 64
+# Verifications are never dropped; a profile refuses more than this many (each one a distinct proof).
+MAX_VERIFICATIONS = 200
+MAX_FOLLOWERS = 1_000_000
 # Works with more authors than this are large collaborations: they count as works, but their
 # coauthors are not "close collaborators" (3,000 names on a detector paper are not a network).
 CLOSE_COLLABORATION_MAX_AUTHORS = 25
@@ -358,10 +361,15 @@ class ResearcherProfile(FrozenStripped):
     first_active_year: Year | None = None
     last_active_year: Year | None = None
     followers_count: int = Field(0, ge=0)
+    followers: tuple[str, ...] = Field(
+        (), max_length=MAX_FOLLOWERS,
+        description="The accounts that follow (sorted; never published). followers_count also counts the "
+        "follows of signal v1, which named no account.",
+    )
     claimed: bool = False
     claimed_by: str | None = Field(None, max_length=200, description="The product account that claimed the profile.")
     orcid: Orcid | None = None
-    verifications: tuple[Verification, ...] = Field((), max_length=50)
+    verifications: tuple[Verification, ...] = Field((), max_length=MAX_VERIFICATIONS)
     verification_level: VerificationLevel = VerificationLevel.L0
     open_to_collaborate: bool = False
     trust: TrustSnapshot | None = None
@@ -392,6 +400,8 @@ class ResearcherProfile(FrozenStripped):
             raise ValueError("a v3 profile keeps its works in researcher.profile.works, not in the profile")
         if self.totals is not None and self.works_count != self.totals.works:
             raise ValueError(f"works_count is {self.works_count} but the totals count {self.totals.works} works")
+        if len(self.followers) > self.followers_count:
+            raise ValueError(f"followers_count is {self.followers_count} but {len(self.followers)} accounts follow")
         if self.claimed != (self.claimed_by is not None):
             raise ValueError("claimed and claimed_by must agree")
         level = max((v.level for v in self.verifications), key=lambda lv: lv.rank, default=VerificationLevel.L0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from pydantic import SecretStr
 
@@ -29,7 +29,7 @@ def _digest(signal: ResearcherSignal, key: SecretStr) -> str:
 
 def sign_signal(signal: S, keys: SignalKeys) -> S:
     """The signal with its signature under its principal's key."""
-    return signal.model_copy(update={"signature": _digest(signal, keys.of(signal.principal))})
+    return cast(S, signal.model_copy(update={"signature": _digest(signal, keys.of(signal.principal))}))
 
 
 def check_signature(signal: ResearcherSignal, keys: SignalKeys) -> None:

@@ -21,6 +21,7 @@ from clients import kafka_io
 from clients.partitioning import prefix_partitioner
 from encoders.base import Encoder
 from foundation.settings import Settings
+from foundation.signal_keys import signal_keys
 from schemas.topics import (
     ENRICH_DLQ,
     LINK_DLQ,
@@ -308,7 +309,8 @@ def _register_linking(
          AssembleAgent(state, letters(link_dlq, "link", RESEARCHER_AUTHORSHIPS))),
         (RESEARCHER_WORKS, "profiles", True, ProfilesAgent(state, letters(link_dlq, "profile", RESEARCHER_WORKS))),
         (RESEARCHER_SIGNALS, "signals", False,
-         SignalsAgent(state, raw_topic(RESEARCHER_SIGNALS.name), letters(signals_dlq, "profile", RESEARCHER_SIGNALS))),
+         SignalsAgent(state, raw_topic(RESEARCHER_SIGNALS.name), letters(signals_dlq, "profile", RESEARCHER_SIGNALS),
+                      signal_keys(settings))),
         (RESEARCHER_MERGES, "merges", False, MergesAgent(state, letters(merges_dlq, "profile", RESEARCHER_MERGES))),
         (RESEARCHER_MERGE_MOVES, "merge-moves", False,
          MergeMovesAgent(state, letters(merges_dlq, "profile", RESEARCHER_MERGE_MOVES))),

@@ -32,6 +32,7 @@ from foundation.errors import ScholarStreamError
 from schemas.papers import Embedding
 from schemas.profiles import (
     CLOSE_COLLABORATION_MAX_AUTHORS,
+    MAX_VERIFICATIONS,
     PROFILE_SCHEMA_VERSION,
     RECENT_WORKS,
     SEEN_SIGNALS_KEPT,
@@ -499,14 +500,26 @@ def apply_signal(profile: ResearcherProfile, signal: ResearcherSignal, stored: W
     return _rebuild(profile, seen_signal_ids=seen, **changes)
 
 
+# The rules below hold whoever wrote the signal: its signature (checked by the signals agent) proves
+# only which principal vouches for the actor. Accounts act on what they claimed; operators (the
+# CLI) match public records (L1) and take a claim back; nobody passes a check by how an actor is
+# spelled.
+
+
 def _require_claimant(profile: ResearcherProfile, signal: ResearcherSignal, what: str) -> None:
     if not profile.claimed:
         raise SignalRejected(f"{what} needs a claimed profile; {profile.researcher_id} is unclaimed")
-    if signal.actor != profile.claimed_by and not signal.actor.startswith("system:"):
-        raise SignalRejected(f"{what} by {signal.actor}, but the profile is claimed by another account")
+    if signal.principal != "account" or signal.actor != profile.claimed_by:
+        raise SignalRejected(f"{what} by {signal.principal} {signal.actor}, but the profile is claimed by another account")
+
+
+def _require_account(signal: ResearcherSignal, what: str) -> None:
+    if signal.principal != "account":
+        raise SignalRejected(f"{what} is a person's own action: an operator cannot {what}")
 
 
 def _claim(profile: ResearcherProfile, signal: ClaimSignal) -> dict[str, object]:
+    _require_account(signal, "claim")
     if profile.claimed:
         if profile.claimed_by == signal.actor:
             return {}
@@ -518,33 +531,41 @@ def _unclaim(profile: ResearcherProfile, signal: UnclaimSignal) -> dict[str, obj
     """Withdraws what the claimant brought: L2/L3 verifications, their ORCID, the open flag."""
     if not profile.claimed:
         return {}
-    _require_claimant(profile, signal, "unclaim")
+    if signal.principal != "operator":  # an operator takes a claim back (a dispute); an account only its own
+        _require_claimant(profile, signal, "unclaim")
     kept = tuple(v for v in profile.verifications if v.level.rank < VerificationLevel.L2.rank)
-    orcid = next((v.evidence.orcid for v in kept if v.evidence.method == "orcid"), None)
     return {
         "claimed": False,
         "claimed_by": None,
         "verifications": kept,
         "verification_level": _level(kept),
-        "orcid": orcid,
+        "orcid": None,  # only an L3 ORCID sign-in sets it, and those went with the claim
         "open_to_collaborate": False,
     }
 
 
 def _verify(profile: ResearcherProfile, signal: VerifySignal) -> dict[str, object]:
+    """L1 (a match to public records) comes from an operator and never sets the profile's ORCID iD:
+    only the claimant's own proof (an ORCID sign-in, a confirmed e-mail, checked by the write path)
+    verifies at L2 or L3, and only an L3 ORCID sign-in sets the iD. Verifications are kept, never
+    truncated: a profile refuses more than MAX_VERIFICATIONS instead of dropping old ones."""
     if signal.level.rank >= VerificationLevel.L2.rank:
         _require_claimant(profile, signal, f"verification at {signal.level.value}")
+    elif signal.principal != "operator":
+        raise SignalRejected(f"verification at {signal.level.value} is an operator's match to public records")
     orcid = profile.orcid
-    if signal.evidence.method == "orcid":
+    if signal.evidence.method == "orcid" and signal.level == VerificationLevel.L3:
         if orcid and orcid != signal.evidence.orcid:
             raise SignalRejected(f"profile already carries ORCID iD {orcid}; {signal.evidence.orcid} conflicts")
         orcid = signal.evidence.orcid
     if any(v.level == signal.level and v.evidence == signal.evidence for v in profile.verifications):
         return {}
+    if len(profile.verifications) >= MAX_VERIFICATIONS:
+        raise SignalRejected(f"profile {profile.researcher_id} holds {MAX_VERIFICATIONS} verifications, the most it keeps")
     record = Verification(
         level=signal.level, evidence=signal.evidence, actor=signal.actor, at=signal.at, signal_id=signal.signal_id
     )
-    verifications = (*profile.verifications, record)[-50:]
+    verifications = (*profile.verifications, record)
     return {"verifications": verifications, "verification_level": _level(verifications), "orcid": orcid}
 
 
@@ -552,14 +573,22 @@ def _level(verifications: Iterable[Verification]) -> VerificationLevel:
     return max((v.level for v in verifications), key=lambda level: level.rank, default=VerificationLevel.L0)
 
 
-def _follow(profile: ResearcherProfile, _signal: FollowSignal) -> dict[str, object]:
-    return {"followers_count": profile.followers_count + 1}
-
-
-def _unfollow(profile: ResearcherProfile, _signal: UnfollowSignal) -> dict[str, object]:
-    if profile.followers_count == 0:
+def _follow(profile: ResearcherProfile, signal: FollowSignal) -> dict[str, object]:
+    """Followers are a set of accounts: following twice counts once."""
+    _require_account(signal, "follow")
+    if signal.actor in profile.followers:
         return {}
-    return {"followers_count": profile.followers_count - 1}
+    followers = tuple(sorted((*profile.followers, signal.actor)))
+    return {"followers": followers, "followers_count": profile.followers_count + 1}
+
+
+def _unfollow(profile: ResearcherProfile, signal: UnfollowSignal) -> dict[str, object]:
+    """Only an account that follows can unfollow: a forged unfollow takes nothing away."""
+    _require_account(signal, "unfollow")
+    if signal.actor not in profile.followers:
+        return {}
+    followers = tuple(f for f in profile.followers if f != signal.actor)
+    return {"followers": followers, "followers_count": profile.followers_count - 1}
 
 
 def _affiliation_update(profile: ResearcherProfile, signal: AffiliationUpdateSignal) -> dict[str, object]:
@@ -587,10 +616,14 @@ def split_researcher_id(researcher_id: str, arxiv_id: str) -> str:
 def _disown_work(profile: ResearcherProfile, signal: DisownWorkSignal, stored: WorkLookup) -> dict[str, object]:
     """Take the works out and remember them, so a replayed or re-versioned assignment is redirected.
 
-    A work not (yet) in the profile is remembered too: its assignment may still be on its way.
+    Only works the profile holds: disowning an arXiv id it does not hold would bar that paper from
+    it (and, before a merge request, from any profile it absorbs), so such a signal is refused.
     """
     _require_claimant(profile, signal, "disown")
     known = {d.arxiv_id: d for d in profile.disowned_works}
+    foreign = sorted(a for a in signal.arxiv_ids if a not in known and stored(a) is None)
+    if foreign:
+        raise SignalRejected(f"disown of works {profile.researcher_id} does not hold: {', '.join(foreign[:5])}")
     for arxiv_id in signal.arxiv_ids:
         known.setdefault(
             arxiv_id,
@@ -681,7 +714,7 @@ def apply_merge(surviving: ResearcherProfile, merged: ResearcherProfile, stored:
             }
         )
     verifications = {v.signal_id: v for v in (*merged.verifications, *surviving.verifications)}
-    ordered = tuple(sorted(verifications.values(), key=lambda v: (v.at, v.signal_id)))[-50:]
+    ordered = tuple(sorted(verifications.values(), key=lambda v: (v.at, v.signal_id)))
     claimant = surviving if surviving.claimed else merged if merged.claimed else None
     seen = tuple(dict.fromkeys((*merged.seen_signal_ids, *surviving.seen_signal_ids)))[-SEEN_SIGNALS_KEPT:]
     embedding, embedding_works = surviving.embedding, surviving.embedding_works
@@ -692,7 +725,8 @@ def apply_merge(surviving: ResearcherProfile, merged: ResearcherProfile, stored:
         recent_works=_recent(surviving.recent_works, (), disowned),
         name_variants=tuple(NameVariant(name=n, works=c, surname=surnames.get(n, "")) for n, c in sorted(names.items())),
         affiliations=tuple(affiliations[key] for key in sorted(affiliations)),
-        followers_count=surviving.followers_count + merged.followers_count,
+        followers=tuple(sorted({*surviving.followers, *merged.followers})),
+        followers_count=_followers_after_merge(surviving, merged),
         claimed=claimant is not None,
         claimed_by=claimant.claimed_by if claimant else None,
         orcid=surviving.orcid or merged.orcid,
@@ -708,6 +742,12 @@ def apply_merge(surviving: ResearcherProfile, merged: ResearcherProfile, stored:
     )
 
 
+def _followers_after_merge(surviving: ResearcherProfile, merged: ResearcherProfile) -> int:
+    """Distinct accounts following either, plus the counts of schema-1 follows, which named nobody."""
+    unnamed = (surviving.followers_count - len(surviving.followers)) + (merged.followers_count - len(merged.followers))
+    return len({*surviving.followers, *merged.followers}) + unnamed
+
+
 def retire(profile: ResearcherProfile, surviving_id: str) -> ResearcherProfile:
     """The retired id's last state: a redirect to the survivor; works, claim and followers moved there."""
     if profile.merged_into == surviving_id:
@@ -719,6 +759,7 @@ def retire(profile: ResearcherProfile, surviving_id: str) -> ResearcherProfile:
         embedding=None,
         embedding_works=0,
         merged_into=surviving_id,
+        followers=(),
         followers_count=0,
         claimed=False,
         claimed_by=None,

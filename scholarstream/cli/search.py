@@ -196,7 +196,12 @@ def signal_cmd(
         ),
     ],
     researcher_id: Annotated[str, typer.Argument()],
-    actor: Annotated[str, typer.Option(help="The product account sending the signal.")] = "cli:operator",
+    actor: Annotated[str, typer.Option(help="The operator's name, or (with --principal account) an account id.")] = "operator",
+    principal: Annotated[
+        str,
+        typer.Option(help="operator (the default), or account: acting as a person needs the accounts' signing key, "
+                     "which only a local stack or a test has; people act through the web app."),
+    ] = "operator",
     orcid: Annotated[str | None, typer.Option(help="verify: an ORCID iD.")] = None,
     email_domain: Annotated[str | None, typer.Option(help="verify: a confirmed e-mail domain.")] = None,
     institution: Annotated[str | None, typer.Option(help="verify: the institution of --email-domain (institutional).")] = None,
@@ -208,15 +213,17 @@ def signal_cmd(
     signal_id: Annotated[str | None, typer.Option(help="Idempotence key (default: a new one).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Send one product signal to `researcher.signals` (the worker applies it)."""
+    """Send one signed product signal to `researcher.signals` (the worker applies it)."""
     import uuid
 
     from clients import kafka_io
+    from foundation.signal_keys import signal_keys
     from schemas.profiles import parse_signal
+    from schemas.signal_auth import sign_signal
     from schemas.topics import RESEARCHER_SIGNALS, TOPICS
 
     settings = get_settings()
-    body: dict[str, Any] = {"kind": kind, "researcher_id": researcher_id, "actor": actor,
+    body: dict[str, Any] = {"kind": kind, "researcher_id": researcher_id, "actor": actor, "principal": principal,
                             "at": utc_now().isoformat(), "signal_id": signal_id or f"cli-{uuid.uuid4()}"}
     if kind == "verify":
         if orcid:
@@ -235,6 +242,7 @@ def signal_cmd(
     elif kind == "disown_work":
         body["arxiv_ids"] = arxiv_id or []
     signal = parse_signal(json.dumps(body))  # a clear error naming the field, before anything is sent
+    signal = sign_signal(signal, signal_keys(settings))
     kafka_io.ensure_topics(settings, TOPICS)
     producer = kafka_io.producer(settings)
     try:

@@ -1,6 +1,7 @@
 """signals (researcher.signals -> researcher.profiles, researcher.merges, researcher.works): apply
 a product signal to its profile; a signal for a merged id is re-keyed to the survivor, one that
-cannot apply (unknown researcher, a claim by someone else) is dead-lettered with the reason."""
+cannot apply (unsigned or badly signed, unknown researcher, a claim by someone else) is
+dead-lettered with the reason."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from foundation.signal_keys import SignalKeys
 from schemas.profiles import parse_signal
+from schemas.signal_auth import check_signature, sign_signal
 from stream_processors.agents.boundary import BatchReport, DeadLetters, Step, run_batch
 from stream_processors.agents.state import LinkingState, Topic, staged_revision, timestamp
 from stream_processors.linking_stage import apply_product_signal
@@ -19,6 +22,7 @@ class SignalsAgent:
     state: LinkingState
     signals: Topic  # re-keyed signals for a merged id go back here
     dead_letters: DeadLetters  # researcher.signals.dlq
+    keys: SignalKeys  # a signal applies only when signed by its principal's key
 
     async def handle(self, events: Sequence[Any]) -> BatchReport:
         async with self.state.profile_lock:
@@ -26,6 +30,7 @@ class SignalsAgent:
 
     async def _step(self, event: Any, staged: dict[bytes, Any]) -> Step:
         signal = parse_signal(event.value)
+        check_signature(signal, self.keys)
         key = signal.researcher_id.encode()
         current = self.state.current(key, staged)
         stored = self.state.works_of(signal.researcher_id, staged)
@@ -34,7 +39,8 @@ class SignalsAgent:
         if outcome.merge is not None:
             sends.append(await self.state.send_merge(outcome.merge))
         if outcome.redirect_to:
-            moved = signal.model_copy(update={"researcher_id": outcome.redirect_to})
+            # Signed again (the worker holds the keys): the original checked, only its target changed.
+            moved = sign_signal(signal.model_copy(update={"researcher_id": outcome.redirect_to}), self.keys)
             return Step(event, [await self.signals.send(key=outcome.redirect_to.encode(), value=moved.model_dump_json().encode())])
         if outcome.rejected:
             return Step(event, [await self.dead_letters.send(event, outcome.rejected)])

@@ -77,9 +77,9 @@ def test_a_merge_request_by_the_claimant_merges_and_a_disowned_work_is_split_off
     claimant = AALTO
     other = PLANCK
     signal_and_run(
-        ("claim", claimant, "--actor", "user:jun"),
-        ("merge_request", claimant, "--other-id", other, "--actor", "user:jun"),
-        ("merge_request", other, "--other-id", claimant, "--actor", "user:mallory"),  # not the claimant: refused
+        ("claim", claimant, "--actor", "user:jun", "--principal", "account"),
+        ("merge_request", claimant, "--other-id", other, "--actor", "user:jun", "--principal", "account"),
+        ("merge_request", other, "--other-id", claimant, "--actor", "user:mallory", "--principal", "account"),  # not the claimant: refused
     )
     profiles = latest_profiles(settings)
     survivor = profiles[SURVIVOR]
@@ -92,7 +92,7 @@ def test_a_merge_request_by_the_claimant_merges_and_a_disowned_work_is_split_off
     assert any("needs a claimed profile" in letter["reason"] or "claimed by another account" in letter["reason"]
                for letter in letters)
 
-    signal_and_run(("disown_work", SURVIVOR, "--arxiv-id", "1502.07002", "--actor", "user:jun"))
+    signal_and_run(("disown_work", SURVIVOR, "--arxiv-id", "1502.07002", "--actor", "user:jun", "--principal", "account"))
     profiles = latest_profiles(settings)
     works = latest_works(settings)
     assert [w.arxiv_id for w in works[SURVIVOR]] == ["1501.07001"] and profiles[SURVIVOR].works_count == 1

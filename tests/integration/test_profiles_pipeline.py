@@ -68,9 +68,10 @@ def test_claim_and_orcid_verification_raise_level_and_trust_with_an_audit_event(
     before = json.loads(cli("profile", researcher, "--json").stdout)
     assert (before["claimed"], before["verification_level"]) == (False, "L0")
 
-    for args in (("claim", researcher, "--actor", "user:maxence"),
-                 ("verify", researcher, "--actor", "user:maxence", "--orcid", "0000-0002-1825-0097", "--level", "L3"),
-                 ("follow", "r-doesnotexist0000", "--actor", "user:someone")):
+    for args in (("claim", researcher, "--actor", "user:maxence", "--principal", "account"),
+                 ("verify", researcher, "--actor", "user:maxence", "--principal", "account",
+                  "--orcid", "0000-0002-1825-0097", "--level", "L3"),
+                 ("follow", "r-doesnotexist0000", "--actor", "user:someone", "--principal", "account")):
         sent = cli("signal", *args)
         assert sent.returncode == 0, sent.stderr
     assert cli("run", "--until-caught-up", "--timeout", "900").returncode == 0

@@ -161,7 +161,7 @@ def test_records_on_a_partition_the_group_never_committed_reach_the_agents_after
     signals = settings.topic("researcher.signals")
     assert sum(kafka_io.end_offsets(settings, signals).values()) == 0
     for n in range(6):
-        sent = cli("signal", "follow", f"r-nobody{n:012d}", "--actor", f"user:u{n}")
+        sent = cli("signal", "follow", f"r-nobody{n:012d}", "--actor", f"user:u{n}", "--principal", "account")
         assert sent.returncode == 0, sent.stderr
     ends = kafka_io.end_offsets(settings, signals)
     assert sum(ends.values()) == 6

@@ -161,12 +161,14 @@ def test_a_survivor_that_cannot_take_the_content_sends_it_back_and_the_retired_p
     claimed(model, claimant)
     model.signal(VerifySignal(signal_id="v-1", researcher_id=claimant, actor="user:zheng", at=NOW, level="L3",
                               evidence=OrcidEvidence(orcid="0000-0002-1825-0097")))
-    model.signal(VerifySignal(signal_id="v-2", researcher_id=survivor_id, actor="system:dblp", at=NOW, level="L1",
+    # The survivor is another person's: claimed, with that person's ORCID iD.
+    claimed(model, survivor_id, actor="user:other")
+    model.signal(VerifySignal(signal_id="v-2", researcher_id=survivor_id, actor="user:other", at=NOW, level="L3",
                               evidence=OrcidEvidence(orcid="0000-0001-5109-3700")))
     works_before = [w.arxiv_id for w in model.works_of(claimant)]
     model.signal(MergeRequestSignal(signal_id="m-1", researcher_id=claimant, other_id=survivor_id,
                                     actor="user:zheng", at=NOW))
-    assert any("different ORCID iDs" in reason for reason in model.refused)
+    assert any("claimed, by different accounts" in reason for reason in model.refused)
     restored = model.profiles[claimant]
     assert restored.merged_into is None and [w.arxiv_id for w in model.works_of(restored.researcher_id)] == works_before
     assert restored.claimed_by == "user:zheng" and restored.orcid == "0000-0002-1825-0097"
@@ -215,16 +217,14 @@ def test_disown_needs_the_claimant():
     assert len(model.works_of(me)) == 3
 
 
-def test_a_work_disowned_before_a_merge_brings_it_goes_to_its_split_off_researcher():
+def test_a_claimant_cannot_disown_works_it_does_not_hold_to_bar_them_from_a_profile_it_then_absorbs():
+    """Regression (issue 18, merge absorption): a claimant disowned an arXiv id it did not hold, so
+    a later merge split that work off the absorbed profile. A disown now names only held works."""
     model, zheng, z = two_profiles()
     survivor_id, retired_id = sorted((zheng, z))
     retired_work = model.works_of(retired_id)[0].arxiv_id
     claimed(model, survivor_id)
     model.signal(DisownWorkSignal(signal_id="d-1", researcher_id=survivor_id, actor="user:zheng", at=NOW,
                                   arxiv_ids=(retired_work,)))
-    model.signal(MergeRequestSignal(signal_id="m-1", researcher_id=survivor_id, other_id=retired_id,
-                                    actor="user:zheng", at=NOW))
-    assert retired_work not in {w.arxiv_id for w in model.works_of(survivor_id)}
-    split = model.profiles[split_researcher_id(survivor_id, retired_work)]
-    assert [w.arxiv_id for w in model.works_of(split.researcher_id)] == [retired_work]
-    assert len(model.placed()) == 4
+    assert any("does not hold" in reason for reason in model.refused)
+    assert model.profiles[survivor_id].disowned_works == ()

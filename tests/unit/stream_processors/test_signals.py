@@ -160,7 +160,7 @@ def test_a_redelivered_follow_counts_once_and_returns_the_same_profile():
 def test_the_seen_signal_window_is_bounded():
     current = profile()
     for n in range(SEEN_SIGNALS_KEPT + 10):
-        current = apply_signal(current, follow(f"f-{n}"))
+        current = apply_signal(current, follow(f"f-{n}", actor=f"reader-{n}"))
     assert len(current.seen_signal_ids) == SEEN_SIGNALS_KEPT
     assert current.seen_signal_ids[-1] == f"f-{SEEN_SIGNALS_KEPT + 9}"
     assert "f-0" not in current.seen_signal_ids
@@ -205,7 +205,7 @@ def test_a_public_record_match_gives_l1_without_a_claim():
     matched = apply_signal(
         profile(),
         VerifySignal(
-            signal_id="m1", researcher_id=RID, actor="system:matcher", at=NOW, level="L1",
+            signal_id="m1", researcher_id=RID, actor="matcher", principal="operator", at=NOW, level="L1",
             evidence=PublicRecordEvidence(source="dblp", reference="pid/12/345"),
         ),
     )
@@ -235,7 +235,7 @@ def test_unclaim_withdraws_the_claimants_verifications_but_keeps_public_matches(
     current = apply_signal(
         profile(),
         VerifySignal(
-            signal_id="m1", researcher_id=RID, actor="system:matcher", at=NOW, level="L1",
+            signal_id="m1", researcher_id=RID, actor="matcher", principal="operator", at=NOW, level="L1",
             evidence=PublicRecordEvidence(source="dblp", reference="pid/12/345"),
         ),
     )
@@ -270,3 +270,73 @@ def test_a_signal_for_another_id_is_refused():
     other = FollowSignal(signal_id="f-1", researcher_id="r-other", actor="u", at=NOW)
     with pytest.raises(SignalRejected, match="offered to profile"):
         apply_signal(profile(), other)
+
+
+# --- issue 18: the rules hold whoever wrote the signal -------------------------------------------
+
+
+def public_match(signal_id="m1", principal="operator", orcid=None):
+    evidence = OrcidEvidence(orcid=orcid) if orcid else PublicRecordEvidence(source="dblp", reference="pid/12/345")
+    return VerifySignal(signal_id=signal_id, researcher_id=RID, actor="matcher", principal=principal, at=NOW,
+                        level="L1", evidence=evidence)
+
+
+def test_an_actor_spelled_like_the_system_gets_no_pass_on_a_claimed_profile():
+    """Regression (the takeover): any actor starting with `system:` passed the claimant check, so
+    unclaim-then-claim took over a claimed profile."""
+    claimed = apply_signal(profile(), claim())
+    for actor in ("system:matcher", "system:"):
+        with pytest.raises(SignalRejected, match="claimed by another account"):
+            apply_signal(claimed, UnclaimSignal(signal_id="u-x", researcher_id=RID, actor=actor, at=NOW))
+        with pytest.raises(SignalRejected, match="claimed by another account"):
+            apply_signal(claimed, verify_orcid(actor=actor, signal_id="v-x"))
+
+
+def test_an_operator_can_take_a_claim_back_but_cannot_claim_follow_or_verify_as_the_person():
+    claimed = apply_signal(profile(), claim())
+    released = apply_signal(claimed, UnclaimSignal(signal_id="u-op", researcher_id=RID, actor="ops", principal="operator", at=NOW))
+    assert not released.claimed
+    with pytest.raises(SignalRejected, match="operator cannot claim"):
+        apply_signal(released, ClaimSignal(signal_id="c-op", researcher_id=RID, actor="ops", principal="operator", at=NOW))
+    with pytest.raises(SignalRejected, match="operator cannot follow"):
+        apply_signal(released, FollowSignal(signal_id="f-op", researcher_id=RID, actor="ops", principal="operator", at=NOW))
+    with pytest.raises(SignalRejected, match="claimed by another account"):
+        apply_signal(claimed, verify_orcid(actor="user-1", signal_id="v-op").model_copy(update={"principal": "operator"}))
+
+
+def test_an_l1_match_never_sets_the_orcid_so_the_owner_can_still_verify():
+    """Regression (ORCID squatting): a `verify` below L2 needed no claimant yet set the profile's
+    ORCID iD, which then blocked the real owner's verification (and every linking merge)."""
+    squatted = apply_signal(profile(), public_match(orcid="0000-0001-5109-3700"))
+    assert squatted.verification_level == VerificationLevel.L1 and squatted.orcid is None
+    with pytest.raises(SignalRejected, match="operator's match to public records"):
+        apply_signal(profile(), public_match(principal="account"))
+    owned = apply_signal(apply_signal(squatted, claim()), verify_orcid())
+    assert owned.orcid == "0000-0002-1825-0097" and owned.verification_level == VerificationLevel.L3
+
+
+def test_cheap_verifications_never_push_out_an_l3():
+    """Regression: only the last 50 verifications were kept, so 50 L1s pushed out an L3."""
+    current = apply_signal(apply_signal(profile(), claim()), verify_orcid())
+    for n in range(60):
+        current = apply_signal(current, VerifySignal(
+            signal_id=f"m{n}", researcher_id=RID, actor="matcher", principal="operator", at=NOW, level="L1",
+            evidence=PublicRecordEvidence(source="dblp", reference=f"pid/{n}"),
+        ))
+    assert len(current.verifications) == 61
+    assert current.verification_level == VerificationLevel.L3 and current.orcid == "0000-0002-1825-0097"
+
+
+def test_following_is_a_set_of_accounts():
+    """Regression (follow inflation): a follow counted per signal, so 250 follows by one sender gave
+    the whole community component; forged unfollows zeroed a rival's followers."""
+    current = profile()
+    for n in range(250):
+        current = apply_signal(current, follow(f"f-{n}", actor="acct-mallory"))
+    assert current.followers_count == 1 and current.followers == ("acct-mallory",)
+    current = apply_signal(current, follow("f-real", actor="acct-reader"))
+    for n in range(5):
+        current = apply_signal(current, UnfollowSignal(signal_id=f"u-{n}", researcher_id=RID, actor=f"acct-{n}", at=NOW))
+    assert current.followers_count == 2
+    current = apply_signal(current, UnfollowSignal(signal_id="u-real", researcher_id=RID, actor="acct-reader", at=NOW))
+    assert current.followers == ("acct-mallory",) and current.followers_count == 1

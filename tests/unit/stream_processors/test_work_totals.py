@@ -109,13 +109,18 @@ def test_totals_equal_the_sums_over_the_works_after_any_sequence_of_changes():
                 c.shared_works for c in again.close_collaborators
             ], seed
             assert held.profile.works_count == len(held.works)
-        # The retired side disowned works the survivor holds: they leave the merged profile too.
+        # The retired side disowned works the survivor holds too (the same paper, an author line on
+        # each side): they leave the merged profile. A profile disowns only works it holds.
         if not b.profile.claimed:
             b = b.signal(_claim("r-b", 0))
-        b = b.signal(DisownWorkSignal(
-            signal_id=f"d-{seed}", researcher_id="r-b", actor="acct-1", at=AT,
-            arxiv_ids=tuple(sorted(a.works)[:2]) or ("2501.99999",),
-        ))
+        shared = sorted(a.works)[:2]
+        for arxiv_id in shared:
+            if arxiv_id not in b.works and arxiv_id not in {d.arxiv_id for d in b.profile.disowned_works}:
+                b = b.add(a.works[arxiv_id], printed_name="A. Souza")
+        if shared:
+            b = b.signal(DisownWorkSignal(
+                signal_id=f"d-{seed}", researcher_id="r-b", actor="acct-1", at=AT, arxiv_ids=tuple(shared),
+            ))
         merged = a.merge(b)
         assert counts(merged.profile.totals) == counts(summed(merged)), seed
         assert merged.profile.works_count == len(merged.works)

@@ -12,10 +12,12 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any, Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
+from foundation.signal_keys import SignalKeys
 from schemas.dead_letters import DeadLetter
 from schemas.profiles import MergeEvent, ResearcherProfile, Work
+from schemas.signal_auth import sign_signal
 from stream_processors.agents import (
     AssembleAgent,
     DeadLetters,
@@ -84,6 +86,7 @@ PROFILES, TRUST, SIGNALS, MERGES, MOVES = (
 )
 LINK_DLQ, SIGNALS_DLQ, MERGES_DLQ = "researcher.link.dlq", "researcher.signals.dlq", "researcher.merges.dlq"
 PROFILE_WORKS = "researcher.profile.works"
+KEYS = SignalKeys(account=SecretStr("account-key-of-the-tests"), operator=SecretStr("operator-key-of-the-tests"))
 
 
 class Handler(Protocol):
@@ -109,7 +112,7 @@ class Worker:
             MENTIONS: LinkAgent(self.state, t[AUTHORSHIPS], DeadLetters(t[LINK_DLQ], "link", MENTIONS), policy),
             AUTHORSHIPS: AssembleAgent(self.state, DeadLetters(t[LINK_DLQ], "link", AUTHORSHIPS)),
             WORKS: ProfilesAgent(self.state, DeadLetters(t[LINK_DLQ], "profile", WORKS)),
-            SIGNALS: SignalsAgent(self.state, t[SIGNALS], DeadLetters(t[SIGNALS_DLQ], "profile", SIGNALS)),
+            SIGNALS: SignalsAgent(self.state, t[SIGNALS], DeadLetters(t[SIGNALS_DLQ], "profile", SIGNALS), KEYS),
             MERGES: MergesAgent(self.state, DeadLetters(t[MERGES_DLQ], "profile", MERGES)),
             MOVES: MergeMovesAgent(self.state, DeadLetters(t[MERGES_DLQ], "profile", MOVES)),
         }
@@ -134,8 +137,9 @@ class Worker:
         return self.run(order)
 
     def signal(self, *signals) -> Worker:
+        """Each signal as the write path (or, for an operator's, the CLI) would send it: signed."""
         for signal in signals:
-            self.topics[SIGNALS].put(signal.researcher_id, signal)
+            self.topics[SIGNALS].put(signal.researcher_id, sign_signal(signal, KEYS))
         return self.drain()
 
     # --- reading ---------------------------------------------------------------------------
