@@ -132,9 +132,9 @@ def profile_cmd(
     written yet is read from the compacted `researcher.profiles` topic.
     """
     from clients import es_io
+    from indexers.documents import public_profile
     from indexers.researcher_profiles import resolve
     from indexers.researcher_search import ResearcherQuery, search_researchers
-    from schemas.profiles import ResearcherProfile
     from scholarstream import profile_lookup
 
     settings = get_settings()
@@ -152,39 +152,42 @@ def profile_cmd(
     assert researcher_id is not None  # given exactly one of the two, checked above
     found, path = resolve(es, settings, researcher_id)
     if found is not None:
-        profile = ResearcherProfile.model_validate(found.profile)
+        shown = dict(found.profile)  # the public view the indexer stored (no account ids)
     else:
         from_topic = profile_lookup.by_id(settings, path[-1])
         if from_topic is None:
             raise ScholarStreamError(f"no researcher {researcher_id!r} in the index or in {settings.topic('researcher.profiles')}")
-        profile = from_topic
+        shown = public_profile(from_topic)
     if len(path) > 1:
         err_console.print(f"{researcher_id} was merged: showing {' -> '.join(path)}")
     if as_json:
-        emit(profile.model_dump(mode="json", exclude={"embedding", "seen_signal_ids"}), True)
+        emit(shown, True)
         return
-    _print_profile(profile)
+    _print_profile(shown)
 
 
-def _print_profile(p) -> None:
-    from schemas.profiles import newest_first
+def _print_profile(p: dict[str, Any]) -> None:
+    from schemas.profiles import Work, newest_first
 
-    trust = f"Trust {p.trust.score} - {p.trust.label}" if p.trust else "Trust -"
-    affiliation = p.affiliations[-1].name if p.affiliations else "no affiliation"
-    out.print(f"[bold]{p.display_name}[/bold]  ({p.researcher_id})  {affiliation}")
-    out.print(f"{trust}  |  verification {p.verification_level.value}  |  "
-              f"{'claimed' if p.claimed else 'unclaimed'}  |  {'open to collaborate' if p.open_to_collaborate else ''}")
-    out.print(f"{p.works_count} works  |  {p.followers_count} followers  |  active {p.first_active_year}-{p.last_active_year}")
-    out.print("topics: " + ", ".join(t.name for t in p.top_topics))
-    out.print("close collaborators: " + ", ".join(f"{c.display_name} ({c.shared_works})" for c in p.close_collaborators[:10]))
-    if p.trust:
-        for c in p.trust.components:
-            out.print(f"  {c.name}: {c.points} / {c.weight}  ({'; '.join(c.evidence)[:100]})")
-    newest = newest_first(p.recent_works or p.works)
+    trust = p.get("trust")
+    label = f"Trust {trust['score']} - {trust['label']}" if trust else "Trust -"
+    affiliation = p["affiliations"][-1]["name"] if p["affiliations"] else "no affiliation"
+    out.print(f"[bold]{p['display_name']}[/bold]  ({p['researcher_id']})  {affiliation}")
+    out.print(f"{label}  |  verification {p['verification_level']}  |  "
+              f"{'claimed' if p['claimed'] else 'unclaimed'}  |  {'open to collaborate' if p['open_to_collaborate'] else ''}")
+    out.print(f"{p['works_count']} works  |  {p['followers_count']} followers  |  "
+              f"active {p['first_active_year']}-{p['last_active_year']}")
+    out.print("topics: " + ", ".join(t["name"] for t in p["top_topics"]))
+    out.print("close collaborators: " + ", ".join(
+        f"{c['display_name']} ({c['shared_works']})" for c in p["close_collaborators"][:10]))
+    if trust:
+        for c in trust["components"]:
+            out.print(f"  {c['name']}: {c['points']} / {c['weight']}  ({'; '.join(c['evidence'])[:100]})")
+    newest = newest_first([Work.model_validate(w) for w in (p.get("recent_works") or p.get("works") or [])])
     for w in newest[:20]:
         out.print(f"  {w.arxiv_id}  {w.year or ''}  {w.title}")
-    if p.works_count > 20:
-        out.print(f"  ... {p.works_count - 20} more (the API pages them: GET /researchers/{p.researcher_id}/works)")
+    if p["works_count"] > 20:
+        out.print(f"  ... {p['works_count'] - 20} more (the API pages them: GET /researchers/{p['researcher_id']}/works)")
 
 
 @app.command("signal")
