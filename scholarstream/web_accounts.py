@@ -7,8 +7,8 @@ SameSite=Lax, Secure when SCHOLARSTREAM_SESSION_HTTPS_ONLY); it holds the accoun
 CSRF token that every write must send back (header X-CSRF-Token or form field csrf_token).
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: FastAPI reads the routes' annotations at run time, and
+# those naming the closures' dependencies (`Depends(session_account)`) only resolve where they stand.
 import hmac
 import json
 import secrets
@@ -54,7 +54,7 @@ class Limits:
     actions_by_account: SlidingWindow
 
     @classmethod
-    def default(cls, clock: Callable[[], float] = time.monotonic) -> Limits:
+    def default(cls, clock: Callable[[], float] = time.monotonic) -> "Limits":
         return cls(
             sign_in_by_address=SlidingWindow(10, 60, clock),
             sign_in_by_email=SlidingWindow(10, 60, clock),
