@@ -127,17 +127,20 @@ class Disown(_Body):
 _LIST_FIELDS = {"affiliations", "arxiv_ids"}
 
 
-def _error(status: int, detail: str) -> dict[str, Any]:
-    return {"description": detail, "content": {"application/json": {"example": {"detail": detail}}}}
+Responses = dict[int | str, dict[str, Any]]
 
 
-UNAUTHENTICATED = {401: _error(401, "Not signed in (or the account is gone).")}
-FORBIDDEN = {403: _error(403, "Missing or wrong CSRF token, or a cross-site form post.")}
-INVALID = {422: _error(422, "The body or the researcher id does not fit (message names the field).")}
-TOO_MANY = {429: {"description": "Too many requests; Retry-After says when to try again.",
-                  "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}}}
-UNAVAILABLE = {503: _error(503, "Kafka or the accounts database did not answer.")}
-TOO_LARGE = {413: _error(413, f"The body is over {MAX_BODY_BYTES} bytes.")}
+def _error(status: int, detail: str) -> Responses:
+    return {status: {"description": detail, "content": {"application/json": {"example": {"detail": detail}}}}}
+
+
+UNAUTHENTICATED = _error(401, "Not signed in (or the account is gone).")
+FORBIDDEN = _error(403, "Missing or wrong CSRF token, or a cross-site form post.")
+INVALID = _error(422, "The body or the researcher id does not fit (message names the field).")
+TOO_MANY: Responses = {429: {"description": "Too many requests; Retry-After says when to try again.",
+                             "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}}}
+UNAVAILABLE = _error(503, "Kafka or the accounts database did not answer.")
+TOO_LARGE = _error(413, f"The body is over {MAX_BODY_BYTES} bytes.")
 
 
 def _request_body(model: type[BaseModel]) -> dict[str, Any]:
@@ -258,7 +261,7 @@ def accounts_router(services: AccountServices) -> APIRouter:
         return {"account_id": account.id, "email": account.email, "csrf_token": request.session["csrf"]}
 
     @router.post("/accounts", status_code=201, openapi_extra=_request_body(Credentials),
-                 responses={**FORBIDDEN, 409: _error(409, "An account with this e-mail address exists."),
+                 responses={**FORBIDDEN, **_error(409, "An account with this e-mail address exists."),
                             **TOO_LARGE, **INVALID, **TOO_MANY, **UNAVAILABLE})
     async def sign_up(request: Request) -> dict[str, str]:
         """Make an account (a password of 12 characters or more) and sign in to it."""
@@ -276,7 +279,7 @@ def accounts_router(services: AccountServices) -> APIRouter:
         return start_session(request, account)
 
     @router.post("/sessions", openapi_extra=_request_body(Credentials),
-                 responses={401: _error(401, "Wrong e-mail address or password."), **FORBIDDEN,
+                 responses={**_error(401, "Wrong e-mail address or password."), **FORBIDDEN,
                             **TOO_LARGE, **INVALID, **TOO_MANY, **UNAVAILABLE})
     async def sign_in(request: Request) -> dict[str, str]:
         """Sign in; the answer carries the CSRF token that writes send back."""

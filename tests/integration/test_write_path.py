@@ -72,6 +72,7 @@ def test_an_account_outlives_the_app_and_signs_in_on_the_next_one(app_settings: 
 def test_kafka_out_of_reach_is_503_and_the_app_keeps_serving(app_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1")  # nothing listens on port 1
     unreachable = Settings(_env_file=None)
+    assert unreachable.accounts_database_url == app_settings.accounts_database_url
     with TestClient(create_api(unreachable)) as client:
         account = client.post("/accounts", json={"email": "ada@example.org", "password": PASSWORD}).json()
         headers = {"X-CSRF-Token": account["csrf_token"]}

@@ -20,7 +20,7 @@ from accounts import AccountStore, SignalWriter, engine, upgrade
 from accounts.passwords import Passwords
 from foundation.errors import ServiceUnavailable
 from foundation.settings import Settings
-from schemas.profiles import ResearcherSignal
+from schemas.profiles import AffiliationUpdateSignal, ResearcherSignal
 from scholarstream.rate_limits import SlidingWindow
 from scholarstream.web_accounts import SESSION_COOKIE, AccountServices, Limits, install_accounts
 
@@ -223,7 +223,8 @@ def test_a_form_post_carries_its_token_as_a_field(rig: Rig) -> None:
     response = client.post("/researchers/r-ada/affiliations",
                            data={"csrf_token": account["csrf_token"], "affiliations": ["CERN", "EPFL"]})
     assert response.status_code == 202, response.text
-    assert rig.writer.sent[0].affiliations == ("CERN", "EPFL")
+    [signal] = rig.writer.sent
+    assert isinstance(signal, AffiliationUpdateSignal) and signal.affiliations == ("CERN", "EPFL")
     wrong = client.post("/researchers/r-ada/follow", data={"csrf_token": "nope"})
     assert wrong.status_code == 403
 
