@@ -16,9 +16,9 @@ from accounts.errors import InvalidEmail
 
 ACCOUNT_ID = re.compile(r"^acct-[0-9a-f]{16}$")
 MAX_EMAIL_LENGTH = 254
-# Deliberately loose (one @, a dot in the domain, no spaces): proving an address is the job of a
-# confirmation mail, not of a pattern.
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+# Deliberately loose (one @, a dot in the domain, no spaces or control characters): proving an
+# address is the job of a confirmation mail, not of a pattern.
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 
 
 def new_account_id() -> str:

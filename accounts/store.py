@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from accounts.database import display_url
@@ -41,7 +41,7 @@ class AccountStore:
                 session.add(account)
         except IntegrityError as error:  # two sign-ups at once: the unique constraint decides
             raise AccountExists() from error
-        except OperationalError as error:
+        except SQLAlchemyError as error:  # a database down, or one that refused the statement
             raise self._unavailable(error) from error
         return account
 
@@ -62,7 +62,7 @@ class AccountStore:
                 if self._passwords.needs_rehash(account.password_hash):
                     account.password_hash = self._passwords.rehash(password)
                 return account
-        except OperationalError as error:
+        except SQLAlchemyError as error:  # a database down, or one that refused the statement
             raise self._unavailable(error) from error
 
     def get(self, account_id: str) -> Account | None:
@@ -71,7 +71,7 @@ class AccountStore:
         try:
             with self._session() as session:
                 return session.get(Account, account_id)
-        except OperationalError as error:
+        except SQLAlchemyError as error:  # a database down, or one that refused the statement
             raise self._unavailable(error) from error
 
     def _session(self) -> Session:
@@ -82,5 +82,5 @@ class AccountStore:
             self._dummy_hash = self._passwords.rehash("x" * MIN_LENGTH)
         return self._dummy_hash
 
-    def _unavailable(self, error: OperationalError) -> ServiceUnavailable:
+    def _unavailable(self, error: SQLAlchemyError) -> ServiceUnavailable:
         return ServiceUnavailable("the accounts database", display_url(self._engine), type(error).__name__)

@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from accounts import AccountExists, AccountStore, InvalidEmail, WeakPassword, engine, upgrade
 from accounts.models import ACCOUNT_ID, Base
 from accounts.passwords import Passwords
+from foundation.errors import ConfigError, ServiceUnavailable
 from foundation.settings import Settings
 
 CHEAP = Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
@@ -51,7 +52,7 @@ def test_one_address_has_one_account_whatever_its_case(store: AccountStore) -> N
 
 
 @pytest.mark.parametrize("email", ["", "ada", "ada@", "@example.org", "a b@example.org", "ada@example", "a@b@c.org",
-                                   "x" * 65 + "@example.org", "ada@" + "d" * 250 + ".org"])
+                                   "x" * 65 + "@example.org", "ada\x00@example.org", "ada@exam\tple.org", "ada@" + "d" * 250 + ".org"])
 def test_an_address_that_cannot_be_one_is_refused(store: AccountStore, email: str) -> None:
     with pytest.raises(InvalidEmail):
         store.sign_up(email, "correct horse battery")
@@ -108,3 +109,29 @@ def test_the_migrations_build_exactly_the_models_tables(tmp_path: Path) -> None:
     with database.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
+
+
+def test_a_database_that_fails_is_service_unavailable_without_its_password(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, SCHOLARSTREAM_STACK_DIR=str(tmp_path),
+                        SCHOLARSTREAM_ACCOUNTS_DATABASE_URL=f"sqlite:///{tmp_path / 'gone' / 'accounts.sqlite3'}")
+    database = engine(settings)
+    upgrade(database)
+    store = AccountStore(database, lambda: NOW, CHEAP)
+    (tmp_path / "gone" / "accounts.sqlite3").unlink()  # SQLite makes a new, empty file: no table, every statement fails
+    with pytest.raises(ServiceUnavailable, match="accounts database"):
+        store.sign_up("ada@example.org", "correct horse battery")
+    with pytest.raises(ServiceUnavailable, match="accounts database"):
+        store.authenticate("ada@example.org", "correct horse battery")
+
+
+def test_the_database_url_is_a_secret_and_its_password_stays_out_of_messages() -> None:
+    settings = Settings(_env_file=None, SCHOLARSTREAM_ACCOUNTS_DATABASE_URL="postgresql://app:hunter2-db@127.0.0.1:1/accounts")
+    assert "hunter2-db" not in repr(settings) + str(settings.redacted())
+    try:
+        database = engine(settings)
+    except ConfigError as error:  # no PostgreSQL driver installed: refused at once, still without the password
+        assert "hunter2-db" not in str(error)
+        return
+    with pytest.raises(ServiceUnavailable) as refused:
+        upgrade(database)
+    assert "hunter2-db" not in str(refused.value) and "127.0.0.1:1" in str(refused.value)

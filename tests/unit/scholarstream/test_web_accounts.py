@@ -255,6 +255,9 @@ def test_hostile_bodies_are_4xx_never_500(rig: Rig) -> None:
         client.post("/researchers/r-ada/follow", content=b"{not json", headers={**headers, "content-type": "application/json"}),
         client.post("/researchers/r-ada/follow", content=b"[" * 100_000 + b"]" * 100_000,
                     headers={**headers, "content-type": "application/json"}),
+        client.post("/researchers/r-ada/follow", content=b"[" * 30_000 + b"]" * 30_000,  # deep, within the size limit
+                    headers={**headers, "content-type": "application/json"}),
+        client.post("/sessions", json={"email": "ada\x00@example.org", "password": PASSWORD}),
         client.post("/researchers/r-ada/follow", content=b"\xff\xfe", headers={**headers, "content-type": "application/json"}),
         client.post("/researchers/r-ada/follow", content=b"x" * 200_000, headers={**headers, "content-type": "application/json"}),
         client.post("/researchers/r-ada/follow", content=b"<xml/>", headers={**headers, "content-type": "application/xml"}),
