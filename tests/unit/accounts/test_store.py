@@ -112,12 +112,11 @@ def test_the_migrations_build_exactly_the_models_tables(tmp_path: Path) -> None:
 
 
 def test_a_database_that_fails_is_service_unavailable_without_its_password(tmp_path: Path) -> None:
-    settings = Settings(_env_file=None, SCHOLARSTREAM_STACK_DIR=str(tmp_path),
-                        SCHOLARSTREAM_ACCOUNTS_DATABASE_URL=f"sqlite:///{tmp_path / 'gone' / 'accounts.sqlite3'}")
-    database = engine(settings)
+    database = engine(_settings(tmp_path))
     upgrade(database)
     store = AccountStore(database, lambda: NOW, CHEAP)
-    (tmp_path / "gone" / "accounts.sqlite3").unlink()  # SQLite makes a new, empty file: no table, every statement fails
+    with database.begin() as connection:  # a database in a state the store cannot use: every statement fails
+        connection.exec_driver_sql("DROP TABLE accounts")
     with pytest.raises(ServiceUnavailable, match="accounts database"):
         store.sign_up("ada@example.org", "correct horse battery")
     with pytest.raises(ServiceUnavailable, match="accounts database"):
