@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
 from accounts import Account, AccountError, AccountExists, AccountStore, SignalWriter, engine, upgrade
@@ -247,16 +248,11 @@ def accounts_router(services: AccountServices) -> APIRouter:
         return account
 
     async def csrf_checked(request: Request, account: Annotated[Account, Depends(session_account)]) -> Account:
-        expected = request.session.get("csrf")
-        sent = request.headers.get(CSRF_HEADER)
-        if sent is None and _is_form(request):
-            sent = await _form_csrf(request)
-        if not isinstance(expected, str) or sent is None or not hmac.compare_digest(sent.encode(), expected.encode()):
-            raise HTTPException(status_code=403, detail="missing or wrong CSRF token")
+        await _check_csrf(request)
         return account
 
     def start_session(request: Request, account: Account) -> dict[str, str]:
-        request.session.clear()  # a new session id and token at every sign-in: no fixation
+        request.session.clear()  # a new token at every sign-in: nothing of an earlier session carries over
         request.session.update({"account": account.id, "csrf": secrets.token_urlsafe(32)})
         return {"account_id": account.id, "email": account.email, "csrf_token": request.session["csrf"]}
 
@@ -269,7 +265,7 @@ def accounts_router(services: AccountServices) -> APIRouter:
         limited(limits.sign_up_by_address, _address(request))
         body = await _read_body(request, Credentials)
         try:
-            account = store.sign_up(body.email, body.password)
+            account = await run_in_threadpool(store.sign_up, body.email, body.password)  # argon2: off the event loop
         except AccountExists as error:
             raise HTTPException(status_code=409, detail=str(error)) from None
         except AccountError as error:
@@ -288,7 +284,7 @@ def accounts_router(services: AccountServices) -> APIRouter:
         body = await _read_body(request, Credentials)
         limited(limits.sign_in_by_email, body.email.strip().lower())
         try:
-            account = store.authenticate(body.email, body.password)
+            account = await run_in_threadpool(store.authenticate, body.email, body.password)
         except ServiceUnavailable as error:
             raise HTTPException(status_code=503, detail=str(error)) from error
         if account is None:
@@ -299,12 +295,7 @@ def accounts_router(services: AccountServices) -> APIRouter:
     async def sign_out(request: Request) -> dict[str, bool]:
         """Sign out (with the CSRF token when signed in, so no other site can sign you out)."""
         if "account" in request.session:
-            expected = request.session.get("csrf")
-            sent = request.headers.get(CSRF_HEADER)
-            if sent is None and _is_form(request):
-                sent = await _form_csrf(request)
-            if not isinstance(expected, str) or sent is None or not hmac.compare_digest(sent.encode(), expected.encode()):
-                raise HTTPException(status_code=403, detail="missing or wrong CSRF token")
+            await _check_csrf(request)
         request.session.clear()
         return {"signed_out": True}
 
@@ -320,7 +311,8 @@ def accounts_router(services: AccountServices) -> APIRouter:
             limited(limits.actions_by_account, account.id)
             body = await _read_body(request, model)
             try:
-                signal = writer.send(account.id, researcher_id, kind, fields(body))
+                # Waits for Kafka's acknowledgement (up to the writer's timeout): off the event loop.
+                signal = await run_in_threadpool(writer.send, account.id, researcher_id, kind, fields(body))
             except InvalidRecord as error:
                 raise HTTPException(status_code=422, detail=str(error)) from None
             except ServiceUnavailable as error:
@@ -352,10 +344,14 @@ def _is_form(request: Request) -> bool:
     return kind in ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-async def _form_csrf(request: Request) -> str | None:
-    fields = await _form(request)
-    token = fields.get("csrf_token")
-    return token if isinstance(token, str) else None
+async def _check_csrf(request: Request) -> None:
+    """403 unless the request sends back its session's token (header, or form field for a form post)."""
+    expected = request.session.get("csrf")
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and _is_form(request):
+        sent = (await _form(request)).get("csrf_token")
+    if not isinstance(expected, str) or not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise HTTPException(status_code=403, detail="missing or wrong CSRF token")
 
 
 def _address(request: Request) -> str:
