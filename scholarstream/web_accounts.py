@@ -254,7 +254,7 @@ def accounts_router(services: AccountServices) -> APIRouter:
     def start_session(request: Request, account: Account) -> dict[str, str]:
         request.session.clear()  # a new token at every sign-in: nothing of an earlier session carries over
         request.session.update({"account": account.id, "csrf": secrets.token_urlsafe(32)})
-        return {"account_id": account.id, "email": account.email, "csrf_token": request.session["csrf"]}
+        return {"account_id": account.id, "email": account.email, "csrf_token": str(request.session.get("csrf", ""))}
 
     @router.post("/accounts", status_code=201, openapi_extra=_request_body(Credentials),
                  responses={**FORBIDDEN, **_error(409, "An account with this e-mail address exists."),
@@ -302,7 +302,7 @@ def accounts_router(services: AccountServices) -> APIRouter:
     @router.get("/me", responses={**UNAUTHENTICATED, **UNAVAILABLE})
     def me(request: Request, account: Annotated[Account, Depends(session_account)]) -> dict[str, str]:
         """The signed-in account and its CSRF token."""
-        return {"account_id": account.id, "email": account.email, "csrf_token": request.session["csrf"]}
+        return {"account_id": account.id, "email": account.email, "csrf_token": str(request.session.get("csrf", ""))}
 
     def action(path: str, kind: str, model: type[_Body], fields: Callable[[Any], dict[str, Any]], summary: str) -> None:
         @router.post(path, status_code=202, summary=summary, openapi_extra=_request_body(model),

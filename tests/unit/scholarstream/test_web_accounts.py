@@ -325,3 +325,14 @@ def test_every_route_documents_its_statuses(rig: Rig) -> None:
     assert {"200", "401", "429"} <= set(paths["/sessions"]["post"]["responses"])
     assert {"200", "401"} <= set(paths["/me"]["get"]["responses"])
     assert "requestBody" in paths["/researchers/{researcher_id}/disown"]["post"]
+
+
+def test_create_api_installs_the_accounts_routes_beside_the_read_ones(rig: Rig) -> None:
+    from scholarstream.api import create_api
+
+    api = create_api(rig.settings, accounts=AccountServices(rig.store, rig.writer, rig.limits))
+    paths = api.openapi()["paths"]
+    assert {"/accounts", "/sessions", "/me", "/researchers/{researcher_id}/claim", "/researchers/search"} <= set(paths)
+    client = TestClient(api)
+    account = client.post("/accounts", json={"email": "ada@example.org", "password": PASSWORD}).json()
+    assert client.post("/researchers/r-ada/claim", headers={"X-CSRF-Token": account["csrf_token"]}).status_code == 202
