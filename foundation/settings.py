@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     signal_key_account: SecretStr | None = Field(None, validation_alias=_env("SCHOLARSTREAM_SIGNAL_KEY_ACCOUNT"))
     signal_key_operator: SecretStr | None = Field(None, validation_alias=_env("SCHOLARSTREAM_SIGNAL_KEY_OPERATOR"))
 
+    # Accounts (accounts/, scholarstream/web_accounts.py). The database URL is a secret: a PostgreSQL
+    # URL carries its password. Unset: an SQLite file under the stack directory. The session cookie is
+    # signed with `session_secret` (unset: a random one in the local key file, foundation/session_secret.py)
+    # and sent only over HTTPS when `session_https_only` (set it in production; local runs are plain HTTP).
+    accounts_database_url: SecretStr | None = Field(None, validation_alias=_env("SCHOLARSTREAM_ACCOUNTS_DATABASE_URL"))
+    session_secret: SecretStr | None = Field(None, validation_alias=_env("SCHOLARSTREAM_SESSION_SECRET"))
+    session_https_only: bool = Field(False, validation_alias=_env("SCHOLARSTREAM_SESSION_HTTPS_ONLY"))
+
     # Naming: prefixes isolate tests (and tenants) on one cluster.
     topic_prefix: str = Field("", validation_alias=_env("SCHOLARSTREAM_TOPIC_PREFIX"))
     index_prefix: str = Field("", validation_alias=_env("SCHOLARSTREAM_INDEX_PREFIX"))

@@ -193,7 +193,7 @@ RESEARCHER_SIGNALS = TopicSpec(
     value=ResearcherSignal,
     cleanup_policy="delete",
     config=_FOREVER,
-    producers=("product (scholarstream signal)",),
+    producers=("web app write path (accounts/write_path.py)", "operators (scholarstream signal)"),
     consumers=("worker: signals",),
     why=(
         "What users do (claim, verify, follow, affiliation, open to collaborate, merge_request, disown_work), "

@@ -1,6 +1,7 @@
-"""The read-only HTTP API (`scholarstream serve`): a thin FastAPI layer over the search library.
+"""The HTTP API (`scholarstream serve`): a thin FastAPI layer over the search library.
 
-No endpoint writes. Bad parameters are answered 4xx with a message (FastAPI's 422 for a value
+The read endpoints are here; the accounts and the one write path (signed-in people's signals) are
+in scholarstream/web_accounts.py, installed by `create_api`. Bad parameters are answered 4xx with a message (FastAPI's 422 for a value
 of the wrong shape, 400 for a well-formed value the search refuses), unknown researchers 404,
 merged researchers a redirect to the survivor, service failures 503.
 """
@@ -32,14 +33,19 @@ from indexers.search import MAX_LIMIT, search_papers
 from indexers.search import MAX_QUERY_LENGTH as MAX_PAPER_QUERY_LENGTH
 from schemas.profiles import VerificationLevel
 from scholarstream import __version__
+from scholarstream.web_accounts import AccountServices, install_accounts
 
 RESEARCHER_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
 Embedder = Callable[[str], Sequence[float]]
 
 
-def create_api(settings: Settings, embedder: Callable[[], Embedder] | None = None) -> FastAPI:
-    """The app; `embedder` builds the query encoder on the first semantic search (it takes seconds)."""
+def create_api(
+    settings: Settings, embedder: Callable[[], Embedder] | None = None, accounts: AccountServices | None = None
+) -> FastAPI:
+    """The app; `embedder` builds the query encoder on the first semantic search (it takes seconds).
+    `accounts` replaces the accounts' store and write path (default: from the settings)."""
     api = FastAPI(title="ScholarStream", version=__version__, description="Search arXiv papers and researchers.")
+    install_accounts(api, settings, accounts)
     es = es_io.client(settings)
     registry = CollectorRegistry()
     requests = Counter("scholarstream_http_requests", "HTTP requests", ["route", "status"], registry=registry)

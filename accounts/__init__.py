@@ -1,0 +1,24 @@
+"""Accounts of the people who use the web app, and the one authenticated write path to Kafka.
+
+Others import: `AccountStore`, `Account` (the store), `engine`, `upgrade` (the database), `SignalWriter`
+(the write path) and the errors. The web layer (scholarstream/web_accounts.py) is a thin layer over these.
+"""
+
+from accounts.database import engine, upgrade
+from accounts.errors import AccountError, AccountExists, InvalidEmail, WeakPassword
+from accounts.models import Account
+from accounts.store import AccountStore
+from accounts.write_path import ACTIONS, SignalWriter
+
+__all__ = [
+    "ACTIONS",
+    "Account",
+    "AccountError",
+    "AccountExists",
+    "AccountStore",
+    "InvalidEmail",
+    "SignalWriter",
+    "WeakPassword",
+    "engine",
+    "upgrade",
+]

@@ -1,0 +1,69 @@
+"""The accounts' tables (SQLAlchemy 2.0 declarative). A change here needs an Alembic revision
+(accounts/migrations/versions/); the API upgrades the database to the newest at start-up."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, String, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from accounts.errors import InvalidEmail
+
+ACCOUNT_ID = re.compile(r"^acct-[0-9a-f]{16}$")
+MAX_EMAIL_LENGTH = 254
+# Deliberately loose (one @, a dot in the domain, no spaces or control characters): proving an
+# address is the job of a confirmation mail, not of a pattern.
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
+
+
+def new_account_id() -> str:
+    return f"acct-{secrets.token_hex(8)}"
+
+
+def normalise_email(value: str) -> str:
+    """The stored form of an address: stripped and lower-cased, so one person has one account."""
+    email = value.strip().lower()
+    if len(email) > MAX_EMAIL_LENGTH or not _EMAIL.match(email):
+        raise InvalidEmail("not a valid e-mail address")
+    return email
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A UTC instant: SQLite keeps no time zone, so it is stored naive in UTC and read back aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:  # noqa: ARG002
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("a naive datetime cannot be stored as UTC")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:  # noqa: ARG002
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("email", name="uq_accounts_email"),)
+
+    id: Mapped[str] = mapped_column(String(21), primary_key=True, default=new_account_id)
+    email: Mapped[str] = mapped_column(String(MAX_EMAIL_LENGTH))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Set once the account proves an ORCID iD (a later part of issue 18).
+    orcid: Mapped[str | None] = mapped_column(String(19), nullable=True, default=None)
+
+    def __repr__(self) -> str:  # no hash, no address: an account may be logged
+        return f"Account({self.id})"

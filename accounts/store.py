@@ -1,0 +1,86 @@
+"""Accounts kept in the accounts database: sign-up, sign-in, lookup.
+
+Sign-in spends the same argon2 work whether or not the address has an account, so its timing does
+not tell which addresses are registered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from accounts.database import display_url
+from accounts.errors import AccountExists, InvalidEmail
+from accounts.models import ACCOUNT_ID, Account, new_account_id, normalise_email
+from accounts.passwords import MIN_LENGTH, Passwords
+from foundation.errors import ServiceUnavailable
+
+Clock = Callable[[], datetime]
+
+
+class AccountStore:
+    def __init__(self, engine: Engine, clock: Clock, passwords: Passwords | None = None) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._passwords = passwords or Passwords()
+        self._dummy_hash: str | None = None
+
+    def sign_up(self, email: str, password: str) -> Account:
+        """A new account; AccountExists, InvalidEmail or WeakPassword otherwise."""
+        address = normalise_email(email)
+        password_hash = self._passwords.hash(password)  # WeakPassword before anything is written
+        account = Account(id=new_account_id(), email=address, password_hash=password_hash, created_at=self._clock())
+        try:
+            with self._session() as session, session.begin():
+                if session.scalar(select(Account.id).where(Account.email == address)) is not None:
+                    raise AccountExists()
+                session.add(account)
+        except IntegrityError as error:  # two sign-ups at once: the unique constraint decides
+            raise AccountExists() from error
+        except SQLAlchemyError as error:  # a database down, or one that refused the statement
+            raise self._unavailable(error) from error
+        return account
+
+    def authenticate(self, email: str, password: str) -> Account | None:
+        """The account whose address and password these are, else None (never says which was wrong)."""
+        try:
+            address = normalise_email(email)
+        except InvalidEmail:
+            address = None
+        try:
+            with self._session() as session, session.begin():
+                account = None if address is None else session.scalar(select(Account).where(Account.email == address))
+                if account is None:
+                    self._passwords.verify(self._dummy(), password)
+                    return None
+                if not self._passwords.verify(account.password_hash, password):
+                    return None
+                if self._passwords.needs_rehash(account.password_hash):
+                    account.password_hash = self._passwords.rehash(password)
+                return account
+        except SQLAlchemyError as error:  # a database down, or one that refused the statement
+            raise self._unavailable(error) from error
+
+    def get(self, account_id: str) -> Account | None:
+        if not ACCOUNT_ID.match(account_id):
+            return None
+        try:
+            with self._session() as session:
+                return session.get(Account, account_id)
+        except SQLAlchemyError as error:  # a database down, or one that refused the statement
+            raise self._unavailable(error) from error
+
+    def _session(self) -> Session:
+        return Session(self._engine, expire_on_commit=False)
+
+    def _dummy(self) -> str:
+        if self._dummy_hash is None:
+            self._dummy_hash = self._passwords.rehash("x" * MIN_LENGTH)
+        return self._dummy_hash
+
+    def _unavailable(self, error: SQLAlchemyError) -> ServiceUnavailable:
+        return ServiceUnavailable("the accounts database", display_url(self._engine), type(error).__name__)

@@ -1,0 +1,112 @@
+"""The one authenticated write path: an account's action becomes a signed signal in `researcher.signals`.
+
+The signal says who acts (`actor` = the account id) and who vouches for it (`principal` = "account"),
+and is signed with the account principal's key, so the worker applies it as that account's and no
+one else's (schemas/signal_auth.py). The web layer learns the outcome only after Kafka acknowledged
+the record on every in-sync replica: a 202 means the signal is durable, not yet applied.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from kafka.errors import KafkaError
+from pydantic import TypeAdapter, ValidationError
+
+from clients import kafka_io
+from foundation.errors import InvalidRecord
+from foundation.settings import Settings
+from foundation.signal_keys import signal_keys
+from schemas.papers import describe_validation_error
+from schemas.profiles import ResearcherSignal
+from schemas.signal_auth import sign_signal
+from schemas.topics import RESEARCHER_SIGNALS
+
+# The kinds an account may send itself. `verify` is not among them: its evidence (an ORCID iD, an
+# e-mail domain) is not proven by the web app yet, so only operators send it.
+ACTIONS = frozenset({
+    "claim", "unclaim", "follow", "unfollow", "open_to_collaborate", "affiliation_update", "merge_request", "disown_work",
+})
+_SIGNALS: TypeAdapter[ResearcherSignal] = TypeAdapter(ResearcherSignal)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SignalWriter:
+    """Builds, signs and produces an account's signals; one producer, made at the first send."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] = _utc_now, timeout: float = 10.0) -> None:
+        self._settings = settings
+        self._clock = clock
+        self._timeout = timeout
+        self._keys = signal_keys(settings)
+        self._topic = settings.topic(RESEARCHER_SIGNALS.name)
+        self._producer: Any = None
+        self._lock = threading.Lock()
+
+    def build(self, account_id: str, researcher_id: str, kind: str, fields: Mapping[str, Any] | None = None) -> ResearcherSignal:
+        """The signed signal; InvalidRecord names the field when the action's input does not fit the schema."""
+        if kind not in ACTIONS:
+            raise InvalidRecord(f"an account cannot send {kind!r}", field="kind")
+        body = {
+            **(fields or {}),
+            "kind": kind,
+            "researcher_id": researcher_id,
+            "actor": account_id,
+            "principal": "account",
+            "signal_id": f"web-{uuid.uuid4()}",
+            "at": self._clock(),
+            "signature": "",
+        }
+        try:
+            signal = _SIGNALS.validate_python(body)
+        except ValidationError as error:
+            raise InvalidRecord(describe_validation_error(error)) from error
+        return sign_signal(signal, self._keys)
+
+    def send(self, account_id: str, researcher_id: str, kind: str, fields: Mapping[str, Any] | None = None) -> ResearcherSignal:
+        """Build, sign and produce the signal, returning once Kafka acknowledged it.
+
+        ServiceUnavailable when Kafka did not acknowledge in time. The record may still arrive later;
+        the worker applies a signal id once, so a user who retries does no harm.
+        """
+        signal = self.build(account_id, researcher_id, kind, fields)
+        producer = self._open()
+        try:
+            future = producer.send(self._topic, key=signal.researcher_id.encode(), value=signal.model_dump_json().encode())
+            future.get(timeout=self._timeout)
+        except KafkaError as error:
+            self._discard(producer)
+            raise kafka_io.unavailable(self._settings, error) from error
+        return signal
+
+    def close(self) -> None:
+        with self._lock:
+            producer, self._producer = self._producer, None
+        if producer is not None:
+            producer.close(timeout=self._timeout)
+
+    def _open(self) -> Any:
+        with self._lock:
+            if self._producer is None:
+                wait_ms = int(self._timeout * 1000)
+                # An interactive write: no lingering, and a dead broker is reported within the timeout
+                # (kafka-python would block up to a minute for metadata).
+                self._producer = kafka_io.producer(
+                    self._settings, linger_ms=0, max_block_ms=wait_ms, request_timeout_ms=wait_ms,
+                    delivery_timeout_ms=max(120_000, wait_ms + 1000),
+                )
+            return self._producer
+
+    def _discard(self, producer: Any) -> None:
+        """After a failed send the next one starts on a new producer rather than a stuck one."""
+        with self._lock:
+            if self._producer is producer:
+                self._producer = None
+        producer.close(timeout=0)

@@ -1,0 +1,54 @@
+"""The secret that signs the web app's session cookies.
+
+Production sets SCHOLARSTREAM_SESSION_SECRET (every instance behind one address needs the same one,
+or a session made by one is refused by the next). A local run without it keeps a random secret in a
+file only its owner can read, beside the signal keys (foundation/signal_keys.py) and made the same
+way: O_EXCL so two processes starting together agree, O_NOFOLLOW so a planted link is not followed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from foundation.errors import ConfigError
+from foundation.settings import Settings
+
+
+def secret_file(settings: Settings) -> Path:
+    return settings.stack_dir / "secrets" / "session-secret.json"
+
+
+def session_secret(settings: Settings) -> SecretStr:
+    """The configured secret, else the local file's (made on first use)."""
+    if settings.session_secret is not None:
+        return settings.session_secret
+    return _local_secret(secret_file(settings))
+
+
+def _local_secret(path: Path) -> SecretStr:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fresh = json.dumps({"session": secrets.token_hex(32)})
+        try:
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(handle, "w") as out:
+                out.write(fresh)
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(handle) as source:
+            text = source.read()
+        stored = json.loads(text) if text else {}
+        return SecretStr(stored["session"])
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ConfigError(
+            f"cannot read the session secret in {path} ({type(error).__name__}); set SCHOLARSTREAM_SESSION_SECRET, "
+            "or remove the file to make a new one (every session is then signed out)"
+        ) from error

@@ -1,0 +1,367 @@
+"""The accounts routes: sign-up, sign-in, sign-out, and an account's actions on researchers.
+
+A thin layer over `accounts`: it parses the request (JSON, or a form post), checks the session,
+the CSRF token and the rate limits, calls the store or the signal writer, and turns their errors
+into statuses. The session lives in a signed cookie (Starlette's SessionMiddleware: HttpOnly,
+SameSite=Lax, Secure when SCHOLARSTREAM_SESSION_HTTPS_ONLY); it holds the account id and a random
+CSRF token that every write must send back (header X-CSRF-Token or form field csrf_token).
+"""
+
+# No `from __future__ import annotations`: FastAPI reads the routes' annotations at run time, and
+# those naming the closures' dependencies (`Depends(session_account)`) only resolve where they stand.
+import hmac
+import json
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any, Protocol
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.sessions import SessionMiddleware
+
+from accounts import Account, AccountError, AccountExists, AccountStore, SignalWriter, engine, upgrade
+from foundation.errors import InvalidRecord, ServiceUnavailable
+from foundation.session_secret import session_secret
+from foundation.settings import Settings
+from schemas.profiles import ResearcherSignal
+from scholarstream.rate_limits import SlidingWindow, retry_after
+
+SESSION_COOKIE = "scholarstream_session"
+SESSION_SECONDS = 7 * 24 * 3600
+MAX_BODY_BYTES = 64 * 1024
+CSRF_HEADER = "X-CSRF-Token"
+
+
+class Writer(Protocol):
+    """What the routes need of the write path (the real one: accounts.SignalWriter)."""
+
+    def send(self, account_id: str, researcher_id: str, kind: str, fields: Mapping[str, Any] | None = None) -> ResearcherSignal: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class Limits:
+    sign_in_by_address: SlidingWindow
+    sign_in_by_email: SlidingWindow
+    sign_up_by_address: SlidingWindow
+    actions_by_account: SlidingWindow
+
+    @classmethod
+    def default(cls, clock: Callable[[], float] = time.monotonic) -> "Limits":
+        return cls(
+            sign_in_by_address=SlidingWindow(10, 60, clock),
+            sign_in_by_email=SlidingWindow(10, 60, clock),
+            sign_up_by_address=SlidingWindow(10, 60, clock),
+            actions_by_account=SlidingWindow(30, 60, clock),
+        )
+
+
+@dataclass
+class AccountServices:
+    store: AccountStore
+    writer: Writer
+    limits: Limits
+
+
+def services_from_settings(settings: Settings) -> AccountServices:
+    """The real store (its database upgraded to the newest revision) and the real write path."""
+    database = engine(settings)
+    upgrade(database)
+    return AccountServices(AccountStore(database, lambda: datetime.now(UTC)), SignalWriter(settings), Limits.default())
+
+
+def install_accounts(api: FastAPI, settings: Settings, services: AccountServices | None = None) -> None:
+    """Add the session middleware and the accounts routes to `api`."""
+    services = services or services_from_settings(settings)
+    api.add_middleware(
+        SessionMiddleware, secret_key=session_secret(settings).get_secret_value(), session_cookie=SESSION_COOKIE,
+        max_age=SESSION_SECONDS, same_site="lax", https_only=settings.session_https_only,
+    )
+    api.include_router(accounts_router(services))
+
+
+# --- request bodies ---------------------------------------------------------------------------
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class Credentials(_Body):
+    email: str = Field(min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=4096)
+
+
+class Nothing(_Body):
+    pass
+
+
+class Unclaim(_Body):
+    reason: str = Field("", max_length=1_000)
+
+
+class OpenToCollaborate(_Body):
+    open: bool
+
+
+class Affiliations(_Body):
+    affiliations: list[str] = Field(min_length=1, max_length=20)
+
+
+class MergeRequest(_Body):
+    other_id: str = Field(min_length=1, max_length=128)
+
+
+class Disown(_Body):
+    arxiv_ids: list[str] = Field(min_length=1, max_length=100)
+    reason: str = Field("", max_length=1_000)
+
+
+_LIST_FIELDS = {"affiliations", "arxiv_ids"}
+
+
+Responses = dict[int | str, dict[str, Any]]
+
+
+def _error(status: int, detail: str) -> Responses:
+    return {status: {"description": detail, "content": {"application/json": {"example": {"detail": detail}}}}}
+
+
+UNAUTHENTICATED = _error(401, "Not signed in (or the account is gone).")
+FORBIDDEN = _error(403, "Missing or wrong CSRF token, or a cross-site form post.")
+INVALID = _error(422, "The body or the researcher id does not fit (message names the field).")
+TOO_MANY: Responses = {429: {"description": "Too many requests; Retry-After says when to try again.",
+                             "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}}}
+UNAVAILABLE = _error(503, "Kafka or the accounts database did not answer.")
+TOO_LARGE = _error(413, f"The body is over {MAX_BODY_BYTES} bytes.")
+
+
+def _request_body(model: type[BaseModel]) -> dict[str, Any]:
+    schema = model.model_json_schema()
+    return {"requestBody": {"required": False, "content": {
+        "application/json": {"schema": schema},
+        "application/x-www-form-urlencoded": {"schema": schema},
+    }}}
+
+
+async def _read_body(request: Request, model: type[_Body]) -> Any:
+    """The body as `model`, from JSON or a form; 413, 415 or 422 when it is not one."""
+    raw = await _raw_body(request)
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    data: Any
+    if not raw.strip():
+        data = {}
+    elif kind in ("application/json", ""):
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            raise HTTPException(status_code=422, detail="the body is not JSON") from None
+    elif kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        data = await _form(request)
+    else:
+        raise HTTPException(status_code=415, detail="send JSON or a form")
+    if not isinstance(data, dict):
+        raise HTTPException(status_code=422, detail="the body must be a JSON object")
+    data.pop("csrf_token", None)
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise HTTPException(status_code=422, detail=_describe(error)) from None
+
+
+async def _raw_body(request: Request) -> bytes:
+    """The body, read at most once and refused past MAX_BODY_BYTES (a chunked body has no length to check).
+
+    Kept where Starlette keeps a body it read (`_body`), so a form parsed later reads it from there.
+    """
+    cached = getattr(request, "_body", None)
+    if isinstance(cached, bytes):
+        return cached
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise HTTPException(status_code=413, detail=f"the body is over {MAX_BODY_BYTES} bytes")
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY_BYTES:
+            raise HTTPException(status_code=413, detail=f"the body is over {MAX_BODY_BYTES} bytes")
+    request._body = bytes(raw)
+    return request._body
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    """A form's fields; the list fields may repeat."""
+    await _raw_body(request)
+    try:
+        form = await request.form(max_files=0, max_fields=200)
+    except Exception:  # noqa: BLE001 - python-multipart's errors for a malformed form are many and untyped
+        raise HTTPException(status_code=422, detail="the form could not be read") from None
+    fields: dict[str, Any] = {}
+    for name in form:
+        values = [value for value in form.getlist(name) if isinstance(value, str)]
+        fields[name] = values if name in _LIST_FIELDS else (values[-1] if values else "")
+    return fields
+
+
+def _describe(error: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in item['loc']) or 'body'}: {item['msg']}" for item in error.errors())
+
+
+# --- the routes -------------------------------------------------------------------------------
+
+
+def accounts_router(services: AccountServices) -> APIRouter:
+    store, writer, limits = services.store, services.writer, services.limits
+
+    @asynccontextmanager
+    async def lifespan(_: Any) -> AsyncIterator[None]:
+        yield
+        writer.close()
+
+    router = APIRouter(tags=["accounts"], lifespan=lifespan)
+
+    def limited(window: SlidingWindow, key: str) -> None:
+        wait = window.hit(key)
+        if wait is not None:
+            raise HTTPException(status_code=429, detail="too many requests, try again later",
+                                headers={"Retry-After": retry_after(wait)})
+
+    def session_account(request: Request) -> Account:
+        account_id = request.session.get("account")
+        if not isinstance(account_id, str):
+            raise HTTPException(status_code=401, detail="sign in first")
+        try:
+            account = store.get(account_id)
+        except ServiceUnavailable as error:
+            raise HTTPException(status_code=503, detail=str(error)) from error
+        if account is None:
+            request.session.clear()
+            raise HTTPException(status_code=401, detail="sign in first")
+        return account
+
+    async def csrf_checked(request: Request, account: Annotated[Account, Depends(session_account)]) -> Account:
+        await _check_csrf(request)
+        return account
+
+    def start_session(request: Request, account: Account) -> dict[str, str]:
+        request.session.clear()  # a new token at every sign-in: nothing of an earlier session carries over
+        request.session.update({"account": account.id, "csrf": secrets.token_urlsafe(32)})
+        return {"account_id": account.id, "email": account.email, "csrf_token": str(request.session.get("csrf", ""))}
+
+    @router.post("/accounts", status_code=201, openapi_extra=_request_body(Credentials),
+                 responses={**FORBIDDEN, **_error(409, "An account with this e-mail address exists."),
+                            **TOO_LARGE, **INVALID, **TOO_MANY, **UNAVAILABLE})
+    async def sign_up(request: Request) -> dict[str, str]:
+        """Make an account (a password of 12 characters or more) and sign in to it."""
+        _same_origin(request)
+        limited(limits.sign_up_by_address, _address(request))
+        body = await _read_body(request, Credentials)
+        try:
+            account = await run_in_threadpool(store.sign_up, body.email, body.password)  # argon2: off the event loop
+        except AccountExists as error:
+            raise HTTPException(status_code=409, detail=str(error)) from None
+        except AccountError as error:
+            raise HTTPException(status_code=422, detail=str(error)) from None
+        except ServiceUnavailable as error:
+            raise HTTPException(status_code=503, detail=str(error)) from error
+        return start_session(request, account)
+
+    @router.post("/sessions", openapi_extra=_request_body(Credentials),
+                 responses={**_error(401, "Wrong e-mail address or password."), **FORBIDDEN,
+                            **TOO_LARGE, **INVALID, **TOO_MANY, **UNAVAILABLE})
+    async def sign_in(request: Request) -> dict[str, str]:
+        """Sign in; the answer carries the CSRF token that writes send back."""
+        _same_origin(request)
+        limited(limits.sign_in_by_address, _address(request))
+        body = await _read_body(request, Credentials)
+        limited(limits.sign_in_by_email, body.email.strip().lower())
+        try:
+            account = await run_in_threadpool(store.authenticate, body.email, body.password)
+        except ServiceUnavailable as error:
+            raise HTTPException(status_code=503, detail=str(error)) from error
+        if account is None:
+            raise HTTPException(status_code=401, detail="wrong e-mail address or password")
+        return start_session(request, account)
+
+    @router.post("/sessions/end", responses={**FORBIDDEN})
+    async def sign_out(request: Request) -> dict[str, bool]:
+        """Sign out (with the CSRF token when signed in, so no other site can sign you out)."""
+        if "account" in request.session:
+            await _check_csrf(request)
+        request.session.clear()
+        return {"signed_out": True}
+
+    @router.get("/me", responses={**UNAUTHENTICATED, **UNAVAILABLE})
+    def me(request: Request, account: Annotated[Account, Depends(session_account)]) -> dict[str, str]:
+        """The signed-in account and its CSRF token."""
+        return {"account_id": account.id, "email": account.email, "csrf_token": str(request.session.get("csrf", ""))}
+
+    def action(path: str, kind: str, model: type[_Body], fields: Callable[[Any], dict[str, Any]], summary: str) -> None:
+        @router.post(path, status_code=202, summary=summary, openapi_extra=_request_body(model),
+                     responses={**UNAUTHENTICATED, **FORBIDDEN, **TOO_LARGE, **INVALID, **TOO_MANY, **UNAVAILABLE})
+        async def act(researcher_id: str, request: Request, account: Annotated[Account, Depends(csrf_checked)]) -> JSONResponse:
+            limited(limits.actions_by_account, account.id)
+            body = await _read_body(request, model)
+            try:
+                # Waits for Kafka's acknowledgement (up to the writer's timeout): off the event loop.
+                signal = await run_in_threadpool(writer.send, account.id, researcher_id, kind, fields(body))
+            except InvalidRecord as error:
+                raise HTTPException(status_code=422, detail=str(error)) from None
+            except ServiceUnavailable as error:
+                raise HTTPException(status_code=503, detail=str(error)) from error
+            return JSONResponse({"signal_id": signal.signal_id, "status": "pending"}, status_code=202)
+
+        act.__name__ = f"{kind}_researcher"
+
+    def none(_: Any) -> dict[str, Any]:
+        return {}
+
+    action("/researchers/{researcher_id}/follow", "follow", Nothing, none, "Follow a researcher")
+    action("/researchers/{researcher_id}/unfollow", "unfollow", Nothing, none, "Stop following a researcher")
+    action("/researchers/{researcher_id}/claim", "claim", Nothing, none, "Claim a profile as yours")
+    action("/researchers/{researcher_id}/unclaim", "unclaim", Unclaim, lambda b: {"reason": b.reason}, "Give up a claim")
+    action("/researchers/{researcher_id}/open-to-collaborate", "open_to_collaborate", OpenToCollaborate,
+           lambda b: {"open": b.open}, "Say whether you are open to collaborate")
+    action("/researchers/{researcher_id}/affiliations", "affiliation_update", Affiliations,
+           lambda b: {"affiliations": b.affiliations}, "Replace your affiliations")
+    action("/researchers/{researcher_id}/merge-requests", "merge_request", MergeRequest,
+           lambda b: {"other_id": b.other_id}, "Say another profile is also you")
+    action("/researchers/{researcher_id}/disown", "disown_work", Disown,
+           lambda b: {"arxiv_ids": b.arxiv_ids, "reason": b.reason}, "Say these works are not yours")
+    return router
+
+
+def _is_form(request: Request) -> bool:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return kind in ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def _check_csrf(request: Request) -> None:
+    """403 unless the request sends back its session's token (header, or form field for a form post)."""
+    expected = request.session.get("csrf")
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and _is_form(request):
+        sent = (await _form(request)).get("csrf_token")
+    if not isinstance(expected, str) or not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise HTTPException(status_code=403, detail="missing or wrong CSRF token")
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _same_origin(request: Request) -> None:
+    """Refuse a sign-in or sign-up posted from another site (login CSRF); browsers send Origin on POST."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    if urlsplit(origin).netloc != request.headers.get("host", ""):
+        raise HTTPException(status_code=403, detail="a sign-in from another site is refused")

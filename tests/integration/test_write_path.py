@@ -1,0 +1,82 @@
+"""The authenticated write path end to end on the real Kafka: sign up, act, and the signed record.
+
+The app is the real one (`create_api`, the real SignalWriter and its idempotent acks=all producer);
+the accounts database is an SQLite file of the test's own, reopened by a second app as after a restart.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from clients import kafka_io
+from foundation.settings import Settings
+from foundation.signal_keys import signal_keys
+from schemas.profiles import AffiliationUpdateSignal, FollowSignal, parse_signal
+from schemas.signal_auth import check_signature
+from schemas.topics import RESEARCHER_SIGNALS
+from scholarstream.api import create_api
+from tests.integration.conftest import read_topic
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def app_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Settings:
+    monkeypatch.setenv("SCHOLARSTREAM_ACCOUNTS_DATABASE_URL", f"sqlite:///{tmp_path / 'accounts.sqlite3'}")
+    current = Settings(_env_file=None)
+    assert current.topic_prefix == settings.topic_prefix
+    kafka_io.ensure_topics(current, [RESEARCHER_SIGNALS])
+    return current
+
+
+def test_a_signed_up_account_follows_and_kafka_holds_its_signed_signal(app_settings: Settings) -> None:
+    with TestClient(create_api(app_settings)) as client:
+        signed_up = client.post("/accounts", json={"email": "Ada@Example.org", "password": PASSWORD})
+        assert signed_up.status_code == 201, signed_up.text
+        account = signed_up.json()
+        sent = client.post("/researchers/r-ada/follow", headers={"X-CSRF-Token": account["csrf_token"]})
+        assert sent.status_code == 202, sent.text
+        assert sent.json()["status"] == "pending"
+
+    [record] = read_topic(app_settings, app_settings.topic(RESEARCHER_SIGNALS.name))
+    assert record.key == b"r-ada"
+    signal = parse_signal(record.value)
+    assert isinstance(signal, FollowSignal)
+    check_signature(signal, signal_keys(app_settings))
+    assert (signal.signal_id, signal.actor, signal.principal) == (sent.json()["signal_id"], account["account_id"], "account")
+
+
+def test_an_account_outlives_the_app_and_signs_in_on_the_next_one(app_settings: Settings) -> None:
+    with TestClient(create_api(app_settings)) as first:
+        account = first.post("/accounts", json={"email": "ada@example.org", "password": PASSWORD}).json()
+
+    with TestClient(create_api(app_settings)) as second:  # a new app, a new engine, the same file
+        wrong = second.post("/sessions", json={"email": "ada@example.org", "password": "not the password"})
+        assert wrong.status_code == 401
+        signed_in = second.post("/sessions", json={"email": "ada@example.org", "password": PASSWORD})
+        assert signed_in.status_code == 200 and signed_in.json()["account_id"] == account["account_id"]
+        token = signed_in.json()["csrf_token"]
+        sent = second.post("/researchers/r-ada/affiliations", json={"affiliations": ["CERN"]}, headers={"X-CSRF-Token": token})
+        assert sent.status_code == 202, sent.text
+
+    [record] = read_topic(app_settings, app_settings.topic(RESEARCHER_SIGNALS.name))
+    signal = parse_signal(record.value)
+    assert isinstance(signal, AffiliationUpdateSignal) and signal.affiliations == ("CERN",)
+    assert signal.actor == account["account_id"]
+    check_signature(signal, signal_keys(app_settings))
+
+
+def test_kafka_out_of_reach_is_503_and_the_app_keeps_serving(app_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1")  # nothing listens on port 1
+    unreachable = Settings(_env_file=None)
+    assert unreachable.accounts_database_url == app_settings.accounts_database_url
+    with TestClient(create_api(unreachable)) as client:
+        account = client.post("/accounts", json={"email": "ada@example.org", "password": PASSWORD}).json()
+        headers = {"X-CSRF-Token": account["csrf_token"]}
+        refused = client.post("/researchers/r-ada/claim", headers=headers)
+        assert refused.status_code == 503
+        assert "Kafka" in refused.json()["detail"]
+        assert client.get("/me").status_code == 200
