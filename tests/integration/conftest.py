@@ -18,6 +18,7 @@ import pytest
 
 from clients import es_io, kafka_io
 from foundation.settings import Settings
+from schemas.topics import RESEARCHER_SIGNALS
 from scholarstream.demo import services_reachable
 from tests.conftest import REPO
 
@@ -77,3 +78,16 @@ def cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
 
 
 FIXTURE_SNAPSHOT = Path(__file__).resolve().parent.parent / "fixtures" / "snapshot-40.jsonl"
+
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def app_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Settings:
+    """The test's settings with an accounts database (an SQLite file) of its own, for `create_api`."""
+    monkeypatch.setenv("SCHOLARSTREAM_ACCOUNTS_DATABASE_URL", f"sqlite:///{tmp_path / 'accounts.sqlite3'}")
+    current = Settings(_env_file=None)
+    assert current.topic_prefix == settings.topic_prefix
+    kafka_io.ensure_topics(current, [RESEARCHER_SIGNALS])
+    return current

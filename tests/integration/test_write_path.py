@@ -6,30 +6,16 @@ the accounts database is an SQLite file of the test's own, reopened by a second 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 
-from clients import kafka_io
 from foundation.settings import Settings
 from foundation.signal_keys import signal_keys
 from schemas.profiles import AffiliationUpdateSignal, FollowSignal, parse_signal
 from schemas.signal_auth import check_signature
 from schemas.topics import RESEARCHER_SIGNALS
 from scholarstream.api import create_api
-from tests.integration.conftest import read_topic
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def app_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Settings:
-    monkeypatch.setenv("SCHOLARSTREAM_ACCOUNTS_DATABASE_URL", f"sqlite:///{tmp_path / 'accounts.sqlite3'}")
-    current = Settings(_env_file=None)
-    assert current.topic_prefix == settings.topic_prefix
-    kafka_io.ensure_topics(current, [RESEARCHER_SIGNALS])
-    return current
+from tests.integration.conftest import PASSWORD, read_topic
 
 
 def test_a_signed_up_account_follows_and_kafka_holds_its_signed_signal(app_settings: Settings) -> None:

@@ -1,0 +1,80 @@
+"""Accounts act on a profile through the write path and the real worker applies what they may do
+(issue 18): follows are a set of accounts, a claimed profile refuses another account's claim, and
+a signal written to the topic without the write path's key is dead-lettered, never applied."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from fastapi.testclient import TestClient
+
+from clients import kafka_io
+from foundation.settings import Settings
+from schemas.profiles import ClaimSignal, FollowSignal
+from schemas.topics import RESEARCHER_SIGNALS
+from scholarstream.api import create_api
+from tests.integration.conftest import FIXTURE_SNAPSHOT, PASSWORD, cli, read_topic
+
+NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+
+
+def _signed_up(client: TestClient, email: str) -> dict:
+    made = client.post("/accounts", json={"email": email, "password": PASSWORD})
+    assert made.status_code == 201, made.text
+    return made.json()
+
+
+def _act(client: TestClient, account: dict, researcher: str, action: str) -> None:
+    sent = client.post(f"/researchers/{researcher}/{action}", headers={"X-CSRF-Token": account["csrf_token"]})
+    assert sent.status_code == 202, sent.text
+
+
+def _profile(researcher: str) -> dict:
+    shown = cli("profile", researcher, "--json")
+    assert shown.returncode == 0, shown.stderr
+    return json.loads(shown.stdout)
+
+
+def test_follows_count_accounts_once_and_a_claimed_profile_refuses_another_account(app_settings: Settings) -> None:
+    assert cli("ingest", "snapshot", str(FIXTURE_SNAPSHOT)).returncode == 0
+    assert cli("run", "--until-caught-up", "--timeout", "900").returncode == 0
+    researcher = json.loads(cli("profile", "--name", "Lepers", "--json").stdout)["profiles"][0]["researcher_id"]
+    before = _profile(researcher)
+
+    with TestClient(create_api(app_settings)) as ada_client, TestClient(create_api(app_settings)) as bob_client:
+        ada, bob = _signed_up(ada_client, "ada@example.org"), _signed_up(bob_client, "bob@example.org")
+        for _ in range(3):
+            _act(ada_client, ada, researcher, "follow")
+        _act(bob_client, bob, researcher, "follow")
+        _act(ada_client, ada, researcher, "claim")
+        _act(bob_client, bob, researcher, "claim")  # accepted by the write path, refused by the worker
+    # Written straight to the topic, as anyone with produce rights could: unsigned, and forged.
+    forged = [
+        FollowSignal(signal_id=f"forged-{n}", researcher_id=researcher, actor=f"acct-{n:016x}", at=NOW)
+        for n in range(20)
+    ]
+    forged.append(ClaimSignal(signal_id="forged-claim", researcher_id=researcher, actor="mallory", at=NOW,
+                              signature="0" * 64))
+    producer = kafka_io.producer(app_settings)
+    try:
+        for signal in forged:
+            producer.send(app_settings.topic(RESEARCHER_SIGNALS.name), key=researcher.encode(),
+                          value=signal.model_dump_json().encode())
+        producer.flush()
+    finally:
+        producer.close()
+    assert cli("run", "--until-caught-up", "--timeout", "900").returncode == 0
+
+    after = _profile(researcher)
+    assert after["followers_count"] == before["followers_count"] + 2, "two accounts follow; three follows of one count once"
+    assert after["claimed"] and not before["claimed"]
+    shown = json.dumps(after)
+    assert ada["account_id"] not in shown and bob["account_id"] not in shown, "the read side names no account"
+    assert "claimed_by" not in after and "followers" not in after
+
+    letters = [json.loads(r.value) for r in read_topic(app_settings, app_settings.topic("researcher.signals.dlq"))]
+    reasons = [letter["reason"] for letter in letters]
+    assert sum("already claimed by another account" in r for r in reasons) == 1, reasons
+    assert sum(r.startswith("unsigned signal") for r in reasons) == 20
+    assert sum("does not verify" in r for r in reasons) == 1
