@@ -292,11 +292,13 @@ def apply_product_signal(
 
 
 def merge_request(claimant: ResearcherProfile, signal: MergeRequestSignal) -> MergeEvent | None:
-    """The MergeEvent for a claimant's request (the smaller id survives); None if already one.
+    """The MergeEvent for a claimant's request, or an operator's (the smaller id survives); None if
+    already one.
 
     The claimant's ownership was checked by `apply_signal`; the other profile is checked where
-    it lives (merge_stage.on_merge or on_move): it must not be claimed by another account, nor
-    carry another ORCID iD.
+    it lives (merge_stage.on_merge or on_move): an account's request joins only profiles that
+    account claimed (anything else is refused for an operator's review), an operator's joins two
+    profiles unless they are claimed by different accounts or carry different ORCID iDs.
     """
     if signal.other_id in claimant.merged_from:
         return None
@@ -305,7 +307,7 @@ def merge_request(claimant: ResearcherProfile, signal: MergeRequestSignal) -> Me
     return MergeEvent(
         retired_id=retired,
         surviving_id=surviving,
-        reason="claim",
+        reason="operator" if signal.principal == "operator" else "claim",
         retired_name=mine if retired == claimant.researcher_id else None,
         surviving_name=mine if surviving == claimant.researcher_id else None,
         requested_by=claimant.researcher_id,

@@ -87,6 +87,17 @@ def _readdressed(event: MergeEvent, merged_into: str) -> MergeEvent | None:
     })
 
 
+REVIEW = "for review"
+
+
+def needs_review(unclaimed_id: str, event: MergeEvent) -> str:
+    """Why an account's merge request was refused, for the operators who review it: a person may
+    join only profiles they claimed (else one claim could absorb any unclaimed profile); an
+    operator who agrees sends the merge request as an operator (docs/operations.md)."""
+    return (f"{REVIEW}: {unclaimed_id} is not claimed by {event.actor}, who asked to merge it with "
+            f"{event.requested_by}; an account merges only profiles it claimed")
+
+
 def _refusal(retired: ResearcherProfile, event: MergeEvent) -> str | None:
     """Why the retired side cannot go; the survivor's side is checked by `apply_merge` in on_move."""
     if event.reason == "linking" and (retired.claimed or retired.orcid):
@@ -97,6 +108,8 @@ def _refusal(retired: ResearcherProfile, event: MergeEvent) -> str | None:
             return f"{retired.researcher_id} is claimed by another account than {event.actor}"
         if event.requested_by == retired.researcher_id and not retired.claimed:
             return f"{retired.researcher_id} is no longer claimed by {event.actor}"
+        if not retired.claimed:
+            return needs_review(retired.researcher_id, event)
         if retired.orcid and event.claimant_orcid and retired.orcid != event.claimant_orcid:
             return f"different ORCID iDs: {retired.orcid} and {event.claimant_orcid}"
     return None
@@ -130,6 +143,8 @@ def on_move(
         return MergeOutcome(ack=_accepted(move))
     if event.reason == "claim" and event.requested_by == event.surviving_id and current.claimed_by != event.actor:
         return MergeOutcome(move=_bounce(move, f"{current.researcher_id} is no longer claimed by {event.actor}"))
+    if event.reason == "claim" and not current.claimed:
+        return MergeOutcome(move=_bounce(move, needs_review(current.researcher_id, event)))
     try:
         merged = apply_merge(current, move.retired, stored)
     except MergeRejected as error:

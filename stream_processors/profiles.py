@@ -603,8 +603,11 @@ def _open_to_collaborate(profile: ResearcherProfile, signal: OpenToCollaborateSi
 
 
 def _merge_request(profile: ResearcherProfile, signal: MergeRequestSignal) -> dict[str, object]:
-    """Only checks who asks: the merge itself travels as a MergeEvent (linking_stage.apply_product_signal)."""
-    _require_claimant(profile, signal, "merge request")
+    """Only checks who asks: the claimant, or an operator approving a reviewed merge. The merge
+    itself travels as a MergeEvent (linking_stage.apply_product_signal), and the other profile is
+    checked where it lives (merge_stage)."""
+    if signal.principal != "operator":
+        _require_claimant(profile, signal, "merge request")
     return {}
 
 

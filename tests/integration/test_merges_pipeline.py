@@ -78,6 +78,7 @@ def test_a_merge_request_by_the_claimant_merges_and_a_disowned_work_is_split_off
     other = PLANCK
     signal_and_run(
         ("claim", claimant, "--actor", "user:jun", "--principal", "account"),
+        ("claim", other, "--actor", "user:jun", "--principal", "account"),  # an account merges only its own profiles
         ("merge_request", claimant, "--other-id", other, "--actor", "user:jun", "--principal", "account"),
         ("merge_request", other, "--other-id", claimant, "--actor", "user:mallory", "--principal", "account"),  # not the claimant: refused
     )

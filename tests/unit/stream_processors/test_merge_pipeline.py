@@ -123,11 +123,12 @@ def two_profiles():
 def test_a_merge_request_by_the_claimant_merges_the_other_profile():
     model, zheng, z = two_profiles()
     claimed(model, zheng)
+    claimed(model, z)  # the same account claimed both
     model.signal(MergeRequestSignal(signal_id="m-1", researcher_id=zheng, other_id=z, actor="user:zheng", at=NOW))
     survivor_id, retired_id = sorted((zheng, z))
     survivor = model.profiles[survivor_id]
     assert {w.arxiv_id for w in model.works_of(survivor.researcher_id)} == {"1501.00001", "1601.00002"}
-    assert survivor.claimed_by == "user:zheng", "the claim moves with the content when the claimant's id retires"
+    assert survivor.claimed_by == "user:zheng"
     assert model.profiles[retired_id].merged_into == survivor_id
     (merge,) = [m for m in model.published if m.researcher_id == retired_id and m.merged_into]
     assert model.refused == []
@@ -141,6 +142,28 @@ def test_a_merge_request_needs_the_claimant():
     model.signal(MergeRequestSignal(signal_id="m-2", researcher_id=zheng, other_id=z, actor="user:mallory", at=NOW))
     assert "claimed by another account" in model.refused[-1]
     assert all(p.merged_into is None for p in model.profiles.values())
+
+
+@pytest.mark.parametrize("claimant_side", ["survivor", "retired"])
+def test_a_merge_request_naming_an_unclaimed_profile_is_refused_for_an_operators_review(claimant_side):
+    """Regression (issue 18, merge absorption): a claimant of one profile merged any unclaimed
+    profile into it. An account now joins only profiles it claimed; the refusal goes to the merges
+    dead letters for an operator, who approves it by sending the merge request as an operator."""
+    model, zheng, z = two_profiles()
+    survivor_id, retired_id = sorted((zheng, z))
+    mine, other = (survivor_id, retired_id) if claimant_side == "survivor" else (retired_id, survivor_id)
+    claimed(model, mine)
+    before = {rid: [w.arxiv_id for w in model.works_of(rid)] for rid in model.profiles}
+    model.signal(MergeRequestSignal(signal_id="m-1", researcher_id=mine, other_id=other, actor="user:zheng", at=NOW))
+    assert model.refused and f"for review: {other} is not claimed by user:zheng" in model.refused[-1]
+    assert all(p.merged_into is None for p in model.profiles.values())
+    assert {rid: [w.arxiv_id for w in model.works_of(rid)] for rid in model.profiles} == before
+
+    model.signal(MergeRequestSignal(signal_id="m-op", researcher_id=mine, other_id=other, actor="ops",
+                                    principal="operator", at=NOW))
+    assert model.profiles[retired_id].merged_into == survivor_id
+    assert {w.arxiv_id for w in model.works_of(survivor_id)} == {"1501.00001", "1601.00002"}
+    assert model.profiles[survivor_id].claimed_by == "user:zheng"
 
 
 def test_a_merge_request_naming_a_profile_claimed_by_someone_else_is_refused_and_nothing_moves():

@@ -28,6 +28,7 @@ def test_a_merge_moves_every_work_of_the_retired_id_once_the_survivor_accepted()
     assert model.profiles["r-b"].works_count == moved
     model.signal(
         ClaimSignal(signal_id="c-1", researcher_id="r-a", actor="user:ana", at=NOW),
+        ClaimSignal(signal_id="c-2", researcher_id="r-b", actor="user:ana", at=NOW),  # both hers
         MergeRequestSignal(signal_id="m-1", researcher_id="r-a", other_id="r-b", actor="user:ana", at=NOW),
     )
     survivor, retired = model.profiles["r-a"], model.profiles["r-b"]
@@ -61,6 +62,7 @@ def test_a_lost_accepted_answer_is_sent_again_when_the_move_is_retried():
     moves.refuse = lambda _key, value: RuntimeError("refused") if b'"accepted":true' in value else None
     model.signal(
         ClaimSignal(signal_id="c-1", researcher_id="r-a", actor="user:ana", at=NOW),
+        ClaimSignal(signal_id="c-2", researcher_id="r-b", actor="user:ana", at=NOW),  # both hers
         MergeRequestSignal(signal_id="m-1", researcher_id="r-a", other_id="r-b", actor="user:ana", at=NOW),
     )
     assert model.profiles["r-a"].merged_from == ("r-b",), "the survivor's revision was published, so it stands"
