@@ -50,7 +50,7 @@ def test_follows_count_accounts_once_and_a_claimed_profile_refuses_another_accou
         _act(ada_client, ada, researcher, "claim")
         _act(bob_client, bob, researcher, "claim")  # accepted by the write path, refused by the worker
     # Written straight to the topic, as anyone with produce rights could: unsigned, and forged.
-    forged = [
+    forged: list[FollowSignal | ClaimSignal] = [
         FollowSignal(signal_id=f"forged-{n}", researcher_id=researcher, actor=f"acct-{n:016x}", at=NOW)
         for n in range(20)
     ]
