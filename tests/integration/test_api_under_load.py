@@ -76,14 +76,15 @@ def test_a_burst_of_heavy_searches_is_shed_and_healthz_answers_within_a_second(s
     statuses = [status for status, _, _ in answers]
     served = [seconds for status, seconds, _ in answers if status == 200]
     shed = [(seconds, retry) for status, seconds, retry in answers if status == 429]
-    assert set(statuses) <= {200, 429}, statuses
-    assert served, "the server ran some of them"
-    assert shed and all(retry == "1" for _, retry in shed), "the rest were shed with Retry-After"
-    assert max(health) < 1.0, health
     figures = {
         "searches": BURST, "served": len(served), "shed": len(shed),
-        "served_median_s": round(statistics.median(served), 3), "shed_max_s": round(max(s for s, _ in shed), 3),
+        "served_median_s": round(statistics.median(served), 3) if served else None,
+        "shed_max_s": round(max(s for s, _ in shed), 3) if shed else None,
         "healthz_max_s": round(max(health), 3), "healthz_median_s": round(statistics.median(health), 3),
         "limits": [app_settings.api_max_searches, app_settings.api_max_semantic_searches],
     }
     print("\n" + json.dumps(figures))
+    assert set(statuses) <= {200, 429}, statuses
+    assert served, "the server ran some of them"
+    assert shed and all(retry == "1" for _, retry in shed), "the rest were shed with Retry-After"
+    assert max(health) < 1.0, health
