@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     # hybrid searches, which encode the query, have the smaller limit of their own.
     api_max_searches: int = Field(8, ge=1, le=1000, validation_alias=_env("SCHOLARSTREAM_API_MAX_SEARCHES"))
     api_max_semantic_searches: int = Field(2, ge=1, le=1000, validation_alias=_env("SCHOLARSTREAM_API_MAX_SEMANTIC_SEARCHES"))
+    # Reads (searches, profiles, works, graphs) per client address and minute; past it, 429.
+    api_reads_per_minute: int = Field(600, ge=1, le=1_000_000, validation_alias=_env("SCHOLARSTREAM_API_READS_PER_MINUTE"))
 
     # Naming: prefixes isolate tests (and tenants) on one cluster.
     topic_prefix: str = Field("", validation_alias=_env("SCHOLARSTREAM_TOPIC_PREFIX"))

@@ -36,10 +36,12 @@ from indexers.search import MAX_QUERY_LENGTH as MAX_PAPER_QUERY_LENGTH
 from schemas.profiles import VerificationLevel
 from scholarstream import __version__
 from scholarstream.load_shedding import RETRY_AFTER_SECONDS, InFlight
+from scholarstream.rate_limits import SlidingWindow, retry_after
 from scholarstream.web_accounts import AccountServices, install_accounts
 
 RESEARCHER_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
 SEARCH_PATHS = frozenset({"/researchers/search", "/papers/search"})
+READ_PREFIXES = ("/researchers", "/papers")
 _BAD = {"description": "A well-formed value the search refuses (e.g. results past the served window)."}
 _UNAVAILABLE = {"description": "Elasticsearch does not answer."}
 SEARCH_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -47,7 +49,8 @@ SEARCH_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 RESEARCHER_RESPONSES: dict[int | str, dict[str, Any]] = {
     307: {"description": "A merged researcher: redirected to the survivor."},
-    400: _BAD, 404: {"description": "No such researcher."}, 503: _UNAVAILABLE,
+    400: _BAD, 404: {"description": "No such researcher."},
+    429: {"description": "Too many reads from this address; try again after Retry-After seconds."}, 503: _UNAVAILABLE,
 }
 Embedder = Callable[[str], Sequence[float]]
 
@@ -78,6 +81,18 @@ def create_api(
         return encoder["embed"](text)
 
     searches, semantic_searches = InFlight(settings.api_max_searches), InFlight(settings.api_max_semantic_searches)
+    reads = SlidingWindow(settings.api_reads_per_minute, 60, time.monotonic)
+
+    @api.middleware("http")
+    async def limit_reads(request: Request, call_next):
+        """Each client address may read so many times a minute (the accounts' routes have their own limits)."""
+        if request.method != "GET" or not request.url.path.startswith(READ_PREFIXES):
+            return await call_next(request)
+        wait = reads.hit(request.client.host if request.client else "unknown")
+        if wait is not None:
+            return JSONResponse({"detail": "too many requests from this address; slow down"},
+                                status_code=429, headers={"Retry-After": retry_after(wait)})
+        return await call_next(request)
 
     @api.middleware("http")
     async def shed_searches(request: Request, call_next):

@@ -23,3 +23,20 @@ def test_semantic_and_hybrid_windows_are_capped(mode):
     with pytest.raises(SearchError, match=f"serves the first {MAX_SEMANTIC_WINDOW}"):
         deep.validated()
     assert ResearcherQuery("graph varieties", page=MAX_SEMANTIC_WINDOW // 50 + 1, size=50).validated()
+
+
+def test_reads_past_the_per_address_limit_are_429_with_retry_after(tmp_path):
+    """Elasticsearch is out of reach here (port 1): the reads the limit lets through are 503s, the
+    ones past it never reach the search layer."""
+    from fastapi.testclient import TestClient
+
+    from foundation.settings import Settings
+    from scholarstream.api import create_api
+
+    settings = Settings(_env_file=None, SCHOLARSTREAM_STACK_DIR=str(tmp_path), ELASTICSEARCH_URL="http://127.0.0.1:1",
+                        SCHOLARSTREAM_API_READS_PER_MINUTE=3)
+    client = TestClient(create_api(settings))
+    answers = [client.get("/researchers/r-ada") for _ in range(5)]
+    assert [a.status_code for a in answers] == [503, 503, 503, 429, 429]
+    assert int(answers[3].headers["Retry-After"]) >= 1
+    assert client.get("/healthz").status_code == 503, "health is not a read of the data: never limited"
