@@ -7,6 +7,8 @@ Prometheus text.
 
 from __future__ import annotations
 
+from prometheus_client import CONTENT_TYPE_LATEST
+
 from foundation.settings import Settings
 from scholarstream.api import create_api
 
@@ -19,4 +21,4 @@ def test_every_status_and_media_type_the_read_api_answers_is_declared(tmp_path):
     for path in ("/researchers/{researcher_id}", "/researchers/{researcher_id}/works", "/researchers/{researcher_id}/graph"):
         assert {"200", "307", "404", "422", "429", "503"} <= set(paths[path]["get"]["responses"]), path
     assert {"200", "503"} <= set(paths["/healthz"]["get"]["responses"])
-    assert list(paths["/metrics"]["get"]["responses"]["200"]["content"]) == ["text/plain; version=1.0.0; charset=utf-8"]
+    assert list(paths["/metrics"]["get"]["responses"]["200"]["content"]) == [CONTENT_TYPE_LATEST]
