@@ -144,7 +144,7 @@ def create_api(
             return JSONResponse({"status": "unavailable", "detail": str(error)}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    @api.get("/healthz", responses={503: {"description": "Elasticsearch does not answer."}})
+    @api.get("/healthz", responses={503: _UNAVAILABLE})
     async def healthz() -> JSONResponse:
         return await asyncio.get_running_loop().run_in_executor(health_pool, health)
 
