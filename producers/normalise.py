@@ -212,11 +212,6 @@ def bounded_raw(field: str, text: str, limit: int) -> str:
     return text
 
 
-def raw_if_changed(text: str) -> str | None:
-    """The verbatim text, kept only when TeX clean-up changed more than whitespace."""
-    return clean_tex_keeping_raw(text)[1]
-
-
 def clean_tex_keeping_raw(text: str) -> tuple[str, str | None]:
     """(cleaned, verbatim text when TeX clean-up changed more than whitespace, else None)."""
     plain = clean_text(text)

@@ -19,10 +19,9 @@ from foundation.errors import InvalidRecord, ScholarStreamError
 from producers.normalise import (
     authors_from_string,
     bounded_raw,
-    clean_tex,
+    clean_tex_keeping_raw,
     clean_text,
     make_author,
-    raw_if_changed,
     split_categories,
 )
 from schemas.papers import MAX_ABSTRACT_CHARS, MAX_TITLE_CHARS, Author, RawPaper, describe_validation_error
@@ -77,16 +76,18 @@ def snapshot_record_to_paper(line: str) -> RawPaper:
     if not isinstance(record, dict):
         raise InvalidRecord(f"expected a JSON object, got {type(record).__name__}")
     arxiv_id = _text(record, "id")
-    title = bounded_raw("title", _text(record, "title"), MAX_TITLE_CHARS)
-    abstract = bounded_raw("abstract", _text(record, "abstract", required=False), MAX_ABSTRACT_CHARS)
+    given_title = bounded_raw("title", _text(record, "title"), MAX_TITLE_CHARS)
+    given_abstract = bounded_raw("abstract", _text(record, "abstract", required=False), MAX_ABSTRACT_CHARS)
+    title, title_raw = clean_tex_keeping_raw(given_title)
+    abstract, abstract_raw = clean_tex_keeping_raw(given_abstract)
     try:
         return RawPaper(
             arxiv_id=arxiv_id,
             version=_latest_version(record),
-            title=clean_tex(title),
-            title_raw=raw_if_changed(title),
-            abstract=clean_tex(abstract),
-            abstract_raw=raw_if_changed(abstract),
+            title=title,
+            title_raw=title_raw,
+            abstract=abstract,
+            abstract_raw=abstract_raw,
             authors=_authors(record),
             categories=split_categories(_text(record, "categories")),
             submitted=_version_date(record, first=True),

@@ -27,7 +27,7 @@ def record(**fields) -> str:
 @pytest.mark.parametrize(("field", "limit"), [("title", MAX_TITLE_CHARS), ("abstract", MAX_ABSTRACT_CHARS)])
 def test_a_field_over_twice_its_limit_is_refused_before_clean_up(field, limit, monkeypatch):
     cleaned = []
-    monkeypatch.setattr(snapshot, "clean_tex", lambda text: cleaned.append(text) or text)
+    monkeypatch.setattr(snapshot, "clean_tex_keeping_raw", lambda text: cleaned.append(text) or (text, None))
     with pytest.raises(InvalidRecord, match=f"{field}: .* over twice") as refused:
         snapshot_record_to_paper(record(**{field: "\\(" * limit + "x"}))
     assert refused.value.field == field and cleaned == []
