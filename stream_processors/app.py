@@ -53,6 +53,7 @@ from stream_processors.agents import (
     SignalsAgent,
 )
 from stream_processors.linking.policy import policy_named
+from stream_processors.table_recovery import SafeSeekTableManager
 from stream_processors.topic_model.fields import FieldTopicModel
 from stream_processors.worker_report import install as install_worker_report
 
@@ -209,6 +210,7 @@ def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTo
         # Kafka's default partitioner, except that a compound key (a block's parts) lands where its
         # prefix does: the block's mentions' partition (clients/partitioning.py).
         producer_partitioner=prefix_partitioner,
+        TableManager=SafeSeekTableManager,  # a rebalance during recovery must not crash the worker
     )
     changelog_configs = replication.topic_configs()
 
