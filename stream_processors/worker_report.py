@@ -2,8 +2,10 @@
 
 Every few seconds a worker writes `<data dir>/workers/<host>-<pid>.json`: the size of each of its
 faust tables (the `trust-scores` GlobalTable must hold every researcher's score on every worker),
-the input partitions it reads now (and how many it ever read), the table partitions it keeps standby
-copies of, and whether its last table recovery finished.
+the input partitions it reads now (and how many it ever read), where it is in each of them (faust's
+read and committed offsets, acknowledged offsets not yet committed, whether the partition is
+paused), whether its flow is running, the table partitions it keeps standby copies of, and whether
+its last table recovery finished.
 An operator reads it to see that a restarted worker has its state back; the cluster tests read it
 to compare the workers with each other. The file is replaced atomically, so a reader never sees
 half of one.
@@ -40,9 +42,27 @@ def table_sizes(tables: Iterable[tuple[str, Any]]) -> dict[str, int]:
     return {name: len(table) for name, table in tables}
 
 
+def positions(consumer: Any, tps: Iterable[Any]) -> dict[str, dict[str, object]]:
+    """Where faust's consumer is in each partition: what to look at when a partition has lag and
+    nobody reads it. These are faust's own fields (0.15.3); one it lacks reads as None."""
+    read = getattr(consumer, "_read_offset", {})
+    committed = getattr(consumer, "_committed_offset", {})
+    acked = getattr(consumer, "_acked", {})
+    gaps = getattr(consumer, "_gap", {})
+    paused: set[Any] = getattr(consumer, "_paused_partitions", set())
+    return {
+        f"{tp.topic}:{tp.partition}": {
+            "read": read.get(tp), "committed": committed.get(tp), "acked_uncommitted": len(acked.get(tp) or ()),
+            "gaps": len(gaps.get(tp) or ()), "paused": tp in paused,
+        }
+        for tp in tps
+    }
+
+
 def build_report(
     tables: Iterable[tuple[str, Any]], assigned: Iterable[str], ever_assigned: int, standby: Iterable[str],
-    recovered: bool, *, host: str, pid: int, now: datetime,
+    recovered: bool, *, host: str, pid: int, now: datetime, reading: dict[str, dict[str, object]] | None = None,
+    flow_active: bool | None = None,
 ) -> dict[str, object]:
     return {
         "host": host,
@@ -53,6 +73,8 @@ def build_report(
         "assigned_partitions": sorted(assigned),
         "partitions_ever_assigned": ever_assigned,
         "standby_partitions": sorted(standby),
+        "reading": reading or {},
+        "flow_active": flow_active,
     }
 
 
@@ -87,7 +109,8 @@ def install(app: faust.App, data_dir: Path, now: Callable[[], datetime] = lambda
     async def _report() -> None:
         recovery = cast("TableManager", app.tables).recovery  # the manager's type does not declare it
         changelogs = app.tables.changelog_topics
-        assigned = {_name(tp) for tp in app.consumer.assignment() if tp.topic not in changelogs}
+        sources = [tp for tp in app.consumer.assignment() if tp.topic not in changelogs]
+        assigned = {_name(tp) for tp in sources}
         ever.update(assigned)
         report = build_report(
             list(app.tables.items()),
@@ -96,6 +119,8 @@ def install(app: faust.App, data_dir: Path, now: Callable[[], datetime] = lambda
             map(_name, recovery.standby_tps),
             recovery.completed.is_set() and not recovery.in_recovery,
             host=host, pid=pid, now=now(),
+            reading=positions(app.consumer, sources),
+            flow_active=getattr(app.consumer, "flow_active", None),
         )
         write_report(path, report)
 

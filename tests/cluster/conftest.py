@@ -38,6 +38,7 @@ from foundation.errors import ScholarStreamError
 from foundation.settings import Settings
 from scholarstream.pipeline import total_lag
 from stream_processors.linking.linker import researcher_id_for
+from stream_processors.worker_report import read_reports
 from tests.children import Child, free_cluster_bases
 from tests.conftest import REPO
 
@@ -159,7 +160,12 @@ class Namespace:
         while zero < 2:
             if time.monotonic() - began > timeout:
                 logs = {p.name: p.log_text()[-1500:] for p in self.processes}
-                pytest.fail(f"not caught up after {timeout:.0f} s: lag {self.lag()}; logs {json.dumps(logs)[:6000]}")
+                # Where each live worker is in the partitions it reads: what tells a partition nobody
+                # reads from a slow one (stream_processors/worker_report.py).
+                reading = {r["pid"]: {"reading": r.get("reading"), "flow_active": r.get("flow_active")}
+                           for r in read_reports(self.data_dir)}
+                pytest.fail(f"not caught up after {timeout:.0f} s: lag {self.lag()}; workers {json.dumps(reading)[:6000]}; "
+                            f"logs {json.dumps(logs)[:6000]}")
             zero = zero + 1 if not any(self.lag().values()) else 0
             time.sleep(2)
         return time.monotonic() - began

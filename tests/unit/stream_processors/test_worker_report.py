@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
-from stream_processors.worker_report import build_report, read_reports, report_path, write_report
+from faust.types import TP
+
+from stream_processors.worker_report import build_report, positions, read_reports, report_path, write_report
 
 NOW = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)
 
@@ -22,6 +25,18 @@ def test_a_report_counts_each_table_and_lists_partitions_sorted():
         "assigned_partitions": ["t.arxiv.papers.raw:0", "t.researcher.mentions:3"],
         "partitions_ever_assigned": 5,
         "standby_partitions": ["t-blocks-changelog:1"],
+        "reading": {}, "flow_active": None,
+    }
+
+
+def test_positions_show_where_the_consumer_is_in_each_partition():
+    """What tells a partition nobody reads (lag, no progress) from one that is busy."""
+    raw0, raw1 = TP("t.arxiv.papers.raw", 0), TP("t.arxiv.papers.raw", 1)
+    consumer = SimpleNamespace(_read_offset={raw0: 64}, _committed_offset={raw0: 40}, _acked={raw0: [41, 42]},
+                               _gap={}, _paused_partitions={raw1})
+    assert positions(consumer, [raw0, raw1]) == {
+        "t.arxiv.papers.raw:0": {"read": 64, "committed": 40, "acked_uncommitted": 2, "gaps": 0, "paused": False},
+        "t.arxiv.papers.raw:1": {"read": None, "committed": None, "acked_uncommitted": 0, "gaps": 0, "paused": True},
     }
 
 
