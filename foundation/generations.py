@@ -4,7 +4,7 @@ A generation is a pair of numbers, one per deriving stage: `enrich` (embeddings,
 `link` (linking, profiles, trust). The topics a stage writes carry its number from generation 1
 on (`papers.enriched.e1`, `researcher.profiles.l2`); generation 0 uses the plain names, so a
 pipeline that was never rebuilt looks as it always did. Source topics (the raw papers, product
-signals, harvest checkpoints, the producers' and the indexer's dead letters, this registry) never
+signals and their voids, harvest checkpoints, the producers' and the indexer's dead letters, this registry) never
 change name: every generation is derived from them. Consumer groups, and with them faust's table
 changelogs, carry the pair, so a new generation starts with empty state and reads from the start.
 
@@ -22,7 +22,8 @@ from typing import Literal
 Stage = Literal["source", "enrich", "link"]
 
 SOURCE_TOPICS = frozenset({
-    "arxiv.papers.raw", "arxiv.papers.dlq", "ingest.checkpoints", "researcher.signals", "index.dlq",
+    "arxiv.papers.raw", "arxiv.papers.dlq", "ingest.checkpoints", "researcher.signals", "researcher.signals.voids",
+    "index.dlq",
     "pipeline.generations",
 })
 ENRICH_TOPICS = frozenset({"papers.enriched", "papers.enrich.dlq"})

@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     # key file under the stack directory.
     signal_key_account: SecretStr | None = Field(None, validation_alias=_env("SCHOLARSTREAM_SIGNAL_KEY_ACCOUNT"))
     signal_key_operator: SecretStr | None = Field(None, validation_alias=_env("SCHOLARSTREAM_SIGNAL_KEY_OPERATOR"))
+    # How often a running worker re-reads `researcher.signals.voids` (it always reads it at start-up).
+    signal_voids_refresh_seconds: float = Field(30.0, gt=0, validation_alias=_env("SCHOLARSTREAM_SIGNAL_VOIDS_REFRESH_SECONDS"))
 
     # Accounts (accounts/, scholarstream/web_accounts.py). The database URL is a secret: a PostgreSQL
     # URL carries its password. Unset: an SQLite file under the stack directory. The session cookie is

@@ -10,6 +10,7 @@ from schemas.dead_letters import DeadLetter
 from schemas.linking_events import Authorship, MentionEvent, WorkAssignment
 from schemas.papers import EnrichedPaper, RawPaper
 from schemas.profiles import SIGNAL_MODELS, MergeEvent, MergeMove, ResearcherProfile, TrustChange
+from schemas.signal_voids import SignalVoid
 
 EXPORTED = {
     "raw_paper": RawPaper,
@@ -23,6 +24,7 @@ EXPORTED = {
     "mention_event": MentionEvent,
     "authorship": Authorship,
     "work_assignment": WorkAssignment,
+    "signal_void": SignalVoid,
     # `researcher.signals` carries one of these, told apart by `kind`: one file per kind.
     **{f"researcher_signal_{model.model_fields['kind'].default}": model for model in SIGNAL_MODELS},
 }

@@ -15,6 +15,7 @@ from schemas.linking_events import Authorship, MentionEvent, WorkAssignment
 from schemas.papers import EnrichedPaper, RawPaper
 from schemas.pipeline import GenerationRecord
 from schemas.profiles import MergeEvent, MergeMove, ProfileWork, ResearcherProfile, ResearcherSignal, TrustChange
+from schemas.signal_voids import SignalVoid
 
 CleanupPolicy = Literal["delete", "compact"]
 
@@ -193,7 +194,8 @@ RESEARCHER_SIGNALS = TopicSpec(
     value=ResearcherSignal,
     cleanup_policy="delete",
     config=_FOREVER,
-    producers=("web app write path (accounts/write_path.py)", "operators (scholarstream signal)"),
+    producers=("web app write path (accounts/write_path.py)", "operators (scholarstream signal)",
+               "worker: signals (re-keyed to a merge's survivor), profiles (parked signals, once their profile exists)"),
     consumers=("worker: signals",),
     why=(
         "What users do (claim, verify, follow, affiliation, open to collaborate, merge_request, disown_work), "
@@ -244,6 +246,22 @@ MERGES_DLQ = TopicSpec(
     partitions=1,
 )
 
+SIGNAL_VOIDS = TopicSpec(
+    name="researcher.signals.voids",
+    key="void id",
+    value=SignalVoid,
+    cleanup_policy="delete",
+    config=_FOREVER,
+    producers=("operators (scholarstream void-signals)",),
+    consumers=("worker: signals (read whole at start-up and every `signal_voids_refresh_seconds`)",),
+    why=(
+        "Operators' rulings that a range of signals (a time window, narrowed by actor, principal or "
+        "researcher) must not apply: the signals agent dead-letters what a void covers, so a rebuild "
+        "re-derives the profiles without them. One partition: every worker reads all of it."
+    ),
+    partitions=1,
+)
+
 SIGNALS_DLQ = TopicSpec(
     name="researcher.signals.dlq",
     key="researcher id",
@@ -290,7 +308,7 @@ TOPICS: tuple[TopicSpec, ...] = (
     PAPERS_RAW, PAPERS_DLQ, PAPERS_ENRICHED, ENRICH_DLQ, INDEX_DLQ, INGEST_CHECKPOINTS,
     RESEARCHER_MENTIONS, RESEARCHER_AUTHORSHIPS, RESEARCHER_WORKS, RESEARCHER_PROFILES, RESEARCHER_PROFILE_WORKS,
     TRUST_CHANGES,
-    RESEARCHER_SIGNALS, SIGNALS_DLQ, RESEARCHER_MERGES, RESEARCHER_MERGE_MOVES, MERGES_DLQ, LINK_DLQ,
+    RESEARCHER_SIGNALS, SIGNAL_VOIDS, SIGNALS_DLQ, RESEARCHER_MERGES, RESEARCHER_MERGE_MOVES, MERGES_DLQ, LINK_DLQ,
     PIPELINE_GENERATIONS,
 )
 

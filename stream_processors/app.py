@@ -52,7 +52,9 @@ from stream_processors.agents import (
     RouteAgent,
     SignalsAgent,
 )
+from stream_processors.agents.parked_signals import ParkedSignals
 from stream_processors.linking.policy import policy_named
+from stream_processors.signal_voids import RefreshingVoids, read_voids
 from stream_processors.table_recovery import SafeSeekTableManager
 from stream_processors.topic_model.fields import FieldTopicModel
 from stream_processors.worker_report import install as install_worker_report
@@ -295,11 +297,19 @@ def _register_linking(
         moves=raw_topic(RESEARCHER_MERGE_MOVES.name),
         profile_works=_table(app, "profile-works", settings, changelog_configs),
         profile_works_topic=raw_topic(RESEARCHER_PROFILE_WORKS.name),
+        parked=ParkedSignals(_table(app, "parked-signals", settings, changelog_configs), raw_topic(RESEARCHER_SIGNALS.name)),
     )
     link_dlq, signals_dlq, merges_dlq = raw_topic(LINK_DLQ.name), raw_topic(SIGNALS_DLQ.name), raw_topic(MERGES_DLQ.name)
 
     def letters(topic: faust.TopicT, stage, source) -> DeadLetters:
         return DeadLetters(topic, stage, settings.topic(source.name))
+
+    # The operators' voids, read whole before the first signal (a rebuild must never apply one a
+    # void covers), then again every few seconds (stream_processors/signal_voids.py).
+    keys = signal_keys(settings)
+    voids = RefreshingVoids(lambda: read_voids(settings, keys), settings.signal_voids_refresh_seconds)
+    voids.current = kafka_io.through_failover(voids.load)
+    voids.loaded_at = voids.clock()
 
     handlers: list[tuple[TopicSpec, str, bool, BatchHandler]] = [
         (PAPERS_ENRICHED, "route-mentions", True,
@@ -312,7 +322,7 @@ def _register_linking(
         (RESEARCHER_WORKS, "profiles", True, ProfilesAgent(state, letters(link_dlq, "profile", RESEARCHER_WORKS))),
         (RESEARCHER_SIGNALS, "signals", False,
          SignalsAgent(state, raw_topic(RESEARCHER_SIGNALS.name), letters(signals_dlq, "profile", RESEARCHER_SIGNALS),
-                      signal_keys(settings))),
+                      keys, voids)),
         (RESEARCHER_MERGES, "merges", False, MergesAgent(state, letters(merges_dlq, "profile", RESEARCHER_MERGES))),
         (RESEARCHER_MERGE_MOVES, "merge-moves", False,
          MergeMovesAgent(state, letters(merges_dlq, "profile", RESEARCHER_MERGE_MOVES))),

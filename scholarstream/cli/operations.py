@@ -198,3 +198,55 @@ def rebuild_cmd(
               f"readers now use {', '.join(f'{a} -> {i}' for a, i in result.switched.items())}")
     out.print("restart long-running workers and indexers: they will use the new generation "
               f"({' '.join(f'{k}={v}' for k, v in result.restart_with.items())} is recorded in Kafka)")
+
+
+@app.command("void-signals")
+def void_signals_cmd(
+    reason: Annotated[str, typer.Option(help="Why (shown in the dead letter of every signal it covers).")],
+    since: Annotated[str, typer.Option(help="Start of the window, ISO 8601 (UTC when no offset is given); inclusive.")],
+    until: Annotated[str | None, typer.Option(help="End of the window, ISO 8601; exclusive. Default: now.")] = None,
+    actor: Annotated[str | None, typer.Option(help="Only this actor's signals (an account id or an operator's name).")] = None,
+    principal: Annotated[str | None, typer.Option(help="Only signals through this principal: account or operator.")] = None,
+    researcher: Annotated[str | None, typer.Option(help="Only signals about this researcher id.")] = None,
+    by: Annotated[str, typer.Option(help="The operator publishing the void.")] = "operator",
+    as_json: JsonFlag = False,
+) -> None:
+    """Void a range of product signals: workers dead-letter what it covers; `rebuild --from-stage link` undoes what applied."""
+    from scholarstream.voids import publish_void, void_of
+
+    now = utc_now()
+    fields = {"since": _utc(since, "--since"), "until": _utc(until, "--until") if until else now, "actor": actor,
+              "principal": principal, "researcher_id": researcher, "reason": reason, "voided_by": by}
+    void = publish_void(get_settings(), void_of(fields, now))
+    emit({"published": void.model_dump(mode="json", exclude={"signature"})}, as_json)
+    if not as_json:
+        out.print(f"published {void.void_id}: signals from {void.since.isoformat()} to {void.until.isoformat()}"
+                  + "".join(f", {name} {value}" for name, value in
+                            (("actor", actor), ("principal", principal), ("researcher", researcher)) if value)
+                  + " are void; run `scholarstream rebuild --from-stage link` to undo those already applied")
+
+
+@app.command("voids")
+def voids_cmd(as_json: JsonFlag = False) -> None:
+    """The voids in force (researcher.signals.voids), oldest first."""
+    from scholarstream.voids import voids_in_force
+
+    voids = voids_in_force(get_settings())
+    if as_json:
+        emit({"voids": [void.model_dump(mode="json", exclude={"signature"}) for void in voids]}, True)
+        return
+    table = Table(title=f"{len(voids)} void(s)")
+    for column in ("void", "since", "until", "actor", "principal", "researcher", "by", "reason"):
+        table.add_column(column)
+    for void in voids:
+        table.add_row(void.void_id, void.since.isoformat(), void.until.isoformat(), void.actor or "*", void.principal or "*",
+                      void.researcher_id or "*", void.voided_by, void.reason)
+    out.print(table)
+
+
+def _utc(text: str, option: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ScholarStreamError(f"{option} must be an ISO 8601 time such as 2026-12-01T09:30:00Z, not {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from clients.partitioning import compound_key
 from schemas.profiles import MergeEvent, MergeMove, ProfileWork, ResearcherProfile, TrustChange, Work
+from stream_processors.agents.parked_signals import ParkedSignals
 from stream_processors.agents.ports import Table, Topic
 from stream_processors.agents.works_store import WorksStore
 from stream_processors.collaborator_trust import ScoreLookup, encode_redirect, encode_score, lookup_from
@@ -89,6 +90,8 @@ class LinkingState:
     holds `profile_lock` over its read-modify-publish-write, so no two build on one revision.
     `scores` (the `trust-scores` GlobalTable) holds every published profile's score or redirect.
     `profile_works` holds each researcher's works (`works_store.py`), written with its profile.
+    `parked` holds the signals that reached the signals agent before their researcher's first
+    revision; the profiles agent sends them back when it publishes that revision.
     """
 
     blocks: Table
@@ -102,6 +105,7 @@ class LinkingState:
     moves: Topic
     profile_works: Table
     profile_works_topic: Topic
+    parked: ParkedSignals  # signals that came before their profile (parked_signals.py)
     profile_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     profile_cache: Decoded[ResearcherProfile] = field(
         default_factory=lambda: Decoded(lambda _key, data: ResearcherProfile.model_validate_json(data), PROFILE_CACHE_SIZE)

@@ -85,6 +85,7 @@ def test_claim_and_orcid_verification_raise_level_and_trust_with_an_audit_event(
     assert last.new_score == after["trust"]["score"]
     assert "identity" in {c.name for c in last.changes}
 
+    # A signal for a researcher without a profile waits for it (a rebuild reads signals before the
+    # papers that create profiles: stream_processors/agents/parked_signals.py), not dead-lettered.
     letters = [json.loads(r.value) for r in read_topic(settings, settings.topic("researcher.signals.dlq"))]
-    assert [(letter["key"], letter["stage"]) for letter in letters] == [("r-doesnotexist0000", "profile")]
-    assert "unknown researcher" in letters[0]["reason"]
+    assert letters == []

@@ -18,6 +18,7 @@ from foundation.signal_keys import SignalKeys
 from schemas.dead_letters import DeadLetter
 from schemas.profiles import MergeEvent, ResearcherProfile, Work
 from schemas.signal_auth import sign_signal
+from schemas.signal_voids import SignalVoid
 from stream_processors.agents import (
     AssembleAgent,
     DeadLetters,
@@ -29,8 +30,10 @@ from stream_processors.agents import (
     RouteAgent,
     SignalsAgent,
 )
+from stream_processors.agents.parked_signals import ParkedSignals
 from stream_processors.agents.works_store import WorksStore
 from stream_processors.linking.merging import DEFAULT_POLICY, MergePolicy
+from stream_processors.signal_voids import RefreshingVoids, VoidList
 
 NOW = datetime(2026, 2, 1, tzinfo=UTC)
 
@@ -98,21 +101,25 @@ class Worker:
 
     def __init__(self, merges_first: bool = True, policy: MergePolicy = DEFAULT_POLICY) -> None:
         self.merges_first = merges_first
+        self.voids = VoidList()  # the operators' voids in force, read by the signals agent at each signal
         self.topics = {name: MemoryTopic(name) for name in (
             ENRICHED, MENTIONS, AUTHORSHIPS, WORKS, PROFILES, TRUST, SIGNALS, MERGES, MOVES, LINK_DLQ, SIGNALS_DLQ,
             MERGES_DLQ, PROFILE_WORKS)}
         t = self.topics
         self.profile_table: dict[bytes, bytes] = {}  # the state's `profiles`, read back as a dict
         self.works_table: dict[bytes, bytes] = {}  # the state's `profile_works`
+        self.parked_table: dict[bytes, bytes] = {}  # the state's `parked` signals
         self.state = LinkingState(blocks={}, paper_authors={}, profiles=self.profile_table, scores={},
                                   profiles_topic=t[PROFILES], trust_changes=t[TRUST], works=t[WORKS], merges=t[MERGES],
-                                  moves=t[MOVES], profile_works=self.works_table, profile_works_topic=t[PROFILE_WORKS])
+                                  moves=t[MOVES], profile_works=self.works_table, profile_works_topic=t[PROFILE_WORKS],
+                                  parked=ParkedSignals(self.parked_table, t[SIGNALS]))
         self.handlers: dict[str, Handler] = {
             ENRICHED: RouteAgent(t[MENTIONS], DeadLetters(t[LINK_DLQ], "link", ENRICHED)),
             MENTIONS: LinkAgent(self.state, t[AUTHORSHIPS], DeadLetters(t[LINK_DLQ], "link", MENTIONS), policy),
             AUTHORSHIPS: AssembleAgent(self.state, DeadLetters(t[LINK_DLQ], "link", AUTHORSHIPS)),
             WORKS: ProfilesAgent(self.state, DeadLetters(t[LINK_DLQ], "profile", WORKS)),
-            SIGNALS: SignalsAgent(self.state, t[SIGNALS], DeadLetters(t[SIGNALS_DLQ], "profile", SIGNALS), KEYS),
+            SIGNALS: SignalsAgent(self.state, t[SIGNALS], DeadLetters(t[SIGNALS_DLQ], "profile", SIGNALS), KEYS,
+                                  RefreshingVoids(lambda: self.voids, every=0)),
             MERGES: MergesAgent(self.state, DeadLetters(t[MERGES_DLQ], "profile", MERGES)),
             MOVES: MergeMovesAgent(self.state, DeadLetters(t[MERGES_DLQ], "profile", MOVES)),
         }
@@ -141,6 +148,11 @@ class Worker:
         for signal in signals:
             self.topics[SIGNALS].put(signal.researcher_id, sign_signal(signal, KEYS))
         return self.drain()
+
+    def void(self, *voids: SignalVoid) -> Worker:
+        """Operators' voids, in force for every signal handled from now on."""
+        self.voids = VoidList(self.voids.voids + voids)
+        return self
 
     # --- reading ---------------------------------------------------------------------------
 
