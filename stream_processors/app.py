@@ -161,6 +161,14 @@ def seek_uncommitted_to_earliest(app: faust.App) -> None:
     the start", so that is where this seeks such a partition. Table changelogs are left alone:
     recovery positions those itself. Installed on the consumer instance once, on the first
     assignment, before recovery resumes any source partition.
+
+    It also makes faust forget what it believed committed there. faust records an offset as
+    committed even when the commit failed because the group had rebalanced meanwhile (0.15.3,
+    `Consumer._commit_offsets`), and `perform_seek` only overwrites that belief with the offsets
+    the broker does hold. A worker that finished a batch after its partitions were revoked (a long
+    batch under a rebalance) and was later given them back therefore re-read them from the start
+    but acknowledged nothing below that stale offset: the partition was never committed and the
+    pipeline never caught up (found by the cluster test that kills a worker under load).
     """
     consumer = cast("Consumer", app.consumer)  # faust's Consumer: `ConsumerT` does not declare seek_to_committed
     if getattr(consumer, "_scholarstream_seeks_uncommitted", False):
@@ -173,10 +181,17 @@ def seek_uncommitted_to_earliest(app: faust.App) -> None:
         for tp, offset in committed.items():
             if not offset and tp.topic not in changelogs:
                 await consumer.seek(tp, 0)  # below the log start, the earliest reset applies
+                forget_commit_bookkeeping(consumer, tp)
         return committed
 
     consumer.seek_to_committed = seek_to_committed_or_earliest  # type: ignore[method-assign]  # monkeypatch
     consumer._scholarstream_seeks_uncommitted = True  # type: ignore[attr-defined]  # marker
+
+
+def forget_commit_bookkeeping(consumer: Any, tp: TP) -> None:
+    """Drop faust's record of what it committed and acknowledged in `tp`: it starts afresh there."""
+    for name in ("_committed_offset", "_acked", "_acked_index", "_gap"):
+        getattr(consumer, name).pop(tp, None)
 
 
 def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTopicModel | None) -> faust.App:
