@@ -221,8 +221,12 @@ def prepare_account(account: RunAs, paths: StackPaths, java: JavaRuntime, node: 
     tops = (paths.es_config, paths.es_data, paths.es_logs, paths.es_tmp)
     if node is not None:
         tops = (node.config_dir, node.data_dir, node.logs_dir, node.tmp_dir)
-    for top in (paths.es_home, *tops):
+    for top in tops:
         _chown_tree(top, account.uid, account.gid)
+    # The binaries stay the stack owner's: the service account runs them and may not change them,
+    # so a compromised search engine cannot plant code for its next start. A home an older version
+    # handed over is taken back.
+    _chown_tree(paths.es_home, os.geteuid(), os.getegid())
 
 
 def _chown_tree(top: Path, uid: int, gid: int) -> None:

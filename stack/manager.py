@@ -20,7 +20,7 @@ from foundation.errors import StackError
 from foundation.settings import Settings
 
 from . import elasticsearch as es
-from . import kafka
+from . import kafka, safe_files
 from .java import JavaRuntime, find_java
 from .layout import POM, StackPaths
 from .maven import FetchReport, PomVersions, copy_dependencies, marker_matches, read_marker, read_pom, write_marker
@@ -76,6 +76,7 @@ def _marker(paths: StackPaths) -> str:
 def _exclusive(paths: StackPaths, step: StepCallback) -> Iterator[None]:
     """Serialise `up` and `down` on one stack dir, so two concurrent `up`s never both start Kafka."""
     paths.root.mkdir(parents=True, exist_ok=True)
+    safe_files.restrict(paths.root)
     with open(paths.root / ".lock", "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

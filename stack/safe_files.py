@@ -76,3 +76,32 @@ def refuse_links_within(root: Path, top: Path) -> None:
         for name in subdirs + files:
             if os.path.islink(os.path.join(directory, name)):
                 raise _refused(Path(directory) / name)
+
+
+# Who may see the stack directory -----------------------------------------------------------
+
+# Directly under the stack's root: Kafka's data, logs and config, and the local keys and secrets,
+# are for the account that runs the stack alone.
+PRIVATE_DIRS = ("kafka", "secrets", "state")
+
+
+def restrict(root: Path) -> None:
+    """Other accounts may pass through the stack directory but not list it, and may not enter the
+    directories of PRIVATE_DIRS at all.
+
+    The pass-through (0711) is for Elasticsearch's service account, which must reach its own
+    directories below `elasticsearch/` (0711 as well). Nothing here is readable by others: before,
+    the whole tree was 0755, so any local account could read Kafka's logs and data.
+    """
+    _chmod_dir(root, 0o711)
+    for name, mode in (("kafka", 0o700), ("secrets", 0o700), ("elasticsearch", 0o711)):
+        if not os.path.lexists(root / name):  # made here, so nothing is ever written into it while open
+            os.mkdir(root / name, mode)
+    for name in PRIVATE_DIRS:
+        _chmod_dir(root / name, 0o700)
+    _chmod_dir(root / "elasticsearch", 0o711)
+
+
+def _chmod_dir(path: Path, mode: int) -> None:
+    if path.is_dir() and not path.is_symlink():
+        os.chmod(path, mode)
