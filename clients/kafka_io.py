@@ -13,9 +13,20 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
+from kafka.admin import (
+    ACL,
+    ACLOperation,
+    ACLPermissionType,
+    ACLResourcePatternType,
+    ConfigResource,
+    ConfigResourceType,
+    NewTopic,
+    ResourcePattern,
+    ResourceType,
+)
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import (
+    AuthorizationError,
     CoordinatorNotAvailableError,
     KafkaConfigurationError,
     KafkaError,
@@ -24,7 +35,7 @@ from kafka.errors import (
 )
 from kafka.structs import OffsetAndMetadata
 
-from foundation.errors import ConfigError, ScholarStreamError, ServiceUnavailable
+from foundation.errors import ConfigError, NotAuthorized, ScholarStreamError, ServiceUnavailable
 from foundation.settings import Settings
 from schemas.topics import TopicSpec
 
@@ -71,7 +82,12 @@ def connection_config(settings: Settings) -> dict[str, Any]:
     return config
 
 
-def unavailable(settings: Settings, error: KafkaError | None = None) -> ServiceUnavailable:
+def unavailable(settings: Settings, error: KafkaError | None = None) -> ServiceUnavailable | NotAuthorized:
+    """Kafka's error as ours: refused by the cluster's ACLs (no retry helps), or not reachable."""
+    if isinstance(error, AuthorizationError):
+        who = f"principal User:{settings.kafka_sasl_username}" if settings.kafka_sasl_username else "this client"
+        return NotAuthorized(f"Kafka refused {who}: {type(error).__name__} ({error}). The cluster's ACLs do not "
+                             "allow it; see docs/operations.md, \"Secured clusters\".")
     if settings.kafka_security_protocol != "PLAINTEXT":
         # kafka-python reports refused credentials as a failed version probe, so say where to look.
         hint = "Check KAFKA_BOOTSTRAP_SERVERS and the security settings (KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_*)."
@@ -132,6 +148,17 @@ def producer(settings: Settings, **overrides: Any) -> KafkaProducer:
         **overrides,
     }
     return _open(settings, KafkaProducer, **config)
+
+
+def send_one(settings: Settings, topic: str, key: bytes, value: bytes, timeout: float = 60.0) -> None:
+    """Write one record and wait for Kafka's acknowledgement (acks=all); Kafka's errors as ours."""
+    writer = producer(settings)
+    try:
+        writer.send(topic, key=key, value=value).get(timeout=timeout)
+    except KafkaError as error:
+        raise unavailable(settings, error) from error
+    finally:
+        writer.close()
 
 
 def consumer(settings: Settings, *topics: str, **overrides: Any) -> KafkaConsumer:
@@ -608,3 +635,44 @@ def committed_offsets(
     if isinstance(last, CoordinatorNotAvailableError):
         return {}
     raise ScholarStreamError(f"cannot read the offsets of group {group!r}: {last}") from last
+
+
+def _principals(setting: str, name: str) -> list[str]:
+    principals = [item.strip() for item in setting.split(",") if item.strip()]
+    bad = [p for p in principals if not p.startswith("User:") or len(p) == len("User:")]
+    if bad:
+        raise ConfigError(f"{name} takes Kafka principals such as User:webapp, comma-separated; not {', '.join(bad)}")
+    return principals
+
+
+def restrict_signals(settings: Settings, topic: str) -> list[str]:
+    """Let only the configured principals write `topic` (researcher.signals) and read it.
+
+    With SCHOLARSTREAM_KAFKA_SIGNAL_WRITERS set, the topic gets ACLs allowing WRITE (and DESCRIBE)
+    to those principals and READ (and DESCRIBE) to SCHOLARSTREAM_KAFKA_SIGNAL_READERS: once a topic
+    has ACLs, a principal none of them names is refused, also on a cluster that allows everything
+    without an ACL. The worker sends signals back (re-keyed to a merge's survivor, parked ones), so
+    its principal is in both lists unless it is a super user. Needs ALTER on the cluster (an admin
+    or super user). Idempotent: Kafka keeps one copy of an ACL. Returns the ACLs as text.
+    """
+    writers = _principals(settings.kafka_signal_writers, "SCHOLARSTREAM_KAFKA_SIGNAL_WRITERS")
+    readers = _principals(settings.kafka_signal_readers, "SCHOLARSTREAM_KAFKA_SIGNAL_READERS")
+    if not writers:
+        return []
+    resource = ResourcePattern(ResourceType.TOPIC, topic, ACLResourcePatternType.LITERAL)
+    wanted = [ACL(principal, "*", operation, ACLPermissionType.ALLOW, resource)
+              for principals, operations in ((writers, (ACLOperation.WRITE, ACLOperation.DESCRIBE)),
+                                             (readers, (ACLOperation.READ, ACLOperation.DESCRIBE)))
+              for principal in principals for operation in operations]
+    client = admin(settings)
+    try:
+        result = client.create_acls(wanted)
+    except KafkaError as error:
+        raise unavailable(settings, error) from error
+    finally:
+        client.close()
+    failed = result.get("failed") or []
+    if failed:
+        raise unavailable(settings, failed[0][1]) if isinstance(failed[0][1], KafkaError) else ScholarStreamError(
+            f"Kafka did not take the ACLs on {topic}: {failed}")
+    return [f"{acl.principal} {acl.operation.name} {topic}" for acl in wanted]

@@ -22,6 +22,10 @@ class ServiceUnavailable(ScholarStreamError):
         super().__init__(f"{message}. {hint}" if hint else message)
 
 
+class NotAuthorized(ScholarStreamError):
+    """A service refused the request for this client's identity (Kafka ACLs): retrying will not help."""
+
+
 class StackError(ScholarStreamError):
     """The local Kafka/Elasticsearch stack could not be started, stopped or inspected."""
 

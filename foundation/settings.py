@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     # key file under the stack directory.
     signal_key_account: SecretStr | None = Field(None, validation_alias=_env("SCHOLARSTREAM_SIGNAL_KEY_ACCOUNT"))
     signal_key_operator: SecretStr | None = Field(None, validation_alias=_env("SCHOLARSTREAM_SIGNAL_KEY_OPERATOR"))
+    # On a secured cluster, the Kafka principals allowed to write product signals (the web app's write
+    # path, the operators; the worker, which sends some back) and to read them (the worker); `setup`
+    # puts them in the ACLs of `researcher.signals`, so any other principal is refused by the broker.
+    kafka_signal_writers: str = Field("", validation_alias=_env("SCHOLARSTREAM_KAFKA_SIGNAL_WRITERS"))
+    kafka_signal_readers: str = Field("", validation_alias=_env("SCHOLARSTREAM_KAFKA_SIGNAL_READERS"))
     # How often a running worker re-reads `researcher.signals.voids` (it always reads it at start-up).
     signal_voids_refresh_seconds: float = Field(30.0, gt=0, validation_alias=_env("SCHOLARSTREAM_SIGNAL_VOIDS_REFRESH_SECONDS"))
 

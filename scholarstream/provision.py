@@ -9,7 +9,7 @@ from clients import es_io, kafka_io
 from foundation.settings import Settings
 from indexers.index_admin import ensure_index
 from indexers.mappings import INDICES
-from schemas.topics import TOPICS
+from schemas.topics import RESEARCHER_SIGNALS, TOPICS
 from stream_processors.app import WORKER_GROUP
 
 # `scholarstream setup` exits with this when a topic is below the configured replication (or the
@@ -33,6 +33,7 @@ def provision(settings: Settings) -> dict[str, Any]:
     below the configured replication or the cluster cannot hold it (existing topics are never changed)."""
     replication = kafka_io.replication_for(settings)
     created = kafka_io.ensure_topics(settings, TOPICS) if replication.attainable else []
+    signal_acls = kafka_io.restrict_signals(settings, settings.topic(RESEARCHER_SIGNALS.name))
     client = kafka_io.admin(settings)
     try:
         present = set(client.list_topics())
@@ -51,6 +52,7 @@ def provision(settings: Settings) -> dict[str, Any]:
     return {
         "topics": [settings.topic(spec.name) for spec in TOPICS],
         "topics_created": created,
+        "signal_acls": signal_acls,
         "indices": indices,
         "index_replicas": es_io.index_replicas(settings, es),
         "kafka": report.as_dict(),

@@ -38,12 +38,7 @@ def publish_void(settings: Settings, void: SignalVoid) -> SignalVoid:
     """Sign the void and write it to `researcher.signals.voids` with acks=all; the signed void."""
     signed = sign_void(void, signal_keys(settings))
     kafka_io.ensure_topics(settings, [SIGNAL_VOIDS])
-    producer = kafka_io.producer(settings)
-    try:
-        producer.send(settings.topic(SIGNAL_VOIDS.name), key=signed.void_id.encode(), value=signed.model_dump_json().encode())
-        producer.flush()
-    finally:
-        producer.close()
+    kafka_io.send_one(settings, settings.topic(SIGNAL_VOIDS.name), signed.void_id.encode(), signed.model_dump_json().encode())
     return signed
 
 

@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
 from accounts import Account, AccountError, AccountExists, AccountStore, SignalWriter, engine, upgrade
-from foundation.errors import InvalidRecord, ServiceUnavailable
+from foundation.errors import InvalidRecord, NotAuthorized, ServiceUnavailable
 from foundation.session_secret import session_secret
 from foundation.settings import Settings
 from schemas.profiles import ResearcherSignal
@@ -315,7 +315,7 @@ def accounts_router(services: AccountServices) -> APIRouter:
                 signal = await run_in_threadpool(writer.send, account.id, researcher_id, kind, fields(body))
             except InvalidRecord as error:
                 raise HTTPException(status_code=422, detail=str(error)) from None
-            except ServiceUnavailable as error:
+            except (ServiceUnavailable, NotAuthorized) as error:  # Kafka down, or its ACLs refuse the write path
                 raise HTTPException(status_code=503, detail=str(error)) from error
             return JSONResponse({"signal_id": signal.signal_id, "status": "pending"}, status_code=202)
 

@@ -245,12 +245,7 @@ def signal_cmd(
         body["arxiv_ids"] = arxiv_id or []
     signal = sign_signal(signal_of(body), signal_keys(settings))  # a clear error naming the field, before anything is sent
     kafka_io.ensure_topics(settings, TOPICS)
-    producer = kafka_io.producer(settings)
-    try:
-        producer.send(settings.topic(RESEARCHER_SIGNALS.name), key=researcher_id.encode(), value=signal.model_dump_json().encode())
-        producer.flush()
-    finally:
-        producer.close()
+    kafka_io.send_one(settings, settings.topic(RESEARCHER_SIGNALS.name), researcher_id.encode(), signal.model_dump_json().encode())
     emit({"sent": signal.model_dump(mode="json")}, as_json)
     if not as_json:
         out.print(f"sent {kind} for {researcher_id} ({signal.signal_id})")

@@ -9,7 +9,8 @@ Checked: a wrong password is refused; for each mechanism `setup`, `ingest snapsh
 (kafka-python) succeed with that mechanism's user; with SCRAM-SHA-512 `run --until-caught-up`
 (the faust worker's aiokafka clients and the indexer) indexes every record; and no password
 appears in any command's stdout or stderr or in the worker's and indexer's logs (written at
-DEBUG level).
+DEBUG level). With ACLs on `researcher.signals` (`setup` with SCHOLARSTREAM_KAFKA_SIGNAL_WRITERS),
+the broker refuses a signal from any other principal, however it is signed.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from stack.layout import StackPaths
 from stack.processes import port_answers
 from tests.children import wait_for
 from tests.faults.conftest import SAMPLE, indexed_documents
-from tests.integration.conftest import cli
+from tests.integration.conftest import cli, read_topic
 
 SASL_PORT, CONTROLLER_PORT = 19492, 19493
 USERS = {  # mechanism -> (user, password); the passwords are leak canaries
@@ -61,6 +62,11 @@ def server_properties(data_dir: Path) -> str:
         "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;",
         "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;",
         f"log.dirs={data_dir}",
+        # ACLs (issue 18): carol, the operators' admin and the worker, is a super user; a topic with
+        # no ACL stays open to every authenticated user, one with ACLs only to the principals named.
+        "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        "super.users=User:broker;User:carol",
+        "allow.everyone.if.no.acl.found=true",
         *stack.kafka.SINGLE_NODE,
     ]) + "\n"
 
@@ -161,3 +167,41 @@ def test_sasl_plain_and_scram_users_run_the_pipeline_and_no_password_is_printed(
     }
     record_property("figures", figures)
     print("secured kafka figures:", json.dumps(figures))
+
+
+@pytest.mark.usefixtures("sasl_kafka")
+def test_only_the_principals_allowed_to_write_signals_can_produce_them(namespace, monkeypatch, record_property):
+    """Issue 18: on the secured cluster only the write path's and the operators' principals may
+    produce to researcher.signals. bob stands for the web app's write path, carol for the
+    operators (a super user, who sets the ACLs up) and the worker; alice is any other account on
+    the cluster, with the signal keys or without: the broker refuses her record before any worker
+    could look at its signature."""
+    settings = namespace("sasl-acl")
+    signals = settings.topic("researcher.signals")
+    use_mechanism(monkeypatch, "SCRAM-SHA-512")
+    monkeypatch.setenv("SCHOLARSTREAM_KAFKA_SIGNAL_WRITERS", "User:bob")
+    set_up = cli("setup", "--json", timeout=300)
+    assert set_up.returncode == 0, set_up.stderr[-3000:]
+    assert json.loads(set_up.stdout)["signal_acls"] == [f"User:bob WRITE {signals}", f"User:bob DESCRIBE {signals}"]
+    monkeypatch.delenv("SCHOLARSTREAM_KAFKA_SIGNAL_WRITERS")
+
+    sent = {}
+    for mechanism, actor in (("PLAIN", "acct-alice"), ("SCRAM-SHA-256", "acct-bob"), ("SCRAM-SHA-512", "ops-carol")):
+        use_mechanism(monkeypatch, mechanism)
+        principal = "operator" if actor.startswith("ops") else "account"
+        sent[mechanism] = cli("signal", "follow", "r-000000000001", "--actor", actor, "--principal", principal, "--json",
+                              timeout=180)
+    refused = sent["PLAIN"]
+    assert refused.returncode != 0
+    assert "Kafka refused principal User:alice" in refused.stderr and "AuthorizationFailed" in refused.stderr, refused.stderr[-2000:]
+    assert "Traceback" not in refused.stderr
+    assert sent["SCRAM-SHA-256"].returncode == 0, sent["SCRAM-SHA-256"].stderr[-2000:]
+    assert sent["SCRAM-SHA-512"].returncode == 0, sent["SCRAM-SHA-512"].stderr[-2000:]
+
+    use_mechanism(monkeypatch, "SCRAM-SHA-512")
+    actors = sorted(json.loads(record.value)["actor"] for record in read_topic(Settings(_env_file=None), signals))
+    assert actors == ["acct-bob", "ops-carol"], "only the allowed principals' signals are in the topic"
+    figures = {"signal_writers": ["User:bob", "User:carol (super user)"], "refused": "User:alice",
+               "records_in_topic": len(actors)}
+    record_property("figures", figures)
+    print("signal ACL figures:", json.dumps(figures))
