@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: the code checks (scripts/lint.sh: ruff, the import-layer contracts, mypy), then
-# unit tests, integration tests against the real Kafka and Elasticsearch, the fault tests
+# unit tests, integration tests against the real Kafka, Elasticsearch and PostgreSQL, the fault tests
 # (tests/faults), which kill and restart services of their own stack, and the cluster tests
 # (tests/cluster), which run several workers on a cluster of their own (3 brokers, 2 Elasticsearch
 # nodes) and kill workers, brokers and nodes.
@@ -22,6 +22,12 @@ if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ] && [ -z "${ELASTICSEARCH_URL:-}" ]; the
 fi
 stop_stack() { if [ "$started" = 1 ]; then "$cli" stack down || true; fi; }
 trap stop_stack EXIT
+
+# The accounts' integration tests run on SQLite and on a PostgreSQL server of their own (tests/postgres.py),
+# from Debian's package, installed here when missing.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql
+fi
 
 .venv/bin/python -m pytest tests/unit "$@"
 .venv/bin/python -m pytest tests/integration "$@"

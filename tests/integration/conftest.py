@@ -21,6 +21,7 @@ from foundation.settings import Settings
 from schemas.topics import RESEARCHER_SIGNALS
 from scholarstream.demo import services_reachable
 from tests.conftest import REPO
+from tests.postgres import Server, running_server
 
 
 @pytest.fixture(scope="session")
@@ -83,10 +84,29 @@ FIXTURE_SNAPSHOT = Path(__file__).resolve().parent.parent / "fixtures" / "snapsh
 PASSWORD = "correct horse battery"
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Server]:
+    """One PostgreSQL server for the session (tests/postgres.py); each test takes a database of its own."""
+    with running_server() as server:
+        yield server
+
+
 @pytest.fixture
-def app_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Settings:
-    """The test's settings with an accounts database (an SQLite file) of its own, for `create_api`."""
-    monkeypatch.setenv("SCHOLARSTREAM_ACCOUNTS_DATABASE_URL", f"sqlite:///{tmp_path / 'accounts.sqlite3'}")
+def accounts_backend() -> str:
+    """Where `app_settings` keeps the accounts: SQLite unless a module asks for both (`params`)."""
+    return "sqlite"
+
+
+@pytest.fixture
+def app_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, accounts_backend: str,
+                 request: pytest.FixtureRequest) -> Settings:
+    """The test's settings with an accounts database of its own (an SQLite file, or a database on
+    the session's PostgreSQL server), for `create_api`."""
+    if accounts_backend == "postgresql":
+        url = request.getfixturevalue("postgres_server").new_database()
+    else:
+        url = f"sqlite:///{tmp_path / 'accounts.sqlite3'}"
+    monkeypatch.setenv("SCHOLARSTREAM_ACCOUNTS_DATABASE_URL", url)
     current = Settings(_env_file=None)
     assert current.topic_prefix == settings.topic_prefix
     kafka_io.ensure_topics(current, [RESEARCHER_SIGNALS])

@@ -1,7 +1,8 @@
 """The authenticated write path end to end on the real Kafka: sign up, act, and the signed record.
 
 The app is the real one (`create_api`, the real SignalWriter and its idempotent acks=all producer);
-the accounts database is an SQLite file of the test's own, reopened by a second app as after a restart.
+the accounts database is the test's own, an SQLite file and a PostgreSQL database (each test runs on
+both), reopened by a second app as after a restart.
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ from schemas.signal_auth import check_signature
 from schemas.topics import RESEARCHER_SIGNALS
 from scholarstream.api import create_api
 from tests.integration.conftest import PASSWORD, read_topic
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def accounts_backend(request: pytest.FixtureRequest) -> str:
+    return request.param
 
 
 def test_a_signed_up_account_follows_and_kafka_holds_its_signed_signal(app_settings: Settings) -> None:
