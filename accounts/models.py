@@ -7,7 +7,7 @@ import re
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, String, UniqueConstraint
+from sqlalchemy import DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -64,6 +64,9 @@ class Account(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # Set once the account proves an ORCID iD (a later part of issue 18).
     orcid: Mapped[str | None] = mapped_column(String(19), nullable=True, default=None)
+    # A session is valid while it carries this number: "sign out everywhere" raises it, so every
+    # cookie issued before (another browser, a stolen copy) stops working at its next request.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def __repr__(self) -> str:  # no hash, no address: an account may be logged
         return f"Account({self.id})"

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from accounts.database import display_url
-from accounts.errors import AccountExists, InvalidEmail
+from accounts.errors import AccountError, AccountExists, InvalidEmail
 from accounts.models import ACCOUNT_ID, Account, new_account_id, normalise_email
 from accounts.passwords import MIN_LENGTH, Passwords
 from foundation.errors import ServiceUnavailable
@@ -71,6 +71,18 @@ class AccountStore:
         try:
             with self._session() as session:
                 return session.get(Account, account_id)
+        except SQLAlchemyError as error:  # a database down, or one that refused the statement
+            raise self._unavailable(error) from error
+
+    def end_sessions(self, account_id: str) -> int:
+        """End every session of the account (they carry the old epoch); the new epoch."""
+        try:
+            with self._session() as session, session.begin():
+                account = session.get(Account, account_id, with_for_update=True)
+                if account is None:
+                    raise AccountError("no such account")
+                account.session_epoch += 1
+                return account.session_epoch
         except SQLAlchemyError as error:  # a database down, or one that refused the statement
             raise self._unavailable(error) from error
 

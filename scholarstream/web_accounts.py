@@ -242,7 +242,7 @@ def accounts_router(services: AccountServices) -> APIRouter:
             account = store.get(account_id)
         except ServiceUnavailable as error:
             raise HTTPException(status_code=503, detail=str(error)) from error
-        if account is None:
+        if account is None or request.session.get("epoch") != account.session_epoch:  # gone, or signed out everywhere
             request.session.clear()
             raise HTTPException(status_code=401, detail="sign in first")
         return account
@@ -253,7 +253,7 @@ def accounts_router(services: AccountServices) -> APIRouter:
 
     def start_session(request: Request, account: Account) -> dict[str, str]:
         request.session.clear()  # a new token at every sign-in: nothing of an earlier session carries over
-        request.session.update({"account": account.id, "csrf": secrets.token_urlsafe(32)})
+        request.session.update({"account": account.id, "epoch": account.session_epoch, "csrf": secrets.token_urlsafe(32)})
         return {"account_id": account.id, "email": account.email, "csrf_token": str(request.session.get("csrf", ""))}
 
     @router.post("/accounts", status_code=201, openapi_extra=_request_body(Credentials),
@@ -298,6 +298,16 @@ def accounts_router(services: AccountServices) -> APIRouter:
             await _check_csrf(request)
         request.session.clear()
         return {"signed_out": True}
+
+    @router.post("/sessions/end-everywhere", responses={**UNAUTHENTICATED, **FORBIDDEN, **UNAVAILABLE})
+    async def sign_out_everywhere(request: Request, account: Annotated[Account, Depends(csrf_checked)]) -> dict[str, bool]:
+        """End every session of the account, in every browser (a lost device, a copied cookie)."""
+        try:
+            await run_in_threadpool(store.end_sessions, account.id)
+        except ServiceUnavailable as error:
+            raise HTTPException(status_code=503, detail=str(error)) from error
+        request.session.clear()
+        return {"signed_out_everywhere": True}
 
     @router.get("/me", responses={**UNAUTHENTICATED, **UNAVAILABLE})
     def me(request: Request, account: Annotated[Account, Depends(session_account)]) -> dict[str, str]:

@@ -72,3 +72,28 @@ def test_kafka_out_of_reach_is_503_and_the_app_keeps_serving(app_settings: Setti
         assert refused.status_code == 503
         assert "Kafka" in refused.json()["detail"]
         assert client.get("/me").status_code == 200
+
+
+def test_signing_out_everywhere_ends_the_sessions_of_every_browser(app_settings: Settings) -> None:
+    """Issue 18 (session revocation): a session is a signed cookie, which a lost laptop or a copied
+    cookie keeps valid for days. Signing out everywhere makes every earlier cookie of the account
+    worthless at its next request, on every app process (the counter is in the database)."""
+    api = create_api(app_settings)
+    with TestClient(api) as laptop, TestClient(api) as phone, TestClient(create_api(app_settings)) as elsewhere:
+        account = laptop.post("/accounts", json={"email": "ada@example.org", "password": PASSWORD}).json()
+        on_phone = phone.post("/sessions", json={"email": "ada@example.org", "password": PASSWORD}).json()
+        stolen = dict(phone.cookies)  # a copy of the phone's cookie, used from another app process
+        elsewhere.cookies.update(stolen)
+        assert elsewhere.get("/me").status_code == 200
+
+        ended = laptop.post("/sessions/end-everywhere", headers={"X-CSRF-Token": account["csrf_token"]})
+        assert ended.status_code == 200, ended.text
+        assert phone.get("/me").status_code == 401
+        assert elsewhere.get("/me").status_code == 401
+        refused = elsewhere.post("/researchers/r-ada/follow", headers={"X-CSRF-Token": on_phone["csrf_token"]})
+        assert refused.status_code == 401, refused.text
+        assert laptop.get("/me").status_code == 401
+
+        again = phone.post("/sessions", json={"email": "ada@example.org", "password": PASSWORD})
+        assert again.status_code == 200 and phone.get("/me").status_code == 200, "a new sign-in works"
+    assert read_topic(app_settings, app_settings.topic(RESEARCHER_SIGNALS.name)) == []
