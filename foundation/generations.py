@@ -4,9 +4,10 @@ A generation is a pair of numbers, one per deriving stage: `enrich` (embeddings,
 `link` (linking, profiles, trust). The topics a stage writes carry its number from generation 1
 on (`papers.enriched.e1`, `researcher.profiles.l2`); generation 0 uses the plain names, so a
 pipeline that was never rebuilt looks as it always did. Source topics (the raw papers, product
-signals and their voids, harvest checkpoints, the producers' and the indexer's dead letters, this registry) never
-change name: every generation is derived from them. Consumer groups, and with them faust's table
-changelogs, carry the pair, so a new generation starts with empty state and reads from the start.
+signals, their voids and the operators' merge decisions, harvest checkpoints, the producers' and
+the indexer's dead letters, this registry) never change name: every generation is derived from
+them. Consumer groups, and with them faust's table changelogs, carry the pair, so a new
+generation starts with empty state and reads from the start.
 
 Each generation's indexer writes through a write alias of its own (`researchers-l2`); readers
 use the plain alias (`researchers`), which `rebuild` moves once the new generation caught up.
@@ -23,7 +24,7 @@ Stage = Literal["source", "enrich", "link"]
 
 SOURCE_TOPICS = frozenset({
     "arxiv.papers.raw", "arxiv.papers.dlq", "ingest.checkpoints", "researcher.signals", "researcher.signals.voids",
-    "index.dlq",
+    "researcher.merges.decisions", "index.dlq",
     "pipeline.generations",
 })
 ENRICH_TOPICS = frozenset({"papers.enriched", "papers.enrich.dlq"})

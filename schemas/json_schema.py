@@ -8,6 +8,7 @@ from pathlib import Path
 from schemas.checkpoints import HarvestCheckpoint
 from schemas.dead_letters import DeadLetter
 from schemas.linking_events import Authorship, MentionEvent, WorkAssignment
+from schemas.merge_reviews import MergeReview, ReviewDecision
 from schemas.papers import EnrichedPaper, RawPaper
 from schemas.profiles import SIGNAL_MODELS, MergeEvent, MergeMove, ResearcherProfile, TrustChange
 from schemas.signal_voids import SignalVoid
@@ -25,6 +26,8 @@ EXPORTED = {
     "authorship": Authorship,
     "work_assignment": WorkAssignment,
     "signal_void": SignalVoid,
+    "merge_review": MergeReview,
+    "review_decision": ReviewDecision,
     # `researcher.signals` carries one of these, told apart by `kind`: one file per kind.
     **{f"researcher_signal_{model.model_fields['kind'].default}": model for model in SIGNAL_MODELS},
 }

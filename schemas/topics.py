@@ -12,6 +12,7 @@ from typing import Literal
 from schemas.checkpoints import HarvestCheckpoint
 from schemas.dead_letters import DeadLetter
 from schemas.linking_events import Authorship, MentionEvent, WorkAssignment
+from schemas.merge_reviews import MergeReview, ReviewDecision
 from schemas.papers import EnrichedPaper, RawPaper
 from schemas.pipeline import GenerationRecord
 from schemas.profiles import MergeEvent, MergeMove, ProfileWork, ResearcherProfile, ResearcherSignal, TrustChange
@@ -246,6 +247,34 @@ MERGES_DLQ = TopicSpec(
     partitions=1,
 )
 
+MERGE_REVIEWS = TopicSpec(
+    name="researcher.merges.review",
+    key="review id (the merge request's signal id)",
+    value=MergeReview,
+    cleanup_policy="compact",
+    producers=("worker: merges, merge moves (an account's request naming a profile it did not claim)",),
+    consumers=("operators (scholarstream merges review)",),
+    why=(
+        "The operators' review queue: merge requests a person may not grant themselves. Derived from the "
+        "signals, so a rebuild re-derives it; one partition, read whole by the command."
+    ),
+    partitions=1,
+)
+
+MERGE_DECISIONS = TopicSpec(
+    name="researcher.merges.decisions",
+    key="review id",
+    value=ReviewDecision,
+    cleanup_policy="compact",
+    producers=("operators (scholarstream merges approve / reject)",),
+    consumers=("operators (scholarstream merges review: what is still pending)",),
+    why=(
+        "What the operators decided on each review, kept apart from the derived queue so a rebuild keeps it. "
+        "An approval also sends the merge as an operator's merge_request signal."
+    ),
+    partitions=1,
+)
+
 SIGNAL_VOIDS = TopicSpec(
     name="researcher.signals.voids",
     key="void id",
@@ -308,7 +337,8 @@ TOPICS: tuple[TopicSpec, ...] = (
     PAPERS_RAW, PAPERS_DLQ, PAPERS_ENRICHED, ENRICH_DLQ, INDEX_DLQ, INGEST_CHECKPOINTS,
     RESEARCHER_MENTIONS, RESEARCHER_AUTHORSHIPS, RESEARCHER_WORKS, RESEARCHER_PROFILES, RESEARCHER_PROFILE_WORKS,
     TRUST_CHANGES,
-    RESEARCHER_SIGNALS, SIGNAL_VOIDS, SIGNALS_DLQ, RESEARCHER_MERGES, RESEARCHER_MERGE_MOVES, MERGES_DLQ, LINK_DLQ,
+    RESEARCHER_SIGNALS, SIGNAL_VOIDS, SIGNALS_DLQ, RESEARCHER_MERGES, RESEARCHER_MERGE_MOVES, MERGES_DLQ,
+    MERGE_REVIEWS, MERGE_DECISIONS, LINK_DLQ,
     PIPELINE_GENERATIONS,
 )
 

@@ -25,6 +25,7 @@ from foundation.signal_keys import signal_keys
 from schemas.topics import (
     ENRICH_DLQ,
     LINK_DLQ,
+    MERGE_REVIEWS,
     MERGES_DLQ,
     PAPERS_ENRICHED,
     PAPERS_RAW,
@@ -315,6 +316,7 @@ def _register_linking(
         parked=ParkedSignals(_table(app, "parked-signals", settings, changelog_configs), raw_topic(RESEARCHER_SIGNALS.name)),
     )
     link_dlq, signals_dlq, merges_dlq = raw_topic(LINK_DLQ.name), raw_topic(SIGNALS_DLQ.name), raw_topic(MERGES_DLQ.name)
+    reviews = raw_topic(MERGE_REVIEWS.name)
 
     def letters(topic: faust.TopicT, stage, source) -> DeadLetters:
         return DeadLetters(topic, stage, settings.topic(source.name))
@@ -338,9 +340,9 @@ def _register_linking(
         (RESEARCHER_SIGNALS, "signals", False,
          SignalsAgent(state, raw_topic(RESEARCHER_SIGNALS.name), letters(signals_dlq, "profile", RESEARCHER_SIGNALS),
                       keys, voids)),
-        (RESEARCHER_MERGES, "merges", False, MergesAgent(state, letters(merges_dlq, "profile", RESEARCHER_MERGES))),
+        (RESEARCHER_MERGES, "merges", False, MergesAgent(state, letters(merges_dlq, "profile", RESEARCHER_MERGES), reviews)),
         (RESEARCHER_MERGE_MOVES, "merge-moves", False,
-         MergeMovesAgent(state, letters(merges_dlq, "profile", RESEARCHER_MERGE_MOVES))),
+         MergeMovesAgent(state, letters(merges_dlq, "profile", RESEARCHER_MERGE_MOVES), reviews)),
     ]
     for spec, name, batched, handler in handlers:
         _run_agent(app, raw_topic(spec.name), name, handler.handle, batched)

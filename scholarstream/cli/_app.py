@@ -27,9 +27,10 @@ topics_app = typer.Typer(no_args_is_help=True, help="The field-topic model (arXi
 eval_app = typer.Typer(no_args_is_help=True, help="Measure quality on real labelled data.")
 encoder_app = typer.Typer(no_args_is_help=True, help="Encoders: the default transformer and the fast static mode.")
 dlq_app = typer.Typer(no_args_is_help=True, help="Dead letters: inspect and re-submit.")
+merges_app = typer.Typer(no_args_is_help=True, help="Merge requests only an operator may grant: review, approve, reject.")
 for group, name in ((stack_app, "stack"), (ingest_app, "ingest"), (search_app, "search"), (index_app, "index"),
                     (schemas_app, "schemas"), (topics_app, "topics"), (eval_app, "eval"), (encoder_app, "encoder"),
-                    (dlq_app, "dlq")):
+                    (dlq_app, "dlq"), (merges_app, "merges")):
     app.add_typer(group, name=name)
 
 out = Console()

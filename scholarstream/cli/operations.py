@@ -1,4 +1,4 @@
-"""Operators' commands: `status`, `replay`, `dlq`, `reindex`, `rebuild`."""
+"""Operators' commands: `status`, `replay`, `dlq`, `reindex`, `rebuild`, `void-signals`, `merges`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rich.table import Table
 
 from foundation.errors import ScholarStreamError
 from foundation.settings import get_settings
-from scholarstream.cli._app import JsonFlag, app, dlq_app, emit, out, utc_now
+from scholarstream.cli._app import JsonFlag, app, dlq_app, emit, merges_app, out, utc_now
 from scholarstream.progress import lag_progress, progress_bar
 
 
@@ -250,3 +250,64 @@ def _utc(text: str, option: str) -> datetime:
     except ValueError:
         raise ScholarStreamError(f"{option} must be an ISO 8601 time such as 2026-12-01T09:30:00Z, not {text!r}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@merges_app.command("review")
+def merges_review_cmd(
+    all_: Annotated[bool, typer.Option("--all", help="Also the decided ones, with their decision.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Merge requests waiting for an operator (an account asked to join a profile it did not claim), oldest first."""
+    from scholarstream.merge_reviews import as_dict, reviews
+    from scholarstream.rebuild import with_serving_generation
+
+    rows = [as_dict(review, decision) for review, decision in reviews(with_serving_generation(get_settings()))
+            if all_ or decision is None]
+    if as_json:
+        emit({"reviews": rows}, True)
+        return
+    table = Table(title=f"{len(rows)} merge request(s)" + ("" if all_ else " waiting for review"))
+    for column in ("review", "account", "asks to join", "with", "at", "decision"):
+        table.add_column(column)
+    for row in rows:
+        other = [rid for rid in row["ids"] if rid != row["requested_by"]]
+        decided = row["decision"]
+        table.add_row(row["review_id"], str(row["account"]), str(row["requested_by"]), ", ".join(other), row["at"],
+                      f"{decided['decision']} by {decided['decided_by']}" if decided else "pending")
+    out.print(table)
+    if rows and not as_json:
+        out.print("look at both profiles (`scholarstream profile ID`), then `scholarstream merges approve REVIEW` "
+                  "or `scholarstream merges reject REVIEW --note ...`")
+
+
+def _decide(review_id: str, decision: str, by: str, note: str, as_json: bool) -> None:
+    from scholarstream.merge_reviews import decide
+    from scholarstream.rebuild import with_serving_generation
+
+    record = decide(with_serving_generation(get_settings()), review_id, decision, by, note, utc_now())  # type: ignore[arg-type]
+    emit({"decision": record.model_dump(mode="json")}, as_json)
+    if not as_json:
+        sent = " (the merge is sent as the operators' merge_request; the worker applies it)" if decision == "approved" else ""
+        out.print(f"review {review_id} {decision} by {by}{sent}")
+
+
+@merges_app.command("approve")
+def merges_approve_cmd(
+    review_id: Annotated[str, typer.Argument(help="The review, as `merges review` lists it.")],
+    by: Annotated[str, typer.Option(help="The operator deciding.")] = "operator",
+    note: Annotated[str, typer.Option(help="Why (kept with the decision).")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Grant a merge request: the two profiles are one person."""
+    _decide(review_id, "approved", by, note, as_json)
+
+
+@merges_app.command("reject")
+def merges_reject_cmd(
+    review_id: Annotated[str, typer.Argument(help="The review, as `merges review` lists it.")],
+    note: Annotated[str, typer.Option(help="Why (kept with the decision).")],
+    by: Annotated[str, typer.Option(help="The operator deciding.")] = "operator",
+    as_json: JsonFlag = False,
+) -> None:
+    """Refuse a merge request; nothing changes on the profiles."""
+    _decide(review_id, "rejected", by, note, as_json)

@@ -12,6 +12,8 @@ from typing import Any
 
 from schemas.profiles import MergeMove, ResearcherProfile
 from stream_processors.agents.boundary import BatchReport, DeadLetters, Step, run_batch
+from stream_processors.agents.ports import Topic
+from stream_processors.agents.reviews import refuse
 from stream_processors.agents.state import LinkingState, staged_revision, timestamp
 from stream_processors.linking_stage import moved_works
 from stream_processors.merge_stage import on_move
@@ -21,6 +23,7 @@ from stream_processors.merge_stage import on_move
 class MergeMovesAgent:
     state: LinkingState
     dead_letters: DeadLetters  # researcher.merges.dlq, source researcher.merge.moves
+    reviews: Topic  # researcher.merges.review
 
     async def handle(self, events: Sequence[Any]) -> BatchReport:
         async with self.state.profile_lock:
@@ -37,8 +40,9 @@ class MergeMovesAgent:
         if outcome.move is not None:
             sends = [await self.state.send_move(outcome.move)]
             if outcome.move.bounced:
-                reason = f"merge refused by the survivor: {outcome.move.bounced}"
-                sends.append(await self.dead_letters.send(event, reason, payload=move.merge.model_dump_json()))
+                letter = f"merge refused by the survivor: {outcome.move.bounced}"
+                sends.append(await refuse(event, move.merge, outcome.move.bounced, letter, self.dead_letters, self.reviews,
+                                          payload=move.merge.model_dump_json()))
             return Step(event, sends)
         if outcome.profile is not None:
             sends = [await self.state.send_work(a) for a in outcome.assignments]

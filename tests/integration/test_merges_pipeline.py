@@ -100,3 +100,39 @@ def test_a_merge_request_by_the_claimant_merges_and_a_disowned_work_is_split_off
     assert [d.arxiv_id for d in profiles[SURVIVOR].disowned_works] == ["1502.07002"]
     split = profiles[split_researcher_id(SURVIVOR, "1502.07002")]
     assert [w.arxiv_id for w in works[split.researcher_id]] == ["1502.07002"] and not split.claimed
+
+
+def test_a_request_for_a_profile_the_account_did_not_claim_waits_for_an_operator_who_approves_it(settings, tmp_path):
+    """Issue 18: the review queue. jun claims the Aalto profile and asks to join the unclaimed Max
+    Planck one: not applied, but listed by `merges review`; an operator approves it and the worker
+    merges them; a decided review is no longer pending and cannot be decided twice."""
+    lines = FIXTURE.read_text().splitlines(keepends=True)
+    ingest_and_run(tmp_path, lines[:2])
+    signal_and_run(
+        ("claim", AALTO, "--actor", "user:jun", "--principal", "account"),
+        ("merge_request", AALTO, "--other-id", PLANCK, "--actor", "user:jun", "--principal", "account"),
+    )
+    assert all(p.merged_into is None for p in jun_wangs(settings).values()), "not applied: it waits for an operator"
+    listed = cli("merges", "review", "--json")
+    assert listed.returncode == 0, listed.stderr
+    (review,) = json.loads(listed.stdout)["reviews"]
+    assert (review["account"], review["requested_by"], sorted(review["ids"])) == ("user:jun", AALTO, sorted((AALTO, PLANCK)))
+    assert review["reason"].startswith(f"for review: {PLANCK} is not claimed by user:jun") and review["decision"] is None
+    letters = [json.loads(r.value) for r in read_topic(settings, settings.topic("researcher.merges.dlq"))]
+    assert letters == [], "a request for review is not a dead letter"
+
+    approved = cli("merges", "approve", review["review_id"], "--by", "ops-anna", "--json")
+    assert approved.returncode == 0, approved.stderr
+    run = cli("run", "--until-caught-up", "--timeout", "900")
+    assert run.returncode == 0, run.stderr
+    profiles = latest_profiles(settings)
+    assert profiles[RETIRED].merged_into == SURVIVOR and profiles[SURVIVOR].claimed_by == "user:jun"
+    merges = [MergeEvent.model_validate_json(r.value) for r in read_topic(settings, settings.topic("researcher.merges"))]
+    assert [(m.reason, m.actor) for m in merges][-1] == ("operator", "ops-anna")
+
+    assert json.loads(cli("merges", "review", "--json").stdout)["reviews"] == []
+    decided = json.loads(cli("merges", "review", "--all", "--json").stdout)["reviews"]
+    assert [(r["review_id"], r["decision"]["decision"], r["decision"]["decided_by"]) for r in decided] == [
+        (review["review_id"], "approved", "ops-anna")]
+    twice = cli("merges", "reject", review["review_id"], "--note", "changed my mind")
+    assert twice.returncode != 0 and "was approved by ops-anna" in twice.stderr

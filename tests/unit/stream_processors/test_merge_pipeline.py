@@ -155,7 +155,11 @@ def test_a_merge_request_naming_an_unclaimed_profile_is_refused_for_an_operators
     claimed(model, mine)
     before = {rid: [w.arxiv_id for w in model.works_of(rid)] for rid in model.profiles}
     model.signal(MergeRequestSignal(signal_id="m-1", researcher_id=mine, other_id=other, actor="user:zheng", at=NOW))
-    assert model.refused and f"for review: {other} is not claimed by user:zheng" in model.refused[-1]
+    assert model.refused == [], "not a dead letter: a request for the operators"
+    (review,) = model.reviews
+    assert review.review_id == "m-1" and review.merge.actor == "user:zheng"
+    assert review.reason.startswith(f"for review: {other} is not claimed by user:zheng")
+    assert {review.merge.retired_id, review.merge.surviving_id} == {mine, other} and review.merge.requested_by == mine
     assert all(p.merged_into is None for p in model.profiles.values())
     assert {rid: [w.arxiv_id for w in model.works_of(rid)] for rid in model.profiles} == before
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, SecretStr
 
 from foundation.signal_keys import SignalKeys
 from schemas.dead_letters import DeadLetter
+from schemas.merge_reviews import MergeReview
 from schemas.profiles import MergeEvent, ResearcherProfile, Work
 from schemas.signal_auth import sign_signal
 from schemas.signal_voids import SignalVoid
@@ -89,6 +90,7 @@ PROFILES, TRUST, SIGNALS, MERGES, MOVES = (
 )
 LINK_DLQ, SIGNALS_DLQ, MERGES_DLQ = "researcher.link.dlq", "researcher.signals.dlq", "researcher.merges.dlq"
 PROFILE_WORKS = "researcher.profile.works"
+REVIEWS = "researcher.merges.review"
 KEYS = SignalKeys(account=SecretStr("account-key-of-the-tests"), operator=SecretStr("operator-key-of-the-tests"))
 
 
@@ -104,7 +106,7 @@ class Worker:
         self.voids = VoidList()  # the operators' voids in force, read by the signals agent at each signal
         self.topics = {name: MemoryTopic(name) for name in (
             ENRICHED, MENTIONS, AUTHORSHIPS, WORKS, PROFILES, TRUST, SIGNALS, MERGES, MOVES, LINK_DLQ, SIGNALS_DLQ,
-            MERGES_DLQ, PROFILE_WORKS)}
+            MERGES_DLQ, PROFILE_WORKS, REVIEWS)}
         t = self.topics
         self.profile_table: dict[bytes, bytes] = {}  # the state's `profiles`, read back as a dict
         self.works_table: dict[bytes, bytes] = {}  # the state's `profile_works`
@@ -120,8 +122,8 @@ class Worker:
             WORKS: ProfilesAgent(self.state, DeadLetters(t[LINK_DLQ], "profile", WORKS)),
             SIGNALS: SignalsAgent(self.state, t[SIGNALS], DeadLetters(t[SIGNALS_DLQ], "profile", SIGNALS), KEYS,
                                   RefreshingVoids(lambda: self.voids, every=0)),
-            MERGES: MergesAgent(self.state, DeadLetters(t[MERGES_DLQ], "profile", MERGES)),
-            MOVES: MergeMovesAgent(self.state, DeadLetters(t[MERGES_DLQ], "profile", MOVES)),
+            MERGES: MergesAgent(self.state, DeadLetters(t[MERGES_DLQ], "profile", MERGES), t[REVIEWS]),
+            MOVES: MergeMovesAgent(self.state, DeadLetters(t[MERGES_DLQ], "profile", MOVES), t[REVIEWS]),
         }
 
     def run(self, order: tuple[str, ...]) -> Worker:
@@ -173,6 +175,11 @@ class Worker:
     @property
     def refused(self) -> list[str]:
         return [letter.reason for name in (SIGNALS_DLQ, MERGES_DLQ) for letter in self.topics[name].letters()]
+
+    @property
+    def reviews(self) -> list[MergeReview]:
+        """The operators' review queue, as the worker wrote it."""
+        return [MergeReview.model_validate_json(e.value) for e in self.topics[REVIEWS].log]
 
     def live(self) -> dict[str, ResearcherProfile]:
         return {rid: p for rid, p in self.profiles.items() if p.merged_into is None}
