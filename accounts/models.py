@@ -18,7 +18,12 @@ ACCOUNT_ID = re.compile(r"^acct-[0-9a-f]{16}$")
 MAX_EMAIL_LENGTH = 254
 # Deliberately loose (one @, a dot in the domain, no spaces or control characters): proving an
 # address is the job of a confirmation mail, not of a pattern.
-_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
+# One dialect-neutral pattern (explicit classes, no \s: Python's and ECMAScript's differ on it), which
+# the API also declares: no C0/C1 control characters, no space, one @, a dot in the domain.
+_PART = r"[^@ \x00-\x1f\x7f-\x9f]"
+_BLANK = r"[ \t\n\r\x0b\x0c]*"
+EMAIL_PATTERN = rf"^{_BLANK}{_PART}{{1,64}}@{_PART}+\.{_PART}+{_BLANK}$"
+_EMAIL = re.compile(EMAIL_PATTERN)
 
 
 def new_account_id() -> str:

@@ -27,6 +27,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
 from accounts import Account, AccountError, AccountExists, AccountStore, SignalWriter, engine, upgrade
+from accounts.models import EMAIL_PATTERN
+from accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from foundation.errors import InvalidRecord, NotAuthorized, ServiceUnavailable
 from foundation.session_secret import session_secret
 from foundation.settings import Settings
@@ -92,12 +94,19 @@ def install_accounts(api: FastAPI, settings: Settings, services: AccountServices
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+    # Python's regular expressions, the dialect the OpenAPI document's patterns are generated and read in.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, regex_engine="python-re")
 
 
 class Credentials(_Body):
-    email: str = Field(min_length=1, max_length=320)
+    email: str = Field(min_length=1, max_length=320, pattern=EMAIL_PATTERN)
     password: str = Field(min_length=1, max_length=4096)
+
+
+class NewAccount(Credentials):
+    """A sign-up: the password rules of accounts/passwords.py, declared."""
+
+    password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)
 
 
 class Nothing(_Body):
@@ -146,7 +155,8 @@ TOO_LARGE = _error(413, f"The body is over {MAX_BODY_BYTES} bytes.")
 
 def _request_body(model: type[BaseModel]) -> dict[str, Any]:
     schema = model.model_json_schema()
-    return {"requestBody": {"required": False, "content": {
+    required = any(field.is_required() for field in model.model_fields.values())  # an action without fields takes none
+    return {"requestBody": {"required": required, "content": {
         "application/json": {"schema": schema},
         "application/x-www-form-urlencoded": {"schema": schema},
     }}}
@@ -256,14 +266,14 @@ def accounts_router(services: AccountServices) -> APIRouter:
         request.session.update({"account": account.id, "epoch": account.session_epoch, "csrf": secrets.token_urlsafe(32)})
         return {"account_id": account.id, "email": account.email, "csrf_token": str(request.session.get("csrf", ""))}
 
-    @router.post("/accounts", status_code=201, openapi_extra=_request_body(Credentials),
+    @router.post("/accounts", status_code=201, openapi_extra=_request_body(NewAccount),
                  responses={**FORBIDDEN, **_error(409, "An account with this e-mail address exists."),
                             **TOO_LARGE, **INVALID, **TOO_MANY, **UNAVAILABLE})
     async def sign_up(request: Request) -> dict[str, str]:
         """Make an account (a password of 12 characters or more) and sign in to it."""
         _same_origin(request)
         limited(limits.sign_up_by_address, _address(request))
-        body = await _read_body(request, Credentials)
+        body = await _read_body(request, NewAccount)
         try:
             account = await run_in_threadpool(store.sign_up, body.email, body.password)  # argon2: off the event loop
         except AccountExists as error:
