@@ -1,7 +1,8 @@
 """The HTTP API (`scholarstream serve`): a thin FastAPI layer over the search library.
 
 The read endpoints are here; the accounts and the one write path (signed-in people's signals) are
-in scholarstream/web_accounts.py, installed by `create_api`. Bad parameters are answered 4xx with a message (FastAPI's 422 for a value
+in scholarstream/web_accounts.py, and the pages a browser reads in scholarstream/web/, both
+installed by `create_api`. Bad parameters are answered 4xx with a message (FastAPI's 422 for a value
 of the wrong shape, 400 for a well-formed value the search refuses), unknown researchers 404,
 merged researchers a redirect to the survivor, service failures 503.
 """
@@ -33,7 +34,8 @@ from indexers.search import MAX_LIMIT, search_papers
 from indexers.search import MAX_QUERY_LENGTH as MAX_PAPER_QUERY_LENGTH
 from schemas.profiles import VerificationLevel
 from scholarstream import __version__
-from scholarstream.web_accounts import AccountServices, install_accounts
+from scholarstream.web import install_web
+from scholarstream.web_accounts import AccountServices, install_accounts, services_from_settings
 
 RESEARCHER_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
 Embedder = Callable[[str], Sequence[float]]
@@ -45,7 +47,8 @@ def create_api(
     """The app; `embedder` builds the query encoder on the first semantic search (it takes seconds).
     `accounts` replaces the accounts' store and write path (default: from the settings)."""
     api = FastAPI(title="ScholarStream", version=__version__, description="Search arXiv papers and researchers.")
-    install_accounts(api, settings, accounts)
+    services = accounts or services_from_settings(settings)
+    install_accounts(api, settings, services)
     es = es_io.client(settings)
     registry = CollectorRegistry()
     requests = Counter("scholarstream_http_requests", "HTTP requests", ["route", "status"], registry=registry)
@@ -121,6 +124,10 @@ def create_api(
         except (SearchError, ServiceUnavailable) as error:
             raise failing(error) from error
         return asdict(results)
+
+    # The pages (scholarstream/web/); the profile page shares the next route's path and answers
+    # only browsers, so it must come first.
+    install_web(api, settings, es, services.store)
 
     @api.get("/researchers/{researcher_id}", response_model=None)
     def researcher(researcher_id: Annotated[str, Path(pattern=RESEARCHER_ID)]) -> Any:
