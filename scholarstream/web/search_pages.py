@@ -17,7 +17,7 @@ from foundation.settings import Settings
 from indexers.researcher_search import ResearcherQuery, search_researchers
 from scholarstream.web.negotiation import htmx_target
 from scholarstream.web.rendering import render, viewer
-from scholarstream.web.search_view import PAGE_SIZE, read_form, results_view
+from scholarstream.web.search_view import PAGE_SIZE, page_url, read_form, results_view
 
 HINT = ("Type a name in any form (\u201cAda Lovelace\u201d, \u201cLovelace, A\u201d), a topic "
         "(\u201cinformation retrieval\u201d, \u201ccs.IR\u201d) or words of a title.")
@@ -43,7 +43,9 @@ def search_router(settings: Settings, es: Elasticsearch, store: AccountStore) ->
         filtered = any(form.values[name] for name in form.values if name != "q")
         context = {"form": form, "results": results, "error": error, "hint": HINT, "filtered": filtered}
         if htmx_target(request.headers) == "results":  # htmx swaps only a 2xx: the message is the fragment
-            return render(request, "_results.html", context, 200, viewer(request, store))
+            fragment = render(request, "_results.html", context, 200, viewer(request, store))
+            fragment.headers["HX-Push-Url"] = page_url(form.values, form.page)  # the URL without the empty fields
+            return fragment
         return render(request, "search.html", context, status, viewer(request, store))
 
     return router
