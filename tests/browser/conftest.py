@@ -52,6 +52,11 @@ def _cli(env: dict[str, str], *args: str, timeout: float = 900) -> None:
     assert result.returncode == 0, f"scholarstream {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
 
 
+def run_pipeline(env: dict[str, str]) -> None:
+    """The worker and the indexer until both caught up: signals sent from the pages get applied."""
+    _cli(env, "run", "--until-caught-up", "--timeout", "600", timeout=900)
+
+
 @pytest.fixture(scope="session")
 def web_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The environment of a namespace holding the processed fixture snapshot and a hostile record."""
@@ -73,7 +78,7 @@ def web_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
         _cli(env, "setup")
         _cli(env, "ingest", "snapshot", str(SNAPSHOT))
         _cli(env, "ingest", "snapshot", str(hostile))
-        _cli(env, "run", "--until-caught-up", "--timeout", "900", timeout=1200)
+        run_pipeline(env)
         yield env
     finally:
         _clean_up(namespace)
