@@ -72,3 +72,23 @@ def test_the_json_api_is_unchanged_for_api_clients(page: Page, server: str) -> N
     rid = researcher_id(server)
     answer = page.request.get(f"{server}/researchers/{rid}", headers={"accept": "application/json"})
     assert answer.status == 200 and answer.json()["researcher_id"] == rid
+
+
+def _tab_to(page: Page, script: str, presses: int = 60) -> None:
+    """Press Tab until `script` (about document.activeElement) holds."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(() => {{ const e = document.activeElement; return {script}; }})()"):
+            return
+    raise AssertionError(f"Tab never reached: {script}")
+
+
+def test_keyboard_only_profile(page: Page, server: str, console: list[str]) -> None:
+    page.goto(f"/researchers/{researcher_id(server)}")
+    _tab_to(page, "e.tagName === 'SUMMARY' && e.textContent.startsWith('How the trust score is made')")
+    page.keyboard.press("Enter")
+    expect(page.locator("details.trust-parts")).to_have_attribute("open", "")
+    _tab_to(page, "e.tagName === 'A' && e.textContent === 'Log in to follow'")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/sign-in\?next="))
+    assert console == []
