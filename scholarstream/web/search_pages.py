@@ -1,7 +1,8 @@
-"""The search page (`/`): one box, the API's filters, result cards, paging; the query in the URL.
+"""The search page (`/`): one box, the API's filters, result cards, paging; the query in the URL;
+type-ahead suggestions (`/suggestions`) as the box is typed in.
 
 htmx swaps only the results (`#results`) and pushes the URL, so a search is shareable and the back
-button works; without JavaScript the form is a plain GET of the same page.
+button works; without JavaScript the form is a plain GET of the same page (and no suggestions).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from foundation.settings import Settings
 from indexers.researcher_search import ResearcherQuery, search_researchers
 from scholarstream.web.negotiation import htmx_target
 from scholarstream.web.rendering import render, viewer
-from scholarstream.web.search_view import PAGE_SIZE, page_url, read_form, results_view
+from scholarstream.web.search_view import PAGE_SIZE, card, page_url, read_form, results_view
 
+SUGGESTIONS = 5
+MIN_SUGGESTION_TEXT = 2
 HINT = ("Type a name in any form (\u201cAda Lovelace\u201d, \u201cLovelace, A\u201d), a topic "
         "(\u201cinformation retrieval\u201d, \u201ccs.IR\u201d) or words of a title.")
 
@@ -43,9 +46,22 @@ def search_router(settings: Settings, es: Elasticsearch, store: AccountStore) ->
         filtered = any(form.values[name] for name in form.values if name != "q")
         context = {"form": form, "results": results, "error": error, "hint": HINT, "filtered": filtered}
         if htmx_target(request.headers) == "results":  # htmx swaps only a 2xx: the message is the fragment
-            fragment = render(request, "_results.html", context, 200, viewer(request, store))
+            fragment = render(request, "_results.html", {**context, "fragment": True}, 200, viewer(request, store))
             fragment.headers["HX-Push-Url"] = page_url(form.values, form.page)  # the URL without the empty fields
             return fragment
-        return render(request, "search.html", context, status, viewer(request, store))
+        return render(request, "search.html", {**context, "fragment": False}, status, viewer(request, store))
+
+    @router.get("/suggestions", response_class=HTMLResponse)
+    def suggestions(request: Request) -> Response:
+        """A few researchers for what is typed so far (the name query matches prefixes); nothing,
+        rather than an error, for text too short or unsearchable, or a search that failed."""
+        text = request.query_params.get("q", "").strip()[:200]
+        cards = []
+        if len(text) >= MIN_SUGGESTION_TEXT and any(ch.isalnum() for ch in text):
+            try:
+                cards = [card(hit) for hit in search_researchers(es, settings, ResearcherQuery(text, size=SUGGESTIONS)).hits]
+            except (SearchError, ServiceUnavailable):
+                cards = []
+        return render(request, "_suggestions.html", {"suggestions": cards})
 
     return router

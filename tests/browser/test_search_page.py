@@ -73,3 +73,15 @@ def test_the_page_works_without_javascript(browser, server: str) -> None:  # noq
     expect(page.get_by_role("heading", level=1)).to_contain_text(SURNAME)
     expect(page.get_by_role("heading", name="Published work")).to_be_visible()
     context.close()
+
+
+def test_type_ahead_suggests_researchers_as_the_name_is_typed(page: Page, console: list[str]) -> None:
+    page.goto("/")
+    page.get_by_label("Name, topic or words").press_sequentially(SURNAME[:5], delay=60)
+    suggestion = page.get_by_role("list", name="Suggestions").get_by_role("link", name=re.compile(SURNAME))
+    expect(suggestion.first).to_be_visible()
+    page.keyboard.press("Enter")  # the search itself replaces the suggestions with results
+    expect(page.get_by_role("list", name="Suggestions")).to_have_count(0)
+    page.get_by_role("link", name=re.compile(SURNAME)).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(SURNAME)
+    assert console == []

@@ -93,3 +93,9 @@ def test_a_query_with_no_letters_or_digits_gets_a_helpful_message(client: TestCl
 def test_a_follow_without_a_session_is_a_sign_in_page(client: TestClient) -> None:
     answer = client.post("/researchers/r-1/follow?next=%2Fresearchers%2Fr-1", data={"csrf_token": "x"}, headers=PAGE)
     assert answer.status_code == 401 and "Sign in first" in answer.text and 'href="/sign-in?next=/researchers/r-1"' in answer.text
+
+
+def test_suggestions_are_quietly_empty_for_short_text_or_a_failed_search(client: TestClient) -> None:
+    for text in ("", "a", "((((", "Lovelace"):  # the last reaches Elasticsearch, which is down
+        answer = client.get("/suggestions", params={"q": text}, headers={"hx-request": "true"})
+        assert answer.status_code == 200 and "<li>" not in answer.text, text
