@@ -76,3 +76,10 @@ def paper_abstracts(es: Elasticsearch, settings: Settings, arxiv_ids: list[str])
         for doc in answer.get("docs", [])
         if doc.get("found") and doc.get("_source", {}).get("abstract")
     }
+
+
+def get_paper(es: Elasticsearch, settings: Settings, arxiv_id: str) -> dict | None:
+    """The indexed paper (without its embedding), or None when it is not indexed."""
+    with es_io.search_errors(settings, "lookup"):
+        answer = es.options(ignore_status=404).get(index=PAPERS.alias(settings), id=arxiv_id, source_excludes=["embedding"])
+    return dict(answer["_source"]) if answer.get("found") else None

@@ -16,6 +16,7 @@ from foundation.settings import Settings
 from scholarstream.web.account_pages import account_router
 from scholarstream.web.error_pages import install_error_pages
 from scholarstream.web.pages import PAGES, Page
+from scholarstream.web.paper_pages import paper_router
 from scholarstream.web.profile_pages import profile_router
 from scholarstream.web.rendering import HERE
 from scholarstream.web.search_pages import search_router
@@ -36,3 +37,4 @@ def install_web(api: FastAPI, settings: Settings, es: Elasticsearch, store: Acco
     api.include_router(search_router(settings, es, store))
     api.include_router(account_router(store))
     api.include_router(profile_router(settings, es, store))
+    api.include_router(paper_router(settings, es, store))

@@ -41,7 +41,7 @@ def test_every_element_of_the_reference_page(page: Page, server: str, console: l
     expect(works).to_contain_text(re.compile(r"\d+ published item\(s\)"))
     work = works.locator(".work").first
     expect(work).to_contain_text(re.compile(r"Preprint, \d{4}, arXiv \d{4}\.\d{4,5}"))
-    expect(work.get_by_role("link")).to_have_attribute("href", re.compile(r"^https://arxiv\.org/abs/\d{4}\.\d{4,5}$"))
+    expect(work.locator(".work-title a").first).to_have_attribute("href", re.compile(r"^https://arxiv\.org/abs/\d{4}\.\d{4,5}$"))
     work.get_by_text("Abstract").click()
     expect(work.locator(".abstract p")).to_be_visible()
     assert console == []
@@ -91,4 +91,18 @@ def test_keyboard_only_profile(page: Page, server: str, console: list[str]) -> N
     _tab_to(page, "e.tagName === 'A' && e.textContent === 'Log in to follow'")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/sign-in\?next="))
+    assert console == []
+
+
+def test_a_work_opens_its_paper_page_whose_authors_link_to_profiles(page: Page, server: str, console: list[str]) -> None:
+    rid = researcher_id(server)
+    page.goto(f"/researchers/{rid}")
+    page.locator("#works .work").first.get_by_role("link", name=re.compile("^Paper page: ")).click()
+    expect(page).to_have_url(re.compile(r"/papers/\d{4}\.\d{4,5}$"))
+    expect(page.get_by_role("heading", name="Abstract")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Version v")
+    author = page.locator(".authors a", has_text=SURNAME)
+    expect(author).to_have_attribute("href", f"/researchers/{rid}")
+    author.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(SURNAME)
     assert console == []

@@ -19,6 +19,9 @@ def test_find_a_researcher_by_name_and_land_on_the_profile(page: Page, console: 
     expect(first).to_contain_text(re.compile(r"Verification L\d"))
     expect(first).to_contain_text(re.compile(r"Unclaimed author|Claimed"))
     expect(first).to_contain_text(re.compile(r"\d+ works?"))
+    page.go_back()  # back to the empty search: the type-ahead pushed no URL of its own
+    expect(page).to_have_url(re.compile(r"/$"))
+    page.go_forward()
     first.get_by_role("link", name=re.compile(SURNAME)).click()
     expect(page).to_have_url(re.compile(r"/researchers/[^/?]+$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(SURNAME)
