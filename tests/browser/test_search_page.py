@@ -78,6 +78,16 @@ def test_the_page_works_without_javascript(browser, server: str) -> None:  # noq
     context.close()
 
 
+def test_a_search_submitted_before_the_type_ahead_fires_shows_no_stale_suggestions(page: Page, console: list[str]) -> None:
+    page.goto("/")
+    page.get_by_label("Name, topic or words").fill(NAME_FORM)
+    page.keyboard.press("Enter")  # within the type-ahead's delay
+    expect(page.get_by_role("link", name=re.compile(SURNAME)).first).to_be_visible()
+    page.wait_for_timeout(800)
+    expect(page.get_by_role("list", name="Suggestions")).to_have_count(0)
+    assert console == []
+
+
 def test_type_ahead_suggests_researchers_as_the_name_is_typed(page: Page, console: list[str]) -> None:
     page.goto("/")
     page.get_by_label("Name, topic or words").press_sequentially(SURNAME[:5], delay=60)
