@@ -15,14 +15,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kafka.errors import KafkaError
-from pydantic import TypeAdapter, ValidationError
 
 from clients import kafka_io
 from foundation.errors import InvalidRecord
 from foundation.settings import Settings
 from foundation.signal_keys import signal_keys
-from schemas.papers import describe_validation_error
-from schemas.profiles import ResearcherSignal
+from schemas.profiles import ResearcherSignal, signal_of
 from schemas.signal_auth import sign_signal
 from schemas.topics import RESEARCHER_SIGNALS
 
@@ -31,7 +29,6 @@ from schemas.topics import RESEARCHER_SIGNALS
 ACTIONS = frozenset({
     "claim", "unclaim", "follow", "unfollow", "open_to_collaborate", "affiliation_update", "merge_request", "disown_work",
 })
-_SIGNALS: TypeAdapter[ResearcherSignal] = TypeAdapter(ResearcherSignal)
 
 
 def _utc_now() -> datetime:
@@ -64,11 +61,7 @@ class SignalWriter:
             "at": self._clock(),
             "signature": "",
         }
-        try:
-            signal = _SIGNALS.validate_python(body)
-        except ValidationError as error:
-            raise InvalidRecord(describe_validation_error(error)) from error
-        return sign_signal(signal, self._keys)
+        return sign_signal(signal_of(body), self._keys)
 
     def send(self, account_id: str, researcher_id: str, kind: str, fields: Mapping[str, Any] | None = None) -> ResearcherSignal:
         """Build, sign and produce the signal, returning once Kafka acknowledged it.

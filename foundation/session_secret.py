@@ -8,14 +8,11 @@ way: O_EXCL so two processes starting together agree, O_NOFOLLOW so a planted li
 
 from __future__ import annotations
 
-import json
-import os
-import secrets
 from pathlib import Path
 
 from pydantic import SecretStr
 
-from foundation.errors import ConfigError
+from foundation.local_secrets import read_or_create
 from foundation.settings import Settings
 
 
@@ -31,24 +28,6 @@ def session_secret(settings: Settings) -> SecretStr:
 
 
 def _local_secret(path: Path) -> SecretStr:
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fresh = json.dumps({"session": secrets.token_hex(32)})
-        try:
-            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(handle, "w") as out:
-                out.write(fresh)
-    try:
-        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-        with os.fdopen(handle) as source:
-            text = source.read()
-        stored = json.loads(text) if text else {}
-        return SecretStr(stored["session"])
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise ConfigError(
-            f"cannot read the session secret in {path} ({type(error).__name__}); set SCHOLARSTREAM_SESSION_SECRET, "
-            "or remove the file to make a new one (every session is then signed out)"
-        ) from error
+    remedy = ("set SCHOLARSTREAM_SESSION_SECRET, or remove the file to make a new one "
+              "(every session is then signed out)")
+    return read_or_create(path, ("session",), remedy)["session"]

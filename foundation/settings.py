@@ -70,6 +70,14 @@ class Settings(BaseSettings):
     session_secret: SecretStr | None = Field(None, validation_alias=_env("SCHOLARSTREAM_SESSION_SECRET"))
     session_https_only: bool = Field(False, validation_alias=_env("SCHOLARSTREAM_SESSION_HTTPS_ONLY"))
 
+    # The API sheds searches past these many running at once (429 with Retry-After) instead of
+    # queueing them in front of everything else (scholarstream/load_shedding.py); semantic and
+    # hybrid searches, which encode the query, have the smaller limit of their own.
+    api_max_searches: int = Field(8, ge=1, le=1000, validation_alias=_env("SCHOLARSTREAM_API_MAX_SEARCHES"))
+    api_max_semantic_searches: int = Field(2, ge=1, le=1000, validation_alias=_env("SCHOLARSTREAM_API_MAX_SEMANTIC_SEARCHES"))
+    # Reads (searches, profiles, works, graphs) per client address and minute; past it, 429.
+    api_reads_per_minute: int = Field(600, ge=1, le=1_000_000, validation_alias=_env("SCHOLARSTREAM_API_READS_PER_MINUTE"))
+
     # Naming: prefixes isolate tests (and tenants) on one cluster.
     topic_prefix: str = Field("", validation_alias=_env("SCHOLARSTREAM_TOPIC_PREFIX"))
     index_prefix: str = Field("", validation_alias=_env("SCHOLARSTREAM_INDEX_PREFIX"))

@@ -11,16 +11,13 @@ only its owner can read, created at first use under the stack directory.
 
 from __future__ import annotations
 
-import json
-import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from pydantic import SecretStr
 
-from foundation.errors import ConfigError
+from foundation.local_secrets import read_or_create
 from foundation.settings import Settings
 
 Principal = Literal["account", "operator"]
@@ -51,24 +48,6 @@ def signal_keys(settings: Settings) -> SignalKeys:
 
 
 def _local_keys(path: Path) -> SignalKeys:
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fresh = json.dumps({p: secrets.token_hex(32) for p in PRINCIPALS})
-        try:  # O_EXCL: of two processes starting together, one writes and both read its keys
-            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(handle, "w") as out:
-                out.write(fresh)
-    try:
-        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-        with os.fdopen(handle) as source:
-            text = source.read()
-        stored = json.loads(text) if text else {}
-        return SignalKeys(SecretStr(stored["account"]), SecretStr(stored["operator"]))
-    except (OSError, ValueError, KeyError) as error:
-        raise ConfigError(
-            f"cannot read the signal keys in {path} ({type(error).__name__}); set SCHOLARSTREAM_SIGNAL_KEY_ACCOUNT "
-            "and SCHOLARSTREAM_SIGNAL_KEY_OPERATOR, or remove the file to make new ones"
-        ) from error
+    remedy = "set SCHOLARSTREAM_SIGNAL_KEY_ACCOUNT and SCHOLARSTREAM_SIGNAL_KEY_OPERATOR, or remove the file to make new ones"
+    stored = read_or_create(path, PRINCIPALS, remedy)
+    return SignalKeys(stored["account"], stored["operator"])

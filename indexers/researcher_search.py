@@ -30,6 +30,9 @@ from schemas.profiles import VerificationLevel
 MAX_QUERY_LENGTH = 300
 MAX_PAGE_SIZE = 50
 MAX_RESULT_WINDOW = 1_000  # deeper pages are refused: nobody reads them, and they cost the cluster
+# Semantic and hybrid searches rank a kNN window of page x size (and hybrid a text window as deep):
+# past this they are refused, so one request cannot make Elasticsearch score thousands of vectors.
+MAX_SEMANTIC_WINDOW = 200
 RRF_K = 60
 # The prior: points per log10(1 + n) of works and of the trust score (see `text_query`).
 PRIOR_WORKS = 1.0
@@ -79,6 +82,10 @@ class ResearcherQuery:
             raise SearchError(f"results beyond the first {MAX_RESULT_WINDOW} are not served; refine the query")
         if self.mode not in MODES:
             raise SearchError(f"mode must be one of {', '.join(MODES)}")
+        if self.mode != "text" and self.page * self.size > MAX_SEMANTIC_WINDOW:
+            raise SearchError(
+                f"{self.mode} search serves the first {MAX_SEMANTIC_WINDOW} results; use text search to page deeper"
+            )
         topic = self.filters.topic
         if topic is not None and (not topic.strip() or len(topic) > 200):
             raise SearchError("topic must be 1 to 200 characters")

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from datetime import UTC, date, datetime
 
+from foundation.errors import InvalidRecord
 from schemas.papers import Author
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -202,9 +203,13 @@ def _math_end(text: str, start: int, missing_from: dict[str, int]) -> int | None
     return None
 
 
-def raw_if_changed(text: str) -> str | None:
-    """The verbatim text, kept only when TeX clean-up changed more than whitespace."""
-    return clean_tex_keeping_raw(text)[1]
+def bounded_raw(field: str, text: str, limit: int) -> str:
+    """`text` as given, unless it is over twice the `limit` its cleaned form may have: then it is
+    refused (InvalidRecord, so dead-lettered) before any clean-up runs on it. Clean-up only ever
+    shortens a field by the markup it removes, so nothing that long could fit."""
+    if len(text) > 2 * limit:
+        raise InvalidRecord(f"{field}: {len(text):,} characters, over twice the {limit:,} it may have", field=field)
+    return text
 
 
 def clean_tex_keeping_raw(text: str) -> tuple[str, str | None]:

@@ -41,6 +41,7 @@ from pydantic import ValidationError
 
 from foundation.errors import InvalidRecord, ScholarStreamError
 from producers.normalise import (
+    bounded_raw,
     clean_tex_keeping_raw,
     clean_text,
     make_author,
@@ -48,13 +49,15 @@ from producers.normalise import (
     split_categories,
     utc_date,
 )
-from schemas.papers import RawPaper, describe_validation_error
+from schemas.papers import MAX_ABSTRACT_CHARS, MAX_TITLE_CHARS, RawPaper, describe_validation_error
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 ARXIV = "http://arxiv.org/OAI/arXiv/"
 _O = f"{{{OAI}}}"
 _A = f"{{{ARXIV}}}"
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+# lxml's own limits stay on (no `huge_tree`): a text node over 10 MB or markup nested past 256
+# levels makes the page malformed instead of being built in memory.
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
 class MalformedPage(ScholarStreamError):
@@ -192,8 +195,8 @@ def oai_element_to_paper(record: etree._Element) -> RawPaper:
     created = _required(fields, "created")
     updated = _optional(fields, "updated")
     _required(fields, "title")
-    title_raw = fields.get(f"{_A}title", "")
-    abstract_raw = fields.get(f"{_A}abstract", "")
+    title_raw = bounded_raw("title", fields.get(f"{_A}title", ""), MAX_TITLE_CHARS)
+    abstract_raw = bounded_raw("abstract", fields.get(f"{_A}abstract", ""), MAX_ABSTRACT_CHARS)
     try:
         submitted = utc_date(created)
         last = utc_date(updated) if updated else submitted

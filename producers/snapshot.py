@@ -11,20 +11,24 @@ import json
 from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pydantic import ValidationError
 
 from foundation.errors import InvalidRecord, ScholarStreamError
 from producers.normalise import (
     authors_from_string,
-    clean_tex,
+    bounded_raw,
+    clean_tex_keeping_raw,
     clean_text,
     make_author,
-    raw_if_changed,
     split_categories,
 )
-from schemas.papers import Author, RawPaper, describe_validation_error
+from schemas.papers import MAX_ABSTRACT_CHARS, MAX_TITLE_CHARS, Author, RawPaper, describe_validation_error
+
+# A snapshot line is one paper: a few KB, a 5,000-author one some hundreds. A longer line is read
+# this far and no further (the rest is skipped unread) and refused by the mapping.
+MAX_LINE_CHARS = 4_000_000
 
 
 def read_snapshot(path: Path) -> Iterator[str]:
@@ -43,15 +47,26 @@ def read_snapshot(path: Path) -> Iterator[str]:
             for item in json.loads(first + handle.read()):
                 yield json.dumps(item)
             return
-        line = first + handle.readline()
+        line = first + handle.readline(MAX_LINE_CHARS)
         while line:
+            if len(line) >= MAX_LINE_CHARS and not line.endswith("\n"):
+                _skip_rest_of_line(handle)  # never held whole: its head goes on, to be refused
             if line.strip():
                 yield line.rstrip("\n")
-            line = handle.readline()
+            line = handle.readline(MAX_LINE_CHARS + 1)
+
+
+def _skip_rest_of_line(handle: IO[str]) -> None:
+    while True:
+        chunk = handle.readline(1 << 20)
+        if not chunk or chunk.endswith("\n"):
+            return
 
 
 def snapshot_record_to_paper(line: str) -> RawPaper:
     """Map one snapshot line to a `RawPaper`; raises `InvalidRecord` naming what is wrong."""
+    if len(line) > MAX_LINE_CHARS:
+        raise InvalidRecord(f"a record line over {MAX_LINE_CHARS:,} characters: refused unread")
     try:
         record = json.loads(line)
     except json.JSONDecodeError as error:
@@ -60,14 +75,19 @@ def snapshot_record_to_paper(line: str) -> RawPaper:
         raise InvalidRecord("not JSON: nested too deeply") from error
     if not isinstance(record, dict):
         raise InvalidRecord(f"expected a JSON object, got {type(record).__name__}")
+    arxiv_id = _text(record, "id")
+    given_title = bounded_raw("title", _text(record, "title"), MAX_TITLE_CHARS)
+    given_abstract = bounded_raw("abstract", _text(record, "abstract", required=False), MAX_ABSTRACT_CHARS)
+    title, title_raw = clean_tex_keeping_raw(given_title)
+    abstract, abstract_raw = clean_tex_keeping_raw(given_abstract)
     try:
         return RawPaper(
-            arxiv_id=_text(record, "id"),
+            arxiv_id=arxiv_id,
             version=_latest_version(record),
-            title=clean_tex(_text(record, "title")),
-            title_raw=raw_if_changed(_text(record, "title")),
-            abstract=clean_tex(_text(record, "abstract", required=False)),
-            abstract_raw=raw_if_changed(_text(record, "abstract", required=False)),
+            title=title,
+            title_raw=title_raw,
+            abstract=abstract,
+            abstract_raw=abstract_raw,
             authors=_authors(record),
             categories=split_categories(_text(record, "categories")),
             submitted=_version_date(record, first=True),

@@ -51,6 +51,8 @@ ArxivId = Annotated[str, AfterValidator(_arxiv_id)]
 _MAX_TITLE = 2_000
 _MAX_ABSTRACT = 20_000
 _MAX_AUTHORS = 5_000
+MAX_TITLE_CHARS: Final = _MAX_TITLE
+MAX_ABSTRACT_CHARS: Final = _MAX_ABSTRACT
 # Kafka refuses a record over 1 MiB by default (the broker's message.max.bytes, the producer's
 # max.request.size); a value may take this much, which leaves room for its key and headers.
 MAX_RECORD_BYTES: Final = 1_000_000

@@ -9,10 +9,10 @@ field (`evidence.orcid: ...`) so a dead-letter reason is useful to a person.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Annotated, Final, Literal, Union, get_args
+from typing import Annotated, Any, Final, Literal, Union, get_args
 
 from pydantic import (
     AfterValidator,
@@ -649,6 +649,14 @@ def parse_signal(payload: bytes | str) -> ResearcherSignal:
     """Decode a `researcher.signals` value; `InvalidRecord` names the failing field for the dead letter."""
     try:
         return _SIGNAL_ADAPTER.validate_json(payload)
+    except ValidationError as error:
+        raise InvalidRecord(describe_validation_error(error), field=_first_field(error)) from error
+
+
+def signal_of(fields: Mapping[str, Any]) -> ResearcherSignal:
+    """A signal from its fields (the write path, the CLI), checked like one read from the topic."""
+    try:
+        return _SIGNAL_ADAPTER.validate_python(fields)
     except ValidationError as error:
         raise InvalidRecord(describe_validation_error(error), field=_first_field(error)) from error
 

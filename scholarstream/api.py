@@ -9,9 +9,11 @@ merged researchers a redirect to the survivor, service failures 503.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
@@ -34,10 +36,24 @@ from indexers.search import MAX_LIMIT, search_papers
 from indexers.search import MAX_QUERY_LENGTH as MAX_PAPER_QUERY_LENGTH
 from schemas.profiles import VerificationLevel
 from scholarstream import __version__
+from scholarstream.load_shedding import RETRY_AFTER_SECONDS, InFlight
+from scholarstream.rate_limits import SlidingWindow, retry_after
 from scholarstream.web import install_web
 from scholarstream.web_accounts import AccountServices, install_accounts, services_from_settings
 
 RESEARCHER_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
+SEARCH_PATHS = frozenset({"/researchers/search", "/papers/search"})
+READ_PREFIXES = ("/researchers", "/papers")
+_BAD = {"description": "A well-formed value the search refuses (e.g. results past the served window)."}
+_UNAVAILABLE = {"description": "Elasticsearch does not answer."}
+SEARCH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _BAD, 429: {"description": "Too many searches running; try again after Retry-After seconds."}, 503: _UNAVAILABLE,
+}
+RESEARCHER_RESPONSES: dict[int | str, dict[str, Any]] = {
+    307: {"description": "A merged researcher: redirected to the survivor."},
+    400: _BAD, 404: {"description": "No such researcher."},
+    429: {"description": "Too many reads from this address; try again after Retry-After seconds."}, 503: _UNAVAILABLE,
+}
 Embedder = Callable[[str], Sequence[float]]
 
 
@@ -67,6 +83,44 @@ def create_api(
                 encoder["embed"] = embedder()
         return encoder["embed"](text)
 
+    searches, semantic_searches = InFlight(settings.api_max_searches), InFlight(settings.api_max_semantic_searches)
+    reads = SlidingWindow(settings.api_reads_per_minute, 60, time.monotonic)
+
+    @api.middleware("http")
+    async def limit_reads(request: Request, call_next):
+        """Each client address may read so many times a minute (the accounts' routes have their own limits)."""
+        if request.method != "GET" or not request.url.path.startswith(READ_PREFIXES):
+            return await call_next(request)
+        wait = reads.hit(request.client.host if request.client else "unknown")
+        if wait is not None:
+            return JSONResponse({"detail": "too many requests from this address; slow down"},
+                                status_code=429, headers={"Retry-After": retry_after(wait)})
+        return await call_next(request)
+
+    @api.middleware("http")
+    async def shed_searches(request: Request, call_next):
+        """Past the limits, a search is answered 429 at once instead of waiting for a thread."""
+        if request.url.path not in SEARCH_PATHS:
+            return await call_next(request)
+        gates = [searches]
+        if request.query_params.get("mode", "text") != "text":
+            gates.append(semantic_searches)
+        entered: list[InFlight] = []
+        for gate in gates:
+            if not gate.try_enter():
+                for done in entered:
+                    done.leave()
+                return JSONResponse(
+                    {"detail": "the server is busy with other searches; try again shortly"},
+                    status_code=429, headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                )
+            entered.append(gate)
+        try:
+            return await call_next(request)
+        finally:
+            for gate in entered:
+                gate.leave()
+
     @api.middleware("http")
     async def measure(request: Request, call_next):
         began = time.perf_counter()
@@ -82,19 +136,26 @@ def create_api(
             return HTTPException(status_code=503, detail=str(error))
         return HTTPException(status_code=400, detail=str(error))
 
-    @api.get("/healthz")
-    def healthz() -> JSONResponse:
+    # Health and metrics never wait behind searches: they run on the event loop, and the health
+    # check's one call to Elasticsearch on a pool of its own, not in the endpoints' shared pool.
+    health_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="healthz")
+
+    def health() -> JSONResponse:
         try:
             es_io.check_reachable(settings, es)
         except ServiceUnavailable as error:
             return JSONResponse({"status": "unavailable", "detail": str(error)}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    @api.get("/metrics")
-    def metrics() -> Response:
+    @api.get("/healthz", responses={503: _UNAVAILABLE})
+    async def healthz() -> JSONResponse:
+        return await asyncio.get_running_loop().run_in_executor(health_pool, health)
+
+    @api.get("/metrics", response_class=Response, responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
+    async def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    @api.get("/papers/search")
+    @api.get("/papers/search", responses=SEARCH_RESPONSES)
     def papers_search(
         q: Annotated[str, Query(min_length=1, max_length=MAX_PAPER_QUERY_LENGTH)],
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
@@ -105,7 +166,7 @@ def create_api(
             raise failing(error) from error
         return {"query": q, "hits": [asdict(hit) for hit in hits]}
 
-    @api.get("/researchers/search")
+    @api.get("/researchers/search", responses=SEARCH_RESPONSES)
     def researchers_search(
         q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_LENGTH, description="A name in any form, a topic, or free text.")],
         topic: Annotated[str | None, Query(min_length=1, max_length=200, description="arXiv category or topic words.")] = None,
@@ -129,14 +190,14 @@ def create_api(
     # only browsers, so it must come first.
     install_web(api, settings, es, services.store)
 
-    @api.get("/researchers/{researcher_id}", response_model=None)
+    @api.get("/researchers/{researcher_id}", response_model=None, responses=RESEARCHER_RESPONSES)
     def researcher(researcher_id: Annotated[str, Path(pattern=RESEARCHER_ID)]) -> Any:
         found = _lookup(researcher_id)
         if isinstance(found, Redirect):
             return RedirectResponse(f"/researchers/{found.merged_into}", status_code=307)
         return found.profile
 
-    @api.get("/researchers/{researcher_id}/works", response_model=None)
+    @api.get("/researchers/{researcher_id}/works", response_model=None, responses=RESEARCHER_RESPONSES)
     def researcher_works(
         researcher_id: Annotated[str, Path(pattern=RESEARCHER_ID)],
         page: Annotated[int, Query(ge=1, le=10_000)] = 1,
@@ -151,7 +212,7 @@ def create_api(
         except SearchError as error:
             raise failing(error) from error
 
-    @api.get("/researchers/{researcher_id}/graph", response_model=None)
+    @api.get("/researchers/{researcher_id}/graph", response_model=None, responses=RESEARCHER_RESPONSES)
     def researcher_graph(researcher_id: Annotated[str, Path(pattern=RESEARCHER_ID)]) -> Any:
         found = _lookup(researcher_id)
         if isinstance(found, Redirect):

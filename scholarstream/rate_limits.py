@@ -1,4 +1,5 @@
-"""In-memory sliding-window rate limits for the web app's sign-in, sign-up and write routes.
+"""In-memory sliding-window rate limits: the web app's sign-in, sign-up and write routes, and the
+read API's reads per client address.
 
 Per process: behind several API instances each counts its own, so the effective limit is the
 limit times the instances (acceptable for brute-force protection; a shared store is for later).

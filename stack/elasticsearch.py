@@ -23,6 +23,7 @@ from pathlib import Path
 from foundation.errors import StackError
 from foundation.settings import Settings
 
+from . import safe_files
 from .java import JavaRuntime
 from .layout import StackPaths
 from .maven import MARKER, PomVersions, write_marker
@@ -80,21 +81,27 @@ def write_config(settings: Settings, paths: StackPaths, version: str) -> None:
     The config directory is kept (not regenerated wholesale) because Elasticsearch stores its
     keystore there.
     """
-    for directory in (paths.es_config, paths.es_data, paths.es_logs, paths.es_tmp):
-        directory.mkdir(parents=True, exist_ok=True)
-    marker = paths.es_config / _CONFIG_MARKER
-    recorded = marker.read_text(encoding="utf-8").strip() if marker.exists() else ""
-    if recorded != version:
-        shutil.copytree(paths.es_home / "config", paths.es_config, dirs_exist_ok=True)
-        marker.write_text(version + "\n", encoding="utf-8")
-    (paths.es_config / "jvm.options.d").mkdir(exist_ok=True)
-    (paths.es_config / "elasticsearch.yml").write_text(
+    _write_config_files(
+        paths.root, (paths.es_config, paths.es_data, paths.es_logs, paths.es_tmp), paths.es_home, version,
         render_yml(settings.elasticsearch_port, transport_port(settings), paths.es_data, paths.es_logs),
-        encoding="utf-8",
+        render_heap_options(settings.stack_es_heap),
     )
-    (paths.es_config / "jvm.options.d" / "heap.options").write_text(
-        render_heap_options(settings.stack_es_heap), encoding="utf-8"
-    )
+
+
+def _write_config_files(root: Path, dirs: tuple[Path, ...], es_home: Path, version: str, yml: str, heap: str) -> None:
+    """The config directory (`dirs[0]`) and its siblings; every write refuses symbolic links there
+    (stack/safe_files.py): the service account owns these directories."""
+    for directory in dirs:
+        safe_files.make_dirs(root, directory)
+    config = dirs[0]
+    marker = config / _CONFIG_MARKER
+    recorded = marker.read_text(encoding="utf-8").strip() if marker.is_file() and not marker.is_symlink() else ""
+    if recorded != version:
+        safe_files.refuse_links_within(root, config)
+        shutil.copytree(es_home / "config", config, dirs_exist_ok=True)
+        safe_files.write_text(root, marker, version + "\n")
+    safe_files.write_text(root, config / "elasticsearch.yml", yml)
+    safe_files.write_text(root, config / "jvm.options.d" / "heap.options", heap)
 
 
 # Distribution -------------------------------------------------------------------------------
@@ -336,20 +343,14 @@ def has_joined_a_cluster(node: EsNode) -> bool:
     return (node.data_dir / "_state").is_dir()
 
 
-def write_node_config(node: EsNode, nodes: Sequence[EsNode], es_home: Path, heap: str, version: str) -> None:
+def write_node_config(
+    node: EsNode, nodes: Sequence[EsNode], es_home: Path, heap: str, version: str, stack_root: Path
+) -> None:
     """Like `write_config`, for one node of a cluster: its own config directory, data and logs."""
-    for directory in (node.config_dir, node.data_dir, node.logs_dir, node.tmp_dir):
-        directory.mkdir(parents=True, exist_ok=True)
-    marker = node.config_dir / _CONFIG_MARKER
-    recorded = marker.read_text(encoding="utf-8").strip() if marker.exists() else ""
-    if recorded != version:
-        shutil.copytree(es_home / "config", node.config_dir, dirs_exist_ok=True)
-        marker.write_text(version + "\n", encoding="utf-8")
-    (node.config_dir / "jvm.options.d").mkdir(exist_ok=True)
-    (node.config_dir / "elasticsearch.yml").write_text(
-        render_node_yml(node, nodes, bootstrap=not has_joined_a_cluster(node)), encoding="utf-8"
+    _write_config_files(
+        stack_root, (node.config_dir, node.data_dir, node.logs_dir, node.tmp_dir), es_home, version,
+        render_node_yml(node, nodes, bootstrap=not has_joined_a_cluster(node)), render_heap_options(heap),
     )
-    (node.config_dir / "jvm.options.d" / "heap.options").write_text(render_heap_options(heap), encoding="utf-8")
 
 
 def launch_node(node: EsNode, paths: StackPaths, java: JavaRuntime, account: RunAs | None) -> Launch:

@@ -360,7 +360,8 @@ def _start(
             es.write_config(settings, paths, versions.elasticsearch)
         else:
             all_nodes = es_nodes(settings, paths, shape.es_nodes)
-            es.write_node_config(node, all_nodes, paths.es_home, settings.stack_cluster_es_heap, versions.elasticsearch)
+            es.write_node_config(node, all_nodes, paths.es_home, settings.stack_cluster_es_heap, versions.elasticsearch,
+                                 paths.root)
         account = es.service_account()
         if account is not None:
             es.prepare_account(account, paths, java, None if shape.single else node)

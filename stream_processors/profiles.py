@@ -718,6 +718,7 @@ def apply_merge(surviving: ResearcherProfile, merged: ResearcherProfile, stored:
         )
     verifications = {v.signal_id: v for v in (*merged.verifications, *surviving.verifications)}
     ordered = tuple(sorted(verifications.values(), key=lambda v: (v.at, v.signal_id)))
+    followers = tuple(sorted({*surviving.followers, *merged.followers}))  # distinct accounts
     claimant = surviving if surviving.claimed else merged if merged.claimed else None
     seen = tuple(dict.fromkeys((*merged.seen_signal_ids, *surviving.seen_signal_ids)))[-SEEN_SIGNALS_KEPT:]
     embedding, embedding_works = surviving.embedding, surviving.embedding_works
@@ -728,8 +729,8 @@ def apply_merge(surviving: ResearcherProfile, merged: ResearcherProfile, stored:
         recent_works=_recent(surviving.recent_works, (), disowned),
         name_variants=tuple(NameVariant(name=n, works=c, surname=surnames.get(n, "")) for n, c in sorted(names.items())),
         affiliations=tuple(affiliations[key] for key in sorted(affiliations)),
-        followers=tuple(sorted({*surviving.followers, *merged.followers})),
-        followers_count=_followers_after_merge(surviving, merged),
+        followers=followers,
+        followers_count=len(followers) + _unnamed_follows(surviving) + _unnamed_follows(merged),
         claimed=claimant is not None,
         claimed_by=claimant.claimed_by if claimant else None,
         orcid=surviving.orcid or merged.orcid,
@@ -745,10 +746,9 @@ def apply_merge(surviving: ResearcherProfile, merged: ResearcherProfile, stored:
     )
 
 
-def _followers_after_merge(surviving: ResearcherProfile, merged: ResearcherProfile) -> int:
-    """Distinct accounts following either, plus the counts of schema-1 follows, which named nobody."""
-    unnamed = (surviving.followers_count - len(surviving.followers)) + (merged.followers_count - len(merged.followers))
-    return len({*surviving.followers, *merged.followers}) + unnamed
+def _unnamed_follows(profile: ResearcherProfile) -> int:
+    """The follows of schema-1 signals, which named no account: counted, not in `followers`."""
+    return profile.followers_count - len(profile.followers)
 
 
 def retire(profile: ResearcherProfile, surviving_id: str) -> ResearcherProfile:

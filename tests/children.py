@@ -54,14 +54,26 @@ def free_cluster_bases(brokers: int, es_nodes: int, taken: Iterable[int] = ()) -
     E + 100 .. free) for `stack up --brokers B --es-nodes N`, avoiding `taken`."""
     avoid = set(taken)
     rng = random.Random()
+    # Below the kernel's ephemeral range: a port the system hands out to outgoing connections
+    # can be taken between this check and the node's bind (seen in a rehearsal while other
+    # processes made many connections: "Address already in use" for a broker).
+    top = min(_ephemeral_start(), 40000)
+    middle = 20000 + (top - 20000) // 2
     for _ in range(200):
-        kafka_base = rng.randrange(30000, 40000, 2)
-        es_base = rng.randrange(40000, 50000)
+        kafka_base = rng.randrange(20000, middle - 2 * brokers, 2)
+        es_base = rng.randrange(middle, top - 100 - es_nodes)
         ports = [kafka_base + i for i in range(2 * brokers)]
         ports += [es_base + i for i in range(es_nodes)] + [es_base + 100 + i for i in range(es_nodes)]
         if not any(port in avoid or port_in_use(port) for port in ports):
             return kafka_base, es_base
     raise AssertionError("no free ports for the cluster")
+
+
+def _ephemeral_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
 
 
 def wait_for(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.3) -> float:

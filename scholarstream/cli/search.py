@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
@@ -221,7 +220,7 @@ def signal_cmd(
 
     from clients import kafka_io
     from foundation.signal_keys import signal_keys
-    from schemas.profiles import parse_signal
+    from schemas.profiles import signal_of
     from schemas.signal_auth import sign_signal
     from schemas.topics import RESEARCHER_SIGNALS, TOPICS
 
@@ -244,8 +243,7 @@ def signal_cmd(
         body["other_id"] = other_id
     elif kind == "disown_work":
         body["arxiv_ids"] = arxiv_id or []
-    signal = parse_signal(json.dumps(body))  # a clear error naming the field, before anything is sent
-    signal = sign_signal(signal, signal_keys(settings))
+    signal = sign_signal(signal_of(body), signal_keys(settings))  # a clear error naming the field, before anything is sent
     kafka_io.ensure_topics(settings, TOPICS)
     producer = kafka_io.producer(settings)
     try:

@@ -16,7 +16,6 @@ from producers.normalise import (
     clean_text,
     is_collaboration,
     make_author,
-    raw_if_changed,
     split_arxiv_id,
     utc_date,
 )
@@ -68,8 +67,8 @@ def test_clean_tex_special_letters_in_names():
 
 
 def test_raw_kept_only_when_tex_changed_it():
-    assert raw_if_changed("plain\n  title") is None
-    assert raw_if_changed("Kekul\\'e Cells") == "Kekul\\'e Cells"
+    assert clean_tex_keeping_raw("plain\n  title")[1] is None
+    assert clean_tex_keeping_raw("Kekul\\'e Cells")[1] == "Kekul\\'e Cells"
 
 
 def test_clean_tex_keeping_raw_on_plain_and_tex_text():

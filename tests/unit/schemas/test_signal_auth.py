@@ -84,5 +84,5 @@ def test_a_key_file_that_is_a_symlink_is_refused(tmp_path):
     target.write_text(json.dumps({"account": "a", "operator": "o"}))
     key_file(settings).parent.mkdir(parents=True)
     key_file(settings).symlink_to(target)
-    with pytest.raises(ConfigError, match="cannot read the signal keys"):
+    with pytest.raises(ConfigError, match="cannot read the secrets"):
         signal_keys(settings)

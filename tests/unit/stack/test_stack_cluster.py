@@ -5,6 +5,7 @@ one cluster id and one voter set for every broker, the recorded shape, and `down
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -219,7 +220,7 @@ def test_node_config_gets_its_own_heap_and_yml(settings, paths) -> None:
     nodes = es_nodes(settings, paths, 2)
     (paths.es_home / "config").mkdir(parents=True)
     (paths.es_home / "config" / "jvm.options").write_text("-XX:+UseG1GC\n")
-    elasticsearch.write_node_config(nodes[1], nodes, paths.es_home, "768m", "9.2.0")
+    elasticsearch.write_node_config(nodes[1], nodes, paths.es_home, "768m", "9.2.0", paths.root)
     assert (nodes[1].config_dir / "jvm.options").exists()
     assert "-Xmx768m" in (nodes[1].config_dir / "jvm.options.d" / "heap.options").read_text()
     assert '"node-2"' in (nodes[1].config_dir / "elasticsearch.yml").read_text()
@@ -304,3 +305,26 @@ def test_up_refuses_another_shape_while_the_recorded_one_runs(settings, paths) -
     finally:
         child.kill()
         child.wait()
+
+
+def test_regression_a_link_planted_in_a_nodes_config_is_not_followed_by_roots_next_stack_up(settings, paths, tmp_path) -> None:
+    """Regression (issue 18): the config directories belong to Elasticsearch's service account, which
+    could put a symbolic link where `stack up` (as root) writes; root then wrote through it."""
+    nodes = es_nodes(settings, paths, 2)
+    (paths.es_home / "config").mkdir(parents=True)
+    (paths.es_home / "config" / "jvm.options").write_text("-XX:+UseG1GC\n")
+    elasticsearch.write_node_config(nodes[1], nodes, paths.es_home, "768m", "9.2.0", paths.root)
+    roots_file = tmp_path / "roots-file"
+    roots_file.write_text("root's\n")
+    yml = nodes[1].config_dir / "elasticsearch.yml"
+    yml.unlink()
+    yml.symlink_to(roots_file)
+    with pytest.raises(StackError, match="refusing to write .*elasticsearch.yml"):
+        elasticsearch.write_node_config(nodes[1], nodes, paths.es_home, "768m", "9.2.0", paths.root)
+    yml.unlink()
+    options = nodes[1].config_dir / "jvm.options.d"
+    shutil.rmtree(options)
+    options.symlink_to(tmp_path)  # a linked directory: heap.options would land beside root's file
+    with pytest.raises(StackError, match="refusing to write .*jvm.options.d"):
+        elasticsearch.write_node_config(nodes[1], nodes, paths.es_home, "768m", "9.2.0", paths.root)
+    assert roots_file.read_text() == "root's\n" and not (tmp_path / "heap.options").exists()
