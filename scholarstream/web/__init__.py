@@ -14,7 +14,8 @@ from fastapi.staticfiles import StaticFiles
 from accounts import AccountStore
 from foundation.settings import Settings
 from scholarstream.web.account_pages import account_router
-from scholarstream.web.error_pages import install_error_pages
+from scholarstream.web.error_pages import error_page, install_error_pages
+from scholarstream.web.negotiation import prefers_html
 from scholarstream.web.pages import PAGES, Page
 from scholarstream.web.paper_pages import paper_router
 from scholarstream.web.profile_pages import profile_router
@@ -22,7 +23,7 @@ from scholarstream.web.rendering import HERE
 from scholarstream.web.search_pages import search_router
 from scholarstream.web.security_headers import SecurityHeaders
 
-__all__ = ["PAGES", "Page", "install_web"]
+__all__ = ["PAGES", "Page", "error_page", "install_web", "prefers_html"]
 
 
 def install_web(api: FastAPI, settings: Settings, es: Elasticsearch, store: AccountStore) -> None:

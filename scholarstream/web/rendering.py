@@ -39,7 +39,10 @@ class Viewer:
 
 def viewer(request: Request, store: AccountStore) -> Viewer | None:
     """The session's account, or None when signed out (or when the accounts database is down:
-    the pages still read, they only offer to sign in)."""
+    the pages still read, they only offer to sign in). An answer made before the session is read
+    (a search shed by the API's middleware, scholarstream/api.py) shows no one signed in."""
+    if "session" not in request.scope:
+        return None
     account_id = request.session.get("account")
     if not isinstance(account_id, str):
         return None
