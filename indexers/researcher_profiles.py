@@ -123,3 +123,27 @@ def newest_first(profile: dict[str, Any]) -> list[dict[str, Any]]:
     """An indexed profile's newest works: a v3 profile carries them; a v1/v2 one all its works."""
     works = profile.get("recent_works") or profile.get("works", [])
     return sorted(works, key=lambda w: (w.get("year") or 0, w["arxiv_id"]), reverse=True)
+
+
+MAX_PAPER_RESEARCHERS = 100
+
+
+def paper_researchers(es: Elasticsearch, settings: Settings, arxiv_id: str) -> list[dict[str, str]]:
+    """The researchers a paper is linked to (its author lines' profiles), by id and name; a merged
+    or unknown id is left out."""
+    with es_io.search_errors(settings, "works"):
+        works = es.options(ignore_status=404).search(
+            index=RESEARCHER_WORKS.alias(settings), query={"term": {"arxiv_id": arxiv_id}},
+            size=MAX_PAPER_RESEARCHERS, source_includes=["researcher_id"],
+        )
+        ids = sorted({hit["_source"]["researcher_id"] for hit in works.get("hits", {}).get("hits", [])})
+        if not ids:
+            return []
+        found = es.options(ignore_status=404).mget(
+            index=RESEARCHERS.alias(settings), ids=ids, source_includes=["researcher_id", "display_name", "merged_into"],
+        )
+    return [
+        {"researcher_id": doc["_source"]["researcher_id"], "display_name": doc["_source"]["display_name"]}
+        for doc in found.get("docs", [])
+        if doc.get("found") and not doc["_source"].get("merged_into")
+    ]

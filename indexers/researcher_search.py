@@ -68,6 +68,10 @@ class ResearcherQuery:
         text = " ".join(self.text.split())
         if not text:
             raise SearchError("the query is empty")
+        if not any(ch.isalnum() for ch in text):
+            # Punctuation alone matches nothing by itself but every profile through the prior:
+            # '"\\*(' used to answer 1,000 arbitrary researchers.
+            raise SearchError("the query has no letters or digits to search for: type a name, a topic or words of a title")
         if len(text) > MAX_QUERY_LENGTH:
             raise SearchError(f"the query is longer than {MAX_QUERY_LENGTH} characters")
         if not 1 <= self.size <= MAX_PAGE_SIZE:

@@ -62,3 +62,24 @@ def search_papers(es: Elasticsearch, settings: Settings, query: str, limit: int 
         )
         for hit in response["hits"]["hits"]
     ]
+
+
+def paper_abstracts(es: Elasticsearch, settings: Settings, arxiv_ids: list[str]) -> dict[str, str]:
+    """The abstracts of these papers by arXiv id, in one request (a profile page's works carry
+    none); a paper not indexed, or without an abstract, is left out."""
+    if not arxiv_ids:
+        return {}
+    with es_io.search_errors(settings, "lookup"):
+        answer = es.options(ignore_status=404).mget(index=PAPERS.alias(settings), ids=arxiv_ids, source_includes=["abstract"])
+    return {
+        doc["_id"]: doc["_source"]["abstract"]
+        for doc in answer.get("docs", [])
+        if doc.get("found") and doc.get("_source", {}).get("abstract")
+    }
+
+
+def get_paper(es: Elasticsearch, settings: Settings, arxiv_id: str) -> dict | None:
+    """The indexed paper (without its embedding), or None when it is not indexed."""
+    with es_io.search_errors(settings, "lookup"):
+        answer = es.options(ignore_status=404).get(index=PAPERS.alias(settings), id=arxiv_id, source_excludes=["embedding"])
+    return dict(answer["_source"]) if answer.get("found") else None

@@ -1,7 +1,8 @@
 """The HTTP API (`scholarstream serve`): a thin FastAPI layer over the search library.
 
 The read endpoints are here; the accounts and the one write path (signed-in people's signals) are
-in scholarstream/web_accounts.py, installed by `create_api`. Bad parameters are answered 4xx with a message (FastAPI's 422 for a value
+in scholarstream/web_accounts.py, and the pages a browser reads in scholarstream/web/, both
+installed by `create_api`. Bad parameters are answered 4xx with a message (FastAPI's 422 for a value
 of the wrong shape, 400 for a well-formed value the search refuses), unknown researchers 404,
 merged researchers a redirect to the survivor, service failures 503.
 """
@@ -37,11 +38,15 @@ from schemas.profiles import VerificationLevel
 from scholarstream import __version__
 from scholarstream.load_shedding import RETRY_AFTER_SECONDS, InFlight
 from scholarstream.rate_limits import SlidingWindow, retry_after
-from scholarstream.web_accounts import AccountServices, install_accounts
+from scholarstream.web import error_page, install_web, prefers_html
+from scholarstream.web_accounts import AccountServices, install_accounts, services_from_settings
 
 RESEARCHER_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
 SEARCH_PATHS = frozenset({"/researchers/search", "/papers/search"})
 READ_PREFIXES = ("/researchers", "/papers")
+# The web app's search page and its type-ahead (scholarstream/web/search_pages.py) run the same
+# researcher search when they are given a query: they are shed and counted as reads like the API's.
+PAGE_SEARCH_PATHS = frozenset({"/", "/suggestions"})
 _BAD = {"description": "A well-formed value the search refuses (e.g. results past the served window)."}
 _UNAVAILABLE = {"description": "Elasticsearch does not answer."}
 SEARCH_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -61,7 +66,8 @@ def create_api(
     """The app; `embedder` builds the query encoder on the first semantic search (it takes seconds).
     `accounts` replaces the accounts' store and write path (default: from the settings)."""
     api = FastAPI(title="ScholarStream", version=__version__, description="Search arXiv papers and researchers.")
-    install_accounts(api, settings, accounts)
+    services = accounts or services_from_settings(settings)
+    install_accounts(api, settings, services)
     es = es_io.client(settings)
     registry = CollectorRegistry()
     requests = Counter("scholarstream_http_requests", "HTTP requests", ["route", "status"], registry=registry)
@@ -83,21 +89,29 @@ def create_api(
     searches, semantic_searches = InFlight(settings.api_max_searches), InFlight(settings.api_max_semantic_searches)
     reads = SlidingWindow(settings.api_reads_per_minute, 60, time.monotonic)
 
+    def page_search(request: Request) -> bool:
+        return request.url.path in PAGE_SEARCH_PATHS and bool(request.query_params.get("q", "").strip())
+
+    def too_many(request: Request, reason: str, retry: str) -> Response:
+        """429 with Retry-After: JSON for an API client, an error page for a browser."""
+        if prefers_html(request.headers):
+            return error_page(request, services.store, 429, reason, {"Retry-After": retry})
+        return JSONResponse({"detail": reason}, status_code=429, headers={"Retry-After": retry})
+
     @api.middleware("http")
     async def limit_reads(request: Request, call_next):
         """Each client address may read so many times a minute (the accounts' routes have their own limits)."""
-        if request.method != "GET" or not request.url.path.startswith(READ_PREFIXES):
+        if request.method != "GET" or not (request.url.path.startswith(READ_PREFIXES) or page_search(request)):
             return await call_next(request)
         wait = reads.hit(request.client.host if request.client else "unknown")
         if wait is not None:
-            return JSONResponse({"detail": "too many requests from this address; slow down"},
-                                status_code=429, headers={"Retry-After": retry_after(wait)})
+            return too_many(request, "too many requests from this address; slow down", retry_after(wait))
         return await call_next(request)
 
     @api.middleware("http")
     async def shed_searches(request: Request, call_next):
         """Past the limits, a search is answered 429 at once instead of waiting for a thread."""
-        if request.url.path not in SEARCH_PATHS:
+        if request.url.path not in SEARCH_PATHS and not page_search(request):
             return await call_next(request)
         gates = [searches]
         if request.query_params.get("mode", "text") != "text":
@@ -107,10 +121,7 @@ def create_api(
             if not gate.try_enter():
                 for done in entered:
                     done.leave()
-                return JSONResponse(
-                    {"detail": "the server is busy with other searches; try again shortly"},
-                    status_code=429, headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-                )
+                return too_many(request, "the server is busy with other searches; try again shortly", str(RETRY_AFTER_SECONDS))
             entered.append(gate)
         try:
             return await call_next(request)
@@ -182,6 +193,10 @@ def create_api(
         except (SearchError, ServiceUnavailable) as error:
             raise failing(error) from error
         return asdict(results)
+
+    # The pages (scholarstream/web/); the profile page shares the next route's path and answers
+    # only browsers, so it must come first.
+    install_web(api, settings, es, services.store)
 
     @api.get("/researchers/{researcher_id}", response_model=None, responses=RESEARCHER_RESPONSES)
     def researcher(researcher_id: Annotated[str, Path(pattern=RESEARCHER_ID)]) -> Any:

@@ -5,12 +5,17 @@ the CSRF token and the rate limits, calls the store or the signal writer, and tu
 into statuses. The session lives in a signed cookie (Starlette's SessionMiddleware: HttpOnly,
 SameSite=Lax, Secure when SCHOLARSTREAM_SESSION_HTTPS_ONLY); it holds the account id and a random
 CSRF token that every write must send back (header X-CSRF-Token or form field csrf_token).
+
+A form post whose action URL names a page of this site to go on to (`?next=/researchers/r1`, as the
+web pages' forms do) is answered with a redirect there (303) instead of JSON, so the forms work in
+a browser without JavaScript; its errors become pages (scholarstream/web/error_pages.py).
 """
 
 # No `from __future__ import annotations`: FastAPI reads the routes' annotations at run time, and
 # those naming the closures' dependencies (`Depends(session_account)`) only resolve where they stand.
 import hmac
 import json
+import re
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -21,10 +26,11 @@ from typing import Annotated, Any, Protocol
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.responses import Response
 
 from accounts import Account, AccountError, AccountExists, AccountStore, SignalWriter, engine, upgrade
 from accounts.models import EMAIL_PATTERN
@@ -39,6 +45,8 @@ SESSION_COOKIE = "scholarstream_session"
 SESSION_SECONDS = 7 * 24 * 3600
 MAX_BODY_BYTES = 64 * 1024
 CSRF_HEADER = "X-CSRF-Token"
+# A page of this site: one leading slash (never '//' or '/\\', which browsers read as another host).
+_LOCAL_PAGE = re.compile(r"^/(?![/\\])[^\s\\]{0,500}$")
 
 
 class Writer(Protocol):
@@ -266,10 +274,10 @@ def accounts_router(services: AccountServices) -> APIRouter:
         request.session.update({"account": account.id, "epoch": account.session_epoch, "csrf": secrets.token_urlsafe(32)})
         return {"account_id": account.id, "email": account.email, "csrf_token": str(request.session.get("csrf", ""))}
 
-    @router.post("/accounts", status_code=201, openapi_extra=_request_body(NewAccount),
+    @router.post("/accounts", status_code=201, response_model=dict[str, str], openapi_extra=_request_body(NewAccount),
                  responses={**FORBIDDEN, **_error(409, "An account with this e-mail address exists."),
                             **TOO_LARGE, **INVALID, **TOO_MANY, **UNAVAILABLE})
-    async def sign_up(request: Request) -> dict[str, str]:
+    async def sign_up(request: Request) -> dict[str, str] | Response:
         """Make an account (a password of 12 characters or more) and sign in to it."""
         _same_origin(request)
         limited(limits.sign_up_by_address, _address(request))
@@ -282,12 +290,12 @@ def accounts_router(services: AccountServices) -> APIRouter:
             raise HTTPException(status_code=422, detail=str(error)) from None
         except ServiceUnavailable as error:
             raise HTTPException(status_code=503, detail=str(error)) from error
-        return start_session(request, account)
+        return _answer(request, start_session(request, account))
 
-    @router.post("/sessions", openapi_extra=_request_body(Credentials),
+    @router.post("/sessions", response_model=dict[str, str], openapi_extra=_request_body(Credentials),
                  responses={**_error(401, "Wrong e-mail address or password."), **FORBIDDEN,
                             **TOO_LARGE, **INVALID, **TOO_MANY, **UNAVAILABLE})
-    async def sign_in(request: Request) -> dict[str, str]:
+    async def sign_in(request: Request) -> dict[str, str] | Response:
         """Sign in; the answer carries the CSRF token that writes send back."""
         _same_origin(request)
         limited(limits.sign_in_by_address, _address(request))
@@ -299,15 +307,15 @@ def accounts_router(services: AccountServices) -> APIRouter:
             raise HTTPException(status_code=503, detail=str(error)) from error
         if account is None:
             raise HTTPException(status_code=401, detail="wrong e-mail address or password")
-        return start_session(request, account)
+        return _answer(request, start_session(request, account))
 
-    @router.post("/sessions/end", responses={**FORBIDDEN})
-    async def sign_out(request: Request) -> dict[str, bool]:
+    @router.post("/sessions/end", response_model=dict[str, bool], responses={**FORBIDDEN})
+    async def sign_out(request: Request) -> dict[str, bool] | Response:
         """Sign out (with the CSRF token when signed in, so no other site can sign you out)."""
         if "account" in request.session:
             await _check_csrf(request)
         request.session.clear()
-        return {"signed_out": True}
+        return _answer(request, {"signed_out": True})
 
     @router.post("/sessions/end-everywhere", responses={**UNAUTHENTICATED, **FORBIDDEN, **UNAVAILABLE})
     async def sign_out_everywhere(request: Request, account: Annotated[Account, Depends(csrf_checked)]) -> dict[str, bool]:
@@ -327,7 +335,7 @@ def accounts_router(services: AccountServices) -> APIRouter:
     def action(path: str, kind: str, model: type[_Body], fields: Callable[[Any], dict[str, Any]], summary: str) -> None:
         @router.post(path, status_code=202, summary=summary, openapi_extra=_request_body(model),
                      responses={**UNAUTHENTICATED, **FORBIDDEN, **TOO_LARGE, **INVALID, **TOO_MANY, **UNAVAILABLE})
-        async def act(researcher_id: str, request: Request, account: Annotated[Account, Depends(csrf_checked)]) -> JSONResponse:
+        async def act(researcher_id: str, request: Request, account: Annotated[Account, Depends(csrf_checked)]) -> Response:
             limited(limits.actions_by_account, account.id)
             body = await _read_body(request, model)
             try:
@@ -337,7 +345,8 @@ def accounts_router(services: AccountServices) -> APIRouter:
                 raise HTTPException(status_code=422, detail=str(error)) from None
             except (ServiceUnavailable, NotAuthorized) as error:  # Kafka down, or its ACLs refuse the write path
                 raise HTTPException(status_code=503, detail=str(error)) from error
-            return JSONResponse({"signal_id": signal.signal_id, "status": "pending"}, status_code=202)
+            answer = _answer(request, {"signal_id": signal.signal_id, "status": "pending"})
+            return answer if isinstance(answer, Response) else JSONResponse(answer, status_code=202)
 
         act.__name__ = f"{kind}_researcher"
 
@@ -357,6 +366,20 @@ def accounts_router(services: AccountServices) -> APIRouter:
     action("/researchers/{researcher_id}/disown", "disown_work", Disown,
            lambda b: {"arxiv_ids": b.arxiv_ids, "reason": b.reason}, "Say these works are not yours")
     return router
+
+
+def _answer(request: Request, body: dict[str, Any]) -> Any:
+    """The JSON body, or for a form post that names the page to go on to, a redirect (303) there."""
+    page = next_page(request)
+    if page is not None and _is_form(request):
+        return RedirectResponse(page, status_code=303)
+    return body
+
+
+def next_page(request: Request) -> str | None:
+    """The `next` query parameter when it is a page of this site; None otherwise (never another site's)."""
+    page = request.query_params.get("next")
+    return page if page is not None and _LOCAL_PAGE.match(page) else None
 
 
 def _is_form(request: Request) -> bool:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: the code checks (scripts/lint.sh: ruff, the import-layer contracts, mypy), then
-# unit tests, integration tests against the real Kafka, Elasticsearch and PostgreSQL, the fault tests
+# unit tests, the web pages in a real browser (tests/browser: Debian's Chromium, installed here when
+# missing, driven by Playwright), integration tests against the real Kafka, Elasticsearch and PostgreSQL, the fault tests
 # (tests/faults), which kill and restart services of their own stack, and the cluster tests
 # (tests/cluster), which run several workers on a cluster of their own (3 brokers, 2 Elasticsearch
 # nodes) and kill workers, brokers and nodes.
@@ -29,7 +30,13 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb 
   apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql
 fi
 
+# Playwright's own browser download is not reachable here: the browser tests launch the system's.
+if [ ! -x /usr/bin/chromium ]; then
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium
+fi
+
 .venv/bin/python -m pytest tests/unit "$@"
+.venv/bin/python -m pytest tests/browser "$@"
 .venv/bin/python -m pytest tests/integration "$@"
 # Fault tests start (and stop) a stack of their own on other ports; they never touch the one above.
 .venv/bin/python -m pytest tests/faults "$@"

@@ -9,7 +9,7 @@ REPO = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
 # Each test folder is a kind of test, and its marker comes from the folder: a `pytestmark` in a
 # conftest.py marks nothing (pytest reads it only from test modules), so it is applied here.
-MARKER_OF_FOLDER = {"integration": "integration", "faults": "faults", "cluster": "cluster"}
+MARKER_OF_FOLDER = {"integration": "integration", "faults": "faults", "cluster": "cluster", "browser": "browser"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

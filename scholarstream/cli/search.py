@@ -108,7 +108,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
 ) -> None:
-    """Serve the read-only HTTP search API (OpenAPI at /docs)."""
+    """Serve the HTTP API (OpenAPI at /docs) and the web app's pages (open / in a browser)."""
     import uvicorn
 
     from scholarstream.api import create_api

@@ -298,9 +298,16 @@ def test_hostile_parameters_get_4xx_never_500(settings, params):
     assert 400 <= client.get("/researchers/search", params=params).status_code < 500
 
 
-@pytest.mark.parametrize("query", ['name:(wang OR "x" AND) ~*[{', "\\", "/.*/", "Balazs\x00\x1f", "<script>", "*", "?"])
+@pytest.mark.parametrize("query", ['name:(wang OR "x" AND) ~*[{', "Balazs\x00\x1f", "<script>", "a*", "b?"])
 @pytest.mark.usefixtures("indexed")
 def test_query_syntax_characters_are_just_text(settings, query):
     client = TestClient(create_api(settings))
     assert client.get("/researchers/search", params={"q": query}).status_code == 200
     assert client.get("/researchers/" + "bad id").status_code in (404, 422)
+
+
+@pytest.mark.parametrize("query", ["\\", "/.*/", "*", "?", '"\\*('])
+def test_a_query_with_no_letters_or_digits_is_refused_with_a_reason(settings, query):
+    """It used to match nobody by its words and everybody by the prior: 1,000 arbitrary researchers."""
+    answer = TestClient(create_api(settings)).get("/researchers/search", params={"q": query})
+    assert answer.status_code == 400 and "no letters or digits" in answer.json()["detail"]

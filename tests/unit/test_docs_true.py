@@ -24,3 +24,11 @@ def test_every_cli_command_is_in_the_readme_reference():
     text = (REPO / "README.md").read_text()
     missing = [path for path in _command_paths() if f"scholarstream {path}" not in text]
     assert missing == []
+
+
+def test_every_page_of_the_web_app_is_documented():
+    from scholarstream.web import PAGES
+
+    text = (REPO / "docs" / "architecture.md").read_text()
+    for page in PAGES:
+        assert f"| `{page.path}` | `{page.template}` |" in text, page.path

@@ -1,4 +1,4 @@
-"""Regression: `pytest -m "not integration and not faults and not cluster"` must run the unit tests alone.
+"""Regression: `pytest -m "not integration and not faults and not cluster and not browser"` must run the unit tests alone.
 
 The markers used to be set with `pytestmark` in the integration and fault folders' conftest.py
 files, where pytest ignores them, so deselecting by marker selected every test.
@@ -22,7 +22,7 @@ def _collected(*args: str) -> list[str]:
 
 
 def test_deselecting_the_service_markers_leaves_only_unit_tests() -> None:
-    files = set(_collected("-m", "not integration and not faults and not cluster", "tests"))
+    files = set(_collected("-m", "not integration and not faults and not cluster and not browser", "tests"))
     assert files, "nothing collected"
     assert all(path.startswith("tests/unit/") for path in files), sorted(p for p in files if not p.startswith("tests/unit/"))
 
@@ -30,3 +30,8 @@ def test_deselecting_the_service_markers_leaves_only_unit_tests() -> None:
 def test_the_integration_marker_selects_exactly_the_integration_folder() -> None:
     files = set(_collected("-m", "integration", "tests"))
     assert files and all(path.startswith("tests/integration/") for path in files), sorted(files)[:5]
+
+
+def test_the_browser_marker_selects_exactly_the_browser_folder() -> None:
+    files = set(_collected("-m", "browser", "tests"))
+    assert files and all(path.startswith("tests/browser/") for path in files), sorted(files)[:5]

@@ -34,6 +34,8 @@ class NeverCalled:
     ("query", "message"),
     [
         (ResearcherQuery("   "), "empty"),
+        (ResearcherQuery('"\\*('), "no letters or digits"),
+        (ResearcherQuery("-- . ,"), "no letters or digits"),
         (ResearcherQuery("x" * (MAX_QUERY_LENGTH + 1)), "longer"),
         (ResearcherQuery("wang", size=0), "size"),
         (ResearcherQuery("wang", size=MAX_PAGE_SIZE + 1), "size"),
