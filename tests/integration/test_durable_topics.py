@@ -90,7 +90,7 @@ def test_faust_changelogs_and_a_handover_copy_get_the_same_replication(settings,
             await app.producer.stop()
 
     changelogs = asyncio.run(declare_changelogs())
-    assert len(changelogs) == 5  # block-state, paper-authorships, profiles, profile-works, trust-scores
+    assert len(changelogs) == 6  # block-state, paper-authorships, profiles, profile-works, trust-scores, parked-signals
     copy = settings.topic("scholarstream-worker.g0-1-enriched-versions-changelog")
     assert kafka_io.create_topic(settings, copy, 2, {"cleanup.policy": "compact"})
     assert not kafka_io.create_topic(settings, copy, 2, {"cleanup.policy": "compact"})  # exists: left alone
