@@ -122,6 +122,9 @@ class ResearcherResults:
     total: int  # text matches (at least); for semantic-only, the neighbours considered
     hits: list[ResearcherHit]
     took_ms: float
+    # Set when nothing matched the text as written and the hits come from a fuzzy name match (one
+    # or two edits): the best of them, for a "did you mean" line.
+    did_you_mean: str | None = None
 
 
 # --- query building (pure) ---------------------------------------------------------------------
@@ -184,6 +187,28 @@ def text_query(query: ResearcherQuery) -> dict[str, Any]:
         "function_score": {
             "query": {"bool": {"should": should, "minimum_should_match": 1,
                                "filter": filter_clauses(query.filters)}},
+            "functions": [
+                {"field_value_factor": {"field": "works_count", "modifier": "log1p", "missing": 0}, "weight": PRIOR_WORKS},
+                {"field_value_factor": {"field": "trust_score", "modifier": "log1p", "missing": 0}, "weight": PRIOR_TRUST},
+            ],
+            "score_mode": "sum",
+            "boost_mode": "sum",
+        }
+    }
+
+
+def fuzzy_name_query(query: ResearcherQuery) -> dict[str, Any]:
+    """The names within reach of each word, every word required: no edit for one or two letters (so
+    initials and particles stay exact), one for three or four, two from five on (Elasticsearch's
+    `AUTO:3,5`). Run only when the text query found no one, so an exact match always comes first.
+    The same prior orders the candidates."""
+    return {
+        "function_score": {
+            "query": {"bool": {
+                "must": {"match": {"names": {"query": query.text, "operator": "and", "fuzziness": "AUTO:3,5",
+                                             "prefix_length": 1, "max_expansions": 50}}},
+                "filter": filter_clauses(query.filters),
+            }},
             "functions": [
                 {"field_value_factor": {"field": "works_count", "modifier": "log1p", "missing": 0}, "weight": PRIOR_WORKS},
                 {"field_value_factor": {"field": "trust_score", "modifier": "log1p", "missing": 0}, "weight": PRIOR_TRUST},
@@ -271,8 +296,21 @@ def search_researchers(
             took += float(response["took"])
             total = max(total, len(knn_hits))
 
+        did_you_mean = None
+        if query.mode == "text" and total == 0:  # nothing as written: a misspelled name?
+            response = es.search(
+                index=alias, query=fuzzy_name_query(query), highlight=HIGHLIGHT, source_includes=_RETURNED,
+                size=query.size, from_=(query.page - 1) * query.size, track_total_hits=MAX_RESULT_WINDOW,
+            )
+            fuzzy_hits = response["hits"]["hits"]
+            total = int(response["hits"]["total"]["value"])
+            took += float(response["took"])
+            if fuzzy_hits:
+                did_you_mean = fuzzy_hits[0]["_source"]["display_name"]
+
     if query.mode == "text":
-        hits = [_hit(h, float(h["_score"]), ["text"]) for h in text_hits]
+        hits = [_hit(h, float(h["_score"]), ["fuzzy"] if did_you_mean else ["text"])
+                for h in (fuzzy_hits if did_you_mean else text_hits)]
     else:
         by_id = {h["_id"]: h for h in (*knn_hits, *text_hits)}  # text hits carry the highlights
         text_ids = [h["_id"] for h in text_hits]
@@ -285,7 +323,7 @@ def search_researchers(
             _hit(by_id[doc_id], score, [name for name, ids in (("text", text_ids), ("semantic", knn_ids)) if doc_id in ids])
             for doc_id, score in fused[start:start + query.size]
         ]
-    return ResearcherResults(query.text, query.mode, query.page, query.size, total, hits, took)
+    return ResearcherResults(query.text, query.mode, query.page, query.size, total, hits, took, did_you_mean)
 
 
 def _hit(hit: dict, score: float, matched_by: list[str]) -> ResearcherHit:

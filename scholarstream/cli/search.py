@@ -83,6 +83,8 @@ def search_researchers_cmd(
         table.add_row(hit.researcher_id, hit.display_name, str(hit.works_count),
                       f"{hit.trust_score} - {hit.trust_label or ''}", hit.verification_level,
                       ", ".join(t["code"] for t in hit.topics[:3]), f"{hit.score:.3f}")
+    if results.did_you_mean:
+        out.print(f"nobody matches {query!r} as written; did you mean {results.did_you_mean!r}?")
     out.print(table)
 
 

@@ -80,6 +80,8 @@ class ResultsView:
     pages: int
     previous: str | None
     next: str | None
+    did_you_mean: str | None = None  # the name the fuzzy fallback found, when nothing matched as typed
+    did_you_mean_href: str | None = None
 
 
 def card(hit: ResearcherHit) -> Card:
@@ -114,6 +116,8 @@ def results_view(form: SearchForm, results: ResearcherResults) -> ResultsView:
         pages=pages,
         previous=href(results.page - 1) if results.page > 1 else None,
         next=href(results.page + 1) if results.page < pages else None,
+        did_you_mean=results.did_you_mean,
+        did_you_mean_href=page_url({**form.values, "q": results.did_you_mean}) if results.did_you_mean else None,
     )
 
 

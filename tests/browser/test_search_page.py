@@ -98,3 +98,19 @@ def test_type_ahead_suggests_researchers_as_the_name_is_typed(page: Page, consol
     page.get_by_role("link", name=re.compile(SURNAME)).first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(SURNAME)
     assert console == []
+
+
+def test_a_misspelled_surname_finds_the_person_and_offers_the_right_spelling(page: Page, console: list[str]) -> None:
+    page.goto("/")
+    page.get_by_label("Name, topic or words").fill("Lepres, M")  # two letters swapped
+    page.get_by_role("button", name="Search").click()
+    correction = page.get_by_role("status").filter(has_text="Did you mean")
+    expect(correction).to_contain_text(SURNAME)
+    first = page.get_by_role("listitem").filter(has=page.get_by_role("link", name=re.compile(SURNAME))).first
+    expect(first).to_be_visible()
+    correction.get_by_role("link").click()  # the suggested spelling, searched as written
+    expect(page).to_have_url(re.compile(SURNAME))
+    expect(page.get_by_role("status").filter(has_text="Did you mean")).to_have_count(0)
+    page.get_by_role("link", name=re.compile(SURNAME)).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(SURNAME)
+    assert console == []

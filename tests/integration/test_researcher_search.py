@@ -311,3 +311,31 @@ def test_a_query_with_no_letters_or_digits_is_refused_with_a_reason(settings, qu
     """It used to match nobody by its words and everybody by the prior: 1,000 arbitrary researchers."""
     answer = TestClient(create_api(settings)).get("/researchers/search", params={"q": query})
     assert answer.status_code == 400 and "no letters or digits" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize(("query", "expected", "suggested"), [
+    ("Markv", "r-markov", "Ilya Markov"),          # a letter dropped
+    ("Balasz, Csaba", "r-csaba", "Csaba Balázs"),  # two letters swapped
+    ("de Rijck", "r-ir", "Maarten de Rijke"),      # one letter changed, one added
+])
+def test_a_misspelled_name_still_finds_the_person_with_a_did_you_mean(indexed, settings, query, expected, suggested):
+    """Issue 19: one or two edits in a name found nobody. When nothing matches as written, the
+    names within one or two edits of each word are searched, and the best is offered back."""
+    es, _ = indexed
+    results = search_researchers(es, settings, ResearcherQuery(query))
+    assert results.hits and results.hits[0].researcher_id == expected
+    assert results.did_you_mean == suggested and results.hits[0].matched_by == ["fuzzy"]
+
+
+def test_an_exact_match_comes_first_and_offers_no_correction(indexed, settings):
+    es, _ = indexed
+    exact = search_researchers(es, settings, ResearcherQuery("Markov"))
+    assert exact.hits[0].researcher_id == "r-markov" and exact.did_you_mean is None
+    assert all(h.matched_by == ["text"] for h in exact.hits)
+    nothing = search_researchers(es, settings, ResearcherQuery("Qwxyzt"))
+    assert (nothing.total, nothing.hits, nothing.did_you_mean) == (0, [], None)
+    with TestClient(create_api(settings)) as client:
+        answered = client.get("/researchers/search", params={"q": "Markv"})
+        assert answered.status_code == 200 and answered.json()["did_you_mean"] == "Ilya Markov"
+        page = client.get("/", params={"q": "Markv"}, headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "Did you mean" in page.text and "Ilya Markov" in page.text
