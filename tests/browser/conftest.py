@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
-from clients import es_io, kafka_io
 from foundation.settings import Settings
 from scholarstream.demo import services_reachable
 from tests.conftest import FIXTURES, REPO
+from tests.integration.conftest import _clean_up as clean_up
 
 CHROMIUM = "/usr/bin/chromium"
 SNAPSHOT = FIXTURES / "snapshot-40.jsonl"
@@ -81,24 +81,7 @@ def web_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
         run_pipeline(env)
         yield env
     finally:
-        _clean_up(namespace)
-
-
-def _clean_up(namespace: str) -> None:
-    settings = Settings(_env_file=None)
-    admin = kafka_io.admin(settings)
-    try:
-        topics = [name for name in admin.list_topics() if name.startswith(f"{namespace}.")]
-        if topics:
-            admin.delete_topics(topics)
-        groups = [group for group, _ in admin.list_consumer_groups() if group.startswith(f"{namespace}.")]
-        if groups:
-            admin.delete_consumer_groups(groups)
-    finally:
-        admin.close()
-    es = es_io.client(settings)
-    for name in list(es.indices.get(index=f"{namespace}-*", expand_wildcards="all")):
-        es.indices.delete(index=name)
+        clean_up(Settings(_env_file=None), namespace)
 
 
 def _free_port() -> int:
