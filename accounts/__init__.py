@@ -5,7 +5,7 @@ Others import: `AccountStore`, `Account` (the store), `engine`, `upgrade` (the d
 """
 
 from accounts.database import engine, upgrade
-from accounts.errors import AccountError, AccountExists, InvalidEmail, WeakPassword
+from accounts.errors import AccountError, AccountExists, InvalidEmail, OrcidTaken, WeakPassword
 from accounts.models import Account
 from accounts.store import AccountStore
 from accounts.write_path import ACTIONS, SignalWriter
@@ -17,6 +17,7 @@ __all__ = [
     "AccountExists",
     "AccountStore",
     "InvalidEmail",
+    "OrcidTaken",
     "SignalWriter",
     "WeakPassword",
     "engine",

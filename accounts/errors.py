@@ -22,3 +22,10 @@ class WeakPassword(AccountError):
 
 class InvalidEmail(AccountError):
     """Not something that can be an e-mail address."""
+
+
+class OrcidTaken(AccountError):
+    """An ORCID iD proven by one account, offered to link to another."""
+
+    def __init__(self) -> None:
+        super().__init__("this ORCID iD signs in to another account already")

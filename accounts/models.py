@@ -61,17 +61,24 @@ class Base(DeclarativeBase):
 
 class Account(Base):
     __tablename__ = "accounts"
-    __table_args__ = (UniqueConstraint("email", name="uq_accounts_email"),)
+    __table_args__ = (UniqueConstraint("email", name="uq_accounts_email"), UniqueConstraint("orcid", name="uq_accounts_orcid"))
 
     id: Mapped[str] = mapped_column(String(21), primary_key=True, default=new_account_id)
-    email: Mapped[str] = mapped_column(String(MAX_EMAIL_LENGTH))
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # An account made by signing in with ORCID has neither (revision 0003): the iD is how it signs in.
+    email: Mapped[str | None] = mapped_column(String(MAX_EMAIL_LENGTH), nullable=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    # Set once the account proves an ORCID iD (a later part of issue 18).
+    # The ORCID iD this account proved by signing in with it (scholarstream/orcid_sign_in.py); at most
+    # one account per iD. Only such an account can verify a profile it claimed at L3 with that iD.
     orcid: Mapped[str | None] = mapped_column(String(19), nullable=True, default=None)
     # A session is valid while it carries this number: "sign out everywhere" raises it, so every
     # cookie issued before (another browser, a stolen copy) stops working at its next request.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    @property
+    def label(self) -> str:
+        """How a page names the account to its owner: the address, or the iD it signs in with."""
+        return self.email or f"ORCID iD {self.orcid}"
 
     def __repr__(self) -> str:  # no hash, no address: an account may be logged
         return f"Account({self.id})"

@@ -1,4 +1,4 @@
-"""Accounts kept in the accounts database: sign-up, sign-in, lookup.
+"""Accounts kept in the accounts database: sign-up, sign-in (a password, or a proven ORCID iD), lookup.
 
 Sign-in spends the same argon2 work whether or not the address has an account, so its timing does
 not tell which addresses are registered.
@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from accounts.database import display_url
-from accounts.errors import AccountError, AccountExists, InvalidEmail
+from accounts.errors import AccountError, AccountExists, InvalidEmail, OrcidTaken
 from accounts.models import ACCOUNT_ID, Account, new_account_id, normalise_email
 from accounts.passwords import MIN_LENGTH, Passwords
 from foundation.errors import ServiceUnavailable
@@ -54,7 +54,7 @@ class AccountStore:
         try:
             with self._session() as session, session.begin():
                 account = None if address is None else session.scalar(select(Account).where(Account.email == address))
-                if account is None:
+                if account is None or account.password_hash is None:  # none, or one that signs in with ORCID only
                     self._passwords.verify(self._dummy(), password)
                     return None
                 if not self._passwords.verify(account.password_hash, password):
@@ -62,6 +62,39 @@ class AccountStore:
                 if self._passwords.needs_rehash(account.password_hash):
                     account.password_hash = self._passwords.rehash(password)
                 return account
+        except SQLAlchemyError as error:  # a database down, or one that refused the statement
+            raise self._unavailable(error) from error
+
+    def sign_in_with_orcid(self, orcid: str, signed_in: str | None = None) -> Account:
+        """The account of an ORCID iD the provider has just proven.
+
+        Signed in already (`signed_in`, an account id): that account is linked to the iD, unless
+        another account holds it (OrcidTaken) or it holds another iD (AccountError). Signed out: the
+        account linked to the iD, or a new one with no e-mail address or password.
+        """
+        try:
+            with self._session() as session, session.begin():
+                holder = session.scalar(select(Account).where(Account.orcid == orcid))
+                if signed_in is None:
+                    if holder is not None:
+                        return holder
+                    account = Account(id=new_account_id(), email=None, password_hash=None, orcid=orcid, created_at=self._clock())
+                    session.add(account)
+                    session.flush()  # two first sign-ins at once: the unique constraint decides, below
+                    return account
+                linking = session.get(Account, signed_in, with_for_update=True)
+                if linking is None:
+                    raise AccountError("no such account")
+                if holder is not None and holder.id != linking.id:
+                    raise OrcidTaken()
+                if linking.orcid is not None and linking.orcid != orcid:
+                    raise AccountError(f"this account signs in with ORCID iD {linking.orcid} already")
+                linking.orcid = orcid
+                return linking
+        except IntegrityError as error:  # the same iD linked twice at once: the unique constraint decides
+            if signed_in is None:  # the other first sign-in made the account: it is this person's
+                return self.sign_in_with_orcid(orcid)
+            raise OrcidTaken() from error
         except SQLAlchemyError as error:  # a database down, or one that refused the statement
             raise self._unavailable(error) from error
 

@@ -24,8 +24,9 @@ from schemas.profiles import ResearcherSignal, signal_of
 from schemas.signal_auth import sign_signal
 from schemas.topics import RESEARCHER_SIGNALS
 
-# The kinds an account may send itself. `verify` is not among them: its evidence (an ORCID iD, an
-# e-mail domain) is not proven by the web app yet, so only operators send it.
+# The kinds an account may send with fields of its choosing. `verify` is not among them: its only
+# evidence an account can give is the ORCID iD it proved by signing in with ORCID, which
+# `send_orcid_verification` takes from the account, never from the request.
 ACTIONS = frozenset({
     "claim", "unclaim", "follow", "unfollow", "open_to_collaborate", "affiliation_update", "merge_request", "disown_work",
 })
@@ -51,6 +52,9 @@ class SignalWriter:
         """The signed signal; InvalidRecord names the field when the action's input does not fit the schema."""
         if kind not in ACTIONS:
             raise InvalidRecord(f"an account cannot send {kind!r}", field="kind")
+        return self._signed(account_id, researcher_id, kind, fields)
+
+    def _signed(self, account_id: str, researcher_id: str, kind: str, fields: Mapping[str, Any] | None) -> ResearcherSignal:
         body = {
             **(fields or {}),
             "kind": kind,
@@ -69,7 +73,22 @@ class SignalWriter:
         ServiceUnavailable when Kafka did not acknowledge in time. The record may still arrive later;
         the worker applies a signal id once, so a user who retries does no harm.
         """
-        signal = self.build(account_id, researcher_id, kind, fields)
+        return self._produce(self.build(account_id, researcher_id, kind, fields))
+
+    def send_orcid_verification(self, account_id: str, orcid: str, researcher_id: str) -> ResearcherSignal:
+        """An L3 verification of the profile with the ORCID iD the account proved by signing in with it.
+
+        The caller passes the iD stored on the account (accounts.store, set only by a completed ORCID
+        sign-in); the worker applies it only when the account is the profile's claimant.
+        """
+        return self._produce(self.orcid_verification(account_id, orcid, researcher_id))
+
+    def orcid_verification(self, account_id: str, orcid: str, researcher_id: str) -> ResearcherSignal:
+        """The signed L3 verification `send_orcid_verification` produces."""
+        evidence = {"method": "orcid", "orcid": orcid}
+        return self._signed(account_id, researcher_id, "verify", {"evidence": evidence, "level": "L3"})
+
+    def _produce(self, signal: ResearcherSignal) -> ResearcherSignal:
         producer = self._open()
         try:
             future = producer.send(self._topic, key=signal.researcher_id.encode(), value=signal.model_dump_json().encode())

@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     accounts_database_url: SecretStr | None = Field(None, validation_alias=_env("SCHOLARSTREAM_ACCOUNTS_DATABASE_URL"))
     session_secret: SecretStr | None = Field(None, validation_alias=_env("SCHOLARSTREAM_SESSION_SECRET"))
     session_https_only: bool = Field(False, validation_alias=_env("SCHOLARSTREAM_SESSION_HTTPS_ONLY"))
+    # Sign-in with ORCID (OpenID Connect, scholarstream/orcid_sign_in.py): the provider's issuer URL (ORCID's
+    # own, its sandbox's, or the tests' local provider) and this site's client registration there. Unset
+    # issuer: no ORCID sign-in is offered. A completed sign-in proves the iD (an L3 verification).
+    orcid_issuer: str | None = Field(None, max_length=500, validation_alias=_env("SCHOLARSTREAM_ORCID_ISSUER"))
+    orcid_client_id: str | None = Field(None, max_length=200, validation_alias=_env("SCHOLARSTREAM_ORCID_CLIENT_ID"))
+    orcid_client_secret: SecretStr | None = Field(None, validation_alias=_env("SCHOLARSTREAM_ORCID_CLIENT_SECRET"))
 
     # The API sheds searches past these many running at once (429 with Retry-After) instead of
     # queueing them in front of everything else (scholarstream/load_shedding.py); semantic and
@@ -201,6 +207,11 @@ class Settings(BaseSettings):
             self.elasticsearch_ca_certs is not None or not self.elasticsearch_verify_certs
         ):
             raise ValueError("ELASTICSEARCH_CA_CERTS and ELASTICSEARCH_VERIFY_CERTS apply to an https ELASTICSEARCH_URL")
+        orcid = (self.orcid_issuer, self.orcid_client_id, self.orcid_client_secret)
+        if any(item is not None for item in orcid) and not all(item is not None for item in orcid):
+            raise ValueError("SCHOLARSTREAM_ORCID_ISSUER, _CLIENT_ID and _CLIENT_SECRET go together")
+        if self.orcid_issuer is not None and urlsplit(self.orcid_issuer).scheme not in ("https", "http"):
+            raise ValueError("SCHOLARSTREAM_ORCID_ISSUER is an http(s) URL")
         return self
 
     @model_validator(mode="after")

@@ -37,6 +37,7 @@ from indexers.search import MAX_QUERY_LENGTH as MAX_PAPER_QUERY_LENGTH
 from schemas.profiles import VerificationLevel
 from scholarstream import __version__
 from scholarstream.load_shedding import RETRY_AFTER_SECONDS, InFlight
+from scholarstream.orcid_sign_in import orcid_router
 from scholarstream.rate_limits import SlidingWindow, retry_after
 from scholarstream.web import error_page, install_web, prefers_html
 from scholarstream.web_accounts import AccountServices, install_accounts, services_from_settings
@@ -68,6 +69,8 @@ def create_api(
     api = FastAPI(title="ScholarStream", version=__version__, description="Search arXiv papers and researchers.")
     services = accounts or services_from_settings(settings)
     install_accounts(api, settings, services)
+    if settings.orcid_issuer is not None:
+        api.include_router(orcid_router(settings, services.store, services.limits.sign_in_by_address))
     es = es_io.client(settings)
     registry = CollectorRegistry()
     requests = Counter("scholarstream_http_requests", "HTTP requests", ["route", "status"], registry=registry)

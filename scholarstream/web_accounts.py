@@ -54,6 +54,8 @@ class Writer(Protocol):
 
     def send(self, account_id: str, researcher_id: str, kind: str, fields: Mapping[str, Any] | None = None) -> ResearcherSignal: ...
 
+    def send_orcid_verification(self, account_id: str, orcid: str, researcher_id: str) -> ResearcherSignal: ...
+
     def close(self) -> None: ...
 
 
@@ -253,26 +255,17 @@ def accounts_router(services: AccountServices) -> APIRouter:
                                 headers={"Retry-After": retry_after(wait)})
 
     def session_account(request: Request) -> Account:
-        account_id = request.session.get("account")
-        if not isinstance(account_id, str):
-            raise HTTPException(status_code=401, detail="sign in first")
         try:
-            account = store.get(account_id)
+            account = current_account(request, store)
         except ServiceUnavailable as error:
             raise HTTPException(status_code=503, detail=str(error)) from error
-        if account is None or request.session.get("epoch") != account.session_epoch:  # gone, or signed out everywhere
-            request.session.clear()
+        if account is None:
             raise HTTPException(status_code=401, detail="sign in first")
         return account
 
     async def csrf_checked(request: Request, account: Annotated[Account, Depends(session_account)]) -> Account:
         await _check_csrf(request)
         return account
-
-    def start_session(request: Request, account: Account) -> dict[str, str]:
-        request.session.clear()  # a new token at every sign-in: nothing of an earlier session carries over
-        request.session.update({"account": account.id, "epoch": account.session_epoch, "csrf": secrets.token_urlsafe(32)})
-        return {"account_id": account.id, "email": account.email, "csrf_token": str(request.session.get("csrf", ""))}
 
     @router.post("/accounts", status_code=201, response_model=dict[str, str], openapi_extra=_request_body(NewAccount),
                  responses={**FORBIDDEN, **_error(409, "An account with this e-mail address exists."),
@@ -330,7 +323,20 @@ def accounts_router(services: AccountServices) -> APIRouter:
     @router.get("/me", responses={**UNAUTHENTICATED, **UNAVAILABLE})
     def me(request: Request, account: Annotated[Account, Depends(session_account)]) -> dict[str, str]:
         """The signed-in account and its CSRF token."""
-        return {"account_id": account.id, "email": account.email, "csrf_token": str(request.session.get("csrf", ""))}
+        return {"account_id": account.id, "email": account.email or "", "orcid": account.orcid or "",
+                "csrf_token": str(request.session.get("csrf", ""))}
+
+    async def sent(request: Request, send: Callable[..., ResearcherSignal], *args: Any) -> Response:
+        """Produce through the write path; 202 with the signal id (or the form's redirect) once Kafka has it."""
+        try:
+            # Waits for Kafka's acknowledgement (up to the writer's timeout): off the event loop.
+            signal = await run_in_threadpool(send, *args)
+        except InvalidRecord as error:
+            raise HTTPException(status_code=422, detail=str(error)) from None
+        except (ServiceUnavailable, NotAuthorized) as error:  # Kafka down, or its ACLs refuse the write path
+            raise HTTPException(status_code=503, detail=str(error)) from error
+        answer = _answer(request, {"signal_id": signal.signal_id, "status": "pending"})
+        return answer if isinstance(answer, Response) else JSONResponse(answer, status_code=202)
 
     def action(path: str, kind: str, model: type[_Body], fields: Callable[[Any], dict[str, Any]], summary: str) -> None:
         @router.post(path, status_code=202, summary=summary, openapi_extra=_request_body(model),
@@ -338,17 +344,20 @@ def accounts_router(services: AccountServices) -> APIRouter:
         async def act(researcher_id: str, request: Request, account: Annotated[Account, Depends(csrf_checked)]) -> Response:
             limited(limits.actions_by_account, account.id)
             body = await _read_body(request, model)
-            try:
-                # Waits for Kafka's acknowledgement (up to the writer's timeout): off the event loop.
-                signal = await run_in_threadpool(writer.send, account.id, researcher_id, kind, fields(body))
-            except InvalidRecord as error:
-                raise HTTPException(status_code=422, detail=str(error)) from None
-            except (ServiceUnavailable, NotAuthorized) as error:  # Kafka down, or its ACLs refuse the write path
-                raise HTTPException(status_code=503, detail=str(error)) from error
-            answer = _answer(request, {"signal_id": signal.signal_id, "status": "pending"})
-            return answer if isinstance(answer, Response) else JSONResponse(answer, status_code=202)
+            return await sent(request, writer.send, account.id, researcher_id, kind, fields(body))
 
         act.__name__ = f"{kind}_researcher"
+
+    @router.post("/researchers/{researcher_id}/verify-orcid", status_code=202, openapi_extra=_request_body(Nothing),
+                 responses={**UNAUTHENTICATED, **FORBIDDEN, **_error(409, "The account has not signed in with ORCID."),
+                            **TOO_LARGE, **INVALID, **TOO_MANY, **UNAVAILABLE})
+    async def verify_with_orcid(researcher_id: str, request: Request, account: Annotated[Account, Depends(csrf_checked)]) -> Response:
+        """Verify a profile you claimed (L3) with the ORCID iD you proved by signing in with ORCID."""
+        limited(limits.actions_by_account, account.id)
+        await _read_body(request, Nothing)
+        if account.orcid is None:
+            raise HTTPException(status_code=409, detail="sign in with ORCID first: the sign-in is what proves the iD")
+        return await sent(request, writer.send_orcid_verification, account.id, account.orcid, researcher_id)
 
     def none(_: Any) -> dict[str, Any]:
         return {}
@@ -366,6 +375,27 @@ def accounts_router(services: AccountServices) -> APIRouter:
     action("/researchers/{researcher_id}/disown", "disown_work", Disown,
            lambda b: {"arxiv_ids": b.arxiv_ids, "reason": b.reason}, "Say these works are not yours")
     return router
+
+
+def current_account(request: Request, store: AccountStore) -> Account | None:
+    """The session's account; None when signed out, or when the account is gone or signed out everywhere
+    (the session is then cleared). ServiceUnavailable when the accounts database does not answer."""
+    account_id = request.session.get("account")
+    if not isinstance(account_id, str):
+        return None
+    account = store.get(account_id)
+    if account is None or request.session.get("epoch") != account.session_epoch:
+        request.session.clear()
+        return None
+    return account
+
+
+def start_session(request: Request, account: Account) -> dict[str, str]:
+    """Sign the browser in to `account`: a new session (nothing of an earlier one carries over) with a new CSRF token."""
+    request.session.clear()
+    request.session.update({"account": account.id, "epoch": account.session_epoch, "csrf": secrets.token_urlsafe(32)})
+    return {"account_id": account.id, "email": account.email or "", "orcid": account.orcid or "",
+            "csrf_token": str(request.session.get("csrf", ""))}
 
 
 def _answer(request: Request, body: dict[str, Any]) -> Any:

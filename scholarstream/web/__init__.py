@@ -33,6 +33,7 @@ def install_web(api: FastAPI, settings: Settings, es: Elasticsearch, store: Acco
     path and answers only requests that prefer HTML (scholarstream/web/profile_pages.py).
     """
     api.add_middleware(SecurityHeaders)
+    api.state.orcid_sign_in = settings.orcid_issuer is not None  # pages offer it (scholarstream/web/rendering.py)
     api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_error_pages(api, store)
     api.include_router(search_router(settings, es, store))

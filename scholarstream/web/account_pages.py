@@ -1,5 +1,6 @@
 """Sign-up, sign-in and sign-out pages: forms that post to the accounts routes
-(scholarstream/web_accounts.py) with `?next=` naming the page to come back to."""
+(scholarstream/web_accounts.py) with `?next=` naming the page to come back to, and where ORCID
+sign-in is configured, a link to it (scholarstream/orcid_sign_in.py)."""
 
 from __future__ import annotations
 

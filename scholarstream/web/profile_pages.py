@@ -39,6 +39,7 @@ SENT = {
     "follow": "Follow sent. The count rises once the pipeline has applied it; reload in a moment.",
     "unfollow": "Unfollow sent. The count falls once the pipeline has applied it.",
     "claim": "Claim sent. The profile shows as claimed once the pipeline has applied it; a profile claimed by someone else stays theirs.",
+    "verify-orcid": "Verification sent. The profile shows Verification L3 once the pipeline has applied it, if the claim is yours.",
 }
 
 
@@ -55,8 +56,9 @@ class PageRoute(APIRoute):
 def action_urls(researcher_id: str) -> dict[str, str]:
     """Where the page's forms post (the write path) and the page each one comes back to."""
     here = f"/researchers/{researcher_id}"
-    urls = {kind: f"{here}/{kind}?next=" + quote(f"{here}?sent={kind}", safe="") for kind in SENT}
+    urls = {kind.replace("-", "_"): f"{here}/{kind}?next=" + quote(f"{here}?sent={kind}", safe="") for kind in SENT}
     urls["sign_in"] = "/sign-in?next=" + quote(here, safe="")
+    urls["here"] = here
     return urls
 
 

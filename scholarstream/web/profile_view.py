@@ -55,6 +55,7 @@ class ProfileView:
     open_to_collaborate: bool
     trust: str
     verification: str
+    orcid: str | None  # the iD an L3 ORCID verification set
     claimed: bool
     claim_status: str
     counts: list[str]
@@ -81,6 +82,7 @@ def profile_view(profile: dict[str, Any], works: dict[str, Any], abstracts: dict
         open_to_collaborate=bool(profile.get("open_to_collaborate")),
         trust=wording.trust_quick_read(trust.get("score"), trust.get("label")),
         verification=wording.verification(profile.get("verification_level")),
+        orcid=profile.get("orcid"),
         claimed=bool(profile.get("claimed")),
         claim_status=wording.claim_status(bool(profile.get("claimed"))),
         counts=[

@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from accounts import AccountStore
 from foundation.errors import ServiceUnavailable
+from scholarstream.web_accounts import current_account
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = Jinja2Templates(env=jinja2.Environment(
@@ -33,7 +34,8 @@ class Viewer:
     """The signed-in account, as a page shows it, with the CSRF token its forms send back."""
 
     account_id: str
-    email: str
+    label: str  # the e-mail address, or the ORCID iD of an account made by signing in with ORCID
+    orcid: str | None  # the iD the account proved by signing in with ORCID
     csrf_token: str
 
 
@@ -43,17 +45,16 @@ def viewer(request: Request, store: AccountStore) -> Viewer | None:
     (a search shed by the API's middleware, scholarstream/api.py) shows no one signed in."""
     if "session" not in request.scope:
         return None
-    account_id = request.session.get("account")
-    if not isinstance(account_id, str):
-        return None
     try:
-        account = store.get(account_id)
+        account = current_account(request, store)
     except ServiceUnavailable:
         return None
-    if account is None or request.session.get("epoch") != account.session_epoch:  # gone, or signed out everywhere
+    if account is None:
         return None
-    return Viewer(account.id, account.email, str(request.session.get("csrf", "")))
+    return Viewer(account.id, account.label, account.orcid, str(request.session.get("csrf", "")))
 
 
 def render(request: Request, template: str, context: dict[str, Any], status: int = 200, viewer: Viewer | None = None) -> Response:
-    return TEMPLATES.TemplateResponse(request, template, {"viewer": viewer, **context}, status_code=status)
+    # `orcid`: whether sign-in with ORCID is configured (set by `install_web`), so the pages offer it.
+    orcid = bool(getattr(request.app.state, "orcid_sign_in", False))
+    return TEMPLATES.TemplateResponse(request, template, {"viewer": viewer, "orcid": orcid, **context}, status_code=status)

@@ -6,11 +6,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from argon2 import PasswordHasher
+from sqlalchemy.exc import IntegrityError
 
-from accounts import AccountExists, AccountStore, InvalidEmail, WeakPassword, engine, upgrade
+from accounts import AccountError, AccountExists, AccountStore, InvalidEmail, OrcidTaken, WeakPassword, engine, upgrade
+from accounts.database import alembic_config
 from accounts.models import ACCOUNT_ID, Base
 from accounts.passwords import Passwords
 from foundation.errors import ConfigError, ServiceUnavailable
@@ -41,7 +44,7 @@ def test_sign_up_stores_a_normalised_address_and_an_opaque_id(store: AccountStor
     assert account.email == "ada@example.org"
     assert account.created_at == NOW
     assert account.orcid is None
-    assert "correct horse" not in account.password_hash
+    assert account.password_hash is not None and "correct horse" not in account.password_hash
     assert "ada@example.org" not in repr(account)
 
 
@@ -98,7 +101,7 @@ def test_sign_in_rehashes_a_password_hashed_with_older_parameters(tmp_path: Path
     store = _store(settings, stronger)
     assert store.authenticate("ada@example.org", "correct horse battery") is not None
     stored = store.get(old.id)
-    assert stored is not None and stored.password_hash != old.password_hash
+    assert stored is not None and stored.password_hash is not None and stored.password_hash != old.password_hash
     assert not stronger.needs_rehash(stored.password_hash)
     assert store.authenticate("ada@example.org", "correct horse battery") is not None
 
@@ -134,3 +137,54 @@ def test_the_database_url_is_a_secret_and_its_password_stays_out_of_messages() -
     with pytest.raises(ServiceUnavailable) as refused:
         upgrade(database)
     assert "hunter2-db" not in str(refused.value) and "127.0.0.1:1" in str(refused.value)
+
+
+ORCID = "0000-0002-1825-0097"
+
+
+def test_a_first_orcid_sign_in_makes_an_account_without_address_or_password(store: AccountStore) -> None:
+    account = store.sign_in_with_orcid(ORCID)
+    assert account.orcid == ORCID and account.email is None and account.password_hash is None
+    assert account.label == f"ORCID iD {ORCID}"
+    assert store.sign_in_with_orcid(ORCID).id == account.id
+
+
+def test_a_signed_in_account_is_linked_to_the_orcid_once(store: AccountStore) -> None:
+    ada = store.sign_up("ada@example.org", "correct horse battery")
+    linked = store.sign_in_with_orcid(ORCID, signed_in=ada.id)
+    assert linked.id == ada.id and linked.orcid == ORCID
+    assert store.sign_in_with_orcid(ORCID).id == ada.id  # signed out, the iD now signs in to Ada's account
+    with pytest.raises(AccountError, match="signs in with ORCID iD"):
+        store.sign_in_with_orcid("0000-0001-5109-3700", signed_in=ada.id)
+
+
+def test_an_orcid_held_by_one_account_is_refused_to_another(store: AccountStore) -> None:
+    store.sign_in_with_orcid(ORCID)
+    eve = store.sign_up("eve@example.org", "correct horse battery")
+    with pytest.raises(OrcidTaken):
+        store.sign_in_with_orcid(ORCID, signed_in=eve.id)
+    stored = store.get(eve.id)
+    assert stored is not None and stored.orcid is None
+
+
+def test_the_orcid_is_unique_in_the_database_itself(store: AccountStore, tmp_path: Path) -> None:
+    store.sign_in_with_orcid(ORCID)
+    database = engine(_settings(tmp_path))
+    with pytest.raises(IntegrityError), database.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO accounts (id, email, password_hash, created_at, orcid, session_epoch) "
+            f"VALUES ('acct-00000000000000ff', NULL, NULL, '2026-12-04 00:00:00', '{ORCID}', 0)"
+        )
+
+
+def test_revision_0003_keeps_the_accounts_of_an_older_database(tmp_path: Path) -> None:
+    database = engine(_settings(tmp_path))
+    config = alembic_config()
+    with database.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+    AccountStore(database, lambda: NOW, CHEAP).sign_up("ada@example.org", "correct horse battery")
+    upgrade(database)
+    store = AccountStore(database, lambda: NOW, CHEAP)
+    ada = store.authenticate("ada@example.org", "correct horse battery")
+    assert ada is not None and store.sign_in_with_orcid(ORCID, signed_in=ada.id).orcid == ORCID

@@ -51,6 +51,13 @@ class Recorder:
         self.sent.append(signal)
         return signal
 
+    def send_orcid_verification(self, account_id: str, orcid: str, researcher_id: str) -> ResearcherSignal:
+        signal = self._builder.orcid_verification(account_id, orcid, researcher_id)
+        if self.down:
+            raise ServiceUnavailable("Kafka", "127.0.0.1:1")
+        self.sent.append(signal)
+        return signal
+
     def close(self) -> None:
         self.closed = True
 
