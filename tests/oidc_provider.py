@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import httpx
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
@@ -177,3 +178,27 @@ def running_provider() -> Iterator[Provider]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def to_provider(client: Any, next_page: str = "/") -> str:
+    """Start the sign-in in the app (a TestClient); the provider's authorization URL it redirects to."""
+    started = client.get(f"/sign-in/orcid?next={next_page}", follow_redirects=False)
+    assert started.status_code == 302, started.text
+    return str(started.headers["location"])
+
+
+def authorize(authorize_url: str, orcid: str) -> str:
+    """What the person does at the provider: open its page, type the iD, authorize. The URL the
+    provider sends the browser back to (the app's callback with a code)."""
+    query = {name: values[-1] for name, values in parse_qs(urlsplit(authorize_url).query).items()}
+    page = httpx.get(authorize_url)
+    assert page.status_code == 200 and "ORCID iD" in page.text, page.text
+    answer = httpx.post(authorize_url.split("?")[0], data={**query, "orcid": orcid})
+    assert answer.status_code == 302, answer.text
+    return str(answer.headers["location"])
+
+
+def sign_in_with_orcid(client: Any, orcid: str, next_page: str = "/") -> Any:
+    """The whole trip for a TestClient browser; the app's answer to the callback."""
+    back = urlsplit(authorize(to_provider(client, next_page), orcid))
+    return client.get(f"{back.path}?{back.query}", follow_redirects=False)

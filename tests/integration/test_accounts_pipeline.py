@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
 from fastapi.testclient import TestClient
 
 from clients import kafka_io
@@ -15,8 +16,11 @@ from schemas.profiles import ClaimSignal, FollowSignal
 from schemas.topics import RESEARCHER_SIGNALS
 from scholarstream.api import create_api
 from tests.integration.conftest import FIXTURE_SNAPSHOT, PASSWORD, cli, read_topic
+from tests.oidc_provider import running_provider, sign_in_with_orcid
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+OWNER_ORCID = "0000-0002-1825-0097"
+SQUATTER_ORCID = "0000-0001-5109-3700"
 
 
 def _signed_up(client: TestClient, email: str) -> dict:
@@ -78,3 +82,32 @@ def test_follows_count_accounts_once_and_a_claimed_profile_refuses_another_accou
     assert sum("already claimed by another account" in r for r in reasons) == 1, reasons
     assert sum(r.startswith("unsigned signal") for r in reasons) == 20
     assert sum("does not verify" in r for r in reasons) == 1
+
+
+def test_the_claimant_verifies_with_a_proven_orcid_and_no_one_else_can(app_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18 (ORCID squatting): the iD on a profile comes only from its claimant's completed ORCID
+    sign-in. Another person's proven iD, sent by an account that did not claim the profile, is
+    refused by the worker, and the owner's verification still applies."""
+    assert cli("ingest", "snapshot", str(FIXTURE_SNAPSHOT)).returncode == 0
+    assert cli("run", "--until-caught-up", "--timeout", "900").returncode == 0
+    researcher = json.loads(cli("profile", "--name", "Lepers", "--json").stdout)["profiles"][0]["researcher_id"]
+
+    with running_provider() as provider:
+        for name, value in provider.env.items():
+            monkeypatch.setenv(name, value)
+        settings = Settings(_env_file=None)
+        with TestClient(create_api(settings)) as owner_client, TestClient(create_api(settings)) as squatter_client:
+            owner = _signed_up(owner_client, "owner@example.org")
+            _act(owner_client, owner, researcher, "claim")
+            assert sign_in_with_orcid(owner_client, OWNER_ORCID).status_code == 303
+            assert sign_in_with_orcid(squatter_client, SQUATTER_ORCID).status_code == 303
+            squatter = squatter_client.get("/me").json()
+            _act(squatter_client, squatter, researcher, "verify-orcid")  # first in the topic, refused
+            _act(owner_client, owner, researcher, "verify-orcid")
+    assert cli("run", "--until-caught-up", "--timeout", "900").returncode == 0
+
+    after = _profile(researcher)
+    assert after["claimed"] and after["verification_level"] == "L3" and after["orcid"] == OWNER_ORCID
+    assert [v["evidence"]["orcid"] for v in after["verifications"]] == [OWNER_ORCID]
+    reasons = [json.loads(r.value)["reason"] for r in read_topic(app_settings, app_settings.topic("researcher.signals.dlq"))]
+    assert any("claimed by another account" in r for r in reasons), reasons

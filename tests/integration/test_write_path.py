@@ -12,11 +12,14 @@ from fastapi.testclient import TestClient
 
 from foundation.settings import Settings
 from foundation.signal_keys import signal_keys
-from schemas.profiles import AffiliationUpdateSignal, FollowSignal, parse_signal
+from schemas.profiles import AffiliationUpdateSignal, FollowSignal, VerifySignal, parse_signal
 from schemas.signal_auth import check_signature
 from schemas.topics import RESEARCHER_SIGNALS
 from scholarstream.api import create_api
 from tests.integration.conftest import PASSWORD, read_topic
+from tests.oidc_provider import running_provider, sign_in_with_orcid
+
+ORCID = "0000-0002-1825-0097"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -97,3 +100,30 @@ def test_signing_out_everywhere_ends_the_sessions_of_every_browser(app_settings:
         again = phone.post("/sessions", json={"email": "ada@example.org", "password": PASSWORD})
         assert again.status_code == 200 and phone.get("/me").status_code == 200, "a new sign-in works"
     assert read_topic(app_settings, app_settings.topic(RESEARCHER_SIGNALS.name)) == []
+
+
+def test_an_orcid_sign_in_makes_an_account_that_outlives_the_app_and_verifies_with_its_id(
+    app_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 18 (sign-in with ORCID): an account made by the provider's proof, with no address or
+    password, on both databases; its verification carries the proven iD and no other."""
+    with running_provider() as provider:
+        for name, value in provider.env.items():
+            monkeypatch.setenv(name, value)
+        settings = Settings(_env_file=None)
+        with TestClient(create_api(settings)) as first:
+            assert sign_in_with_orcid(first, ORCID, "/researchers/r-ada").status_code == 303
+            account = first.get("/me").json()
+            assert account["orcid"] == ORCID and account["email"] == ""
+        with TestClient(create_api(settings)) as second:  # a new app on the same database
+            assert sign_in_with_orcid(second, ORCID).status_code == 303
+            again = second.get("/me").json()
+            assert again["account_id"] == account["account_id"]
+            sent = second.post("/researchers/r-ada/verify-orcid", headers={"X-CSRF-Token": again["csrf_token"]})
+            assert sent.status_code == 202, sent.text
+
+    [record] = read_topic(app_settings, app_settings.topic(RESEARCHER_SIGNALS.name))
+    signal = parse_signal(record.value)
+    assert isinstance(signal, VerifySignal) and signal.evidence.method == "orcid"
+    assert (signal.evidence.orcid, signal.level.value, signal.actor) == (ORCID, "L3", account["account_id"])
+    check_signature(signal, signal_keys(app_settings))

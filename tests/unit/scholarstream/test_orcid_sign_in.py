@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from foundation.settings import Settings
 from schemas.profiles import VerifySignal
 from scholarstream.orcid_sign_in import orcid_router
-from tests.oidc_provider import Provider, running_provider
+from tests.oidc_provider import Provider, authorize, running_provider, sign_in_with_orcid, to_provider
 from tests.unit.scholarstream.test_web_accounts import PASSWORD, Rig
 
 ORCID = "0000-0002-1825-0097"
@@ -44,25 +44,16 @@ def _rig(tmp_path: Path, env: dict[str, Any]) -> Rig:
 
 
 def _to_provider(client: TestClient, next_page: str = "/researchers/r1") -> str:
-    started = client.get(f"/sign-in/orcid?next={next_page}", follow_redirects=False)
-    assert started.status_code == 302, started.text
-    return started.headers["location"]
+    return to_provider(client, next_page)
 
 
 def _authorize(authorize_url: str, orcid: str) -> str:
-    """What the person does at the provider: type the iD and authorize; the redirect back to the app."""
-    query = {name: values[-1] for name, values in parse_qs(urlsplit(authorize_url).query).items()}
-    page = httpx.get(authorize_url)
-    assert page.status_code == 200 and "ORCID iD" in page.text
-    answer = httpx.post(authorize_url.split("?")[0], data={**query, "orcid": orcid})
-    assert answer.status_code == 302
-    return answer.headers["location"]
+    return authorize(authorize_url, orcid)
 
 
 def _sign_in(client: TestClient, orcid: str, next_page: str = "/researchers/r1") -> httpx.Response:
-    back = _authorize(_to_provider(client, next_page), orcid)
-    url = urlsplit(back)
-    return client.get(f"{url.path}?{url.query}", follow_redirects=False)
+    answer: httpx.Response = sign_in_with_orcid(client, orcid, next_page)
+    return answer
 
 
 def test_a_first_orcid_sign_in_makes_an_account_and_a_second_signs_in_to_it(rig: Rig, provider: Provider) -> None:
