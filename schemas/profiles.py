@@ -57,7 +57,7 @@ CLOSE_COLLABORATION_MAX_AUTHORS = 25
 # titles); every work is in `researcher.profile.works` and the researcher-works index.
 RECENT_WORKS = 50
 
-_RESEARCHER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+RESEARCHER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 _ORCID_FORM = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
 _ORCID_PREFIXES = ("https://orcid.org/", "http://orcid.org/", "orcid.org/")
 _DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -105,7 +105,7 @@ def _utc(value: datetime) -> datetime:
 
 
 def _researcher_id(value: str) -> str:
-    if not _RESEARCHER_ID.match(value):
+    if not RESEARCHER_ID.match(value):
         raise ValueError(f"not a researcher id: {value!r}")
     return value
 

@@ -35,10 +35,12 @@ from starlette.responses import Response
 from accounts import Account, AccountError, AccountExists, AccountStore, SignalWriter, engine, upgrade
 from accounts.models import EMAIL_PATTERN
 from accounts.passwords import MAX_LENGTH, MIN_LENGTH
-from foundation.errors import InvalidRecord, NotAuthorized, ServiceUnavailable
+from clients import es_io
+from foundation.errors import InvalidRecord, NotAuthorized, SearchError, ServiceUnavailable
 from foundation.session_secret import session_secret
 from foundation.settings import Settings
-from schemas.profiles import ResearcherSignal
+from indexers.researcher_profiles import get_researcher
+from schemas.profiles import RESEARCHER_ID, ResearcherSignal
 from scholarstream.rate_limits import SlidingWindow, retry_after
 
 SESSION_COOKIE = "scholarstream_session"
@@ -76,18 +78,30 @@ class Limits:
         )
 
 
+# Whether a researcher id has a profile (or a merge's redirect) in the serving index; an action on
+# any other id is a 404, never a signal. ServiceUnavailable when the index does not answer.
+Researchers = Callable[[str], bool]
+
+
 @dataclass
 class AccountServices:
     store: AccountStore
     writer: Writer
     limits: Limits
+    researchers: Researchers
 
 
 def services_from_settings(settings: Settings) -> AccountServices:
-    """The real store (its database upgraded to the newest revision) and the real write path."""
+    """The real store (its database upgraded to the newest revision), the real write path, and the
+    researchers of the serving index."""
     database = engine(settings)
     upgrade(database)
-    return AccountServices(AccountStore(database, lambda: datetime.now(UTC)), SignalWriter(settings), Limits.default())
+    es = es_io.client(settings)
+
+    def indexed(researcher_id: str) -> bool:
+        return get_researcher(es, settings, researcher_id) is not None
+
+    return AccountServices(AccountStore(database, lambda: datetime.now(UTC)), SignalWriter(settings), Limits.default(), indexed)
 
 
 def install_accounts(api: FastAPI, settings: Settings, services: AccountServices | None = None) -> None:
@@ -159,7 +173,8 @@ FORBIDDEN = _error(403, "Missing or wrong CSRF token, or a cross-site form post.
 INVALID = _error(422, "The body or the researcher id does not fit (message names the field).")
 TOO_MANY: Responses = {429: {"description": "Too many requests; Retry-After says when to try again.",
                              "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}}}
-UNAVAILABLE = _error(503, "Kafka or the accounts database did not answer.")
+UNAVAILABLE = _error(503, "Kafka, Elasticsearch or the accounts database did not answer.")
+NO_SUCH_RESEARCHER = _error(404, "No researcher has this id.")
 TOO_LARGE = _error(413, f"The body is over {MAX_BODY_BYTES} bytes.")
 
 
@@ -239,7 +254,7 @@ def _describe(error: ValidationError) -> str:
 
 
 def accounts_router(services: AccountServices) -> APIRouter:
-    store, writer, limits = services.store, services.writer, services.limits
+    store, writer, limits, researchers = services.store, services.writer, services.limits, services.researchers
 
     @asynccontextmanager
     async def lifespan(_: Any) -> AsyncIterator[None]:
@@ -326,6 +341,17 @@ def accounts_router(services: AccountServices) -> APIRouter:
         return {"account_id": account.id, "email": account.email or "", "orcid": account.orcid or "",
                 "csrf_token": str(request.session.get("csrf", ""))}
 
+    async def known(researcher_id: str) -> None:
+        """422 for what cannot be a researcher id, 404 for one without a profile: no signal for either."""
+        if not RESEARCHER_ID.match(researcher_id):
+            raise HTTPException(status_code=422, detail=f"not a researcher id: {researcher_id[:200]!r}")
+        try:
+            found = await run_in_threadpool(researchers, researcher_id)
+        except (ServiceUnavailable, SearchError) as error:
+            raise HTTPException(status_code=503, detail=str(error)) from error
+        if not found:
+            raise HTTPException(status_code=404, detail=f"there is no researcher {researcher_id}")
+
     async def sent(request: Request, send: Callable[..., ResearcherSignal], *args: Any) -> Response:
         """Produce through the write path; 202 with the signal id (or the form's redirect) once Kafka has it."""
         try:
@@ -340,16 +366,19 @@ def accounts_router(services: AccountServices) -> APIRouter:
 
     def action(path: str, kind: str, model: type[_Body], fields: Callable[[Any], dict[str, Any]], summary: str) -> None:
         @router.post(path, status_code=202, summary=summary, openapi_extra=_request_body(model),
-                     responses={**UNAUTHENTICATED, **FORBIDDEN, **TOO_LARGE, **INVALID, **TOO_MANY, **UNAVAILABLE})
+                     responses={**UNAUTHENTICATED, **FORBIDDEN, **NO_SUCH_RESEARCHER, **TOO_LARGE, **INVALID, **TOO_MANY,
+                                **UNAVAILABLE})
         async def act(researcher_id: str, request: Request, account: Annotated[Account, Depends(csrf_checked)]) -> Response:
             limited(limits.actions_by_account, account.id)
             body = await _read_body(request, model)
+            await known(researcher_id)
             return await sent(request, writer.send, account.id, researcher_id, kind, fields(body))
 
         act.__name__ = f"{kind}_researcher"
 
     @router.post("/researchers/{researcher_id}/verify-orcid", status_code=202, openapi_extra=_request_body(Nothing),
-                 responses={**UNAUTHENTICATED, **FORBIDDEN, **_error(409, "The account has not signed in with ORCID."),
+                 responses={**UNAUTHENTICATED, **FORBIDDEN, **NO_SUCH_RESEARCHER,
+                            **_error(409, "The account has not signed in with ORCID."),
                             **TOO_LARGE, **INVALID, **TOO_MANY, **UNAVAILABLE})
     async def verify_with_orcid(researcher_id: str, request: Request, account: Annotated[Account, Depends(csrf_checked)]) -> Response:
         """Verify a profile you claimed (L3) with the ORCID iD you proved by signing in with ORCID."""
@@ -357,6 +386,7 @@ def accounts_router(services: AccountServices) -> APIRouter:
         await _read_body(request, Nothing)
         if account.orcid is None:
             raise HTTPException(status_code=409, detail="sign in with ORCID first: the sign-in is what proves the iD")
+        await known(researcher_id)
         return await sent(request, writer.send_orcid_verification, account.id, account.orcid, researcher_id)
 
     def none(_: Any) -> dict[str, Any]:

@@ -142,7 +142,7 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
                 f'<input type="hidden" name="{html.escape(name)}" value="{html.escape(value)}">' for name, value in params.items()
             )
             body = (
-                "<!doctype html><html lang='en'><head><title>Test ORCID sign-in</title></head><body><main>"
+                "<!doctype html><html lang='en'><head><title>Test ORCID sign-in</title><link rel='icon' href='data:,'></head><body><main>"
                 "<h1>Sign in to the test ORCID</h1><form method='post' action='/authorize'>"
                 f"{hidden}<label for='orcid'>ORCID iD</label><input id='orcid' name='orcid' required>"
                 "<button type='submit'>Authorize</button></form></main></body></html>"

@@ -8,7 +8,6 @@ first (htmx swaps only `#works`), with their abstracts from the papers index.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import quote
 
@@ -26,6 +25,7 @@ from foundation.errors import SearchError, ServiceUnavailable
 from foundation.settings import Settings
 from indexers.researcher_profiles import Redirect, get_researcher, works_page
 from indexers.search import paper_abstracts
+from schemas.profiles import RESEARCHER_ID
 from scholarstream.web.error_pages import error_page
 from scholarstream.web.negotiation import htmx_target, prefers_html
 from scholarstream.web.profile_view import profile_view
@@ -33,7 +33,6 @@ from scholarstream.web.rendering import render, viewer
 
 WORKS_PAGE_SIZE = 20
 MAX_WORKS_PAGE = 10_000
-_RESEARCHER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")  # as schemas.profiles and the JSON route
 # What an action's redirect back (`?sent=`) says while the pipeline applies it.
 SENT = {
     "follow": "Follow sent. The count rises once the pipeline has applied it; reload in a moment.",
@@ -67,7 +66,7 @@ def profile_router(settings: Settings, es: Elasticsearch, store: AccountStore) -
 
     @router.get("/researchers/{researcher_id}", response_class=HTMLResponse)
     def profile_page(request: Request, researcher_id: str) -> Response:
-        if not _RESEARCHER_ID.match(researcher_id):
+        if not RESEARCHER_ID.match(researcher_id):
             return error_page(request, store, 404, f"there is no researcher {researcher_id}")
         page_text = request.query_params.get("works_page", "1")
         page = int(page_text) if page_text.isdigit() and 1 <= int(page_text) <= MAX_WORKS_PAGE else 1

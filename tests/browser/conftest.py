@@ -28,6 +28,7 @@ from foundation.settings import Settings
 from scholarstream.demo import services_reachable
 from tests.conftest import FIXTURES, REPO
 from tests.integration.conftest import _clean_up as clean_up
+from tests.oidc_provider import Provider, running_provider
 
 CHROMIUM = "/usr/bin/chromium"
 SNAPSHOT = FIXTURES / "snapshot-40.jsonl"
@@ -91,13 +92,22 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server(web_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`scholarstream serve` (uvicorn over `create_api`) on a free port; its base URL."""
+def orcid_provider() -> Iterator[Provider]:
+    """The tests' OpenID provider standing in for ORCID's (tests/oidc_provider.py), for the session."""
+    with running_provider() as provider:
+        yield provider
+
+
+@pytest.fixture(scope="session")
+def server(web_env: dict[str, str], orcid_provider: Provider, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`scholarstream serve` (uvicorn over `create_api`, ORCID sign-in through the tests' provider) on a
+    free port; its base URL."""
     port = _free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "scholarstream", "serve", "--port", str(port)],
-                                   cwd=REPO, env=web_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                                   cwd=REPO, env={**web_env, **orcid_provider.env}, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90

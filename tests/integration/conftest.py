@@ -18,8 +18,12 @@ import pytest
 
 from clients import es_io, kafka_io
 from foundation.settings import Settings
+from indexers.documents import researcher_document
+from indexers.index_admin import ensure_index
+from indexers.mappings import RESEARCHERS
 from schemas.topics import RESEARCHER_SIGNALS
 from scholarstream.demo import services_reachable
+from stream_processors.profiles import new_profile
 from tests.conftest import REPO
 from tests.postgres import Server, running_server
 
@@ -111,3 +115,15 @@ def app_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: 
     assert current.topic_prefix == settings.topic_prefix
     kafka_io.ensure_topics(current, [RESEARCHER_SIGNALS])
     return current
+
+
+def index_researcher(settings: Settings, researcher_id: str, name: str = "Ada Lovelace") -> None:
+    """A researcher with a (new, empty) profile in the test's researchers index, as the indexer
+    writes it: the write path acts only on researchers that have a profile."""
+    es = es_io.client(settings)
+    try:
+        ensure_index(es, settings, RESEARCHERS)
+        es.index(index=RESEARCHERS.write_alias(settings), id=researcher_id,
+                 document=researcher_document(new_profile(researcher_id, name)), refresh=True)
+    finally:
+        es.close()

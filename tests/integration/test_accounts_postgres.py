@@ -26,7 +26,7 @@ from schemas.topics import RESEARCHER_SIGNALS
 from stack.processes import port_in_use
 from tests.children import free_cluster_bases, wait_for
 from tests.conftest import REPO
-from tests.integration.conftest import PASSWORD, read_topic
+from tests.integration.conftest import PASSWORD, index_researcher, read_topic
 from tests.postgres import Server
 
 
@@ -65,6 +65,7 @@ class Api:
 def shared_database(settings: Settings, postgres_server: Server, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setenv("SCHOLARSTREAM_ACCOUNTS_DATABASE_URL", postgres_server.new_database())
     kafka_io.ensure_topics(settings, [RESEARCHER_SIGNALS])
+    index_researcher(settings, "r-000000000abc")
     return Settings(_env_file=None)
 
 

@@ -16,7 +16,7 @@ from schemas.profiles import AffiliationUpdateSignal, FollowSignal, VerifySignal
 from schemas.signal_auth import check_signature
 from schemas.topics import RESEARCHER_SIGNALS
 from scholarstream.api import create_api
-from tests.integration.conftest import PASSWORD, read_topic
+from tests.integration.conftest import PASSWORD, index_researcher, read_topic
 from tests.oidc_provider import running_provider, sign_in_with_orcid
 
 ORCID = "0000-0002-1825-0097"
@@ -25,6 +25,24 @@ ORCID = "0000-0002-1825-0097"
 @pytest.fixture(params=["sqlite", "postgresql"])
 def accounts_backend(request: pytest.FixtureRequest) -> str:
     return request.param
+
+
+@pytest.fixture(autouse=True)
+def ada(app_settings: Settings) -> str:
+    """The researcher the tests act on, with a profile in the index."""
+    index_researcher(app_settings, "r-ada")
+    return "r-ada"
+
+
+def test_an_action_on_a_researcher_without_a_profile_is_404_and_kafka_gets_nothing(app_settings: Settings) -> None:
+    """Issue 18: a signal for an id no profile has would wait in the worker for a profile that never comes."""
+    with TestClient(create_api(app_settings)) as client:
+        account = client.post("/accounts", json={"email": "ada@example.org", "password": PASSWORD}).json()
+        headers = {"X-CSRF-Token": account["csrf_token"]}
+        refused = client.post("/researchers/r-nobody/follow", headers=headers)
+        assert refused.status_code == 404 and "no researcher r-nobody" in refused.json()["detail"]
+        assert client.post("/researchers/r-ada/follow", headers=headers).status_code == 202
+    assert [record.key for record in read_topic(app_settings, app_settings.topic(RESEARCHER_SIGNALS.name))] == [b"r-ada"]
 
 
 def test_a_signed_up_account_follows_and_kafka_holds_its_signed_signal(app_settings: Settings) -> None:

@@ -71,8 +71,16 @@ class Rig:
         self.writer = Recorder(self.settings)
         self.clock = Clock()
         self.limits = Limits(*(SlidingWindow(limit, 60, self.clock) for limit in (10, 10, 10, 30)))
+        # The researchers with a profile, standing in for the index (tests/integration asks the real one).
+        self.researchers = {"r-ada", "r1", "r-1"}
         self.app = FastAPI()
-        install_accounts(self.app, self.settings, AccountServices(self.store, self.writer, self.limits))
+        install_accounts(self.app, self.settings, self.services())
+
+    def services(self) -> AccountServices:
+        return AccountServices(self.store, self.writer, self.limits, self._has_profile)
+
+    def _has_profile(self, researcher_id: str) -> bool:
+        return researcher_id in self.researchers
 
     def client(self) -> TestClient:
         return TestClient(self.app)
@@ -107,7 +115,7 @@ def test_the_cookie_is_secure_when_https_only(tmp_path: Path) -> None:
     rig = Rig(tmp_path)
     settings = Settings(_env_file=None, SCHOLARSTREAM_STACK_DIR=str(tmp_path), SCHOLARSTREAM_SESSION_HTTPS_ONLY="true")
     app = FastAPI()
-    install_accounts(app, settings, AccountServices(rig.store, rig.writer, rig.limits))
+    install_accounts(app, settings, rig.services())
     response = TestClient(app, base_url="https://testserver").post("/accounts", json={"email": "a@b.org", "password": PASSWORD})
     assert "secure" in response.headers["set-cookie"].lower()
 
@@ -255,6 +263,15 @@ def test_bad_input_is_422_and_nothing_is_sent(rig: Rig, path: str, body: Any) ->
     assert rig.writer.sent == []
 
 
+@pytest.mark.parametrize("action", ["follow", "claim", "unfollow"])
+def test_an_action_on_a_researcher_without_a_profile_is_404_and_nothing_is_sent(rig: Rig, action: str) -> None:
+    """A signal for an id no profile has would wait in the worker for a profile that never comes."""
+    client, account = rig.signed_up()
+    response = client.post(f"/researchers/r-nobody/{action}", headers={"X-CSRF-Token": account["csrf_token"]})
+    assert response.status_code == 404 and "no researcher r-nobody" in response.json()["detail"]
+    assert rig.writer.sent == []
+
+
 def test_hostile_bodies_are_4xx_never_500(rig: Rig) -> None:
     client, account = rig.signed_up()
     headers = {"X-CSRF-Token": account["csrf_token"]}
@@ -337,7 +354,7 @@ def test_every_route_documents_its_statuses(rig: Rig) -> None:
 def test_create_api_installs_the_accounts_routes_beside_the_read_ones(rig: Rig) -> None:
     from scholarstream.api import create_api
 
-    api = create_api(rig.settings, accounts=AccountServices(rig.store, rig.writer, rig.limits))
+    api = create_api(rig.settings, accounts=rig.services())
     paths = api.openapi()["paths"]
     assert {"/accounts", "/sessions", "/me", "/researchers/{researcher_id}/claim", "/researchers/search"} <= set(paths)
     client = TestClient(api)

@@ -22,7 +22,6 @@ from httpx import Response
 
 from foundation.settings import Settings
 from scholarstream.api import create_api
-from scholarstream.web_accounts import AccountServices
 from tests.unit.scholarstream.test_web_accounts import Rig
 
 PAGE = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -32,7 +31,7 @@ TYPE_AHEAD = {"hx-request": "true", "hx-target": "suggestions"}
 def _client(tmp_path: Path, **settings: Any) -> TestClient:
     rig = Rig(tmp_path)
     config = Settings(_env_file=None, SCHOLARSTREAM_STACK_DIR=str(tmp_path), **settings)
-    return TestClient(create_api(config, accounts=AccountServices(rig.store, rig.writer, rig.limits)))
+    return TestClient(create_api(config, accounts=rig.services()))
 
 
 def _is_429_page(answer: Response) -> bool:

@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 
 from foundation.settings import Settings
 from scholarstream.api import create_api
-from scholarstream.web_accounts import AccountServices
 from tests.unit.scholarstream.test_web_accounts import PASSWORD, Rig
 
 PAGE = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -26,7 +25,7 @@ PAGE = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 def client(tmp_path: Path) -> TestClient:
     rig = Rig(tmp_path)
     settings = Settings(_env_file=None, SCHOLARSTREAM_STACK_DIR=str(tmp_path), ELASTICSEARCH_URL="http://127.0.0.1:1")
-    api = create_api(settings, accounts=AccountServices(rig.store, rig.writer, rig.limits))
+    api = create_api(settings, accounts=rig.services())
     return TestClient(api)
 
 

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from scholarstream.web import install_web
-from scholarstream.web_accounts import AccountServices, install_accounts
+from scholarstream.web_accounts import install_accounts
 from tests.unit.scholarstream.test_web_accounts import Rig
 
 PAGE = {"accept": "text/html"}
@@ -41,7 +41,7 @@ def rig(tmp_path: Path) -> tuple[TestClient, Researchers]:
     accounts = Rig(tmp_path)
     es = Researchers({"r-old": {"researcher_id": "r-old", "merged_into": "r-new"}})
     api = FastAPI()
-    install_accounts(api, accounts.settings, AccountServices(accounts.store, accounts.writer, accounts.limits))
+    install_accounts(api, accounts.settings, accounts.services())
     install_web(api, accounts.settings, es, accounts.store)  # type: ignore[arg-type]  # the stand-in
     return TestClient(api), es
 
