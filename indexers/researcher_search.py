@@ -122,8 +122,8 @@ class ResearcherResults:
     total: int  # text matches (at least); for semantic-only, the neighbours considered
     hits: list[ResearcherHit]
     took_ms: float
-    # Set when nothing matched the text as written and the hits come from a fuzzy name match (one
-    # or two edits): the best of them, for a "did you mean" line.
+    # Set when fewer people than fill the first page matched the text as written and names within
+    # one or two edits add others (after the exact matches): the best of those, for a "did you mean" line.
     did_you_mean: str | None = None
 
 
@@ -200,8 +200,8 @@ def text_query(query: ResearcherQuery) -> dict[str, Any]:
 def fuzzy_name_query(query: ResearcherQuery) -> dict[str, Any]:
     """The names within reach of each word, every word required: no edit for one or two letters (so
     initials and particles stay exact), one for three or four, two from five on (Elasticsearch's
-    `AUTO:3,5`). Run only when the text query found no one, so an exact match always comes first.
-    The same prior orders the candidates."""
+    `AUTO:3,5`). Run when the text query found fewer people than fill the first page; its hits
+    come after the text query's, so an exact match always comes first. The same prior orders them."""
     return {
         "function_score": {
             "query": {"bool": {
@@ -297,20 +297,28 @@ def search_researchers(
             total = max(total, len(knn_hits))
 
         did_you_mean = None
-        if query.mode == "text" and total == 0:  # nothing as written: a misspelled name?
+        fuzzy_hits: list[dict] = []
+        # Fewer matches as written than fill a page: a misspelled name? (Its misspelling may be a word
+        # of someone's titles, so "no match" is too late a sign.) Only the first page mixes them.
+        if query.mode == "text" and (total == 0 or (query.page == 1 and total < query.size)):
             response = es.search(
                 index=alias, query=fuzzy_name_query(query), highlight=HIGHLIGHT, source_includes=_RETURNED,
                 size=query.size, from_=(query.page - 1) * query.size, track_total_hits=MAX_RESULT_WINDOW,
             )
-            fuzzy_hits = response["hits"]["hits"]
-            total = int(response["hits"]["total"]["value"])
             took += float(response["took"])
+            exact_ids = {h["_id"] for h in text_hits}
+            fuzzy_hits = [h for h in response["hits"]["hits"] if h["_id"] not in exact_ids][:query.size - len(text_hits)]
+            if not text_hits:
+                total = int(response["hits"]["total"]["value"])
+            elif fuzzy_hits:
+                total = len(text_hits) + len(fuzzy_hits)  # one page: the exact matches, then the near ones
             if fuzzy_hits:
                 did_you_mean = fuzzy_hits[0]["_source"]["display_name"]
 
     if query.mode == "text":
-        hits = [_hit(h, float(h["_score"]), ["fuzzy"] if did_you_mean else ["text"])
-                for h in (fuzzy_hits if did_you_mean else text_hits)]
+        # Matches as written first, always; then the names within an edit or two.
+        hits = [_hit(h, float(h["_score"]), ["text"]) for h in text_hits]
+        hits += [_hit(h, float(h["_score"]), ["fuzzy"]) for h in fuzzy_hits]
     else:
         by_id = {h["_id"]: h for h in (*knn_hits, *text_hits)}  # text hits carry the highlights
         text_ids = [h["_id"] for h in text_hits]

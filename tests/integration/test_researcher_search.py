@@ -28,7 +28,7 @@ from stream_processors.profiles import WorksDraft, apply_signal, new_profile, re
 from stream_processors.trust import trust_snapshot
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
-AXES = {"hep-ph": 0, "cs.DS": 1, "physics.flu-dyn": 2, "math.AG": 3, "cs.IR": 4}
+AXES = {"hep-ph": 0, "cs.DS": 1, "physics.flu-dyn": 2, "math.AG": 3, "cs.IR": 4, "q-bio.PE": 5}
 
 
 def unit(category: str) -> Embedding:
@@ -80,6 +80,8 @@ def corpus() -> dict[str, list]:
         "markov": revisions("r-markov", "Ilya Markov", "Markov", "cs.IR", ["Federated search evaluation", "Click models for web search"]),
         "retrieval": revisions("r-ir", "Maarten de Rijke", "de Rijke", "cs.IR",
                                [f"Markov models of user behaviour in retrieval {i}" for i in range(6)]),
+        # A surname two edits from a word of someone else's title ("wakes", r-kops).
+        "wakely": revisions("r-wakely", "Ruth Wakely", "Wakely", "q-bio.PE", ["Seasonal forcing of epidemics"]),
     }
 
 
@@ -325,6 +327,18 @@ def test_a_misspelled_name_still_finds_the_person_with_a_did_you_mean(indexed, s
     results = search_researchers(es, settings, ResearcherQuery(query))
     assert results.hits and results.hits[0].researcher_id == expected
     assert results.did_you_mean == suggested and results.hits[0].matched_by == ["fuzzy"]
+
+
+def test_a_misspelling_that_is_a_word_of_a_title_still_finds_the_person_after_the_exact_matches(indexed, settings):
+    """Issue 19: a misspelled surname that happens to be a word of someone's titles found only that
+    someone. The near names now follow the matches as written, on the first page."""
+    es, _ = indexed
+    results = search_researchers(es, settings, ResearcherQuery("Wakes"))
+    first, *near = results.hits
+    assert (first.researcher_id, first.matched_by) == ("r-kops", ["text"])
+    # Both within two edits of "wakes": Wakely (two) and Waals (two).
+    assert {(h.researcher_id, tuple(h.matched_by)) for h in near} == {("r-wakely", ("fuzzy",)), ("r-waals", ("fuzzy",))}
+    assert results.did_you_mean == near[0].display_name and results.total == 3
 
 
 def test_an_exact_match_comes_first_and_offers_no_correction(indexed, settings):
