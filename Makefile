@@ -46,6 +46,7 @@ BENCH_SECONDS ?= 120
 BENCH_WITHIN ?= 0.25
 BENCH_SEARCH_NAMESPACE ?= full
 BENCH_SEARCH_REQUESTS ?= 600
+BENCH_PAGES_REQUESTS ?= 400
 BENCH_REINDEX_SOURCE ?= full
 BENCH_PY = .venv/bin/python -m
 BENCH_SMOKE_DIR ?= bench/results/smoke
@@ -59,13 +60,14 @@ bench: venv
 	else echo "fast mode skipped: run 'scholarstream encoder distill' and, with SCHOLARSTREAM_ENCODER_MODEL=static-minilm-v1, 'scholarstream topics build'"; fi
 	$(BENCH_PY) bench.freshness --rate $(BENCH_RATE) --seconds $(BENCH_SECONDS) --within $(BENCH_WITHIN)
 	$(BENCH_PY) bench.search_latency --namespace $(BENCH_SEARCH_NAMESPACE) --requests $(BENCH_SEARCH_REQUESTS)
+	$(BENCH_PY) bench.pages --namespace $(BENCH_SEARCH_NAMESPACE) --requests $(BENCH_PAGES_REQUESTS)
 	$(BENCH_PY) bench.reindex --source-namespace $(BENCH_REINDEX_SOURCE)
 	$(BENCH_PY) bench.projection
 
 # The same six at small sizes against the demo namespace, results in $(BENCH_SMOKE_DIR): checks the harness, measures nothing.
 bench-smoke: venv
 	BENCH_RESULTS_DIR=$(BENCH_SMOKE_DIR) $(MAKE) --no-print-directory bench BENCH_PAPERS=80 BENCH_CEILING_PAPERS=64 \
-	  BENCH_FAST_PAPERS=500 BENCH_RATE=2 BENCH_SECONDS=20 BENCH_SEARCH_NAMESPACE=demo1 BENCH_SEARCH_REQUESTS=60 \
+	  BENCH_FAST_PAPERS=500 BENCH_RATE=2 BENCH_SECONDS=20 BENCH_SEARCH_NAMESPACE=demo1 BENCH_SEARCH_REQUESTS=60 BENCH_PAGES_REQUESTS=60 \
 	  BENCH_REINDEX_SOURCE=demo1
 
 clean:
