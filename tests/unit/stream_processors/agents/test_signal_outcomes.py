@@ -86,7 +86,8 @@ def test_a_voided_signal_is_told_refused_with_the_void():
     void = sign_void(SignalVoid(void_id="v-1", since=NOW - timedelta(hours=1), until=NOW + timedelta(hours=1),
                                 reason="account taken over", voided_by="ops", at=NOW, actor="acct-mallory"), KEYS)
     worker.voids = VoidList((void,))
-    assert handle(worker, SIGNALS, [_event(ClaimSignal(signal_id="c-m", researcher_id=rid, actor="acct-mallory", at=NOW))]).dead_lettered == 1
+    voided = _event(ClaimSignal(signal_id="c-m", researcher_id=rid, actor="acct-mallory", at=NOW))
+    assert handle(worker, SIGNALS, [voided]).dead_lettered == 1
     told = worker.outcomes["c-m"]
     assert (told.outcome, told.reason) == ("refused", "void v-1 by ops: account taken over")
 
