@@ -45,7 +45,7 @@ from scholarstream.web_accounts import AccountServices, install_accounts, servic
 
 RESEARCHER_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
 SEARCH_PATHS = frozenset({"/researchers/search", "/papers/search"})
-READ_PREFIXES = ("/researchers", "/papers")
+READ_PREFIXES = ("/researchers", "/papers", "/signals")  # /signals: an action's status, polled by its page
 # The web app's search page and its type-ahead (scholarstream/web/search_pages.py) run the same
 # researcher search when they are given a query: they are shed and counted as reads like the API's.
 PAGE_SEARCH_PATHS = frozenset({"/", "/suggestions"})

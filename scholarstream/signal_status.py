@@ -5,7 +5,8 @@ This route tells the account that sent it whether it is still pending, applied (
 it: the indexed revision is at least the outcome's) or refused, and why. Only that account may ask:
 anyone else, and an id nobody minted, gets the same 404, so the answer never tells that a signal
 exists. Whose a signal is comes from the id itself (accounts/signal_ids.py), then from the outcome's
-actor once there is one. The actor is never part of an answer.
+actor once there is one. The actor is never part of an answer. Each ask counts as a read of its
+client address (`SCHOLARSTREAM_API_READS_PER_MINUTE`, scholarstream/api.py), as the page's polls do.
 """
 
 # No `from __future__ import annotations`: FastAPI reads the route's annotations at run time.
@@ -20,7 +21,7 @@ from accounts import Account, AccountStore, signal_ids
 from foundation.errors import SearchError, ServiceUnavailable
 from foundation.settings import Settings
 from indexers.signal_outcomes import SignalStatus, signal_status
-from scholarstream.web_accounts import UNAUTHENTICATED, UNAVAILABLE, Responses, signed_in
+from scholarstream.web_accounts import TOO_MANY, UNAUTHENTICATED, UNAVAILABLE, Responses, signed_in
 
 # The write path's ids (`web-<nonce>-<mac>`) and the operators' (any id of the signal schema);
 # the route answers only the first kind with anything but 404.
@@ -63,7 +64,7 @@ def signal_status_router(store: AccountStore, lookup: StatusLookup) -> APIRouter
         return signed_in(request, store)
 
     @router.get("/signals/{signal_id}", response_model=SignalStatusAnswer, response_model_exclude_unset=True,
-                responses={**UNAUTHENTICATED, **NOT_FOUND, **INVALID, **UNAVAILABLE})
+                responses={**UNAUTHENTICATED, **NOT_FOUND, **INVALID, **TOO_MANY, **UNAVAILABLE})
     def signal_status_route(signal_id: Annotated[str, Path(pattern=SIGNAL_ID)],
                             sender: Annotated[Account, Depends(account)]) -> SignalStatusAnswer:
         """What became of an action you sent (the `signal_id` its 202 answer gave): pending until the

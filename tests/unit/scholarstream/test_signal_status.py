@@ -113,7 +113,7 @@ def test_elasticsearch_down_is_503(rig) -> None:
 def test_every_status_is_declared(rig) -> None:
     _, _, app = rig
     answers = app.openapi()["paths"]["/signals/{signal_id}"]["get"]["responses"]
-    assert {"200", "401", "404", "422", "503"} <= set(answers)
+    assert {"200", "401", "404", "422", "429", "503"} <= set(answers)
 
 
 @pytest.mark.parametrize(("outcome", "indexed", "status"), [
