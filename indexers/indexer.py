@@ -97,12 +97,13 @@ ROUTES = (
     Route(SIGNAL_OUTCOMES_TOPIC, SIGNAL_OUTCOMES, signal_outcome_action),
 )
 
+INDEXER_INPUTS = tuple(route.topic for route in ROUTES)
+
 
 def version_of(version: int | None, offset: int) -> int:
     """The external version of a record's document: its own, else its offset (plus one: from 1, as
     the others count) for a topic whose last record of a key is the one that stands."""
     return version if version is not None else offset + 1
-INDEXER_INPUTS = tuple(route.topic for route in ROUTES)
 
 
 def routes_for(settings: Settings) -> tuple[Route, ...]:
