@@ -9,13 +9,13 @@ the record on every in-sync replica: a 202 means the signal is durable, not yet 
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from kafka.errors import KafkaError
 
+from accounts.signal_ids import SignalIds
 from clients import kafka_io
 from foundation.errors import InvalidRecord
 from foundation.settings import Settings
@@ -44,6 +44,7 @@ class SignalWriter:
         self._clock = clock
         self._timeout = timeout
         self._keys = signal_keys(settings)
+        self._ids = SignalIds(self._keys.account)
         self._topic = settings.topic(RESEARCHER_SIGNALS.name)
         self._producer: Any = None
         self._lock = threading.Lock()
@@ -61,7 +62,7 @@ class SignalWriter:
             "researcher_id": researcher_id,
             "actor": account_id,
             "principal": "account",
-            "signal_id": f"web-{uuid.uuid4()}",
+            "signal_id": self._ids.mint(account_id),  # shows whose it is (accounts/signal_ids.py)
             "at": self._clock(),
             "signature": "",
         }

@@ -8,6 +8,7 @@ from indexers.name_keys import index_keys, name_form
 from schemas.names import fold, is_collaboration
 from schemas.papers import EnrichedPaper
 from schemas.profiles import ProfileWork, ResearcherProfile, newest_first
+from schemas.signal_outcomes import SignalOutcomeEvent
 
 # Titles of the newest works searched as a researcher's free text.
 MAX_TITLES = 200
@@ -123,3 +124,8 @@ def researcher_work_document(item: ProfileWork) -> dict[str, Any] | None:
         "coauthor_ids": [c.researcher_id for c in work.coauthors],
         "work": work.model_dump(mode="json"),
     }
+
+
+def signal_outcome_document(item: SignalOutcomeEvent) -> dict[str, Any]:
+    """The outcome as recorded; the actor stays in, for the check that only its sender reads it."""
+    return item.model_dump(mode="json", exclude={"schema_version"})

@@ -1,10 +1,12 @@
 """`scholarstream indexer`: one Kafka consumer group that writes papers and researchers to Elasticsearch.
 
-It reads the three entity topics (`papers.enriched`, `researcher.profiles`,
-`researcher.profile.works`); each record becomes one document whose `_id` is the record's entity
+It reads the entity topics (`papers.enriched`, `researcher.profiles`, `researcher.profile.works`,
+`researcher.signals.outcomes`); each record becomes one document whose `_id` is the record's entity
 id and whose external version is the paper version or the profile revision, so a replay or a
 re-delivery never moves a document backwards (a work that left its researcher is deleted at that
-version).
+version). A signal's outcome has no version of its own (a signal handled again is decided again,
+at the same record time): its record's offset orders it, since one signal id's outcomes share a
+partition and its last record is the one that stands.
 Offsets are committed only after Elasticsearch acknowledged the whole batch: a crash re-delivers
 at most one batch, and the versions make that harmless. Records that cannot be decoded, and
 documents Elasticsearch rejects, go to `index.dlq` with the reason.
@@ -28,13 +30,21 @@ from clients.handover import take_over
 from foundation.errors import InvalidRecord
 from foundation.settings import Settings
 from indexers.bulk_writer import IndexAction, write_with_retry
-from indexers.documents import paper_document, researcher_document, researcher_work_document, work_document_id
+from indexers.documents import (
+    paper_document,
+    researcher_document,
+    researcher_work_document,
+    signal_outcome_document,
+    work_document_id,
+)
 from indexers.index_admin import ensure_index
-from indexers.mappings import PAPERS, RESEARCHER_WORKS, RESEARCHERS, IndexSpec
+from indexers.mappings import PAPERS, RESEARCHER_WORKS, RESEARCHERS, SIGNAL_OUTCOMES, IndexSpec
 from schemas.dead_letters import dead_letter as build_dead_letter
 from schemas.papers import describe_validation_error, parse_enriched_paper
 from schemas.profiles import ProfileWork, ResearcherProfile
+from schemas.signal_outcomes import SignalOutcomeEvent
 from schemas.topics import INDEX_DLQ, PAPERS_ENRICHED, RESEARCHER_PROFILE_WORKS, RESEARCHER_PROFILES, TopicSpec
+from schemas.topics import SIGNAL_OUTCOMES as SIGNAL_OUTCOMES_TOPIC
 
 log = logging.getLogger(__name__)
 
@@ -62,21 +72,38 @@ def researcher_work_action(value: bytes) -> tuple[str, int, dict | None]:
     return work_document_id(item.researcher_id, item.work.arxiv_id), item.revision, researcher_work_document(item)
 
 
+def signal_outcome_action(value: bytes) -> tuple[str, None, dict]:
+    try:
+        item = SignalOutcomeEvent.model_validate_json(value)
+    except ValidationError as error:
+        raise InvalidRecord(describe_validation_error(error)) from error
+    return item.signal_id, None, signal_outcome_document(item)
+
+
 @dataclass(frozen=True)
 class Route:
-    """Which topic feeds which index, and how a record becomes (id, version, document)."""
+    """Which topic feeds which index, and how a record becomes (id, version, document): a document
+    of None deletes, a version of None means the record's offset orders the writes (`version_of`)."""
 
     topic: TopicSpec
     index: IndexSpec
-    to_document: Callable[[bytes], tuple[str, int, dict | None]]  # None: delete the document
+    to_document: Callable[[bytes], tuple[str, int | None, dict | None]]
 
 
 ROUTES = (
     Route(PAPERS_ENRICHED, PAPERS, paper_action),
     Route(RESEARCHER_PROFILES, RESEARCHERS, researcher_action),
     Route(RESEARCHER_PROFILE_WORKS, RESEARCHER_WORKS, researcher_work_action),
+    Route(SIGNAL_OUTCOMES_TOPIC, SIGNAL_OUTCOMES, signal_outcome_action),
 )
+
 INDEXER_INPUTS = tuple(route.topic for route in ROUTES)
+
+
+def version_of(version: int | None, offset: int) -> int:
+    """The external version of a record's document: its own, else its offset (plus one: from 1, as
+    the others count) for a topic whose last record of a key is the one that stands."""
+    return version if version is not None else offset + 1
 
 
 def routes_for(settings: Settings) -> tuple[Route, ...]:
@@ -142,7 +169,9 @@ def run_indexer(
                 except InvalidRecord as error:
                     dead_letter(record.topic, key, payload, error.reason)
                     continue
-                actions.setdefault(index, []).append(IndexAction(doc_id, version, document, f"{record.topic}\n{key}", payload))
+                actions.setdefault(index, []).append(
+                    IndexAction(doc_id, version_of(version, record.offset), document, f"{record.topic}\n{key}", payload)
+                )
             written = 0
             for index, batch in actions.items():
                 outcome = write_with_retry(

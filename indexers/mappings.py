@@ -140,4 +140,26 @@ RESEARCHER_WORKS = IndexSpec(
     },
 )
 
-INDICES = (PAPERS, RESEARCHERS, RESEARCHER_WORKS)
+SIGNAL_OUTCOMES = IndexSpec(
+    name="signal-outcomes",
+    version=1,
+    stage="link",
+    # What became of each product signal (researcher.signals.outcomes), read by id only
+    # (`GET /signals/{id}`): nothing here is searched, and no page lists these documents.
+    settings=_INDEX_SETTINGS,
+    mappings={
+        "dynamic": "strict",
+        "properties": {
+            "signal_id": {"type": "keyword"},
+            "researcher_id": {"type": "keyword"},
+            "kind": {"type": "keyword"},
+            "actor": {"type": "keyword"},
+            "outcome": {"type": "keyword"},
+            "reason": {"type": "text", "index": False},
+            "revision": {"type": "long"},
+            "at": {"type": "date"},
+        },
+    },
+)
+
+INDICES = (PAPERS, RESEARCHERS, RESEARCHER_WORKS, SIGNAL_OUTCOMES)

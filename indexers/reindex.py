@@ -37,7 +37,7 @@ from foundation.errors import IndexingError, InvalidRecord
 from foundation.settings import Settings
 from indexers.bulk_writer import IndexAction, write_with_retry
 from indexers.index_admin import alias_targets, create_physical, delete_indices, move_aliases, unused_indices
-from indexers.indexer import ROUTES, Route
+from indexers.indexer import ROUTES, Route, version_of
 
 BATCH = 1_000
 IN_FLIGHT = 2  # bulk requests Elasticsearch indexes at once while the next batch is decoded
@@ -181,7 +181,7 @@ def _load(
                         result.undecodable += 1  # the live indexer dead-lettered it already
                         continue
                     key = record.key.decode("utf-8", "replace") if record.key else ""
-                    batch.append(IndexAction(doc_id, version, document, key, ""))
+                    batch.append(IndexAction(doc_id, version_of(version, record.offset), document, key, ""))
                 if tp in remaining and consumer.position(tp) >= ends[tp.partition]:
                     remaining.discard(tp)
             for tp in list(remaining):

@@ -11,6 +11,7 @@ from schemas.linking_events import Authorship, MentionEvent, WorkAssignment
 from schemas.merge_reviews import MergeReview, ReviewDecision
 from schemas.papers import EnrichedPaper, RawPaper
 from schemas.profiles import SIGNAL_MODELS, MergeEvent, MergeMove, ResearcherProfile, TrustChange
+from schemas.signal_outcomes import SignalOutcomeEvent
 from schemas.signal_voids import SignalVoid
 
 EXPORTED = {
@@ -28,6 +29,7 @@ EXPORTED = {
     "signal_void": SignalVoid,
     "merge_review": MergeReview,
     "review_decision": ReviewDecision,
+    "signal_outcome": SignalOutcomeEvent,
     # `researcher.signals` carries one of these, told apart by `kind`: one file per kind.
     **{f"researcher_signal_{model.model_fields['kind'].default}": model for model in SIGNAL_MODELS},
 }

@@ -16,6 +16,7 @@ from schemas.merge_reviews import MergeReview, ReviewDecision
 from schemas.papers import EnrichedPaper, RawPaper
 from schemas.pipeline import GenerationRecord
 from schemas.profiles import MergeEvent, MergeMove, ProfileWork, ResearcherProfile, ResearcherSignal, TrustChange
+from schemas.signal_outcomes import SignalOutcomeEvent
 from schemas.signal_voids import SignalVoid
 
 CleanupPolicy = Literal["delete", "compact"]
@@ -303,6 +304,21 @@ SIGNALS_DLQ = TopicSpec(
     partitions=1,
 )
 
+SIGNAL_OUTCOMES = TopicSpec(
+    name="researcher.signals.outcomes",
+    key="signal id",
+    value=SignalOutcomeEvent,
+    cleanup_policy="compact",
+    producers=("worker: signals (applied, unchanged; refused with every dead letter of a signed signal)",),
+    consumers=("indexer: signal-outcomes (the web app's GET /signals/{id})",),
+    why=(
+        "What became of each signal, so the person who sent it learns whether it applied and, if refused, why. "
+        "Keyed and compacted by signal id: a signal handled again (a replay, a retried dead letter, a signal "
+        "re-keyed to a merge's survivor or released from parking) leaves its last outcome. Derived from the "
+        "signals, so a rebuild re-derives it."
+    ),
+)
+
 LINK_DLQ = TopicSpec(
     name="researcher.link.dlq",
     key="the failed record's key",
@@ -337,7 +353,7 @@ TOPICS: tuple[TopicSpec, ...] = (
     PAPERS_RAW, PAPERS_DLQ, PAPERS_ENRICHED, ENRICH_DLQ, INDEX_DLQ, INGEST_CHECKPOINTS,
     RESEARCHER_MENTIONS, RESEARCHER_AUTHORSHIPS, RESEARCHER_WORKS, RESEARCHER_PROFILES, RESEARCHER_PROFILE_WORKS,
     TRUST_CHANGES,
-    RESEARCHER_SIGNALS, SIGNAL_VOIDS, SIGNALS_DLQ, RESEARCHER_MERGES, RESEARCHER_MERGE_MOVES, MERGES_DLQ,
+    RESEARCHER_SIGNALS, SIGNAL_VOIDS, SIGNALS_DLQ, SIGNAL_OUTCOMES, RESEARCHER_MERGES, RESEARCHER_MERGE_MOVES, MERGES_DLQ,
     MERGE_REVIEWS, MERGE_DECISIONS, LINK_DLQ,
     PIPELINE_GENERATIONS,
 )

@@ -1,10 +1,11 @@
 """The HTTP API (`scholarstream serve`): a thin FastAPI layer over the search library.
 
 The read endpoints are here; the accounts and the one write path (signed-in people's signals) are
-in scholarstream/web_accounts.py, and the pages a browser reads in scholarstream/web/, both
-installed by `create_api`. Bad parameters are answered 4xx with a message (FastAPI's 422 for a value
-of the wrong shape, 400 for a well-formed value the search refuses), unknown researchers 404,
-merged researchers a redirect to the survivor, service failures 503.
+in scholarstream/web_accounts.py, what became of a signal in scholarstream/signal_status.py, and the
+pages a browser reads in scholarstream/web/, all installed by `create_api`. Bad parameters are
+answered 4xx with a message (FastAPI's 422 for a value of the wrong shape, 400 for a well-formed
+value the search refuses), unknown researchers 404, merged researchers a redirect to the survivor,
+service failures 503.
 """
 
 from __future__ import annotations
@@ -39,12 +40,13 @@ from scholarstream import __version__
 from scholarstream.load_shedding import RETRY_AFTER_SECONDS, InFlight
 from scholarstream.orcid_sign_in import orcid_router
 from scholarstream.rate_limits import SlidingWindow, retry_after
+from scholarstream.signal_status import signal_status_router, status_lookup
 from scholarstream.web import error_page, install_web, prefers_html
 from scholarstream.web_accounts import AccountServices, install_accounts, services_from_settings
 
 RESEARCHER_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
 SEARCH_PATHS = frozenset({"/researchers/search", "/papers/search"})
-READ_PREFIXES = ("/researchers", "/papers")
+READ_PREFIXES = ("/researchers", "/papers", "/signals")  # /signals: an action's status, polled by its page
 # The web app's search page and its type-ahead (scholarstream/web/search_pages.py) run the same
 # researcher search when they are given a query: they are shed and counted as reads like the API's.
 PAGE_SEARCH_PATHS = frozenset({"/", "/suggestions"})
@@ -199,7 +201,9 @@ def create_api(
 
     # The pages (scholarstream/web/); the profile page shares the next route's path and answers
     # only browsers, so it must come first.
-    install_web(api, settings, es, services.store)
+    signals = status_lookup(settings, es)
+    install_web(api, settings, es, services.store, signals)
+    api.include_router(signal_status_router(services.store, signals))  # after the pages: the status fragment shares its path
 
     @api.get("/researchers/{researcher_id}", response_model=None, responses=RESEARCHER_RESPONSES)
     def researcher(researcher_id: Annotated[str, Path(pattern=RESEARCHER_ID)]) -> Any:

@@ -23,7 +23,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -270,13 +270,7 @@ def accounts_router(services: AccountServices) -> APIRouter:
                                 headers={"Retry-After": retry_after(wait)})
 
     def session_account(request: Request) -> Account:
-        try:
-            account = current_account(request, store)
-        except ServiceUnavailable as error:
-            raise HTTPException(status_code=503, detail=str(error)) from error
-        if account is None:
-            raise HTTPException(status_code=401, detail="sign in first")
-        return account
+        return signed_in(request, store)
 
     async def csrf_checked(request: Request, account: Annotated[Account, Depends(session_account)]) -> Account:
         await _check_csrf(request)
@@ -361,8 +355,10 @@ def accounts_router(services: AccountServices) -> APIRouter:
             raise HTTPException(status_code=422, detail=str(error)) from None
         except (ServiceUnavailable, NotAuthorized) as error:  # Kafka down, or its ACLs refuse the write path
             raise HTTPException(status_code=503, detail=str(error)) from error
-        answer = _answer(request, {"signal_id": signal.signal_id, "status": "pending"})
-        return answer if isinstance(answer, Response) else JSONResponse(answer, status_code=202)
+        page = next_page(request)
+        if page is not None and _is_form(request):  # back to the page, which follows the signal (GET /signals/{id})
+            return RedirectResponse(with_query(page, "signal", signal.signal_id), status_code=303)
+        return JSONResponse({"signal_id": signal.signal_id, "status": "pending"}, status_code=202)
 
     def action(path: str, kind: str, model: type[_Body], fields: Callable[[Any], dict[str, Any]], summary: str) -> None:
         @router.post(path, status_code=202, summary=summary, openapi_extra=_request_body(model),
@@ -428,6 +424,18 @@ def start_session(request: Request, account: Account) -> dict[str, str]:
             "csrf_token": str(request.session.get("csrf", ""))}
 
 
+def signed_in(request: Request, store: AccountStore) -> Account:
+    """The session's account; 401 when signed out (or the account is gone, or every session of it
+    was ended), 503 when the accounts database does not answer."""
+    try:
+        account = current_account(request, store)
+    except ServiceUnavailable as error:
+        raise HTTPException(status_code=503, detail=str(error)) from error
+    if account is None:
+        raise HTTPException(status_code=401, detail="sign in first")
+    return account
+
+
 def _answer(request: Request, body: dict[str, Any]) -> Any:
     """The JSON body, or for a form post that names the page to go on to, a redirect (303) there."""
     page = next_page(request)
@@ -440,6 +448,13 @@ def next_page(request: Request) -> str | None:
     """The `next` query parameter when it is a page of this site; None otherwise (never another site's)."""
     page = request.query_params.get("next")
     return page if page is not None and _LOCAL_PAGE.match(page) else None
+
+
+def with_query(page: str, name: str, value: str) -> str:
+    """`page` with one more query parameter (its fragment, if any, kept last)."""
+    parts = urlsplit(page)
+    added = urlencode({name: value})
+    return urlunsplit(parts._replace(query=f"{parts.query}&{added}" if parts.query else added))
 
 
 def _is_form(request: Request) -> bool:

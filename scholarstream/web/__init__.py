@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from accounts import AccountStore
 from foundation.settings import Settings
+from scholarstream.signal_status import StatusLookup, status_lookup
 from scholarstream.web.account_pages import account_router
 from scholarstream.web.error_pages import error_page, install_error_pages
 from scholarstream.web.negotiation import prefers_html
@@ -22,21 +23,28 @@ from scholarstream.web.profile_pages import profile_router
 from scholarstream.web.rendering import HERE
 from scholarstream.web.search_pages import search_router
 from scholarstream.web.security_headers import SecurityHeaders
+from scholarstream.web.signal_pages import signal_router
 
 __all__ = ["PAGES", "Page", "error_page", "install_web", "prefers_html"]
 
 
-def install_web(api: FastAPI, settings: Settings, es: Elasticsearch, store: AccountStore) -> None:
+def install_web(
+    api: FastAPI, settings: Settings, es: Elasticsearch, store: AccountStore, signals: StatusLookup | None = None
+) -> None:
     """Add the pages, their static files, the HTML error pages and the security headers.
 
-    Call it before the JSON route `/researchers/{researcher_id}`: the profile page shares that
-    path and answers only requests that prefer HTML (scholarstream/web/profile_pages.py).
+    Call it before the JSON routes `/researchers/{researcher_id}` and `/signals/{signal_id}`: the
+    profile page and the action status fragment share those paths and answer only requests that
+    prefer HTML, or come from htmx (scholarstream/web/profile_pages.py, signal_pages.py).
+    `signals` looks up an account's signal (default: in this app's Elasticsearch).
     """
+    signals = signals or status_lookup(settings, es)
     api.add_middleware(SecurityHeaders)
     api.state.orcid_sign_in = settings.orcid_issuer is not None  # pages offer it (scholarstream/web/rendering.py)
     api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_error_pages(api, store)
     api.include_router(search_router(settings, es, store))
     api.include_router(account_router(store))
-    api.include_router(profile_router(settings, es, store))
+    api.include_router(profile_router(settings, es, store, signals))
+    api.include_router(signal_router(store, signals))
     api.include_router(paper_router(settings, es, store))

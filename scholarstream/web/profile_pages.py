@@ -4,10 +4,15 @@ The page and the JSON share the path: the page's route matches only a request th
 (`PageRoute`), so it is registered before the JSON route and everything else falls through to it.
 A merged id redirects to the survivor, an unknown one is a 404 page; the works are paged newest
 first (htmx swaps only `#works`), with their abstracts from the papers index.
+
+An action's form comes back here with `?sent=<kind>&signal=<id>`: the page says what became of the
+signal, if it is the viewer's (pending, applied, refused with the reason; action_view.py), and while
+it is pending polls for it (signal_pages.py).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -25,15 +30,19 @@ from foundation.errors import SearchError, ServiceUnavailable
 from foundation.settings import Settings
 from indexers.researcher_profiles import Redirect, get_researcher, works_page
 from indexers.search import paper_abstracts
+from indexers.signal_outcomes import SignalStatus
 from schemas.profiles import RESEARCHER_ID
+from scholarstream.signal_status import SIGNAL_ID, StatusLookup
+from scholarstream.web.action_view import ActionMessage, action_message
 from scholarstream.web.error_pages import error_page
 from scholarstream.web.negotiation import htmx_target, prefers_html
 from scholarstream.web.profile_view import profile_view
-from scholarstream.web.rendering import render, viewer
+from scholarstream.web.rendering import Viewer, render, viewer
 
 WORKS_PAGE_SIZE = 20
 MAX_WORKS_PAGE = 10_000
-# What an action's redirect back (`?sent=`) says while the pipeline applies it.
+_SIGNAL_ID = re.compile(SIGNAL_ID)
+# What an action's redirect back (`?sent=`) says when it names no signal of the viewer's to follow.
 SENT = {
     "follow": "Follow sent. The count rises once the pipeline has applied it; reload in a moment.",
     "unfollow": "Unfollow sent. The count falls once the pipeline has applied it.",
@@ -61,7 +70,7 @@ def action_urls(researcher_id: str) -> dict[str, str]:
     return urls
 
 
-def profile_router(settings: Settings, es: Elasticsearch, store: AccountStore) -> APIRouter:
+def profile_router(settings: Settings, es: Elasticsearch, store: AccountStore, signals: StatusLookup) -> APIRouter:
     router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
     @router.get("/researchers/{researcher_id}", response_class=HTMLResponse)
@@ -83,12 +92,28 @@ def profile_router(settings: Settings, es: Elasticsearch, store: AccountStore) -
             return error_page(request, store, 503, "Elasticsearch did not answer; try again in a moment")
         except SearchError as error:
             return error_page(request, store, 400, str(error))
+        who = viewer(request, store)
+        sent = request.query_params.get("sent", "")
+        action = _action(request.query_params.get("signal", ""), sent, who, found.profile["researcher_id"])
         context: dict[str, Any] = {
             "profile": profile_view(found.profile, works, abstracts),
             "urls": action_urls(found.profile["researcher_id"]),
-            "sent": SENT.get(request.query_params.get("sent", "")),
+            "action": action,
+            "sent": None if action is not None else SENT.get(sent),
         }
         template = "_works.html" if htmx_target(request.headers) == "works" else "profile.html"
-        return render(request, template, context, viewer=viewer(request, store))
+        return render(request, template, context, viewer=who)
+
+    def _action(signal_id: str, sent: str, who: Viewer | None, researcher_id: str) -> ActionMessage | None:
+        """The message about the viewer's own signal; None for no signal, or one not theirs."""
+        if who is None or not _SIGNAL_ID.match(signal_id):
+            return None
+        try:
+            found = signals(signal_id, who.account_id)
+        except (ServiceUnavailable, SearchError):
+            found = SignalStatus(signal_id, "pending")  # the page polls, and asks again
+        if found is None:
+            return None
+        return action_message(found, sent if sent in SENT else None, f"/researchers/{researcher_id}")
 
     return router

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from accounts.write_path import SignalWriter
 from foundation.errors import InvalidRecord
@@ -64,3 +65,19 @@ def test_input_the_schema_refuses_names_the_field(settings: Settings, researcher
 def test_an_account_cannot_send_a_verification(settings: Settings) -> None:
     with pytest.raises(InvalidRecord, match="verify"):
         SignalWriter(settings).build(ACCOUNT, "r-ada", "verify", {"level": "L1"})
+
+
+def test_a_signal_id_shows_the_account_that_sent_it_and_no_other(settings: Settings) -> None:
+    """GET /signals/{id} answers "pending" to the sender before anything records who sent it, and
+    "not found" to anyone else: the id itself carries a MAC over the account id."""
+    from accounts.signal_ids import SignalIds, signal_ids
+
+    signal = SignalWriter(settings, clock=lambda: NOW).build(ACCOUNT, "r-ada", "follow")
+    ids = signal_ids(settings)
+    assert ids.sent_by(signal.signal_id, ACCOUNT)
+    assert not ids.sent_by(signal.signal_id, "acct-ffffffffffffffff")
+    assert not SignalIds(SecretStr("another key")).sent_by(signal.signal_id, ACCOUNT), "only the key mints them"
+    nonce, mac = signal.signal_id.removeprefix("web-").split("-")
+    assert not ids.sent_by(f"web-{nonce}-{mac[::-1]}", ACCOUNT)
+    for hostile in ("", "web-", "web-x-y", signal.signal_id + "\n", signal.signal_id.upper(), "é" * 200):
+        assert not ids.sent_by(hostile, ACCOUNT)

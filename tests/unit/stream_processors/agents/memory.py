@@ -19,6 +19,7 @@ from schemas.dead_letters import DeadLetter
 from schemas.merge_reviews import MergeReview
 from schemas.profiles import MergeEvent, ResearcherProfile, Work
 from schemas.signal_auth import sign_signal
+from schemas.signal_outcomes import SignalOutcomeEvent
 from schemas.signal_voids import SignalVoid
 from stream_processors.agents import (
     AssembleAgent,
@@ -91,6 +92,7 @@ PROFILES, TRUST, SIGNALS, MERGES, MOVES = (
 LINK_DLQ, SIGNALS_DLQ, MERGES_DLQ = "researcher.link.dlq", "researcher.signals.dlq", "researcher.merges.dlq"
 PROFILE_WORKS = "researcher.profile.works"
 REVIEWS = "researcher.merges.review"
+OUTCOMES = "researcher.signals.outcomes"
 KEYS = SignalKeys(account=SecretStr("account-key-of-the-tests"), operator=SecretStr("operator-key-of-the-tests"))
 
 
@@ -106,7 +108,7 @@ class Worker:
         self.voids = VoidList()  # the operators' voids in force, read by the signals agent at each signal
         self.topics = {name: MemoryTopic(name) for name in (
             ENRICHED, MENTIONS, AUTHORSHIPS, WORKS, PROFILES, TRUST, SIGNALS, MERGES, MOVES, LINK_DLQ, SIGNALS_DLQ,
-            MERGES_DLQ, PROFILE_WORKS, REVIEWS)}
+            MERGES_DLQ, PROFILE_WORKS, REVIEWS, OUTCOMES)}
         t = self.topics
         self.profile_table: dict[bytes, bytes] = {}  # the state's `profiles`, read back as a dict
         self.works_table: dict[bytes, bytes] = {}  # the state's `profile_works`
@@ -121,7 +123,7 @@ class Worker:
             AUTHORSHIPS: AssembleAgent(self.state, DeadLetters(t[LINK_DLQ], "link", AUTHORSHIPS)),
             WORKS: ProfilesAgent(self.state, DeadLetters(t[LINK_DLQ], "profile", WORKS)),
             SIGNALS: SignalsAgent(self.state, t[SIGNALS], DeadLetters(t[SIGNALS_DLQ], "profile", SIGNALS), KEYS,
-                                  RefreshingVoids(lambda: self.voids, every=0)),
+                                  RefreshingVoids(lambda: self.voids, every=0), t[OUTCOMES]),
             MERGES: MergesAgent(self.state, DeadLetters(t[MERGES_DLQ], "profile", MERGES), t[REVIEWS]),
             MOVES: MergeMovesAgent(self.state, DeadLetters(t[MERGES_DLQ], "profile", MOVES), t[REVIEWS]),
         }
@@ -175,6 +177,11 @@ class Worker:
     @property
     def refused(self) -> list[str]:
         return [letter.reason for name in (SIGNALS_DLQ, MERGES_DLQ) for letter in self.topics[name].letters()]
+
+    @property
+    def outcomes(self) -> dict[str, SignalOutcomeEvent]:
+        """Each signal's last outcome, as a compacted topic keeps it."""
+        return {e.key.decode(): SignalOutcomeEvent.model_validate_json(e.value) for e in self.topics[OUTCOMES].log if e.key}
 
     @property
     def reviews(self) -> list[MergeReview]:
