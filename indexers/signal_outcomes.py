@@ -10,6 +10,7 @@ Both reads are real-time gets (as the profile page's own), never searches waitin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from elasticsearch import Elasticsearch
@@ -56,3 +57,40 @@ def signal_status(es: Elasticsearch, settings: Settings, signal_id: str, actor: 
             )
             revision = profile["_source"].get("revision") if profile.get("found") else None
     return status_of(signal_id, outcome, revision)
+
+
+# How many of an account's latest claims and unclaims `claimed_by` reads: a person claims one or a few.
+CLAIMS_READ = 50
+
+
+def claimed_by(es: Elasticsearch, settings: Settings, actor: str) -> list[str]:
+    """The researchers `actor` claimed and still holds, newest claim first: its latest own claim or
+    unclaim of each is a claim that applied, no one unclaimed it since (an operator takes a claim back
+    in a dispute), and the indexed profile is claimed. The read API never names a claimant; the
+    outcomes are where the worker says whose a claim was."""
+    alias = SIGNAL_OUTCOMES.alias(settings)
+    with es_io.search_errors(settings, "lookup"):
+        if not es.indices.exists(index=alias):
+            return []
+        own = es.search(index=alias, size=CLAIMS_READ, sort=[{"at": "desc"}], query={"bool": {"filter": [
+            {"term": {"actor": actor}}, {"terms": {"kind": ["claim", "unclaim"]}},
+            {"terms": {"outcome": ["applied", "unchanged"]}},
+        ]}})["hits"]["hits"]
+        latest: dict[str, dict[str, Any]] = {}
+        for hit in own:
+            latest.setdefault(hit["_source"]["researcher_id"], hit["_source"])
+        claims = {rid: datetime.fromisoformat(outcome["at"]) for rid, outcome in latest.items() if outcome["kind"] == "claim"}
+        if not claims:
+            return []
+        taken_back = es.search(index=alias, size=CLAIMS_READ, query={"bool": {"filter": [
+            {"terms": {"researcher_id": list(claims)}}, {"term": {"kind": "unclaim"}}, {"term": {"outcome": "applied"}},
+        ]}})["hits"]["hits"]
+        for hit in taken_back:
+            rid = hit["_source"]["researcher_id"]
+            if rid in claims and datetime.fromisoformat(hit["_source"]["at"]) > claims[rid]:
+                del claims[rid]
+        if not claims:
+            return []
+        shown = es.mget(index=RESEARCHERS.alias(settings), ids=list(claims), source_includes=["claimed"])["docs"]
+    still = {doc["_id"] for doc in shown if doc.get("found") and doc["_source"].get("claimed")}
+    return [rid for rid in claims if rid in still]

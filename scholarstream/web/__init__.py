@@ -16,6 +16,7 @@ from foundation.settings import Settings
 from scholarstream.signal_status import StatusLookup, status_lookup
 from scholarstream.web.account_pages import account_router
 from scholarstream.web.error_pages import error_page, install_error_pages
+from scholarstream.web.my_profile_pages import my_profile_router
 from scholarstream.web.negotiation import prefers_html
 from scholarstream.web.pages import PAGES, Page
 from scholarstream.web.paper_pages import paper_router
@@ -45,6 +46,7 @@ def install_web(
     install_error_pages(api, store)
     api.include_router(search_router(settings, es, store))
     api.include_router(account_router(store))
+    api.include_router(my_profile_router(settings, es, store))
     api.include_router(profile_router(settings, es, store, signals))
     api.include_router(signal_router(store, signals))
     api.include_router(paper_router(settings, es, store))

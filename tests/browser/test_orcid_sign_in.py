@@ -1,6 +1,6 @@
 """Sign-in with ORCID in the browser (issues 18 and 19): through the tests' OpenID provider's own
 page, a new account; and a claimant who links the iD from the profile and verifies the profile at
-L3 with it, applied by the real worker."""
+L3 with it, applied by the real worker, then finds it again under "My profile"."""
 
 from __future__ import annotations
 
@@ -55,3 +55,7 @@ def test_the_claimant_links_the_orcid_and_verifies_the_profile(browser: Browser,
     page.goto(f"/researchers/{rid}")
     expect(page.locator(".quick-read")).to_contain_text("Verification L3")
     expect(page.get_by_role("button", name="Verify with ORCID")).to_have_count(0)
+
+    page.goto("/")
+    page.get_by_role("link", name="My profile").click()  # the profile this account claimed
+    expect(page).to_have_url(re.compile(f"/researchers/{rid}$"))

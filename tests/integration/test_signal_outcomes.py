@@ -77,6 +77,13 @@ def test_a_claim_is_pending_then_applied_a_rival_claim_is_refused_with_why_and_a
         after = ada_client.get(f"/researchers/{researcher}").json()
         assert after["claimed"] and after["followers_count"] == before["followers_count"] + 1
 
+        # "My profile": the claimant lands on the profile; the refused rival is told how to claim one.
+        html = {"Accept": "text/html"}
+        mine = ada_client.get("/my-profile", headers=html, follow_redirects=False)
+        assert mine.status_code == 303 and mine.headers["location"] == f"/researchers/{researcher}"
+        theirs = bob_client.get("/my-profile", headers=html, follow_redirects=False)
+        assert theirs.status_code == 200 and "You have not claimed a profile yet" in theirs.text
+
         outcomes = {r.key.decode(): SignalOutcomeEvent.model_validate_json(r.value)
                     for r in read_topic(app_settings, app_settings.topic(SIGNAL_OUTCOMES_TOPIC.name))}
         assert set(outcomes) == {ada_claim, bob_claim, *follows}
@@ -96,9 +103,19 @@ def test_a_claim_is_pending_then_applied_a_rival_claim_is_refused_with_why_and_a
         assert _status(ada_client, follows[0])["status"] == "applied"
         assert ada_client.get(f"/researchers/{researcher}").json()["followers_count"] == after["followers_count"]
 
+        # An operator takes Ada's claim back (a dispute) and Bob claims: "my profile" follows the claim.
+        assert cli("signal", "unclaim", researcher, "--actor", "ops-dispute").returncode == 0
+        _run()
+        _act(bob_client, bob, researcher, "claim")
+        _run()
+        mine = ada_client.get("/my-profile", headers=html, follow_redirects=False)
+        assert mine.status_code == 200 and "You have not claimed a profile yet" in mine.text
+        theirs = bob_client.get("/my-profile", headers=html, follow_redirects=False)
+        assert theirs.status_code == 303 and theirs.headers["location"] == f"/researchers/{researcher}"
+
     es = es_io.client(app_settings)
     index = SIGNAL_OUTCOMES.alias(app_settings)
     es.indices.refresh(index=index)
-    assert es.count(index=index)["count"] == 4, "one document per signal, whatever was decided again"
+    assert es.count(index=index)["count"] == 6, "one document per signal, whatever was decided again"
     replayed = es.get(index=index, id=follows[0])["_source"]
     assert replayed["outcome"] == "unchanged", "the last outcome of the signal is the one that stands"
