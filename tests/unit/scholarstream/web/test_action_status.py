@@ -100,3 +100,14 @@ def test_the_pending_message_polls_and_offers_a_reload_without_javascript() -> N
     assert (applied.text, applied.poll, applied.reload) == ("Claim applied: this profile is yours.", None, None)
     refused = action_message(SignalStatus("web-1", "refused", "r-ada", "claim", "it is taken."), None, "/researchers/r-ada")
     assert (refused.text, refused.tone) == ("Your claim was refused: it is taken.", "error")
+
+
+def test_a_verification_with_orcid_is_worded_by_its_route_while_pending_and_by_its_kind_once_decided() -> None:
+    page = "/researchers/r1"
+    pending = action_message(SignalStatus("web-x", "pending"), "verify-orcid", page)
+    assert pending.text == "Verification sent: pending until the pipeline has applied it."
+    applied = action_message(SignalStatus("web-x", "applied", "r1", "verify"), "verify-orcid", page)
+    assert applied.text == "Verification applied: the profile is verified with your ORCID iD."
+    refused = action_message(SignalStatus("web-x", "refused", "r1", "verify", "the profile is claimed by another account"),
+                             "verify-orcid", page)
+    assert refused.text == "Your verification was refused: the profile is claimed by another account."
