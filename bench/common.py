@@ -6,14 +6,22 @@ rest describes the machine or talks to the services.
 
 from __future__ import annotations
 
+import http.client
 import json
 import math
 import os
 import platform
 import shutil
+import signal
 import socket
+import subprocess
+import sys
+import tempfile
+import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -210,3 +218,51 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+# The API's protections off: a benchmark measures the pages and searches, from one address.
+UNLIMITED_API = {"SCHOLARSTREAM_API_READS_PER_MINUTE": "1000000", "SCHOLARSTREAM_API_MAX_SEARCHES": "1000",
+                 "SCHOLARSTREAM_API_MAX_SEMANTIC_SEARCHES": "1000"}
+
+
+@dataclass
+class ApiServer:
+    port: int
+    process: subprocess.Popen
+    log: Path
+
+
+@contextmanager
+def serving(env: Mapping[str, str], prefix: str, startup_timeout: float) -> Iterator[ApiServer]:
+    """`scholarstream serve` as its own process on a free loopback port with `env`, healthy, until
+    the block ends (then SIGTERM, SIGKILL after 30 s). Its log is in a temporary directory."""
+    port = free_port()
+    log = Path(tempfile.mkdtemp(prefix=prefix)) / "serve.log"
+    with open(log, "ab") as out:
+        process = subprocess.Popen([sys.executable, "-m", "scholarstream", "serve", "--port", str(port)], env=dict(env),
+                                   stdout=out, stderr=out, stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_healthy(port, process, startup_timeout)
+        yield ApiServer(port, process, log)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wait_healthy(port: int, server: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"scholarstream serve exited with {server.returncode}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"the API did not answer /healthz within {timeout:.0f}s")

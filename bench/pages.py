@@ -25,17 +25,12 @@ import http.client
 import os
 import random
 import re
-import signal
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from bench.common import free_port, load_average, namespace_env, percentiles, print_table, write_result
-from bench.search_latency import wait_healthy
+from bench.common import UNLIMITED_API, load_average, namespace_env, percentiles, print_table, serving, write_result
 from clients import es_io
 from evaluation.search import written_out_name
 from foundation.settings import Settings
@@ -156,31 +151,18 @@ def main() -> None:
         raise SystemExit(f"no researchers with 2+ works in {RESEARCHERS.alias(settings)}")
     researchers = int(es.count(index=RESEARCHERS.alias(settings))["count"])
     rng = random.Random(args.seed)
-    # It measures the pages, not the server's protection: one address, every request served.
-    env.update({"SCHOLARSTREAM_API_READS_PER_MINUTE": "1000000", "SCHOLARSTREAM_API_MAX_SEARCHES": "1000"})
-    port = free_port()
-    workdir = Path(tempfile.mkdtemp(prefix="bench-pages-"))
+    env.update(UNLIMITED_API)  # it measures the pages, not the server's protection
     load_before = load_average()
-    with open(workdir / "serve.log", "ab") as log:
-        server = subprocess.Popen([sys.executable, "-m", "scholarstream", "serve", "--port", str(port)], env=env,
-                                  stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
-        wait_healthy(port, server, args.startup_timeout)
-        warm = timed(port, requests_for(people, args.warmup, rng))
+    with serving(env, "bench-pages-", args.startup_timeout) as api:
+        warm = timed(api.port, requests_for(people, args.warmup, rng))
         if not any(status == 200 for _, _, status in warm):
-            raise SystemExit(f"every warm-up request failed; see {workdir / 'serve.log'}")
+            raise SystemExit(f"every warm-up request failed; see {api.log}")
         print(f"measuring {args.requests} page requests ...", file=sys.stderr)
-        outcomes = timed(port, requests_for(people, args.requests, rng))
-        weights = {"profile": weight(port, f"/researchers/{quote(people[0]['id'])}"),
-                   "search": weight(port, "/?" + urlencode({"q": people[0]["topic"] or "graph"}))}
-        graph_library = len(fetch(port, GRAPH_LIBRARY))
-        server_usage = usage_of(server.pid)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        outcomes = timed(api.port, requests_for(people, args.requests, rng))
+        weights = {"profile": weight(api.port, f"/researchers/{quote(people[0]['id'])}"),
+                   "search": weight(api.port, "/?" + urlencode({"q": people[0]["topic"] or "graph"}))}
+        graph_library = len(fetch(api.port, GRAPH_LIBRARY))
+        server_usage = usage_of(api.process.pid)
 
     pages: dict[str, dict[str, Any]] = {}
     for kind in ("profile", "search"):

@@ -24,17 +24,13 @@ import http.client
 import json
 import os
 import random
-import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import defaultdict
-from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.common import free_port, load_average, namespace_env, percentiles, print_table, write_result
+from bench.common import UNLIMITED_API, load_average, namespace_env, percentiles, print_table, serving, write_result
 from clients import es_io
 from evaluation.search import written_out_name
 from foundation.settings import Settings
@@ -77,22 +73,6 @@ def index_encoder(es, settings: Settings) -> str | None:
     response = es.search(index=PAPERS.alias(settings), size=1, source_includes=["encoder"])
     hits = response["hits"]["hits"]
     return hits[0]["_source"].get("encoder") if hits else None
-
-
-def wait_healthy(port: int, server: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"scholarstream serve exited with {server.returncode}")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"the API did not answer /healthz within {timeout:.0f}s")
 
 
 def run_load(port: int, requests: list[tuple[str, str, str]], clients: int) -> dict:
@@ -194,31 +174,17 @@ def main() -> None:
         return [rng.choice(by_kind[kinds[i % len(kinds)]]) for i in range(count)]
 
     researchers = int(es.count(index=RESEARCHERS.alias(settings))["count"])
-    # It measures the searches, not the server's protection: one address, every request served.
-    env.update({"SCHOLARSTREAM_API_READS_PER_MINUTE": "1000000", "SCHOLARSTREAM_API_MAX_SEARCHES": "1000",
-                "SCHOLARSTREAM_API_MAX_SEMANTIC_SEARCHES": "1000"})
-    port = free_port()
-    workdir = Path(tempfile.mkdtemp(prefix="bench-search-"))
+    env.update(UNLIMITED_API)  # it measures the searches, not the server's protection
     load_before = load_average()
-    with open(workdir / "serve.log", "ab") as log:
-        server = subprocess.Popen([sys.executable, "-m", "scholarstream", "serve", "--port", str(port)], env=env,
-                                  stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
     levels: dict[str, dict] = {}
-    try:
-        wait_healthy(port, server, args.startup_timeout)
-        warm = run_load(port, [i for k in kinds for i in by_kind[k][:1]] + draw(args.warmup), 1)
+    with serving(env, "bench-search-", args.startup_timeout) as api:
+        warm = run_load(api.port, [i for k in kinds for i in by_kind[k][:1]] + draw(args.warmup), 1)
         if not any(o[2] == 200 for o in warm["outcomes"]):
-            raise SystemExit(f"every warm-up request failed; see {workdir / 'serve.log'}")
+            raise SystemExit(f"every warm-up request failed; see {api.log}")
         for clients in (int(c) for c in args.clients.split(",")):
-            levels[str(clients)] = summarise(run_load(port, draw(args.requests), clients))
+            levels[str(clients)] = summarise(run_load(api.port, draw(args.requests), clients))
             print(f"{clients} clients: {levels[str(clients)]['requests_per_second']} requests/s", file=sys.stderr)
-        server_usage = usage_of(server.pid)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        server_usage = usage_of(api.process.pid)
 
     result = {
         "namespace": args.namespace,
