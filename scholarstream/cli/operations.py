@@ -145,7 +145,7 @@ def dlq_retry(
 
 @app.command("reindex")
 def reindex_cmd(
-    which: Annotated[str, typer.Argument(help="researchers, papers or all")] = "all",
+    which: Annotated[str, typer.Argument(help="papers, researchers, researcher-works, signal-outcomes or all")] = "all",
     cleanup: Annotated[bool, typer.Option("--cleanup", help="Afterwards delete the physical indices the alias no longer uses.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
@@ -153,10 +153,11 @@ def reindex_cmd(
     from dataclasses import asdict
 
     from clients import es_io
+    from indexers.indexer import ROUTES
     from indexers.reindex import reindex
 
     settings = get_settings()
-    names = ["papers", "researchers"] if which == "all" else [which]
+    names = [route.index.name for route in ROUTES] if which == "all" else [which]
     es = es_io.client(settings)
     results = []
     for name in names:
