@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from clients import kafka_io
 from foundation.settings import Settings
-from schemas.profiles import ClaimSignal, FollowSignal
+from schemas.profiles import ClaimSignal, FollowSignal, UnclaimSignal
 from schemas.topics import RESEARCHER_SIGNALS
 from scholarstream.api import create_api
 from tests.integration.conftest import FIXTURE_SNAPSHOT, PASSWORD, cli, read_topic
@@ -111,3 +111,43 @@ def test_the_claimant_verifies_with_a_proven_orcid_and_no_one_else_can(app_setti
     assert [v["evidence"]["orcid"] for v in after["verifications"]] == [OWNER_ORCID]
     reasons = [json.loads(r.value)["reason"] for r in read_topic(app_settings, app_settings.topic("researcher.signals.dlq"))]
     assert any("claimed by another account" in r for r in reasons), reasons
+
+
+def test_a_takeover_by_unclaim_then_claim_is_refused_and_the_claimant_keeps_the_profile(app_settings: Settings) -> None:
+    """Issue 18 (takeover): an actor spelled like the system passed the claimant check, so
+    unclaim-then-claim took a claimed profile. Replayed through the write path and as raw records:
+    every step is refused with its reason, and the profile stays its claimant's."""
+    assert cli("ingest", "snapshot", str(FIXTURE_SNAPSHOT)).returncode == 0
+    assert cli("run", "--until-caught-up", "--timeout", "900").returncode == 0
+    researcher = json.loads(cli("profile", "--name", "Lepers", "--json").stdout)["profiles"][0]["researcher_id"]
+
+    with TestClient(create_api(app_settings)) as owner_client, TestClient(create_api(app_settings)) as mallory_client:
+        owner, mallory = _signed_up(owner_client, "owner@example.org"), _signed_up(mallory_client, "mallory@example.org")
+        _act(owner_client, owner, researcher, "claim")
+        assert cli("run", "--until-caught-up", "--timeout", "900").returncode == 0
+        forged = [UnclaimSignal(signal_id="forged-unclaim", researcher_id=researcher, actor="system:admin", at=NOW),
+                  ClaimSignal(signal_id="forged-claim", researcher_id=researcher, actor="system:admin", at=NOW)]
+        producer = kafka_io.producer(app_settings)
+        try:
+            for signal in forged:  # unsigned, as anyone who can write to the topic could send them
+                producer.send(app_settings.topic(RESEARCHER_SIGNALS.name), key=researcher.encode(),
+                              value=signal.model_dump_json().encode())
+            producer.flush()
+        finally:
+            producer.close()
+        sent = {}
+        for action in ("unclaim", "claim"):  # through the write path, as Mallory's own account
+            answer = mallory_client.post(f"/researchers/{researcher}/{action}", headers={"X-CSRF-Token": mallory["csrf_token"]})
+            assert answer.status_code == 202, answer.text
+            sent[action] = answer.json()["signal_id"]
+        assert cli("run", "--until-caught-up", "--timeout", "900").returncode == 0
+
+        assert _profile(researcher)["claimed"]
+        mine = owner_client.get("/my-profile", headers={"Accept": "text/html"}, follow_redirects=False)
+        assert mine.status_code == 303 and mine.headers["location"] == f"/researchers/{researcher}", "still the owner's"
+        refusals = {action: mallory_client.get(f"/signals/{signal_id}").json() for action, signal_id in sent.items()}
+        assert refusals["unclaim"]["status"] == "refused" and "claimed by another account" in refusals["unclaim"]["reason"]
+        assert refusals["claim"]["status"] == "refused" and "already claimed by another account" in refusals["claim"]["reason"]
+
+    reasons = [json.loads(r.value)["reason"] for r in read_topic(app_settings, app_settings.topic("researcher.signals.dlq"))]
+    assert sum(r.startswith("unsigned signal") for r in reasons) == 2, reasons
