@@ -51,13 +51,26 @@ def refused_text(kind: str | None, reason: str | None) -> str:
     return f"Your {label(kind).lower()} was refused: {why}."
 
 
-def action_message(status: SignalStatus, sent: str | None, page: str) -> ActionMessage:
-    """The message for `status` of the action `sent` (the kind the page's redirect names) on `page`."""
+# A page polls a pending action this long, then says it is still pending and stops (a tab left open
+# would otherwise ask every second for good).
+POLL_SECONDS = 600
+STILL_PENDING = ("Still pending after ten minutes: the pipeline may be behind. "
+                 "Reload the page later to see whether it has applied.")
+
+
+def action_message(status: SignalStatus, sent: str | None, page: str, now: float = 0.0) -> ActionMessage:
+    """The message for `status` of the action `sent` (the kind the page's redirect names) on `page`;
+    a pending one polls with `since` = `now` (seconds), so the fragment knows when to stop."""
     kind = status.kind or sent
     if status.status == "refused":
         return ActionMessage(refused_text(kind, status.reason), "error")
     if status.status == "applied":
         return ActionMessage(applied_text(kind), "notice")
     query = {"sent": sent or "", "signal": status.signal_id}
-    return ActionMessage(pending_text(kind), "notice", poll=f"/signals/{status.signal_id}",
+    return ActionMessage(pending_text(kind), "notice", poll=f"/signals/{status.signal_id}?since={int(now)}",
                          reload=f"{page}?{urlencode(query)}")
+
+
+def polled_too_long(since: str | None, now: float) -> bool:
+    """Whether a page has polled since `since` (its poll URL's, as sent) for longer than POLL_SECONDS."""
+    return since is not None and since.isdigit() and now - int(since) > POLL_SECONDS

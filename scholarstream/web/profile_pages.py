@@ -13,6 +13,7 @@ it is pending polls for it (signal_pages.py).
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 from urllib.parse import quote
 
@@ -114,6 +115,6 @@ def profile_router(settings: Settings, es: Elasticsearch, store: AccountStore, s
             found = SignalStatus(signal_id, "pending")  # the page polls, and asks again
         if found is None:
             return None
-        return action_message(found, sent if sent in SENT else None, f"/researchers/{researcher_id}")
+        return action_message(found, sent if sent in SENT else None, f"/researchers/{researcher_id}", time.time())
 
     return router

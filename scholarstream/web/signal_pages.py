@@ -11,6 +11,8 @@ route of the same path (scholarstream/signal_status.py) answers every other requ
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -23,7 +25,7 @@ from starlette.types import Scope
 from accounts import AccountStore
 from foundation.errors import SearchError, ServiceUnavailable
 from scholarstream.signal_status import SIGNAL_ID, StatusLookup
-from scholarstream.web.action_view import ActionMessage, action_message
+from scholarstream.web.action_view import STILL_PENDING, ActionMessage, action_message, polled_too_long
 from scholarstream.web.rendering import render, viewer
 
 DECIDED = 286  # htmx stops polling on it (and swaps the answer like a 200)
@@ -41,7 +43,7 @@ class HtmxRoute(APIRoute):
         return match, child
 
 
-def signal_router(store: AccountStore, lookup: StatusLookup) -> APIRouter:
+def signal_router(store: AccountStore, lookup: StatusLookup, clock: Callable[[], float] = time.time) -> APIRouter:
     router = APIRouter(include_in_schema=False, route_class=HtmxRoute)
 
     @router.get("/signals/{signal_id}", response_class=HTMLResponse)
@@ -56,6 +58,8 @@ def signal_router(store: AccountStore, lookup: StatusLookup) -> APIRouter:
         if found is None:
             return _fragment(request, ActionMessage(NOT_SHOWN, "notice"))
         if found.status == "pending":
+            if polled_too_long(request.query_params.get("since"), clock()):
+                return _fragment(request, ActionMessage(STILL_PENDING, "notice"))  # 286: the polling stops
             return Response(status_code=204)
         answer = _fragment(request, action_message(found, None, ""))
         if found.status == "applied":

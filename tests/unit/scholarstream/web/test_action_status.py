@@ -8,6 +8,7 @@ run in a browser (tests/browser/test_action_status.py)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from indexers.signal_outcomes import SignalStatus
 from scholarstream.web import install_web
-from scholarstream.web.action_view import action_message
+from scholarstream.web.action_view import POLL_SECONDS, action_message
 from scholarstream.web.signal_pages import NOT_SHOWN
 from scholarstream.web_accounts import install_accounts
 from tests.unit.scholarstream.test_signal_status import PASSWORD, Statuses
@@ -92,9 +93,9 @@ def test_without_htmx_the_path_is_the_json_routes(rig) -> None:
 
 
 def test_the_pending_message_polls_and_offers_a_reload_without_javascript() -> None:
-    message = action_message(SignalStatus("web-1", "pending"), "follow", "/researchers/r-ada")
+    message = action_message(SignalStatus("web-1", "pending"), "follow", "/researchers/r-ada", now=1_700_000_000.5)
     assert message.text == "Follow sent: pending until the pipeline has applied it."
-    assert message.poll == "/signals/web-1"
+    assert message.poll == "/signals/web-1?since=1700000000"
     assert message.reload == "/researchers/r-ada?sent=follow&signal=web-1"
     applied = action_message(SignalStatus("web-1", "applied", "r-ada", "claim"), "claim", "/researchers/r-ada")
     assert (applied.text, applied.poll, applied.reload) == ("Claim applied: this profile is yours.", None, None)
@@ -111,3 +112,12 @@ def test_a_verification_with_orcid_is_worded_by_its_route_while_pending_and_by_i
     refused = action_message(SignalStatus("web-x", "refused", "r1", "verify", "the profile is claimed by another account"),
                              "verify-orcid", page)
     assert refused.text == "Your verification was refused: the profile is claimed by another account."
+
+
+def test_a_page_polls_a_pending_action_ten_minutes_then_says_so_and_stops(rig) -> None:
+    _, client, signal_id = rig
+    started = int(time.time())
+    assert client.get(f"/signals/{signal_id}?since={started}", headers=HTMX).status_code == 204
+    late = client.get(f"/signals/{signal_id}?since={started - POLL_SECONDS - 5}", headers=HTMX)
+    assert late.status_code == 286 and "Still pending after ten minutes" in late.text
+    assert client.get(f"/signals/{signal_id}?since=soon", headers=HTMX).status_code == 204, "a since that is no time polls on"
