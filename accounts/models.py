@@ -74,6 +74,8 @@ class Account(Base):
     # A session is valid while it carries this number: "sign out everywhere" raises it, so every
     # cookie issued before (another browser, a stolen copy) stops working at its next request.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set when the account opened the confirmation link mailed to `email` (accounts/mailbox.py).
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True, default=None)
 
     @property
     def label(self) -> str:

@@ -98,6 +98,19 @@ class AccountStore:
         except SQLAlchemyError as error:  # a database down, or one that refused the statement
             raise self._unavailable(error) from error
 
+    def confirm_email(self, account_id: str, email: str) -> Account:
+        """Mark the account's address confirmed, if `email` is still its address (AccountError otherwise)."""
+        try:
+            with self._session() as session, session.begin():
+                account = session.get(Account, account_id, with_for_update=True) if ACCOUNT_ID.match(account_id) else None
+                if account is None or account.email is None or account.email != email:
+                    raise AccountError("this link confirms an address this account no longer has")
+                if account.email_confirmed_at is None:
+                    account.email_confirmed_at = self._clock()
+                return account
+        except SQLAlchemyError as error:  # a database down, or one that refused the statement
+            raise self._unavailable(error) from error
+
     def get(self, account_id: str) -> Account | None:
         if not ACCOUNT_ID.match(account_id):
             return None

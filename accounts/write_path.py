@@ -84,6 +84,15 @@ class SignalWriter:
         """
         return self._produce(self.orcid_verification(account_id, orcid, researcher_id))
 
+    def send_email_verification(self, account_id: str, evidence: Mapping[str, str], level: str,
+                                researcher_id: str) -> ResearcherSignal:
+        """A verification with the account's confirmed address (accounts/mailbox.email_evidence)."""
+        return self._produce(self.email_verification(account_id, evidence, level, researcher_id))
+
+    def email_verification(self, account_id: str, evidence: Mapping[str, str], level: str, researcher_id: str) -> ResearcherSignal:
+        """The signed verification `send_email_verification` produces."""
+        return self._signed(account_id, researcher_id, "verify", {"evidence": dict(evidence), "level": level})
+
     def orcid_verification(self, account_id: str, orcid: str, researcher_id: str) -> ResearcherSignal:
         """The signed L3 verification `send_orcid_verification` produces."""
         evidence = {"method": "orcid", "orcid": orcid}

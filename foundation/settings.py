@@ -82,6 +82,14 @@ class Settings(BaseSettings):
     orcid_issuer: str | None = Field(None, max_length=500, validation_alias=_env("SCHOLARSTREAM_ORCID_ISSUER"))
     orcid_client_id: str | None = Field(None, max_length=200, validation_alias=_env("SCHOLARSTREAM_ORCID_CLIENT_ID"))
     orcid_client_secret: SecretStr | None = Field(None, validation_alias=_env("SCHOLARSTREAM_ORCID_CLIENT_SECRET"))
+    # Confirming an account's e-mail address (accounts/mailbox.py): the mail goes through SMTP at
+    # `smtp_url` (smtp:// with STARTTLS, or smtps://; user and password in the URL, hence a secret), or,
+    # unset, into the outbox directory under the stack directory (one .eml file per mail, for local runs
+    # and the tests). A confirmed address at one of `institution_domains` ("ox.ac.uk=University of
+    # Oxford;cern.ch=CERN", subdomains included) verifies a claimed profile at L3, any other at L2.
+    smtp_url: SecretStr | None = Field(None, validation_alias=_env("SCHOLARSTREAM_SMTP_URL"))
+    mail_from: str = Field("ScholarStream <noreply@localhost>", max_length=300, validation_alias=_env("SCHOLARSTREAM_MAIL_FROM"))
+    institution_domains: str = Field("", max_length=100_000, validation_alias=_env("SCHOLARSTREAM_INSTITUTION_DOMAINS"))
 
     # The API sheds searches past these many running at once (429 with Retry-After) instead of
     # queueing them in front of everything else (scholarstream/load_shedding.py); semantic and

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -33,6 +33,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import Response
 
 from accounts import Account, AccountError, AccountExists, AccountStore, SignalWriter, engine, upgrade
+from accounts.mailbox import ConfirmationLinks, Mailer, email_evidence, institutions, mailer_from_settings
 from accounts.models import EMAIL_PATTERN
 from accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from clients import es_io
@@ -57,6 +58,9 @@ class Writer(Protocol):
     def send(self, account_id: str, researcher_id: str, kind: str, fields: Mapping[str, Any] | None = None) -> ResearcherSignal: ...
 
     def send_orcid_verification(self, account_id: str, orcid: str, researcher_id: str) -> ResearcherSignal: ...
+
+    def send_email_verification(self, account_id: str, evidence: Mapping[str, str], level: str,
+                                researcher_id: str) -> ResearcherSignal: ...
 
     def close(self) -> None: ...
 
@@ -89,6 +93,7 @@ class AccountServices:
     writer: Writer
     limits: Limits
     researchers: Researchers
+    mailer: Mailer  # the confirmation links (accounts/mailbox.py)
 
 
 def services_from_settings(settings: Settings) -> AccountServices:
@@ -101,7 +106,8 @@ def services_from_settings(settings: Settings) -> AccountServices:
     def indexed(researcher_id: str) -> bool:
         return get_researcher(es, settings, researcher_id) is not None
 
-    return AccountServices(AccountStore(database, lambda: datetime.now(UTC)), SignalWriter(settings), Limits.default(), indexed)
+    return AccountServices(AccountStore(database, lambda: datetime.now(UTC)), SignalWriter(settings), Limits.default(), indexed,
+                           mailer_from_settings(settings))
 
 
 def install_accounts(api: FastAPI, settings: Settings, services: AccountServices | None = None) -> None:
@@ -111,7 +117,7 @@ def install_accounts(api: FastAPI, settings: Settings, services: AccountServices
         SessionMiddleware, secret_key=session_secret(settings).get_secret_value(), session_cookie=SESSION_COOKIE,
         max_age=SESSION_SECONDS, same_site="lax", https_only=settings.session_https_only,
     )
-    api.include_router(accounts_router(services))
+    api.include_router(accounts_router(services, ConfirmationLinks(session_secret(settings)), institutions(settings.institution_domains)))
 
 
 # --- request bodies ---------------------------------------------------------------------------
@@ -253,7 +259,7 @@ def _describe(error: ValidationError) -> str:
 # --- the routes -------------------------------------------------------------------------------
 
 
-def accounts_router(services: AccountServices) -> APIRouter:
+def accounts_router(services: AccountServices, links: ConfirmationLinks, known_institutions: Mapping[str, str]) -> APIRouter:
     store, writer, limits, researchers = services.store, services.writer, services.limits, services.researchers
 
     @asynccontextmanager
@@ -371,6 +377,52 @@ def accounts_router(services: AccountServices) -> APIRouter:
             return await sent(request, writer.send, account.id, researcher_id, kind, fields(body))
 
         act.__name__ = f"{kind}_researcher"
+
+    @router.post("/me/email-confirmations", status_code=202, openapi_extra=_request_body(Nothing),
+                 responses={**UNAUTHENTICATED, **FORBIDDEN, **_error(409, "The account has no e-mail address."),
+                            **TOO_LARGE, **INVALID, **TOO_MANY, **UNAVAILABLE})
+    async def send_confirmation(request: Request, account: Annotated[Account, Depends(csrf_checked)]) -> Any:
+        """Mail a link that confirms the account's e-mail address (good for a day)."""
+        limited(limits.actions_by_account, account.id)
+        await _read_body(request, Nothing)
+        if account.email is None:
+            raise HTTPException(status_code=409, detail="this account signs in with ORCID and has no e-mail address")
+        link = str(request.url_for("confirm_email", token=links.token(account.id, account.email)))
+        body = (f"Open this link to confirm {account.email} for your ScholarStream account:\n\n{link}\n\n"
+                "It works for a day. If you did not ask for it, ignore this mail.")
+        try:
+            await run_in_threadpool(services.mailer.send, account.email, "Confirm your e-mail address", body)
+        except ServiceUnavailable as error:
+            raise HTTPException(status_code=503, detail=str(error)) from error
+        return _answer(request, {"sent_to": account.email})  # a form post goes back to its page
+
+    @router.get("/me/email-confirmations/{token}", name="confirm_email", status_code=303,
+                responses={**_error(404, "No such link: forged, expired, or for an address the account no longer has."),
+                           **UNAVAILABLE})
+    def confirm_email(token: Annotated[str, Path(max_length=2000)]) -> Response:
+        """The mailed link: confirms the address, then goes on to the account's profile page."""
+        try:
+            account_id, email = links.read(token)
+            store.confirm_email(account_id, email)
+        except AccountError as error:  # a link nobody was sent (or no longer good) is not there
+            raise HTTPException(status_code=404, detail=str(error)) from None
+        except ServiceUnavailable as error:
+            raise HTTPException(status_code=503, detail=str(error)) from error
+        return RedirectResponse("/my-profile", status_code=303)
+
+    @router.post("/researchers/{researcher_id}/verify-email", status_code=202, openapi_extra=_request_body(Nothing),
+                 responses={**UNAUTHENTICATED, **FORBIDDEN, **NO_SUCH_RESEARCHER,
+                            **_error(409, "The account has not confirmed its e-mail address."),
+                            **TOO_LARGE, **INVALID, **TOO_MANY, **UNAVAILABLE})
+    async def verify_with_email(researcher_id: str, request: Request, account: Annotated[Account, Depends(csrf_checked)]) -> Response:
+        """Verify a profile you claimed with your confirmed e-mail address: L3 at a known institution's domain, else L2."""
+        limited(limits.actions_by_account, account.id)
+        await _read_body(request, Nothing)
+        if account.email is None or account.email_confirmed_at is None:
+            raise HTTPException(status_code=409, detail="confirm your e-mail address first: the mailed link is what proves it")
+        await known(researcher_id)
+        evidence, level = email_evidence(account.email, known_institutions)
+        return await sent(request, writer.send_email_verification, account.id, evidence, level, researcher_id)
 
     @router.post("/researchers/{researcher_id}/verify-orcid", status_code=202, openapi_extra=_request_body(Nothing),
                  responses={**UNAUTHENTICATED, **FORBIDDEN, **NO_SUCH_RESEARCHER,

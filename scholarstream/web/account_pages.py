@@ -17,7 +17,7 @@ def account_router(store: AccountStore) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     def page(request: Request, template: str) -> Response:
-        context = {"reason": None, "next": next_page(request) or "/"}
+        context = {"reason": None, "next": next_page(request) or "/", "mailed": request.query_params.get("mailed") == "1"}
         return render(request, template, context, viewer=viewer(request, store))
 
     @router.get("/sign-in", response_class=HTMLResponse)

@@ -16,13 +16,13 @@ _LABELS = {
     "follow": "Follow", "unfollow": "Unfollow", "claim": "Claim", "unclaim": "Unclaim",
     "open_to_collaborate": "Open-to-collaborate update", "affiliation_update": "Affiliation update",
     "merge_request": "Merge request", "disown_work": "Disowned works",
-    "verify": "Verification", "verify-orcid": "Verification",  # the signal's kind, and its route's
+    "verify": "Verification", "verify-orcid": "Verification", "verify-email": "Verification",  # the kind, its routes
 }
 _APPLIED = {
     "follow": "Follow applied: you follow this researcher.",
     "unfollow": "Unfollow applied: you no longer follow this researcher.",
     "claim": "Claim applied: this profile is yours.",
-    "verify": "Verification applied: the profile is verified with your ORCID iD.",
+    "verify": "Verification applied: the profile shows its new level.",
 }
 
 

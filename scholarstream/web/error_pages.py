@@ -35,7 +35,7 @@ FORMS = {"/sessions": "sign_in.html", "/accounts": "sign_up.html"}
 
 def error_page(request: Request, store: AccountStore, status: int, reason: str, headers: dict[str, str] | None = None) -> Response:
     form = FORMS.get(request.url.path) if request.method == "POST" else None
-    context = {"reason": _sentence(reason), "next": next_page(request) or "/"}
+    context = {"reason": _sentence(reason), "next": next_page(request) or "/", "mailed": False}
     if form is not None:
         response = render(request, form, context, status, viewer(request, store))
     else:

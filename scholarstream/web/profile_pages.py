@@ -48,6 +48,7 @@ SENT = {
     "follow": "Follow sent. The count rises once the pipeline has applied it; reload in a moment.",
     "unfollow": "Unfollow sent. The count falls once the pipeline has applied it.",
     "claim": "Claim sent. The profile shows as claimed once the pipeline has applied it; a profile claimed by someone else stays theirs.",
+    "verify-email": "Verification sent. The profile shows its new level once the pipeline has applied it, if the claim is yours.",
     "verify-orcid": "Verification sent. The profile shows Verification L3 once the pipeline has applied it, if the claim is yours.",
 }
 

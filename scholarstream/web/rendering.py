@@ -37,6 +37,8 @@ class Viewer:
     label: str  # the e-mail address, or the ORCID iD of an account made by signing in with ORCID
     orcid: str | None  # the iD the account proved by signing in with ORCID
     csrf_token: str
+    email_to_confirm: bool = False  # an address not confirmed yet (accounts/mailbox.py)
+    email_confirmed: bool = False
 
 
 def viewer(request: Request, store: AccountStore) -> Viewer | None:
@@ -51,7 +53,9 @@ def viewer(request: Request, store: AccountStore) -> Viewer | None:
         return None
     if account is None:
         return None
-    return Viewer(account.id, account.label, account.orcid, str(request.session.get("csrf", "")))
+    return Viewer(account.id, account.label, account.orcid, str(request.session.get("csrf", "")),
+                  email_to_confirm=account.email is not None and account.email_confirmed_at is None,
+                  email_confirmed=account.email is not None and account.email_confirmed_at is not None)
 
 
 def render(request: Request, template: str, context: dict[str, Any], status: int = 200, viewer: Viewer | None = None) -> Response:

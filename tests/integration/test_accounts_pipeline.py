@@ -5,11 +5,15 @@ a signal written to the topic without the write path's key is dead-lettered, nev
 from __future__ import annotations
 
 import json
+import re
+import uuid
 from datetime import UTC, datetime
+from email import message_from_bytes, policy
 
 import pytest
 from fastapi.testclient import TestClient
 
+from accounts.mailbox import outbox
 from clients import kafka_io
 from foundation.settings import Settings
 from schemas.profiles import ClaimSignal, FollowSignal, UnclaimSignal
@@ -151,3 +155,32 @@ def test_a_takeover_by_unclaim_then_claim_is_refused_and_the_claimant_keeps_the_
 
     reasons = [json.loads(r.value)["reason"] for r in read_topic(app_settings, app_settings.topic("researcher.signals.dlq"))]
     assert sum(r.startswith("unsigned signal") for r in reasons) == 2, reasons
+
+
+def test_a_claimant_verifies_with_a_confirmed_institutional_address(
+    app_settings: Settings, monkeypatch: pytest.MonkeyPatch,  # noqa: ARG001 - app_settings: its accounts database
+) -> None:
+    """Issue 18: a verification needs the claimant and a proof checked upstream. The mailed link
+    proves the mailbox; an address at a configured institution's domain verifies at L3."""
+    assert cli("ingest", "snapshot", str(FIXTURE_SNAPSHOT)).returncode == 0
+    assert cli("run", "--until-caught-up", "--timeout", "900").returncode == 0
+    researcher = json.loads(cli("profile", "--name", "Lepers", "--json").stdout)["profiles"][0]["researcher_id"]
+    monkeypatch.setenv("SCHOLARSTREAM_INSTITUTION_DOMAINS", "ox.ac.uk=University of Oxford")
+    settings = Settings(_env_file=None)
+
+    with TestClient(create_api(settings)) as client:
+        address = f"owner-{uuid.uuid4().hex[:8]}@physics.ox.ac.uk"  # the outbox is the stack's, shared
+        owner = _signed_up(client, address)
+        _act(client, owner, researcher, "claim")
+        assert client.post("/me/email-confirmations", headers={"X-CSRF-Token": owner["csrf_token"]}).status_code == 202
+        mails = [message_from_bytes(path.read_bytes(), policy=policy.default) for path in outbox(settings).glob("*.eml")]
+        [mail] = [m for m in mails if m["To"] == address]
+        [link] = re.findall(r"http://testserver(/me/email-confirmations/\S+)", mail.get_body().get_content())  # type: ignore[union-attr]
+        assert client.get(link, follow_redirects=False).status_code == 303
+        _act(client, owner, researcher, "verify-email")
+    assert cli("run", "--until-caught-up", "--timeout", "900").returncode == 0
+
+    after = _profile(researcher)
+    assert after["claimed"] and after["verification_level"] == "L3"
+    assert [v["evidence"] for v in after["verifications"]] == [
+        {"method": "institutional_email", "domain": "physics.ox.ac.uk", "institution": "University of Oxford"}]

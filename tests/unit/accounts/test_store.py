@@ -10,6 +10,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from argon2 import PasswordHasher
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from accounts import AccountError, AccountExists, AccountStore, InvalidEmail, OrcidTaken, WeakPassword, engine, upgrade
@@ -177,13 +178,16 @@ def test_the_orcid_is_unique_in_the_database_itself(store: AccountStore, tmp_pat
         )
 
 
-def test_revision_0003_keeps_the_accounts_of_an_older_database(tmp_path: Path) -> None:
+def test_revisions_0003_and_0004_keep_the_accounts_of_an_older_database(tmp_path: Path) -> None:
     database = engine(_settings(tmp_path))
     config = alembic_config()
     with database.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "0002")
-    AccountStore(database, lambda: NOW, CHEAP).sign_up("ada@example.org", "correct horse battery")
+    with database.begin() as connection:  # an account as revision 0002 stored it (the models are newer)
+        connection.execute(text("INSERT INTO accounts (id, email, password_hash, created_at, orcid, session_epoch) "
+                                "VALUES ('acct-00000000000000aa', 'ada@example.org', :hash, '2026-12-04 00:00:00', NULL, 0)"),
+                           {"hash": CHEAP.hash("correct horse battery")})
     upgrade(database)
     store = AccountStore(database, lambda: NOW, CHEAP)
     ada = store.authenticate("ada@example.org", "correct horse battery")

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from accounts import AccountStore, SignalWriter, engine, upgrade
+from accounts.mailbox import OutboxMailer, outbox
 from accounts.passwords import Passwords
 from foundation.errors import ServiceUnavailable
 from foundation.settings import Settings
@@ -58,6 +59,11 @@ class Recorder:
         self.sent.append(signal)
         return signal
 
+    def send_email_verification(self, account_id: str, evidence: Mapping[str, str], level: str, researcher_id: str) -> ResearcherSignal:
+        signal = self._builder.email_verification(account_id, evidence, level, researcher_id)
+        self.sent.append(signal)
+        return signal
+
     def close(self) -> None:
         self.closed = True
 
@@ -73,11 +79,12 @@ class Rig:
         self.limits = Limits(*(SlidingWindow(limit, 60, self.clock) for limit in (10, 10, 10, 30)))
         # The researchers with a profile, standing in for the index (tests/integration asks the real one).
         self.researchers = {"r-ada", "r1", "r-1"}
+        self.mailer = OutboxMailer(outbox(self.settings), self.settings.mail_from)  # mail as files, read by the tests
         self.app = FastAPI()
         install_accounts(self.app, self.settings, self.services())
 
     def services(self) -> AccountServices:
-        return AccountServices(self.store, self.writer, self.limits, self._has_profile)
+        return AccountServices(self.store, self.writer, self.limits, self._has_profile, self.mailer)
 
     def _has_profile(self, researcher_id: str) -> bool:
         return researcher_id in self.researchers

@@ -108,7 +108,7 @@ def test_a_verification_with_orcid_is_worded_by_its_route_while_pending_and_by_i
     pending = action_message(SignalStatus("web-x", "pending"), "verify-orcid", page)
     assert pending.text == "Verification sent: pending until the pipeline has applied it."
     applied = action_message(SignalStatus("web-x", "applied", "r1", "verify"), "verify-orcid", page)
-    assert applied.text == "Verification applied: the profile is verified with your ORCID iD."
+    assert applied.text == "Verification applied: the profile shows its new level."
     refused = action_message(SignalStatus("web-x", "refused", "r1", "verify", "the profile is claimed by another account"),
                              "verify-orcid", page)
     assert refused.text == "Your verification was refused: the profile is claimed by another account."
