@@ -13,6 +13,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -127,3 +128,17 @@ def index_researcher(settings: Settings, researcher_id: str, name: str = "Ada Lo
                  document=researcher_document(new_profile(researcher_id, name)), refresh=True)
     finally:
         es.close()
+
+
+def signed_up(client: Any, email: str) -> dict:
+    """A new account on the app behind `client` (a TestClient), signed in; its answer (with the CSRF token)."""
+    made = client.post("/accounts", json={"email": email, "password": PASSWORD})
+    assert made.status_code == 201, made.text
+    return dict(made.json())
+
+
+def act(client: Any, account: dict, researcher: str, action: str) -> str:
+    """The account's action on a researcher through the write path; the signal id of its 202."""
+    sent = client.post(f"/researchers/{researcher}/{action}", headers={"X-CSRF-Token": account["csrf_token"]})
+    assert sent.status_code == 202, sent.text
+    return str(sent.json()["signal_id"])

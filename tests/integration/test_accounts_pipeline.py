@@ -19,23 +19,12 @@ from foundation.settings import Settings
 from schemas.profiles import ClaimSignal, FollowSignal, UnclaimSignal
 from schemas.topics import RESEARCHER_SIGNALS
 from scholarstream.api import create_api
-from tests.integration.conftest import FIXTURE_SNAPSHOT, PASSWORD, cli, read_topic
+from tests.integration.conftest import FIXTURE_SNAPSHOT, act, cli, read_topic, signed_up
 from tests.oidc_provider import running_provider, sign_in_with_orcid
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 OWNER_ORCID = "0000-0002-1825-0097"
 SQUATTER_ORCID = "0000-0001-5109-3700"
-
-
-def _signed_up(client: TestClient, email: str) -> dict:
-    made = client.post("/accounts", json={"email": email, "password": PASSWORD})
-    assert made.status_code == 201, made.text
-    return made.json()
-
-
-def _act(client: TestClient, account: dict, researcher: str, action: str) -> None:
-    sent = client.post(f"/researchers/{researcher}/{action}", headers={"X-CSRF-Token": account["csrf_token"]})
-    assert sent.status_code == 202, sent.text
 
 
 def _profile(researcher: str) -> dict:
@@ -51,12 +40,12 @@ def test_follows_count_accounts_once_and_a_claimed_profile_refuses_another_accou
     before = _profile(researcher)
 
     with TestClient(create_api(app_settings)) as ada_client, TestClient(create_api(app_settings)) as bob_client:
-        ada, bob = _signed_up(ada_client, "ada@example.org"), _signed_up(bob_client, "bob@example.org")
+        ada, bob = signed_up(ada_client, "ada@example.org"), signed_up(bob_client, "bob@example.org")
         for _ in range(3):
-            _act(ada_client, ada, researcher, "follow")
-        _act(bob_client, bob, researcher, "follow")
-        _act(ada_client, ada, researcher, "claim")
-        _act(bob_client, bob, researcher, "claim")  # accepted by the write path, refused by the worker
+            act(ada_client, ada, researcher, "follow")
+        act(bob_client, bob, researcher, "follow")
+        act(ada_client, ada, researcher, "claim")
+        act(bob_client, bob, researcher, "claim")  # accepted by the write path, refused by the worker
     # Written straight to the topic, as anyone with produce rights could: unsigned, and forged.
     forged: list[FollowSignal | ClaimSignal] = [
         FollowSignal(signal_id=f"forged-{n}", researcher_id=researcher, actor=f"acct-{n:016x}", at=NOW)
@@ -101,13 +90,13 @@ def test_the_claimant_verifies_with_a_proven_orcid_and_no_one_else_can(app_setti
             monkeypatch.setenv(name, value)
         settings = Settings(_env_file=None)
         with TestClient(create_api(settings)) as owner_client, TestClient(create_api(settings)) as squatter_client:
-            owner = _signed_up(owner_client, "owner@example.org")
-            _act(owner_client, owner, researcher, "claim")
+            owner = signed_up(owner_client, "owner@example.org")
+            act(owner_client, owner, researcher, "claim")
             assert sign_in_with_orcid(owner_client, OWNER_ORCID).status_code == 303
             assert sign_in_with_orcid(squatter_client, SQUATTER_ORCID).status_code == 303
             squatter = squatter_client.get("/me").json()
-            _act(squatter_client, squatter, researcher, "verify-orcid")  # first in the topic, refused
-            _act(owner_client, owner, researcher, "verify-orcid")
+            act(squatter_client, squatter, researcher, "verify-orcid")  # first in the topic, refused
+            act(owner_client, owner, researcher, "verify-orcid")
     assert cli("run", "--until-caught-up", "--timeout", "900").returncode == 0
 
     after = _profile(researcher)
@@ -126,8 +115,8 @@ def test_a_takeover_by_unclaim_then_claim_is_refused_and_the_claimant_keeps_the_
     researcher = json.loads(cli("profile", "--name", "Lepers", "--json").stdout)["profiles"][0]["researcher_id"]
 
     with TestClient(create_api(app_settings)) as owner_client, TestClient(create_api(app_settings)) as mallory_client:
-        owner, mallory = _signed_up(owner_client, "owner@example.org"), _signed_up(mallory_client, "mallory@example.org")
-        _act(owner_client, owner, researcher, "claim")
+        owner, mallory = signed_up(owner_client, "owner@example.org"), signed_up(mallory_client, "mallory@example.org")
+        act(owner_client, owner, researcher, "claim")
         assert cli("run", "--until-caught-up", "--timeout", "900").returncode == 0
         forged = [UnclaimSignal(signal_id="forged-unclaim", researcher_id=researcher, actor="system:admin", at=NOW),
                   ClaimSignal(signal_id="forged-claim", researcher_id=researcher, actor="system:admin", at=NOW)]
@@ -170,14 +159,14 @@ def test_a_claimant_verifies_with_a_confirmed_institutional_address(
 
     with TestClient(create_api(settings)) as client:
         address = f"owner-{uuid.uuid4().hex[:8]}@physics.ox.ac.uk"  # the outbox is the stack's, shared
-        owner = _signed_up(client, address)
-        _act(client, owner, researcher, "claim")
+        owner = signed_up(client, address)
+        act(client, owner, researcher, "claim")
         assert client.post("/me/email-confirmations", headers={"X-CSRF-Token": owner["csrf_token"]}).status_code == 202
         mails = [message_from_bytes(path.read_bytes(), policy=policy.default) for path in outbox(settings).glob("*.eml")]
         [mail] = [m for m in mails if m["To"] == address]
         [link] = re.findall(r"http://testserver(/me/email-confirmations/\S+)", mail.get_body().get_content())  # type: ignore[union-attr]
         assert client.get(link, follow_redirects=False).status_code == 303
-        _act(client, owner, researcher, "verify-email")
+        act(client, owner, researcher, "verify-email")
     assert cli("run", "--until-caught-up", "--timeout", "900").returncode == 0
 
     after = _profile(researcher)

@@ -22,19 +22,7 @@ from schemas.signal_outcomes import SignalOutcomeEvent
 from schemas.topics import RESEARCHER_SIGNALS
 from schemas.topics import SIGNAL_OUTCOMES as SIGNAL_OUTCOMES_TOPIC
 from scholarstream.api import create_api
-from tests.integration.conftest import FIXTURE_SNAPSHOT, PASSWORD, cli, read_topic
-
-
-def _signed_up(client: TestClient, email: str) -> dict:
-    made = client.post("/accounts", json={"email": email, "password": PASSWORD})
-    assert made.status_code == 201, made.text
-    return made.json()
-
-
-def _act(client: TestClient, account: dict, researcher: str, action: str) -> str:
-    sent = client.post(f"/researchers/{researcher}/{action}", headers={"X-CSRF-Token": account["csrf_token"]})
-    assert sent.status_code == 202, sent.text
-    return str(sent.json()["signal_id"])
+from tests.integration.conftest import FIXTURE_SNAPSHOT, act, cli, read_topic, signed_up
 
 
 def _status(client: TestClient, signal_id: str) -> dict:
@@ -55,10 +43,10 @@ def test_a_claim_is_pending_then_applied_a_rival_claim_is_refused_with_why_and_a
 
     with TestClient(create_api(app_settings)) as ada_client, TestClient(create_api(app_settings)) as bob_client:
         before = ada_client.get(f"/researchers/{researcher}").json()
-        ada, bob = _signed_up(ada_client, "ada@example.org"), _signed_up(bob_client, "bob@example.org")
-        ada_claim = _act(ada_client, ada, researcher, "claim")
-        bob_claim = _act(bob_client, bob, researcher, "claim")  # the write path takes it; the worker refuses it
-        follows = [_act(ada_client, ada, researcher, "follow") for _ in range(2)]
+        ada, bob = signed_up(ada_client, "ada@example.org"), signed_up(bob_client, "bob@example.org")
+        ada_claim = act(ada_client, ada, researcher, "claim")
+        bob_claim = act(bob_client, bob, researcher, "claim")  # the write path takes it; the worker refuses it
+        follows = [act(ada_client, ada, researcher, "follow") for _ in range(2)]
 
         assert _status(ada_client, ada_claim) == {"signal_id": ada_claim, "researcher_id": None, "status": "pending"}
         assert bob_client.get(f"/signals/{ada_claim}").status_code == 404, "someone else's signal"
@@ -106,7 +94,7 @@ def test_a_claim_is_pending_then_applied_a_rival_claim_is_refused_with_why_and_a
         # An operator takes Ada's claim back (a dispute) and Bob claims: "my profile" follows the claim.
         assert cli("signal", "unclaim", researcher, "--actor", "ops-dispute").returncode == 0
         _run()
-        _act(bob_client, bob, researcher, "claim")
+        act(bob_client, bob, researcher, "claim")
         _run()
         mine = ada_client.get("/my-profile", headers=html, follow_redirects=False)
         assert mine.status_code == 200 and "You have not claimed a profile yet" in mine.text
