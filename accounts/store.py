@@ -103,7 +103,7 @@ class AccountStore:
         try:
             with self._session() as session, session.begin():
                 account = session.get(Account, account_id, with_for_update=True) if ACCOUNT_ID.match(account_id) else None
-                if account is None or account.email is None or account.email != email:
+                if account is None or account.email != email:
                     raise AccountError("this link confirms an address this account no longer has")
                 if account.email_confirmed_at is None:
                     account.email_confirmed_at = self._clock()

@@ -87,16 +87,15 @@ class SignalWriter:
     def send_email_verification(self, account_id: str, evidence: Mapping[str, str], level: str,
                                 researcher_id: str) -> ResearcherSignal:
         """A verification with the account's confirmed address (accounts/mailbox.email_evidence)."""
-        return self._produce(self.email_verification(account_id, evidence, level, researcher_id))
+        return self._produce(self.verification(account_id, evidence, level, researcher_id))
 
-    def email_verification(self, account_id: str, evidence: Mapping[str, str], level: str, researcher_id: str) -> ResearcherSignal:
-        """The signed verification `send_email_verification` produces."""
+    def verification(self, account_id: str, evidence: Mapping[str, str], level: str, researcher_id: str) -> ResearcherSignal:
+        """A signed verification with its evidence and level (the ORCID and e-mail ones alike)."""
         return self._signed(account_id, researcher_id, "verify", {"evidence": dict(evidence), "level": level})
 
     def orcid_verification(self, account_id: str, orcid: str, researcher_id: str) -> ResearcherSignal:
         """The signed L3 verification `send_orcid_verification` produces."""
-        evidence = {"method": "orcid", "orcid": orcid}
-        return self._signed(account_id, researcher_id, "verify", {"evidence": evidence, "level": "L3"})
+        return self.verification(account_id, {"method": "orcid", "orcid": orcid}, "L3", researcher_id)
 
     def _produce(self, signal: ResearcherSignal) -> ResearcherSignal:
         producer = self._open()

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from email import message_from_bytes, policy
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, expect
 
 from accounts.mailbox import outbox
 from foundation.settings import Settings
+from tests.outbox import mailed_link
 
 PASSWORD = "correct horse battery"
 
@@ -27,9 +27,7 @@ def test_the_mailed_link_confirms_the_address(page: Page, console: list[str]) ->
     page.get_by_role("button", name="Mail me a confirmation link").click()
     expect(page.get_by_role("status")).to_contain_text("We mailed you a confirmation link")
 
-    mails = [message_from_bytes(path.read_bytes(), policy=policy.default) for path in outbox(Settings(_env_file=None)).glob("*.eml")]
-    [mail] = [m for m in mails if m["To"] == address]
-    [link] = re.findall(r"http://\S+/me/email-confirmations/\S+", mail.get_body().get_content())  # type: ignore[union-attr]
+    link = mailed_link(outbox(Settings(_env_file=None)), address)
     page.goto(urlsplit(link).path)
     expect(page).to_have_url(re.compile("/my-profile$"))
     expect(page.get_by_text("You have not claimed a profile yet")).to_be_visible()

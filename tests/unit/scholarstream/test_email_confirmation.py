@@ -4,8 +4,6 @@ reads their mail."""
 
 from __future__ import annotations
 
-import re
-from email import message_from_bytes, policy
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,6 +14,7 @@ from pydantic import SecretStr
 from accounts import AccountError
 from accounts.mailbox import ConfirmationLinks, email_evidence, institutions, outbox
 from schemas.profiles import VerifySignal
+from tests.outbox import mailed_link, mails
 from tests.unit.scholarstream.test_web_accounts import Rig
 
 
@@ -25,9 +24,9 @@ def rig(tmp_path: Path) -> Rig:
 
 
 def _mailed_link(rig: Rig, to: str) -> str:
-    [mail] = [message_from_bytes(path.read_bytes(), policy=policy.default) for path in outbox(rig.settings).glob("*.eml")]
-    assert mail["To"] == to and mail["Subject"] == "Confirm your e-mail address"
-    [link] = re.findall(r"http://testserver/me/email-confirmations/\S+", mail.get_body().get_content())  # type: ignore[union-attr]
+    assert len(mails(outbox(rig.settings))) == 1
+    link = mailed_link(outbox(rig.settings), to)
+    assert link.startswith("http://testserver/me/email-confirmations/")
     return urlsplit(link).path
 
 

@@ -60,7 +60,7 @@ class Recorder:
         return signal
 
     def send_email_verification(self, account_id: str, evidence: Mapping[str, str], level: str, researcher_id: str) -> ResearcherSignal:
-        signal = self._builder.email_verification(account_id, evidence, level, researcher_id)
+        signal = self._builder.verification(account_id, evidence, level, researcher_id)
         self.sent.append(signal)
         return signal
 
