@@ -62,6 +62,7 @@ bench: venv
 	$(BENCH_PY) bench.search_latency --namespace $(BENCH_SEARCH_NAMESPACE) --requests $(BENCH_SEARCH_REQUESTS)
 	$(BENCH_PY) bench.pages --namespace $(BENCH_SEARCH_NAMESPACE) --requests $(BENCH_PAGES_REQUESTS)
 	$(BENCH_PY) bench.reindex --source-namespace $(BENCH_REINDEX_SOURCE)
+	$(BENCH_PY) bench.linking --runs 2
 	$(BENCH_PY) bench.projection
 
 # The same six at small sizes against the demo namespace, results in $(BENCH_SMOKE_DIR): checks the harness, measures nothing.

@@ -227,6 +227,7 @@ def main() -> None:
             "batch_within_seconds": settings.batch_within_seconds,
         },
         "topic_partitions": settings.topic_partitions,
+        "linker": settings.linker,
         "workers": args.workers,
         "ceiling_papers_per_second": {"before": round(before, 2), "after": round(after, 2), "mean": round(ceiling, 2),
                                       "sample": len(sample)},

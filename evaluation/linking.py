@@ -172,12 +172,14 @@ def evaluate_arxiv_silver(
 def evaluate_linking(
     sets: Iterable[str] = SETS, linker: LinkerName = "weights", write: Path | None = None, silver: bool = True,
     pseudo_namesakes: bool = True, vectors: Callable[[namesakes.NamesakeSet, Sequence[RawPaper]], namesakes.NamesakeSet] | None = None,
+    encoder: str | None = None,
 ) -> dict:
     """Evaluate every gold set (and the arXiv silver set and pseudo-namesakes, which share one read of
     the 2016 harvest) with the linker the worker runs under `SCHOLARSTREAM_LINKER=<linker>`; the dict
     is what `--json` prints and what `results/linking.json` (`linking_pairwise.json`) holds.
-    `vectors` gives the namesakes' papers their vectors (the evaluation's encoder), else they have none."""
-    policy = policy_named(linker)
+    `vectors` gives the namesakes' papers their vectors (the evaluation's encoder, named `encoder`),
+    else they have none."""
+    policy = policy_named(linker, encoder)
     weights, threshold, popularity = policy.weights, policy.threshold, policy.popularity
     write = write or (RESULTS if linker == "weights" else RESULTS.with_name(f"linking_{linker}.json"))
     results: dict[str, Any] = {
@@ -193,6 +195,7 @@ def evaluate_linking(
         "weights": weights.as_dict(),  # type: ignore[attr-defined]
         "name_popularity": popularity.version if popularity else None,
         "namesakes_vectors": vectors is not None,
+        "encoder": encoder,
         "sets": {},
     }
     for name in sets:

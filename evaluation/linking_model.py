@@ -232,7 +232,7 @@ def main() -> int:
     popularity = packaged()
     golds = [load(name) for name in SETS]
     raw = namesakes.read_oai_raw()
-    names_set = namesakes.build_namesakes(raw, namesakes.common_names(namesakes.daily_author_lists()), namesakes.SEED)
+    names_set = namesakes.the_set(raw)
     settings = Settings()
     names_set = namesakes.with_embeddings(names_set, raw, settings, load_encoder(settings))
     silver = arxiv_silver.build_silver(namesakes.silver_paper(paper) for paper in raw)
@@ -245,7 +245,8 @@ def main() -> int:
     print(json.dumps({"pairs": counts, "seconds": round(time.monotonic() - started, 1)}), file=sys.stderr)
     classifier = train(sources)
     trained_on = {"sets": counts, "split": "dev", "hyperparameters": HYPERPARAMETERS, "seed": SEED,
-                  "popularity": popularity.version, "gate": "topic_overlap or embedding_cosine present"}
+                  "popularity": popularity.version, "gate": "topic_overlap or embedding_cosine present",
+                  "encoder": settings.encoder_model}
     model = export(classifier, 0.0, trained_on)
     drift = _check_export(model, classifier, [row for rows, _ in sources.values() for row in rows])
     if drift > 1e-6:

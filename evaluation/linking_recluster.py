@@ -194,7 +194,7 @@ def evaluate(names_set: namesakes.NamesakeSet, stream: dict[str, str]) -> dict[s
 def main() -> int:
     settings = get_settings()
     raw = namesakes.read_oai_raw()
-    names_set = namesakes.build_namesakes(raw, namesakes.common_names(namesakes.daily_author_lists()))
+    names_set = namesakes.the_set(raw)
     names_set = namesakes.with_embeddings(names_set, raw, settings, load_encoder(settings))
     policy = policy_named("pairwise")
     stream = namesakes.predictions(names_set, policy.weights, policy.threshold, policy.popularity)["linker"]

@@ -121,7 +121,7 @@ def tune_popularity(grid: dict[str, tuple[float, ...]] = POPULARITY_GRID) -> lis
     table = packaged()
     sets = [load(name) for name in SETS]
     raw = namesakes.read_oai_raw()
-    names_set = namesakes.build_namesakes(raw, namesakes.common_names(namesakes.daily_author_lists()), namesakes.SEED)
+    names_set = namesakes.the_set(raw)
     dev_truth = {k: v for k, v in names_set.truth.items() if namesakes.split_of_group(names_set.group_of[k]) == "dev"}
     rows: list[dict[str, Any]] = []
     base: dict[str, float] = {}

@@ -293,6 +293,12 @@ def build_namesakes(
     return NamesakeSet(groups, stream_order(affected), truth, group_of)
 
 
+def the_set(papers: Sequence[RawPaper], seed: int = SEED) -> NamesakeSet:
+    """The set as every evaluation of it builds it: the daily announcements' common names dealt to
+    the rare authors of `papers` (the 2016 harvest)."""
+    return build_namesakes(papers, common_names(daily_author_lists()), seed)
+
+
 def with_embeddings(namesakes: NamesakeSet, papers: Sequence[RawPaper], settings: Settings, encoder: Encoder) -> NamesakeSet:
     """The set with each affected paper's vector, encoded as the worker encodes it (cached on disk)."""
     texts = {paper.arxiv_id: embedding_text(paper) for paper in papers}
@@ -394,9 +400,8 @@ def evaluate_namesakes(
 ) -> dict[str, Any]:
     """Build the set from the 2016 harvest (or `papers`) and the daily names, give its papers their
     vectors (`vectors`, e.g. `with_embeddings` bound to an encoder), link it, score it."""
-    targets = common_names(daily_author_lists())
     raw = read_oai_raw() if papers is None else papers
-    namesakes = build_namesakes(raw, targets, seed)
+    namesakes = the_set(raw, seed)
     if vectors is not None:
         namesakes = vectors(namesakes, raw)
     predicted = predictions(namesakes, weights, threshold, popularity)

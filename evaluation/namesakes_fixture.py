@@ -42,7 +42,7 @@ def snapshot_record(paper: RawPaper) -> dict[str, object]:
 def main(argv: list[str]) -> int:
     target_key, output = argv[0], Path(argv[1])
     raw = namesakes.read_oai_raw()
-    built = namesakes.build_namesakes(raw, namesakes.common_names(namesakes.daily_author_lists()), namesakes.SEED)
+    built = namesakes.the_set(raw)
     keys = sorted(k for k, target in built.group_of.items() if target == target_key)
     if not keys:
         raise SystemExit(f"no group {target_key!r}: one of {sorted(set(built.group_of.values()))}")

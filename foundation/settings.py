@@ -124,7 +124,7 @@ class Settings(BaseSettings):
     worker_stages: str = Field("enrich,link", validation_alias=_env("SCHOLARSTREAM_WORKER_STAGES"))
     # How the link stage decides (stream_processors/linking/policy.py): the hand-set weights or the
     # learned pairwise model. Changing it changes who is who: relink with `rebuild --from-stage link`.
-    linker: Literal["weights", "pairwise"] = Field("weights", validation_alias=_env("SCHOLARSTREAM_LINKER"))
+    linker: Literal["weights", "pairwise"] = Field("pairwise", validation_alias=_env("SCHOLARSTREAM_LINKER"))
 
     # Encoder
     encoder_model: str = Field(PACKAGED_ENCODER, validation_alias=_env("SCHOLARSTREAM_ENCODER_MODEL"))

@@ -334,7 +334,7 @@ def _register_linking(
          RouteAgent(raw_topic(RESEARCHER_MENTIONS.name), letters(link_dlq, "link", PAPERS_ENRICHED))),
         (RESEARCHER_MENTIONS, "link", True,
          LinkAgent(state, raw_topic(RESEARCHER_AUTHORSHIPS.name), letters(link_dlq, "link", RESEARCHER_MENTIONS),
-                   policy_named(settings.linker))),
+                   policy_named(settings.linker, settings.encoder_model))),
         (RESEARCHER_AUTHORSHIPS, "assemble-works", True,
          AssembleAgent(state, letters(link_dlq, "link", RESEARCHER_AUTHORSHIPS))),
         (RESEARCHER_WORKS, "profiles", True, ProfilesAgent(state, letters(link_dlq, "profile", RESEARCHER_WORKS))),

@@ -120,7 +120,8 @@ def eval_search(
 
 @eval_app.command("linking")
 def eval_linking(
-    linker: Annotated[str, typer.Option(help="The linker to evaluate, as SCHOLARSTREAM_LINKER names it: weights or pairwise.")] = "weights",
+    linker: Annotated[str | None, typer.Option(
+        help="The linker to evaluate, pairwise or weights (default: the worker's, SCHOLARSTREAM_LINKER).")] = None,
     vectors: Annotated[bool, typer.Option(help="Encode the pseudo-namesakes' papers with the configured encoder (cached).")] = True,
     as_json: JsonFlag = False,
 ) -> None:
@@ -132,13 +133,14 @@ def eval_linking(
     from evaluation.namesakes import with_embeddings
     from stream_processors.linking.policy import LINKERS
 
+    settings = get_settings()
+    linker = linker or settings.linker
     if linker not in LINKERS:
         raise typer.BadParameter(f"one of {', '.join(LINKERS)}", param_hint="--linker")
-    settings = get_settings()
     encode = partial(with_embeddings, settings=settings, encoder=load_encoder(settings)) if vectors else None
     err_console.print(f"linking with the {linker} linker: the gold sets (inspire-wang, s2and-qian, orcid-doi), "
                       "the arXiv silver pairs and the pseudo-namesakes")
-    results = evaluate_linking(linker=linker, vectors=encode)
+    results = evaluate_linking(linker=linker, vectors=encode, encoder=settings.encoder_model)
     if as_json:
         emit(results, True)
     else:

@@ -18,11 +18,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+import numpy as np
+
 from schemas.linking_events import coauthor_keys_of
 from schemas.names import fold
 from stream_processors.linking.evidence import (
     Evidence,
     affiliation_similarity,
+    as_vector,
     embedding_cosine,
     is_short_given_name,
     name_evidence,
@@ -68,6 +71,11 @@ class PaperContext:
     author_keys: tuple[str, ...] = ()  # blocking key of every author, by position
     embedding: tuple[float, ...] | None = None
     line_coauthors: tuple[str, ...] | None = None  # one line's coauthor keys, as a mention event carries them
+
+    @cached_property
+    def vector(self) -> np.ndarray | None:
+        """The embedding as float64 numpy, made once for all the candidates a mention is compared with."""
+        return None if self.embedding is None else as_vector(self.embedding)
 
     def coauthor_keys(self, position: int) -> tuple[str, ...]:
         """The coauthor keys the line at `position` takes as evidence (schemas.linking_events.coauthor_keys_of)."""
@@ -186,7 +194,7 @@ def evidence_for(
         name_grade=name.grade,
         shared_coauthors=shared_coauthors(coauthors, researcher.coauthor_keys),
         topic_overlap=topic_overlap(paper.categories, researcher.categories),
-        embedding_cosine=embedding_cosine(paper.embedding, researcher.centroid),
+        embedding_cosine=embedding_cosine(paper.vector, researcher.centroid),
         affiliation_similarity=affiliation_similarity(mention.affiliations, researcher.affiliations),
         years_apart=years_apart(paper.year, researcher.first_year, researcher.last_year),
         short_given_name=is_short_given_name(parsed),

@@ -21,7 +21,7 @@ import gzip
 import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -146,6 +146,12 @@ class PairwiseModel:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_compiled", compile_trees(self.bias, self.trees, len(self.features)))
 
+    @property
+    def encoder(self) -> str | None:
+        """The encoder whose vectors the model learned its cosines from (None: not recorded)."""
+        encoder = self.trained_on.get("encoder")
+        return str(encoder) if encoder else None
+
     def total(self, evidence: Evidence) -> float:
         """The log-odds alone: what ranking the candidates needs."""
         return round(self._compiled(feature_vector(evidence)), 4)
@@ -215,23 +221,32 @@ class GatedModel:
     threshold: float
     scale: float = 0.25
 
+    vectors: bool = True  # False: the paper vectors come from another encoder than the model's
+
     @staticmethod
     def applies(evidence: Evidence) -> bool:
         return evidence.topic_overlap is not None or evidence.embedding_cosine is not None
 
+    def _seen(self, evidence: Evidence) -> Evidence:
+        """The evidence as the model may read it: a cosine between another encoder's vectors is
+        on another scale (static-minilm-v1's unrelated papers score like MiniLM's related ones),
+        so it is left out, as the model learned for pairs without a vector."""
+        return evidence if self.vectors else replace(evidence, embedding_cosine=None)
+
     def total(self, evidence: Evidence) -> float:
         if not self.applies(evidence):
             return self.fallback.total(evidence)
-        return round(self.threshold + self.scale * (self.model.total(evidence) - self.model.threshold), 4)
+        seen = self._seen(evidence)
+        return round(self.threshold + self.scale * (self.model.total(seen) - self.model.threshold), 4)
 
     def weigh(self, evidence: Evidence) -> Score:
         if not self.applies(evidence):
             return self.fallback.weigh(evidence)
-        learned = self.model.weigh(evidence)
+        learned = self.model.weigh(self._seen(evidence))
         terms = {name: round(self.scale * value, 4) for name, value in learned.contributions.items()}
         terms["offset"] = round(self.threshold - self.scale * self.model.threshold, 4)
         return Score(total=round(self.threshold + self.scale * (learned.total - self.model.threshold), 4), contributions=terms)
 
     def as_dict(self) -> dict[str, object]:
         return {"model": self.model.version, "model_threshold": self.model.threshold, "threshold": self.threshold,
-                "scale": self.scale, "fallback": self.fallback.as_dict()}
+                "scale": self.scale, "vectors": self.vectors, "fallback": self.fallback.as_dict()}

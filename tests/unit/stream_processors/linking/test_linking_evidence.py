@@ -1,9 +1,14 @@
 """Evidence features: each says nothing (None) when one side has nothing to compare."""
 
+import math
+import random
+from array import array
+
 import pytest
 
 from stream_processors.linking.evidence import (
     affiliation_similarity,
+    as_vector,
     embedding_cosine,
     name_evidence,
     shared_coauthors,
@@ -49,6 +54,23 @@ def test_embedding_cosine():
     assert embedding_cosine([1.0, 0.0], [2.0, 0.0]) == pytest.approx(1.0)
     assert embedding_cosine([1.0, 0.0], [0.0, 1.0]) == pytest.approx(0.0)
     assert embedding_cosine(None, [1.0]) is None
+    assert embedding_cosine([0.0, 0.0], [1.0, 0.0]) is None
+
+
+def test_embedding_cosine_agrees_with_the_plain_formula_on_every_vector_kind():
+    rng = random.Random(7)
+    for _ in range(200):
+        vector = tuple(rng.uniform(-1, 1) for _ in range(384))
+        centroid = array("d", (rng.uniform(-1, 1) for _ in range(384)))
+        dot = sum(a * b for a, b in zip(vector, centroid, strict=True))
+        plain = dot / (math.sqrt(sum(a * a for a in vector)) * math.sqrt(sum(b * b for b in centroid)))
+        assert embedding_cosine(vector, centroid) == pytest.approx(round(plain, 4), abs=1e-4)
+        assert embedding_cosine(as_vector(vector), centroid) == embedding_cosine(vector, centroid)
+
+
+def test_embedding_cosine_refuses_vectors_of_different_lengths():
+    with pytest.raises(ValueError, match="cannot be compared"):
+        embedding_cosine([1.0, 0.0, 0.0], [1.0, 0.0])
 
 
 @pytest.mark.parametrize(("year", "expected"), [(2010, 0), (2005, 3), (2016, 4), (None, None)])
