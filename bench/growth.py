@@ -7,7 +7,8 @@ has read its topics to the end, and the window's cost is read:
 - CPU seconds per paper of the worker, the indexer, Elasticsearch and Kafka (deltas from /proc;
   Elasticsearch and Kafka are the local stack's nodes, shared with nothing else while this runs);
 - bytes written to Kafka per paper: keys and values of every record the window added to the
-  namespace's topics, changelogs included, by topic.
+  namespace's topics, changelogs included, by topic;
+- the worker's and the indexer's peak resident memory so far (target: flat across the windows).
 
 Scenarios:
 
@@ -118,6 +119,7 @@ class Window:
     cpu_seconds: dict[str, float] = field(default_factory=dict)
     bytes_by_topic: dict[str, int] = field(default_factory=dict)
     records_by_topic: dict[str, int] = field(default_factory=dict)
+    peak_rss_mib: dict[str, float] = field(default_factory=dict)  # each pipeline process's high-water mark so far
 
     @property
     def last(self) -> int:
@@ -135,6 +137,7 @@ class Window:
             "kafka_bytes_per_paper": round(sum(self.bytes_by_topic.values()) / self.papers),
             "kafka_bytes_per_paper_by_topic": {topic: round(n / self.papers) for topic, n in sorted(self.bytes_by_topic.items())},
             "kafka_records_per_paper": round(sum(self.records_by_topic.values()) / self.papers, 2),
+            "peak_rss_mib": self.peak_rss_mib,
         }
 
 
@@ -215,6 +218,11 @@ def cpu_now(pids: dict[str, int]) -> dict[str, float]:
         if usages:
             readings[role] = sum(usage.cpu_seconds for usage in usages)
     return readings
+
+
+def peak_rss(pids: dict[str, int]) -> dict[str, float]:
+    """The resident-memory high-water mark so far of each process in `pids` (not its children)."""
+    return {role: usage.peak_rss_mib for role, usage in ((role, usage_of(pid)) for role, pid in pids.items()) if usage is not None}
 
 
 def namespace_topics(settings: Settings, namespace: str) -> list[str]:
@@ -304,7 +312,8 @@ def run_scenario(name: str, papers: Sequence[RawPaper], sizes: Sequence[int], wi
     try:
         publisher = Publisher(settings, lambda: datetime.now(UTC))
         time.sleep(5)
-        pids = {**role_pids(runner.pid), **stack_pids(settings)}
+        pipeline = role_pids(runner.pid)
+        pids = {**pipeline, **stack_pids(settings)}
         wait_caught_up(settings, runner, window_timeout)  # the worker is up and has nothing to do
         before = 0
         for number, size in enumerate(sizes, 1):
@@ -324,6 +333,7 @@ def run_scenario(name: str, papers: Sequence[RawPaper], sizes: Sequence[int], wi
             window.seconds = time.monotonic() - started
             cpu_after = cpu_now(pids)
             window.cpu_seconds = {role: cpu_after[role] - cpu_before[role] for role in cpu_after if role in cpu_before}
+            window.peak_rss_mib = peak_rss(pipeline)
             topics = namespace_topics(settings, namespace)
             window.bytes_by_topic, window.records_by_topic = bytes_between(
                 settings, ends_before, log_ends(settings, topics))
