@@ -3,8 +3,10 @@
 A block is stored in parts (`stream_processors/agents/block_store.py`): one entry per researcher
 summary, the researchers' ids in creation order in chunks, and a small head. This module encodes
 each part. The codec is lossless: a decoded state equals the state that was encoded, so a worker that
-recovered its blocks from the changelog links exactly as one that kept them in memory (centroids
-travel as base64 float64, not as rounded decimals, which was also the slowest part of encoding).
+recovered its blocks from the changelog links exactly as one that kept them in memory. Centroids
+travel as base64 float32, the precision a summary keeps them in (`linker.as_centroid`); states
+written before that hold base64 float64 (without `"dtype"`) or, older still, rounded decimals, and
+read as float32 too.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from stream_processors.linking.linker import ResearcherSummary
+from stream_processors.linking.linker import ResearcherSummary, as_centroid
 
 
 def dumps_summary(summary: ResearcherSummary) -> bytes:
@@ -47,6 +49,7 @@ def _summary(r: ResearcherSummary) -> dict[str, object]:
         "mentions": sorted(r.mention_keys),
         "orcid": r.orcid,
         "centroid": _pack(r.centroid) if r.centroid is not None else None,
+        "dtype": "f4",
         "embedded": r.embedded,
     }
 
@@ -63,16 +66,16 @@ def _from_summary(item: dict) -> ResearcherSummary:
         paper_ids=frozenset(item["papers"]),
         mention_keys=frozenset(item["mentions"]),
         orcid=item["orcid"],
-        centroid=_unpack(item["centroid"]) if item["centroid"] is not None else None,
+        centroid=_unpack(item["centroid"], item.get("dtype", "f8")) if item["centroid"] is not None else None,
         embedded=item["embedded"],
     )
 
 
 def _pack(vector: Sequence[float]) -> str:
-    return base64.b64encode(np.asarray(vector, dtype="<f8").tobytes()).decode("ascii")
+    return base64.b64encode(np.asarray(vector, dtype="<f4").tobytes()).decode("ascii")
 
 
-def _unpack(value: str | list[float]) -> array[float]:
+def _unpack(value: str | list[float], dtype: str) -> array[float]:
     if isinstance(value, list):  # states written before the lossless form: rounded decimals
-        return array("d", value)
-    return array("d", np.frombuffer(base64.b64decode(value), dtype="<f8").tolist())
+        return as_centroid(np.asarray(value, dtype=np.float64))
+    return as_centroid(np.frombuffer(base64.b64decode(value), dtype=f"<{dtype}"))

@@ -219,6 +219,25 @@ def test_block_codec_still_reads_states_with_rounded_centroids():
     assert tuple(old.centroid) == (0.25, 0.5, 0.5, 0.5)
 
 
+def test_summaries_keep_float32_centroids_and_still_read_float64_states():
+    import base64
+    import json as _json
+
+    (mention, _) = route(PAPERS[0])
+    state, _ = link(None, mention)
+    summary = next(iter(state.researchers.values()))
+    assert summary.centroid is not None and summary.centroid.typecode == "f"
+    raw = _json.loads(dumps_summary(summary))
+    assert raw["dtype"] == "f4" and len(base64.b64decode(raw["centroid"])) == 4 * len(summary.centroid)
+    precise = np.array([0.1, 1 / 3, 2 / 3, -0.7], dtype="<f8")
+    raw["centroid"] = base64.b64encode(precise.tobytes()).decode("ascii")
+    del raw["dtype"]  # a summary written before centroids were float32
+    old = loads_summary(_json.dumps(raw).encode())
+    assert old.centroid is not None and old.centroid.typecode == "f"
+    assert list(old.centroid) == precise.astype(np.float32).tolist()
+    assert loads_summary(dumps_summary(old)) == old
+
+
 def test_the_paper_vector_travels_to_the_lines_in_float16_and_the_centroids_keep_float32():
     mentions = route(PAPERS[0])
     assert all(m.embedding is not None and m.embedding.dtype == "f2" for m in mentions)
