@@ -56,6 +56,7 @@ from stream_processors.agents import (
 )
 from stream_processors.agents.parked_signals import ParkedSignals
 from stream_processors.linking.policy import policy_named
+from stream_processors.published_table import PublishedTable
 from stream_processors.signal_voids import RefreshingVoids, read_voids
 from stream_processors.table_recovery import SafeSeekTableManager
 from stream_processors.topic_model.fields import FieldTopicModel
@@ -277,9 +278,12 @@ def _register_enrich(
             await enrich.handle(events, asyncio.get_running_loop())
 
 
-def _table(app: faust.App, name: str, settings: Settings, changelog_configs: Mapping[str, str]) -> TableT:
+def _table(app: faust.App, name: str, settings: Settings, changelog_configs: Mapping[str, str],
+           changelog: faust.TopicT | None = None) -> TableT:
+    """A bytes table written through the producer's partitioner; `changelog`: a topic of the
+    registry that is its changelog instead of one faust makes (see `PublishedTable`)."""
     return app.Table(name, default=None, partitions=settings.topic_partitions, key_type=bytes, value_type=bytes,
-                     use_partitioner=True, extra_topic_configs=changelog_configs)
+                     use_partitioner=True, extra_topic_configs=changelog_configs, changelog_topic=changelog)
 
 
 def _scores_table(app: faust.App, settings: Settings, changelog_configs: Mapping[str, str]) -> GlobalTableT:
@@ -302,10 +306,16 @@ def _register_linking(
     app: faust.App, settings: Settings, raw_topic: Callable[[str], faust.TopicT], changelog_configs: Mapping[str, str],
 ) -> None:
     """The seven linking and profile agents (stream_processors/agents/), each a thin loop over its handler."""
+    # The profiles table's changelog is `researcher.profiles` itself (published_table.py). Read
+    # only by the table's recovery and standbys, so not acked, like faust's own changelogs.
+    # Declared (if faust gets there first) exactly as the registry creates it.
+    profiles_changelog = app.topic(settings.topic(RESEARCHER_PROFILES.name), key_type=bytes, value_type=bytes, acks=False,
+                                   partitions=RESEARCHER_PROFILES.partitions or settings.topic_partitions,
+                                   config={**changelog_configs, **RESEARCHER_PROFILES.kafka_config()})
     state = LinkingState(
         blocks=_table(app, BLOCK_STATE_TABLE, settings, changelog_configs),
         paper_authors=_table(app, PAPER_LINES_TABLE, settings, changelog_configs),
-        profiles=_table(app, "profiles", settings, changelog_configs),
+        profiles=PublishedTable(_table(app, "profiles", settings, changelog_configs, changelog=profiles_changelog)),
         scores=_scores_table(app, settings, changelog_configs),
         profiles_topic=raw_topic(RESEARCHER_PROFILES.name),
         trust_changes=raw_topic(TRUST_CHANGES.name),

@@ -88,6 +88,7 @@ class LinkingState:
 
     `profiles` is read and written by the works, signals, merges and merge-moves agents: each
     holds `profile_lock` over its read-modify-publish-write, so no two build on one revision.
+    In the worker its changelog is the `researcher.profiles` topic the revisions are published on.
     `scores` (the `trust-scores` GlobalTable) holds every published profile's score or redirect.
     `profile_works` holds each researcher's works (`works_store.py`), written with its profile.
     `parked` holds the signals that reached the signals agent before their researcher's first
@@ -163,7 +164,9 @@ class LinkingState:
         return sends
 
     def remember_profile(self, key: bytes, state: ResearcherProfile | Revision) -> None:
-        """After Kafka acknowledged the profile: its works, the table, and the score other profiles read."""
+        """After Kafka acknowledged the profile: its works, the table, and the score other profiles read.
+        In the worker the table's changelog is the profiles topic, so the table takes the revision
+        without writing it again (stream_processors/published_table.py)."""
         if isinstance(state, Revision):
             if state.works:
                 self.works_store.write(key.decode(), state.works)
