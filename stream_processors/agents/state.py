@@ -22,7 +22,8 @@ from stream_processors.agents.works_store import WorksStore
 from stream_processors.collaborator_trust import ScoreLookup, encode_redirect, encode_score, lookup_from
 from stream_processors.profiles import WorkLookup
 
-PROFILE_CACHE_SIZE = 20_000
+PROFILE_CACHE_BYTES = 96 * 2**20
+PROFILE_DECODED_PER_BYTE = 5  # a decoded profile takes about 5x its JSON (31,948 bytes for 6,559, measured)
 T = TypeVar("T")
 
 
@@ -36,12 +37,23 @@ class Decoded(Generic[T]):
     An entry is used only while the table still holds the very bytes object it was decoded from
     (after a recovery the table holds new objects, which are decoded afresh). Values must be
     immutable (block states and frozen pydantic profiles are). `decode(key, stored)` is given the
-    key too, for values stored in parts beside it (`block_store.py`)."""
+    key too, for values stored in parts beside it (`block_store.py`).
 
-    def __init__(self, decode: Callable[[bytes, bytes], T], size: int) -> None:
+    Bounded by memory, not by count: `weigh(value, stored)` estimates an entry's resident bytes,
+    and the least recently used entries go once the estimates pass `budget` (the newest entry
+    always stays). A count bound let 20,000 decoded profiles of about 32 KB each take 640 MB of
+    the worker's memory (docs/performance.md, 7g)."""
+
+    def __init__(self, decode: Callable[[bytes, bytes], T], budget: int,
+                 weigh: Callable[[T, bytes], int] = lambda _value, stored: len(stored)) -> None:
         self._decode = decode
-        self._entries: OrderedDict[bytes, tuple[bytes, T]] = OrderedDict()
-        self._size = size
+        self._weigh = weigh
+        self._entries: OrderedDict[bytes, tuple[bytes, T, int]] = OrderedDict()
+        self._budget = budget
+        self.weight = 0  # the estimates of the entries held
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def get(self, key: bytes, stored: bytes | None) -> T | None:
         if stored is None:
@@ -55,10 +67,15 @@ class Decoded(Generic[T]):
         return value
 
     def put(self, key: bytes, value: T, stored: bytes) -> bytes:
-        self._entries[key] = (stored, value)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._size:
-            self._entries.popitem(last=False)
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self.weight -= old[2]
+        weight = self._weigh(value, stored)
+        self._entries[key] = (stored, value, weight)
+        self.weight += weight
+        while self.weight > self._budget and len(self._entries) > 1:
+            _, (_, _, dropped) = self._entries.popitem(last=False)
+            self.weight -= dropped
         return stored
 
 
@@ -109,7 +126,8 @@ class LinkingState:
     parked: ParkedSignals  # signals that came before their profile (parked_signals.py)
     profile_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     profile_cache: Decoded[ResearcherProfile] = field(
-        default_factory=lambda: Decoded(lambda _key, data: ResearcherProfile.model_validate_json(data), PROFILE_CACHE_SIZE)
+        default_factory=lambda: Decoded(lambda _key, data: ResearcherProfile.model_validate_json(data), PROFILE_CACHE_BYTES,
+                                        lambda _profile, data: PROFILE_DECODED_PER_BYTE * len(data))
     )
 
     score_of: ScoreLookup = field(init=False)  # collaborators' scores, as this worker's copy knows them now

@@ -195,7 +195,7 @@ def test_a_blocking_key_with_the_separator_byte_is_refused():
 
 
 def test_decoded_values_are_reused_only_for_the_very_bytes_they_came_from():
-    cache = Decoded(lambda _key, data: data.decode(), size=1)
+    cache = Decoded(lambda _key, data: data.decode(), budget=5)
     stored = b"value"
     first = cache.get(b"k", stored)
     assert cache.get(b"k", stored) is first
@@ -203,6 +203,25 @@ def test_decoded_values_are_reused_only_for_the_very_bytes_they_came_from():
     assert again == first
     cache.put(b"other", "x", b"x")
     assert cache.get(b"k", None) is None
+
+
+def test_the_decoded_cache_keeps_the_recently_used_within_its_budget():
+    cache = Decoded(lambda _key, data: data.decode(), budget=10, weigh=lambda value, _stored: len(value))
+    values = {key: key.decode() * 3 for key in (b"a", b"b", b"c", b"d")}  # 3 estimated bytes each
+    stored = {key: value.encode() for key, value in values.items()}
+    for key in (b"a", b"b", b"c"):
+        cache.get(key, stored[key])
+    assert len(cache) == 3 and cache.weight == 9
+    cache.get(b"a", stored[b"a"])  # used again: now the most recent
+    cache.get(b"d", stored[b"d"])  # 12 > 10: the least recently used, b, goes
+    assert len(cache) == 3 and cache.weight == 9
+    decoded: list[bytes] = []
+    counting = Decoded(lambda key, data: decoded.append(key) or data.decode(), budget=10, weigh=lambda value, _stored: len(value))
+    for key in (b"a", b"b", b"c", b"a", b"d", b"a", b"b"):
+        counting.get(key, stored[key])
+    assert decoded == [b"a", b"b", b"c", b"d", b"b"]  # a stayed (used again), b was dropped for d
+    huge = Decoded(lambda _key, data: data.decode(), budget=1)
+    assert huge.get(b"a", stored[b"a"]) == "aaa" and len(huge) == 1  # the newest always stays
 
 
 def test_chunk_values_are_plain_json_lists():
