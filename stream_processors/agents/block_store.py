@@ -170,8 +170,9 @@ class BlockStore:
 
 
 def _weigh(stored: Stored, head: bytes) -> int:
-    """A decoded block's estimated resident bytes: its summaries and its ids."""
-    return len(head) + sum(SUMMARY_DECODED_BYTES + 64 * len(chunk) for chunk in stored.chunks)
+    """A decoded block's estimated resident bytes: a decoded summary for each researcher, and its ids."""
+    ids = sum(len(chunk) for chunk in stored.chunks)
+    return len(head) + SUMMARY_DECODED_BYTES * len(stored.block.researchers) + 64 * ids
 
 
 def _one_owner_per_mention(key: bytes, summaries: dict[str, ResearcherSummary]) -> dict[str, ResearcherSummary]:

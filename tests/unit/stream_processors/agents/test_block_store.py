@@ -12,6 +12,7 @@ from schemas.linking_events import Authorship, MentionEvent
 from stream_processors.agents import LinkAgent, block_store
 from stream_processors.agents.block_store import CHUNK, BlockStore, chunk_key, rechunk, summary_key
 from stream_processors.agents.state import Decoded
+from stream_processors.linking.linker import BlockState, ResearcherSummary
 from stream_processors.linking.state_codec import dumps_ids, dumps_summary
 from stream_processors.linking_stage import link_and_merge
 from tests.unit.stream_processors.agents.memory import (
@@ -222,6 +223,17 @@ def test_the_decoded_cache_keeps_the_recently_used_within_its_budget():
     assert decoded == [b"a", b"b", b"c", b"d", b"b"]  # a stayed (used again), b was dropped for d
     huge = Decoded(lambda _key, data: data.decode(), budget=1)
     assert huge.get(b"a", stored[b"a"]) == "aaa" and len(huge) == 1  # the newest always stays
+
+
+def test_a_decoded_block_weighs_a_summary_for_each_of_its_researchers():
+    def stored(people: int) -> block_store.Stored:
+        ids = tuple(f"r-{n}" for n in range(people))
+        block = BlockState("zyxwright q", {rid: ResearcherSummary(rid, {("zyxwright", "q"): 1}) for rid in ids})
+        return block_store.Stored(block, (ids,))
+
+    head = b'{"schema":2,"chunks":1}'
+    one, many = block_store._weigh(stored(1), head), block_store._weigh(stored(2_000), head)
+    assert many - one == 1_999 * (block_store.SUMMARY_DECODED_BYTES + 64)  # one chunk, yet 2,000 summaries
 
 
 def test_chunk_values_are_plain_json_lists():
