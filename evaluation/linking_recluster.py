@@ -196,7 +196,7 @@ def main() -> int:
     raw = namesakes.read_oai_raw()
     names_set = namesakes.the_set(raw)
     names_set = namesakes.with_embeddings(names_set, raw, settings, load_encoder(settings))
-    policy = policy_named("pairwise")
+    policy = policy_named("pairwise", settings.encoder_model)
     stream = namesakes.predictions(names_set, policy.weights, policy.threshold, policy.popularity)["linker"]
     report = evaluate(names_set, stream)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -307,9 +307,10 @@ def _with_vectors(names_set: NamesakeSet, raw: Sequence[RawPaper]) -> NamesakeSe
 
 def _pairwise_linker(names_set: NamesakeSet) -> dict[str, str]:
     """The `pairwise` linker's clusters (`SCHOLARSTREAM_LINKER=pairwise`): its model, the weights where it abstains."""
+    from foundation.settings import get_settings
     from stream_processors.linking.policy import policy_named
 
-    policy = policy_named("pairwise")
+    policy = policy_named("pairwise", get_settings().encoder_model)  # the encoder `_with_vectors` used
     return namesakes.predictions(names_set, policy.weights, policy.threshold, policy.popularity)["linker"]
 
 
