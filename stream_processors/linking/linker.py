@@ -34,7 +34,7 @@ from stream_processors.linking.evidence import (
     years_apart,
 )
 from stream_processors.linking.name_index import NameIndex
-from stream_processors.linking.names import INCOMPATIBLE, PersonName, compare_names, parse_name
+from stream_processors.linking.names import INCOMPATIBLE, NameCompatibility, PersonName, compare_names, parse_name
 from stream_processors.linking.popularity import NamePopularity, rarity
 from stream_processors.linking.scorer import (
     DEFAULT_THRESHOLD,
@@ -44,7 +44,7 @@ from stream_processors.linking.scorer import (
     RULE_SAME_PAPER,
     Score,
     Weigher,
-    hard_rule,
+    identity_rule,
 )
 
 MAX_AFFILIATIONS = 32  # most recent distinct affiliations kept per researcher
@@ -185,9 +185,15 @@ def evidence_for(
     mention: Mention, paper: PaperContext, researcher: ResearcherSummary, name_rarity: float | None = None,
 ) -> Evidence:
     parsed = parse_name(mention.keyname, mention.forenames)
-    name = name_evidence(parsed, researcher.name_forms)
+    return _evidence(parsed, name_evidence(parsed, researcher.name_forms), mention, paper, researcher, name_rarity)
+
+
+def _evidence(
+    parsed: PersonName, name: NameCompatibility, mention: Mention, paper: PaperContext, researcher: ResearcherSummary,
+    name_rarity: float | None, rivals: int = 0,
+) -> Evidence:
     if name.label == INCOMPATIBLE:  # vetoed anyway: skip the costlier features
-        return Evidence(name.label, name.grade, 0, None, None, None, None)
+        return Evidence(name.label, name.grade, 0, None, None, None, None, rivals=rivals)
     coauthors = paper.coauthor_keys(mention.position)
     return Evidence(
         name_label=name.label,
@@ -199,33 +205,86 @@ def evidence_for(
         years_apart=years_apart(paper.year, researcher.first_year, researcher.last_year),
         short_given_name=is_short_given_name(parsed),
         name_rarity=name_rarity,
+        rivals=rivals,
         comparable_coauthors=min(len(set(coauthors)), len(researcher.coauthor_keys)),
     )
+
+
+# A mention, or a researcher tested for a merge, is weighed against at most this many of the
+# block's name-compatible researchers (`shortlist`). Below it, against every one.
+SHORTLIST = 64
+
+
+def shortlist(
+    candidates: Sequence[ResearcherSummary], coauthors: Iterable[str], vector: np.ndarray | None,
+    categories: Iterable[str], limit: int = SHORTLIST,
+) -> list[ResearcherSummary]:
+    """At most `limit` of `candidates`, in their order: those sharing most coauthors, then the
+    nearest centroids, then those sharing most categories (ties: the earlier researcher).
+
+    Names cannot tell people apart who print the same one, and a common name on the whole of
+    arXiv is hundreds of them; weighing every one of them made a mention of such a name cost
+    linearly in its namesakes (docs/performance.md 7g). The cheap evidence ranks them here, all
+    cosines in one matrix product, and only the shortlist is weighed in full. A pure function of
+    the block and the mention, so a replay makes the same choice.
+    """
+    if len(candidates) <= limit:
+        return list(candidates)
+    keys, codes = set(coauthors), set(categories)
+    shared = np.fromiter((len(r.coauthor_keys.keys() & keys) for r in candidates), dtype=np.int64, count=len(candidates))
+    fields = np.fromiter((len(r.categories.keys() & codes) for r in candidates), dtype=np.int64, count=len(candidates))
+    near = _cosines(vector, candidates)
+    # lexsort sorts by its last key first: most shared coauthors, then nearest, then most categories, then place
+    order = np.lexsort((np.arange(len(candidates)), -fields, -near, -shared))
+    return [candidates[place] for place in sorted(order[:limit].tolist())]
+
+
+def _cosines(vector: np.ndarray | None, candidates: Sequence[ResearcherSummary]) -> np.ndarray:
+    """Each candidate's centroid cosine to `vector` (float32, for ranking only); -2 where either is missing."""
+    near = np.full(len(candidates), -2.0, dtype=np.float32)
+    if vector is None:
+        return near
+    places = [p for p, r in enumerate(candidates) if r.centroid is not None and len(r.centroid) == len(vector)]
+    if not places:
+        return near
+    centroids = [candidates[p].centroid for p in places]
+    if all(isinstance(c, array) and c.typecode == "f" for c in centroids):  # as summaries keep them: one copy
+        matrix = np.frombuffer(b"".join(centroids), dtype=np.float32).reshape(len(places), len(vector))  # type: ignore[arg-type]
+    else:
+        matrix = np.stack([np.asarray(c, dtype=np.float32) for c in centroids])
+    probe = np.asarray(vector, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1) * np.float32(np.linalg.norm(probe))
+    near[places] = (matrix @ probe) / np.where(norms > 0, norms, np.float32(1.0))
+    return near
 
 
 def candidate_evidence(
     block: BlockState, mention: Mention, paper: PaperContext, *, orcid: str | None = None,
     popularity: NamePopularity | None = None,
 ) -> list[tuple[Evidence, ResearcherSummary]]:
-    """The evidence against every researcher of the block that no hard rule forbids, in block order,
-    with `rivals` set: what the linker weighs, and what the pairwise model is trained on."""
+    """The evidence against the researchers of the block that no hard rule forbids, in block order,
+    with `rivals` set: what the linker weighs, and what the pairwise model is trained on. Past
+    SHORTLIST such researchers, against the shortlist of them only."""
+    parsed = parse_name(mention.keyname, mention.forenames)
     # How common the mention's name is does not depend on the candidate: looked up once per mention.
-    name_rarity = rarity(popularity.expected_people(parse_name(mention.keyname, mention.forenames))) if popularity is not None else None
+    name_rarity = rarity(popularity.expected_people(parsed)) if popularity is not None else None
     # Only researchers whose names may fit: the rest are INCOMPATIBLE, vetoed and not counted below.
-    nearby = block.name_candidates((parse_name(mention.keyname, mention.forenames),))
-    gathered = [(evidence_for(mention, paper, researcher, name_rarity), researcher) for researcher in nearby]
-    compatible = sum(1 for evidence, _ in gathered if evidence.name_label != INCOMPATIBLE)
-    allowed = []
-    for evidence, researcher in gathered:
-        rule = hard_rule(
-            evidence,
-            mention_orcid=orcid,
-            researcher_orcid=researcher.orcid,
-            already_authored_paper=paper.paper_id in researcher.paper_ids,
-        )
-        if rule is None:  # a vetoed candidate is never weighed
-            allowed.append((replace(evidence, rivals=compatible - 1), researcher))
-    return allowed
+    named = []
+    for researcher in block.name_candidates((parsed,)):
+        name = name_evidence(parsed, researcher.name_forms)
+        if name.label != INCOMPATIBLE:
+            named.append((name, researcher))
+    rivals = len(named) - 1
+    # The name rule passed; a candidate another hard rule forbids is never weighed either.
+    allowed = {
+        researcher.researcher_id: name
+        for name, researcher in named
+        if identity_rule(mention_orcid=orcid, researcher_orcid=researcher.orcid,
+                         already_authored_paper=paper.paper_id in researcher.paper_ids) is None
+    }
+    weighed = [researcher for _, researcher in named if researcher.researcher_id in allowed]
+    weighed = shortlist(weighed, paper.coauthor_keys(mention.position), paper.vector, paper.categories)
+    return [(_evidence(parsed, allowed[r.researcher_id], mention, paper, r, name_rarity, rivals), r) for r in weighed]
 
 
 def _confidence(margin: float) -> float:
@@ -375,12 +434,14 @@ def compare_researchers(a: ResearcherSummary, b: ResearcherSummary) -> Evidence:
 
 
 def merge_candidates(
-    a: ResearcherSummary, b: ResearcherSummary, threshold: float = DEFAULT_THRESHOLD, weights: Weigher = DEFAULT_WEIGHTS
+    a: ResearcherSummary, b: ResearcherSummary, threshold: float = DEFAULT_THRESHOLD, weights: Weigher = DEFAULT_WEIGHTS,
+    *, explain: bool = True,
 ) -> MergeDecision:
     """Should two researchers be merged? Same hard rules and weights as linking a mention.
 
     The survivor is the researcher with more works (then the smaller id), so profiles that
-    people already follow keep their id.
+    people already follow keep their id. `explain=False` leaves the score's terms out (a caller
+    that weighs the pair again, as `merging.pair_merge` does, explains it then).
     """
     evidence = compare_researchers(a, b)
     rule = None
@@ -394,7 +455,7 @@ def merge_candidates(
         score = Score(float("-inf"), {}, rule)
     else:  # the explanation only for a pair that passes: most pairs of a block do not
         total = weights.total(evidence)
-        score = weights.weigh(evidence) if total >= threshold else Score(total, {})
+        score = weights.weigh(evidence) if explain and total >= threshold else Score(total, {})
     survivor, retired = sorted((a, b), key=lambda r: (-r.works, r.researcher_id))
     return MergeDecision(
         merge=rule is None and score.total >= threshold,

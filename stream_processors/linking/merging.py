@@ -26,8 +26,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from stream_processors.linking.evidence import Evidence, is_short_given_name
-from stream_processors.linking.linker import BlockState, ResearcherSummary, merge_candidates, merge_summaries
+from stream_processors.linking.linker import (
+    BlockState,
+    ResearcherSummary,
+    merge_candidates,
+    merge_summaries,
+    shortlist,
+)
 from stream_processors.linking.names import INCOMPATIBLE, PersonName, compare_names
 from stream_processors.linking.popularity import NamePopularity, rarity
 from stream_processors.linking.scorer import DEFAULT_THRESHOLD, DEFAULT_WEIGHTS, Weigher, weigh
@@ -89,17 +97,33 @@ def _compatible(a: Iterable[PersonName], b: tuple[PersonName, ...]) -> bool:
     return all(compare_names(x, y).label != INCOMPATIBLE for x in a for y in b)
 
 
-def _rivals(block: BlockState, a: ResearcherSummary, b: ResearcherSummary) -> int:
-    """Other researchers of the block whose names fit a's or b's: how ambiguous the pair's name is."""
-    forms_a, forms_b = a.name_forms, b.name_forms
-    counts = [0, 0]
-    for other in block.researchers.values():
-        if other.researcher_id in (a.researcher_id, b.researcher_id):
-            continue
-        forms = other.name_forms
-        counts[0] += _compatible(forms_a, forms)
-        counts[1] += _compatible(forms_b, forms)
-    return max(counts)
+class RivalCounts:
+    """How ambiguous a pair's name is: the other researchers of the block whose names fit a's or
+    b's (the larger count), for the many pairs one block state is tested with.
+
+    A block of one common name holds hundreds of people, and a link compares its researcher with
+    each of them: counting the fitting researchers anew for every pair made each link cost the
+    square of the block. Here the researchers fitting a set of name forms are counted once per
+    set (through the name index, a superset of them), and a pair subtracts the two of its own
+    that were counted: the same count as comparing every other researcher with both.
+    """
+
+    def __init__(self, block: BlockState) -> None:
+        self.block = block
+        self.fitting: dict[tuple[PersonName, ...], int] = {}
+
+    def _fit(self, forms: tuple[PersonName, ...]) -> int:
+        count = self.fitting.get(forms)
+        if count is None:
+            count = self.fitting[forms] = sum(_compatible(forms, other.name_forms) for other in self.block.name_candidates(forms))
+        return count
+
+    def _others(self, a: ResearcherSummary, b: ResearcherSummary) -> int:
+        forms = a.name_forms
+        return self._fit(forms) - _compatible(forms, forms) - _compatible(forms, b.name_forms)
+
+    def __call__(self, a: ResearcherSummary, b: ResearcherSummary) -> int:
+        return max(self._others(a, b), self._others(b, a))
 
 
 def _short_names_only(a: ResearcherSummary, b: ResearcherSummary) -> bool:
@@ -118,15 +142,17 @@ def _pair_rarity(a: ResearcherSummary, b: ResearcherSummary, popularity: NamePop
 
 
 def pair_merge(
-    block: BlockState, a: ResearcherSummary, b: ResearcherSummary, policy: MergePolicy = DEFAULT_POLICY
+    block: BlockState, a: ResearcherSummary, b: ResearcherSummary, policy: MergePolicy = DEFAULT_POLICY,
+    rivals: RivalCounts | None = None,
 ) -> BlockMerge | None:
-    """The merge of a and b if it passes, else None. Deterministic in its inputs."""
-    decision = merge_candidates(a, b, policy.threshold, policy.weights)
+    """The merge of a and b if it passes, else None. Deterministic in its inputs (`rivals`, when
+    given, counts over `block`)."""
+    decision = merge_candidates(a, b, policy.threshold, policy.weights, explain=not policy.context_penalties)
     if not decision.merge:
         return None
     evidence, score = decision.evidence, decision.score
     if policy.context_penalties:
-        evidence = replace(evidence, rivals=_rivals(block, a, b), short_given_name=_short_names_only(a, b),
+        evidence = replace(evidence, rivals=(rivals or RivalCounts(block))(a, b), short_given_name=_short_names_only(a, b),
                            name_rarity=_pair_rarity(a, b, policy.popularity))
         if policy.weights.total(evidence) < policy.threshold:
             return None
@@ -172,10 +198,12 @@ def merge_after_link(
     while current in block.researchers:
         me = block.researchers[current]
         best: BlockMerge | None = None
-        for other in block.name_candidates(me.name_forms):  # the others conflict by name: never merged
-            if other.researcher_id == current:
-                continue
-            found = pair_merge(block, me, other, policy)
+        rivals = RivalCounts(block)
+        others = [other for other in block.name_candidates(me.name_forms) if other.researcher_id != current]
+        # the others conflict by name: never merged; past SHORTLIST, the shortlist of them only
+        vector = None if me.centroid is None else np.asarray(me.centroid, dtype=np.float32)
+        for other in shortlist(others, me.coauthor_keys, vector, me.categories):
+            found = pair_merge(block, me, other, policy, rivals)
             if found is not None and (best is None or found.score > best.score):
                 best = found
         if best is None:

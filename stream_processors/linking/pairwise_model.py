@@ -47,6 +47,7 @@ FEATURES: tuple[tuple[str, int], ...] = (
     ("years_apart", -1),
 )
 FEATURE_NAMES = tuple(name for name, _ in FEATURES)
+_COSINE = FEATURE_NAMES.index("embedding_cosine")
 _SPECIFIC = frozenset({EXACT, EXACT_INITIAL, SAME_FULL})
 
 
@@ -152,9 +153,13 @@ class PairwiseModel:
         encoder = self.trained_on.get("encoder")
         return str(encoder) if encoder else None
 
-    def total(self, evidence: Evidence) -> float:
-        """The log-odds alone: what ranking the candidates needs."""
-        return round(self._compiled(feature_vector(evidence)), 4)
+    def total(self, evidence: Evidence, *, without_cosine: bool = False) -> float:
+        """The log-odds alone: what ranking the candidates needs (`without_cosine`: as if the pair
+        had no vector to compare, what `GatedModel` reads for another encoder's vectors)."""
+        row = feature_vector(evidence)
+        if without_cosine:
+            row = (*row[:_COSINE], math.nan, *row[_COSINE + 1 :])
+        return round(self._compiled(row), 4)
 
     def weigh(self, evidence: Evidence) -> Score:
         """The log-odds with its explanation: the bias and each feature's share."""
@@ -236,8 +241,8 @@ class GatedModel:
     def total(self, evidence: Evidence) -> float:
         if not self.applies(evidence):
             return self.fallback.total(evidence)
-        seen = self._seen(evidence)
-        return round(self.threshold + self.scale * (self.model.total(seen) - self.model.threshold), 4)
+        learned = self.model.total(evidence, without_cosine=not self.vectors)
+        return round(self.threshold + self.scale * (learned - self.model.threshold), 4)
 
     def weigh(self, evidence: Evidence) -> Score:
         if not self.applies(evidence):

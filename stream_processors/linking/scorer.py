@@ -82,12 +82,19 @@ def hard_rule(
     already_authored_paper: bool,
 ) -> str | None:
     """The first hard rule that forbids the link, or None. Checked before any weighing."""
+    rule = identity_rule(mention_orcid=mention_orcid, researcher_orcid=researcher_orcid,
+                         already_authored_paper=already_authored_paper)
+    if rule is None and evidence.name_label == INCOMPATIBLE:
+        return RULE_NAME_CONFLICT
+    return rule
+
+
+def identity_rule(*, mention_orcid: str | None, researcher_orcid: str | None, already_authored_paper: bool) -> str | None:
+    """The hard rules besides the name's: two ORCID iDs that differ, or a paper the researcher already wrote."""
     if mention_orcid and researcher_orcid and mention_orcid != researcher_orcid:
         return RULE_ORCID_CONFLICT
     if already_authored_paper:
         return RULE_SAME_PAPER
-    if evidence.name_label == INCOMPATIBLE:
-        return RULE_NAME_CONFLICT
     return None
 
 

@@ -1,14 +1,21 @@
 """The block linker end to end over hand-made mentions: links, new researchers, ids, merges."""
 
+import numpy as np
+
 from stream_processors.linking.linker import (
+    SHORTLIST,
     BlockState,
     Mention,
     PaperContext,
+    ResearcherSummary,
     apply_decision,
+    as_centroid,
+    candidate_evidence,
     link_mention,
     merge_candidates,
     merge_summaries,
     researcher_id_for,
+    shortlist,
 )
 from stream_processors.linking.scorer import DEFAULT_THRESHOLD
 
@@ -150,3 +157,38 @@ def test_a_bare_initial_elsewhere_starts_its_own_researcher_but_a_full_name_may_
     assert initials[3] == initials[0]              # nothing against either: the earlier researcher
     full = run([("b1", "Jianxin", "Beijing, Inst. High Energy Phys."), ("b2", "Jianxin", "Brussels U.")])
     assert full[1] == full[0]
+
+
+def _person(number, coauthors, categories, centroid):
+    return ResearcherSummary(
+        researcher_id=f"r-{number:04d}", names={("Wang", "Wei"): 1}, coauthor_keys=dict.fromkeys(coauthors, 1),
+        categories=dict.fromkeys(categories, 1), paper_ids=frozenset({f"q{number}"}),
+        mention_keys=frozenset({f"q{number}#0"}), centroid=as_centroid(np.asarray(centroid, dtype=float)), embedded=1,
+    )
+
+
+def test_the_shortlist_keeps_shared_coauthors_then_the_nearest_then_shared_fields_in_block_order():
+    far = [_person(n, [f"x_{n}"], ["math.AP"], [0.0, 1.0]) for n in range(10)]
+    near = _person(10, [], ["math.AP"], [1.0, 0.1])
+    same_field = _person(11, [], ["cs.LG"], [0.0, 1.0])
+    colleague = _person(12, ["smith_a"], [], [-1.0, 0.0])
+    candidates = [*far, near, same_field, colleague]
+    assert shortlist(candidates, ["smith_a"], np.array([1.0, 0.0]), ["cs.LG"], limit=len(candidates)) == candidates
+    picked = shortlist(candidates, ["smith_a"], np.array([1.0, 0.0]), ["cs.LG"], limit=3)
+    assert picked == [near, same_field, colleague], "returned in block order"
+    picked = shortlist(candidates, ["smith_a"], np.array([1.0, 0.0]), ["cs.LG"], limit=2)
+    assert picked == [near, colleague]
+    picked = shortlist(candidates, [], None, [], limit=2)
+    assert picked == far[:2], "nothing to rank by: the earliest researchers"
+
+
+def test_a_mention_of_a_name_held_by_more_people_than_the_shortlist_links_to_its_colleague():
+    strangers = [_person(n, [f"x_{n}"], ["math.AP"], [0.0, 1.0]) for n in range(SHORTLIST + 40)]
+    colleague = _person(5_000, ["smith_a", "jones_b"], ["cs.LG"], [1.0, 0.0])
+    block = BlockState("wang_w", {r.researcher_id: r for r in [*strangers, colleague]})
+    mention = Mention(0, "Wang", "Wei", (), "wang_w")
+    paper = PaperContext("new", 2016, ("cs.LG",), ("wang_w", "smith_a", "jones_b"), (1.0, 0.02))
+    weighed = candidate_evidence(block, mention, paper)
+    assert len(weighed) == SHORTLIST and weighed[-1][1] is colleague
+    assert all(evidence.rivals == SHORTLIST + 40 for evidence, _ in weighed), "rivals still count every namesake"
+    assert link_mention(block, mention, paper).researcher_id == colleague.researcher_id

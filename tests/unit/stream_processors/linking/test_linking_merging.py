@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from stream_processors.linking.linker import BlockState, ResearcherSummary
-from stream_processors.linking.merging import DEFAULT_POLICY, MergePolicy, display_name, merge_after_link
+from dataclasses import replace
+
+import numpy as np
+
+from stream_processors.linking.linker import SHORTLIST, BlockState, ResearcherSummary, as_centroid
+from stream_processors.linking.merging import DEFAULT_POLICY, MergePolicy, RivalCounts, display_name, merge_after_link
+from stream_processors.linking.names import INCOMPATIBLE, compare_names
+from stream_processors.linking.policy import policy_named
 
 
 def summary(rid, names, coauthors=(), categories=(), affiliations=(), papers=(), years=(2015, 2015)):
@@ -84,3 +90,38 @@ def test_the_display_name_is_the_most_printed_form():
     many = ResearcherSummary("r-x", names={("Wang", "Z."): 3, ("Wang", "Zheng"): 1})
     assert display_name(many) == "Z. Wang"
     assert DEFAULT_POLICY.context_penalties
+
+
+def _brute_rivals(state, a, b):
+    """The count as defined: every other researcher whose forms fit all of a's (or b's), compared one by one."""
+    def fits(x, y):
+        return all(compare_names(p, q).label != INCOMPATIBLE for p in x.name_forms for q in y.name_forms)
+    others = [o for o in state.researchers.values() if o.researcher_id not in (a.researcher_id, b.researcher_id)]
+    return max(sum(fits(a, o) for o in others), sum(fits(b, o) for o in others))
+
+
+def test_rival_counts_counted_once_per_name_equal_one_by_one_comparison():
+    names = [("Wang", "Zheng"), ("Wang", "Z."), ("Wang", "Zhi-Gang"), ("Wang", "Zhen"), ("Wang", "Wei"), ("Wang", "W."),
+             ("Wang", "Zheng")]
+    people = [summary(f"r-{i}", [names[i % len(names)]], papers=[f"p{i}"]) for i in range(20)]
+    people.append(summary("r-x", [("Wang", "Z."), ("Wang", "Zheng")], papers=["px"]))
+    state = block(*people)
+    counts = RivalCounts(state)
+    for a in state.researchers.values():
+        for b in state.researchers.values():
+            if a is not b:
+                assert counts(a, b) == _brute_rivals(state, a, b), (a.names, b.names)
+
+
+def _namesake(number, coauthors=(), categories=("cs.LG",), centroid=None):
+    person = summary(f"r-{number:04d}", [("Wang", "Wei")], coauthors=coauthors, categories=categories, papers=[f"p{number}"])
+    return replace(person, centroid=None if centroid is None else as_centroid(np.asarray(centroid)), embedded=centroid is not None)
+
+
+def test_a_block_of_one_name_past_the_shortlist_still_merges_the_one_that_shares_the_evidence():
+    strangers = [_namesake(n, coauthors=[f"other_{n}"], categories=["math.AP"], centroid=[0.0, 1.0]) for n in range(SHORTLIST + 30)]
+    twin = _namesake(9_000, coauthors=["smith_a", "jones_b"], categories=["cs.LG"], centroid=[1.0, 0.0])
+    me = _namesake(9_001, coauthors=["smith_a", "jones_b"], categories=["cs.LG"], centroid=[1.0, 0.05])
+    state = BlockState("wang_w", {r.researcher_id: r for r in [*strangers, twin, me]})
+    _, merges = merge_after_link(state, me.researcher_id, policy_named("pairwise"))
+    assert [(m.surviving_id, m.retired_id) for m in merges] == [(twin.researcher_id, me.researcher_id)]
