@@ -59,6 +59,7 @@ from stream_processors.linking.policy import policy_named
 from stream_processors.published_table import PublishedTable
 from stream_processors.signal_voids import RefreshingVoids, read_voids
 from stream_processors.table_recovery import SafeSeekTableManager
+from stream_processors.table_store import store_url
 from stream_processors.topic_model.fields import FieldTopicModel
 from stream_processors.worker_report import install as install_worker_report
 
@@ -209,7 +210,7 @@ def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTo
         settings.group(WORKER_GROUP),
         **faust_broker_settings(settings),
         datadir=str(datadir),
-        store="memory://",
+        store=store_url(settings.table_store, settings.table_cache_mib),
         key_serializer="raw",
         value_serializer="raw",
         web_enabled=False,

@@ -1,0 +1,171 @@
+"""The worker's tables on local disk, so its memory does not grow with the corpus.
+
+faust's in-memory store keeps every value of every table partition the worker holds in a dict:
+at the end of the 2016 harvest about 1.4 GB of profiles, block parts, paper lines and scores, and
+about 70 GB at the scale of arXiv (docs/performance.md 7g). faust's RocksDB store cannot replace
+it here: it writes each value to the partition of the event being processed, and the batched
+agents write after a batch is acknowledged, through the producer's partitioner, when there is no
+current event (app.py, `_table`).
+
+`Store` is faust's in-memory store with its dict replaced by `DiskMapping`, a table in a local
+SQLite file: same semantics, same recovery, the values on disk and a page cache of
+`SCHOLARSTREAM_TABLE_CACHE_MIB` in memory per table. The changelog stays the source of truth, as
+with the in-memory store: the file is scratch, made empty when the worker starts (faust then
+recovers the table from its changelog, as before), never synced, and deleted when the worker
+stops. Each worker process has its own file (several workers may share a data directory); files
+left by a process that no longer runs are deleted at start.
+
+`SCHOLARSTREAM_TABLE_STORE=memory` keeps faust's in-memory store.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from pathlib import Path
+from typing import Any
+
+from faust.stores import STORES, memory
+from faust.types import TP, EventT
+
+SCHEME = "sqlite"
+_MISSING = object()
+
+
+class DiskMapping(MutableMapping[bytes, Any]):
+    """bytes -> bytes (or None, which faust stores for a deleted key until it drops it) in one
+    SQLite table, with the changelog partition a recovered key came from."""
+
+    def __init__(self, path: Path, cache_mib: int = 16) -> None:
+        self.path = path
+        self._lock = threading.Lock()  # the encoder's executor threads may read a table too
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        for pragma in ("journal_mode=OFF", "synchronous=OFF", "locking_mode=EXCLUSIVE", "temp_store=MEMORY",
+                       f"cache_size=-{cache_mib * 1024}"):
+            self._db.execute(f"PRAGMA {pragma}")
+        self._db.execute("CREATE TABLE IF NOT EXISTS kv (key BLOB PRIMARY KEY, value BLOB, partition INTEGER)")
+
+    def _run(self, sql: str, parameters: Iterable[Any] = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return self._db.execute(sql, tuple(parameters))
+
+    def _one(self, sql: str, parameters: Iterable[Any] = ()) -> Any:
+        with self._lock:
+            return self._db.execute(sql, tuple(parameters)).fetchone()
+
+    def get(self, key: bytes, default: Any = None) -> Any:
+        row = self._one("SELECT value FROM kv WHERE key = ?", (key,))
+        return default if row is None else row[0]
+
+    def __getitem__(self, key: bytes) -> Any:
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            raise KeyError(key)
+        return value
+
+    def __setitem__(self, key: bytes, value: Any) -> None:
+        self._run("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                  (key, value))
+
+    def __delitem__(self, key: bytes) -> None:
+        if self._run("DELETE FROM kv WHERE key = ?", (key,)).rowcount == 0:
+            raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return self._one("SELECT 1 FROM kv WHERE key = ?", (key,)) is not None
+
+    def __iter__(self) -> Iterator[bytes]:
+        with self._lock:
+            keys = [row[0] for row in self._db.execute("SELECT key FROM kv")]
+        return iter(keys)
+
+    def __len__(self) -> int:
+        return int(self._one("SELECT count(*) FROM kv")[0])
+
+    def clear(self) -> None:
+        self._run("DELETE FROM kv")
+
+    def apply(self, changes: Iterable[tuple[bytes, Any, int]]) -> None:
+        """Changelog records in order, in one transaction: (key, value, partition); a None value deletes the key."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                for key, value, partition in changes:
+                    if value is None:
+                        self._db.execute("DELETE FROM kv WHERE key = ?", (key,))
+                    else:
+                        self._db.execute(
+                            "INSERT INTO kv (key, value, partition) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE "
+                            "SET value = excluded.value, partition = excluded.partition", (key, value, partition))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def keep_partitions(self, partitions: set[int]) -> int:
+        """Drop the recovered keys of every other partition (faust's in-memory store does the same)."""
+        if not partitions:
+            return self._run("DELETE FROM kv WHERE partition IS NOT NULL").rowcount
+        marks = ",".join("?" * len(partitions))
+        return self._run(f"DELETE FROM kv WHERE partition IS NOT NULL AND partition NOT IN ({marks})",  # noqa: S608 - only ? marks
+                         sorted(partitions)).rowcount
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def scratch_file(directory: Path, table: str, pid: int | None = None) -> Path:
+    """This process's file for `table`, after deleting the files of processes that no longer run."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob(f"{table}.*.sqlite"):
+        owner = old.name[len(table) + 1 : -len(".sqlite")]
+        if owner.isdigit() and not _alive(int(owner)):
+            old.unlink(missing_ok=True)
+    path = directory / f"{table}.{pid or os.getpid()}.sqlite"
+    path.unlink(missing_ok=True)  # scratch: the table is recovered from its changelog
+    return path
+
+
+class Store(memory.Store):
+    """faust's in-memory store, its values in a `DiskMapping` (registered as `sqlite://`)."""
+
+    def __init__(self, url: Any, app: Any, table: Any, **kwargs: Any) -> None:
+        super().__init__(url, app, table, **kwargs)  # its __post_init__ makes the dicts this replaces
+        directory = Path(self.app.conf.datadir) / "tables"
+        cache_mib = int(self.url.query.get("cache_mib", "16"))
+        self.data: DiskMapping = DiskMapping(scratch_file(directory, self.table_name), cache_mib)
+        self._key_partition = {}  # kept in the file instead
+
+    def apply_changelog_batch(self, batch: Iterable[EventT], to_key: Callable[[Any], Any],
+                              to_value: Callable[[Any], Any]) -> None:
+        self.data.apply((to_key(event.key), None if event.message.value is None else to_value(event.value),
+                         event.message.partition) for event in batch)
+
+    async def on_recovery_completed(self, active_tps: set[TP], standby_tps: set[TP]) -> None:  # noqa: ARG002 - faust's signature
+        # As faust's in-memory store: recovered keys of partitions no longer active are dropped.
+        self.data.keep_partitions({partition for _, partition in active_tps})
+
+    async def on_stop(self) -> None:
+        self.data.close()
+        self.data.path.unlink(missing_ok=True)
+
+
+STORES.aliases.setdefault(SCHEME, f"{__name__}:Store")
+
+
+def store_url(kind: str, cache_mib: int) -> str:
+    """The faust store URL for `SCHOLARSTREAM_TABLE_STORE`: `disk` (this module) or `memory`."""
+    return f"{SCHEME}://?cache_mib={cache_mib}" if kind == "disk" else "memory://"

@@ -1,0 +1,72 @@
+"""The worker's tables on disk: a mapping with the in-memory store's semantics, in a scratch file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from stream_processors.table_store import DiskMapping, scratch_file, store_url
+
+
+def test_a_disk_mapping_behaves_as_a_dict_of_bytes(tmp_path):
+    table = DiskMapping(scratch_file(tmp_path, "profiles"))
+    table[b"r-1"] = b"one"
+    table[b"r-2"] = None  # faust stores None for a key it is about to drop
+    table[b"r-1"] = b"uno"
+    assert table[b"r-1"] == b"uno" and table.get(b"r-2", b"absent") is None and table.get(b"r-3") is None
+    assert b"r-1" in table and b"r-3" not in table and len(table) == 2 and sorted(table) == [b"r-1", b"r-2"]
+    with pytest.raises(KeyError):
+        table[b"r-3"]
+    del table[b"r-2"]
+    with pytest.raises(KeyError):
+        del table[b"r-2"]
+    assert dict(table.items()) == {b"r-1": b"uno"}
+    table.clear()
+    assert len(table) == 0
+
+
+def test_changelog_records_apply_in_order_and_other_partitions_can_be_dropped(tmp_path):
+    table = DiskMapping(scratch_file(tmp_path, "blocks"))
+    table[b"written"] = b"by an agent"  # not from a changelog: no partition, kept like faust's memory store
+    table.apply([(b"a", b"1", 0), (b"b", b"2", 1), (b"a", None, 0), (b"c", b"3", 2), (b"a", b"again", 0)])
+    assert dict(table.items()) == {b"written": b"by an agent", b"b": b"2", b"c": b"3", b"a": b"again"}
+    assert table.keep_partitions({0, 2}) == 1
+    assert sorted(table) == [b"a", b"c", b"written"]
+    assert table.keep_partitions(set()) == 2 and sorted(table) == [b"written"]
+
+
+def test_a_failed_batch_changes_nothing(tmp_path):
+    table = DiskMapping(scratch_file(tmp_path, "blocks"))
+
+    def changes():
+        yield b"a", b"1", 0
+        raise RuntimeError("a record that cannot be decoded")
+
+    with pytest.raises(RuntimeError):
+        table.apply(changes())
+    assert len(table) == 0
+
+
+def test_the_scratch_file_starts_empty_and_a_dead_process_file_is_deleted(tmp_path):
+    first = DiskMapping(scratch_file(tmp_path, "profiles", pid=os.getpid()))
+    first[b"k"] = b"v"
+    first.close()
+    again = DiskMapping(scratch_file(tmp_path, "profiles", pid=os.getpid()))
+    assert len(again) == 0, "the table is recovered from its changelog, never from the file"
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    dead = int(gone.stdout)
+    DiskMapping(tmp_path / f"profiles.{dead}.sqlite").close()
+    DiskMapping(tmp_path / f"blocks.{dead}.sqlite").close()
+    DiskMapping(tmp_path / f"profiles.{os.getppid()}.sqlite").close()
+    scratch_file(tmp_path, "profiles")
+    assert not (tmp_path / f"profiles.{dead}.sqlite").exists()
+    assert (tmp_path / f"blocks.{dead}.sqlite").exists(), "another table's files are that table's to sweep"
+    assert (tmp_path / f"profiles.{os.getppid()}.sqlite").exists(), "another live process keeps its file"
+
+
+def test_the_setting_names_the_store():
+    assert store_url("memory", 16) == "memory://"
+    assert store_url("disk", 32) == "sqlite://?cache_mib=32"
