@@ -353,7 +353,7 @@ class ResearcherProfile(FrozenStripped):
     )
     recent_works: tuple[Work, ...] = Field(
         (), max_length=RECENT_WORKS,
-        description="The newest works (by year, then arXiv id), newest first, without their coauthors.",
+        description="The newest works (by year, then arXiv id), newest first, without their coauthors and topics.",
     )
     works_count: int = Field(0, ge=0)
     top_topics: tuple[WeightedTopic, ...] = Field((), max_length=10)

@@ -144,6 +144,8 @@ def test_applying_a_work_fills_the_derived_fields_and_bumps_the_revision():
     )
     assert after.revision == profile.revision + 1
     assert after.works_count == 1 and after.recent_works[0].arxiv_id == "1906.00001"
+    assert after.recent_works[0].topics == () and after.recent_works[0].coauthors == (), \
+        "counted in the totals; the whole work is in researcher.profile.works"
     assert after.first_active_year == after.last_active_year == 2019
     assert [c.researcher_id for c in after.close_collaborators] == ["r-2", "r-3"]
     assert [t.code for t in after.top_topics] == ["cs.LG", "cs.AI", "stat.ML"]
