@@ -142,10 +142,25 @@ def machine() -> dict[str, object]:
     }
 
 
-def write_result(name: str, data: dict[str, object], results: Path = RESULTS) -> Path:
+def code_version() -> dict[str, object]:
+    """The commit the benchmark's code came from, and whether the checkout had changes beside it
+    (a run started while code was being edited is then visible in its results)."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True)
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                                capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": None, "changed": None}
+    return {"commit": commit.stdout.strip(), "changed": bool(status.stdout.strip())}
+
+
+def write_result(name: str, data: dict[str, object], results: Path = RESULTS, code: dict[str, object] | None = None) -> Path:
+    """Write `data` as bench/results/NAME.json; `code`: the code version at the run's start (default: now)."""
     results.mkdir(parents=True, exist_ok=True)
     path = results / f"{name}.json"
-    payload = {"benchmark": name, "measured_at": datetime.now(UTC).isoformat(), "machine": machine(), **data}
+    payload = {"benchmark": name, "measured_at": datetime.now(UTC).isoformat(), "machine": machine(),
+               "code": code or code_version(), **data}
     path.write_text(json.dumps(payload, indent=2) + "\n")
     return path
 

@@ -50,7 +50,15 @@ from typing import Any
 
 from kafka import TopicPartition
 
-from bench.common import delete_namespace, load_average, namespace_env, new_namespace, print_table, write_result
+from bench.common import (
+    code_version,
+    delete_namespace,
+    load_average,
+    namespace_env,
+    new_namespace,
+    print_table,
+    write_result,
+)
 from bench.observe import role_pids
 from bench.records import harvest_papers
 from clients import kafka_io
@@ -406,8 +414,10 @@ def main() -> None:
 
     settings = Settings()
     load_before = load_average()
+    code = code_version()  # the worker runs the code of the checkout as it is now
     results: dict[str, Any] = {"encoder": settings.encoder_model, "linker": settings.linker,
-                               "topic_partitions": settings.topic_partitions, "scenarios": {}}
+                               "table_store": settings.table_store, "topic_partitions": settings.topic_partitions,
+                               "scenarios": {}}
     for scenario in chosen:
         if scenario == "harvest":
             papers = list(harvest_papers(args.papers))
@@ -422,14 +432,15 @@ def main() -> None:
 
         def keep(rows: list[dict[str, Any]], scenario: str = scenario, checkpoints: tuple[int, ...] = checkpoints) -> None:
             results["scenarios"][scenario] = {"partial": True, "windows": rows, "summary": growth_summary(rows, checkpoints)}
-            write_result(args.name, {**results, "load_average": {"before": load_before, "after": load_average()}})
+            write_result(args.name, {**results, "load_average": {"before": load_before, "after": load_average()}}, code=code)
 
         report = run_scenario(scenario, papers, sizes, args.window_timeout, progress, keep,
                               SCENARIO_SETTINGS.get(scenario))
         report["settings"] = SCENARIO_SETTINGS.get(scenario, {})
         report["summary"] = growth_summary(report["windows"], checkpoints)
         results["scenarios"][scenario] = report
-        path = write_result(args.name, {**results, "load_average": {"before": load_before, "after": load_average()}})
+        path = write_result(args.name, {**results, "load_average": {"before": load_before, "after": load_average()}},
+                            code=code)
         rows = [(r["records"], r["cpu_ms_per_paper_total"], *(r["cpu_ms_per_paper"].get(k) for k in ("worker", "indexer")),
                  r["kafka_bytes_per_paper"], r["seconds"]) for r in report["windows"]]
         print_table(f"{scenario}: per paper in each window" + (f" (stalled: {report['stalled']})" if report["stalled"] else ""),
