@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from stream_processors.table_store import DiskMapping, scratch_file, store_url
+from stream_processors.table_store import COMMIT_EVERY, DiskMapping, scratch_file, store_url
 
 
 def test_a_disk_mapping_behaves_as_a_dict_of_bytes(tmp_path):
@@ -70,3 +70,20 @@ def test_the_scratch_file_starts_empty_and_a_dead_process_file_is_deleted(tmp_pa
 def test_the_setting_names_the_store():
     assert store_url("memory", 16) == "memory://"
     assert store_url("disk", 32) == "sqlite://?cache_mib=32"
+
+
+def test_writes_across_commits_are_all_read_back_and_kept_by_close(tmp_path):
+    path = scratch_file(tmp_path, "paper-authorships")
+    table = DiskMapping(path)
+    for number in range(COMMIT_EVERY * 2 + 7):
+        table[b"%d" % number] = b"x" * number
+    with pytest.raises(RuntimeError):
+        table.apply(_failing([(b"0", None, 0), (b"new", b"v", 0)]))
+    assert len(table) == COMMIT_EVERY * 2 + 7 and table[b"0"] == b"" and b"new" not in table
+    table.close()
+    assert len(DiskMapping(path)) == COMMIT_EVERY * 2 + 7
+
+
+def _failing(changes):
+    yield from changes
+    raise RuntimeError("a record that cannot be decoded")
