@@ -126,17 +126,18 @@ class Settings(BaseSettings):
     # learned pairwise model. Changing it changes who is who: relink with `rebuild --from-stage link`.
     linker: Literal["weights", "pairwise"] = Field("pairwise", validation_alias=_env("SCHOLARSTREAM_LINKER"))
 
-    # Encoder
-    encoder_model: str = Field(PACKAGED_ENCODER, validation_alias=_env("SCHOLARSTREAM_ENCODER_MODEL"))
-    # Texts per forward pass. 64 suits the default worker (enrich and link in one process: 14.8
-    # papers/s end to end against 11.4 at 16); a worker running the enrich stage alone was faster at 16
-    # (docs/performance.md, "Enrichment alone").
     # Where the worker keeps its tables: "disk" (a local SQLite file per table, bounded memory:
     # stream_processors/table_store.py) or faust's "memory", the default until the cluster test's
     # intermittent difference under disk tables is explained (docs/performance.md 7i). Either way
     # the changelog is the truth.
     table_store: Literal["disk", "memory"] = Field("memory", validation_alias=_env("SCHOLARSTREAM_TABLE_STORE"))
     table_cache_mib: int = Field(16, ge=1, le=4096, validation_alias=_env("SCHOLARSTREAM_TABLE_CACHE_MIB"))
+
+    # Encoder
+    encoder_model: str = Field(PACKAGED_ENCODER, validation_alias=_env("SCHOLARSTREAM_ENCODER_MODEL"))
+    # Texts per forward pass. 64 suits the default worker (enrich and link in one process: 14.8
+    # papers/s end to end against 11.4 at 16); a worker running the enrich stage alone was faster at 16
+    # (docs/performance.md, "Enrichment alone").
     encoder_batch_size: int = Field(64, ge=1, le=4096, validation_alias=_env("SCHOLARSTREAM_ENCODER_BATCH_SIZE"))
     encoder_max_seq_length: int = Field(256, ge=8, le=8192, validation_alias=_env("SCHOLARSTREAM_ENCODER_MAX_SEQ_LENGTH"))
     encoder_device: str = Field("cpu", validation_alias=_env("SCHOLARSTREAM_ENCODER_DEVICE"))

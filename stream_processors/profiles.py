@@ -243,9 +243,8 @@ def no_works(_arxiv_id: str) -> Work | None:
 def _recent(recent: Sequence[Work], added: Iterable[Work], removed: Iterable[str] = ()) -> tuple[Work, ...]:
     """The newest works after `added` came and `removed` left, without their coauthors and topics
     (the profile counts both in its totals; researcher.profile.works keeps each work whole, and
-    the profile page lists works from there). The topics were about half of a profile revision's
-    bytes once its list was full. A work removed from a full list is not replaced by the next
-    older one until a newer work comes."""
+    the profile page lists works from there). A work removed from a full list is not replaced by
+    the next older one until a newer work comes."""
     gone = set(removed)
     by_id = {w.arxiv_id: w for w in recent if w.arxiv_id not in gone}
     by_id.update({w.arxiv_id: w.model_copy(update={"coauthors": (), "topics": ()}) if w.coauthors or w.topics else w
