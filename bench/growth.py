@@ -42,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -128,6 +129,7 @@ class Window:
     cpu_seconds: dict[str, float] = field(default_factory=dict)
     bytes_by_topic: dict[str, int] = field(default_factory=dict)
     records_by_topic: dict[str, int] = field(default_factory=dict)
+    stored_by_topic: dict[str, int] = field(default_factory=dict)  # growth of the broker's log files
     peak_rss_mib: dict[str, float] = field(default_factory=dict)  # each pipeline process's high-water mark so far
 
     @property
@@ -146,6 +148,8 @@ class Window:
             "kafka_bytes_per_paper": round(sum(self.bytes_by_topic.values()) / self.papers),
             "kafka_bytes_per_paper_by_topic": {topic: round(n / self.papers) for topic, n in sorted(self.bytes_by_topic.items())},
             "kafka_records_per_paper": round(sum(self.records_by_topic.values()) / self.papers, 2),
+            "kafka_stored_bytes_per_paper": round(sum(self.stored_by_topic.values()) / self.papers),
+            "kafka_stored_bytes_per_paper_by_topic": {topic: round(n / self.papers) for topic, n in sorted(self.stored_by_topic.items())},
             "peak_rss_mib": self.peak_rss_mib,
         }
 
@@ -203,6 +207,22 @@ def stack_pids(settings: Settings) -> dict[str, int]:
         if node.get("pid"):
             pids[str(node["name"])] = int(node["pid"])
     return pids
+
+
+def stored_bytes(settings: Settings, namespace: str) -> dict[str, int]:
+    """Bytes of the namespace's topics in the local broker's log files (segments of every partition):
+    what Kafka stores, after the producers' compression and batching, before compaction reclaims any.
+    Empty when the stack's data directory is not on this machine."""
+    found: dict[str, int] = defaultdict(int)
+    nodes = manager.status(settings).get("nodes", [])
+    for node in nodes if isinstance(nodes, list) else []:
+        data = Path(str(node.get("data_dir") or ""))
+        if node.get("service") != "kafka" or not data.is_dir():
+            continue
+        for partition in data.glob(f"{namespace}.*-*"):
+            topic = partition.name.rsplit("-", 1)[0].removeprefix(f"{namespace}.")
+            found[topic] += sum(f.stat().st_size for f in partition.glob("*.log"))
+    return dict(found)
 
 
 def descendants(pid: int, proc: Path = Path("/proc")) -> list[int]:
@@ -331,6 +351,7 @@ def run_scenario(name: str, papers: Sequence[RawPaper], sizes: Sequence[int], wi
             window = Window(number, size, before)
             topics = namespace_topics(settings, namespace)
             ends_before = log_ends(settings, topics)
+            stored_before = stored_bytes(settings, namespace)
             cpu_before = cpu_now(pids)
             started = time.monotonic()
             for paper in papers[before:before + size]:
@@ -350,6 +371,8 @@ def run_scenario(name: str, papers: Sequence[RawPaper], sizes: Sequence[int], wi
                 settings, ends_before, log_ends(settings, topics))
             window.bytes_by_topic = {topic.removeprefix(f"{namespace}."): n for topic, n in window.bytes_by_topic.items()}
             window.records_by_topic = {topic.removeprefix(f"{namespace}."): n for topic, n in window.records_by_topic.items()}
+            stored_after = stored_bytes(settings, namespace)
+            window.stored_by_topic = {topic: n - stored_before.get(topic, 0) for topic, n in stored_after.items()}
             rows.append(window.per_paper())
             before += size
             elapsed = time.monotonic() - began
@@ -417,6 +440,9 @@ def main() -> None:
     code = code_version()  # the worker runs the code of the checkout as it is now
     results: dict[str, Any] = {"encoder": settings.encoder_model, "linker": settings.linker,
                                "table_store": settings.table_store, "topic_partitions": settings.topic_partitions,
+                               "producer_linger_ms": settings.worker_producer_linger_ms,
+                               "producer_batch_bytes": settings.worker_producer_batch_bytes,
+                               "producer_compression": settings.worker_producer_compression,
                                "scenarios": {}}
     for scenario in chosen:
         if scenario == "harvest":
@@ -442,9 +468,9 @@ def main() -> None:
         path = write_result(args.name, {**results, "load_average": {"before": load_before, "after": load_average()}},
                             code=code)
         rows = [(r["records"], r["cpu_ms_per_paper_total"], *(r["cpu_ms_per_paper"].get(k) for k in ("worker", "indexer")),
-                 r["kafka_bytes_per_paper"], r["seconds"]) for r in report["windows"]]
+                 r["kafka_bytes_per_paper"], r.get("kafka_stored_bytes_per_paper"), r["seconds"]) for r in report["windows"]]
         print_table(f"{scenario}: per paper in each window" + (f" (stalled: {report['stalled']})" if report["stalled"] else ""),
-                    ["records", "CPU ms", "worker ms", "indexer ms", "Kafka bytes", "window s"], rows)
+                    ["records", "CPU ms", "worker ms", "indexer ms", "Kafka bytes", "stored bytes", "window s"], rows)
         print(json.dumps(report["summary"]))
         print(f"written {path}")
 

@@ -218,6 +218,9 @@ def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTo
         topic_disable_leader=True,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        producer_linger=settings.worker_producer_linger_ms / 1000,
+        producer_max_batch_size=settings.worker_producer_batch_bytes,
+        producer_compression_type=None if settings.worker_producer_compression == "none" else settings.worker_producer_compression,
         topic_replication_factor=replication.factor,
         broker_commit_interval=1.0,
         # Rebalances (docs/operations.md, "Several workers"). The event loop never blocks for long
