@@ -28,7 +28,9 @@ from foundation.errors import InvalidRecord
 from schemas._base import FrozenStripped
 
 RAW_SCHEMA_VERSION: Final = 1
-ENRICHED_SCHEMA_VERSION: Final = 2
+# Enriched v3 (issue 17): the embedding is written in float16 (`"dtype": "f2"`), 1 KB instead of 2 KB
+# in base64. A v2 record (float32) still reads; a reader older than v3 refuses v3 records.
+ENRICHED_SCHEMA_VERSION: Final = 3
 
 # New-style ids (0704.0001, 1501.00001) and old-style archive ids (cs/0112017, math.AG/0301001).
 _NEW_ID = r"\d{4}\.\d{4,5}"
@@ -139,10 +141,12 @@ _ITEMSIZE = {"f4": 4, "f2": 2}
 class Embedding(FrozenStripped):
     """A float vector as little-endian base64: a quarter of the size of a JSON float list.
 
-    float32 (`f4`) where the vector is kept or searched (papers, researcher centroids); float16
-    (`f2`, half the bytes) on the linking events that carry a paper's vector to each of its
-    authors (`compact`), where it is folded into centroids computed in float64. `dtype` is
-    written only when it is `f2`, so a float32 embedding reads and writes as before it existed.
+    float16 (`f2`, half the bytes of float32) on every event and profile: a paper's vector
+    (`EnrichedPaper` v3), the linking events that carry it to each of its authors, and a
+    researcher's centroid (`ResearcherProfile` v4), which is folded in float64 and rounded once
+    per revision. float32 (`f4`) in the linker's block state and in records written before those
+    versions. `dtype` is written only when it is `f2`, so a float32 embedding reads and writes as
+    before it existed.
     """
 
     model: str
@@ -179,7 +183,7 @@ class Embedding(FrozenStripped):
         return self if self.dtype == "f2" else Embedding.from_vector(self.model, self.vector(), "f2")
 
     def full(self) -> Embedding:
-        """The same vector in float32, for a value that is kept (a researcher's first centroid)."""
+        """The same vector in float32."""
         return self if self.dtype == "f4" else Embedding.from_vector(self.model, self.vector())
 
 
@@ -217,9 +221,9 @@ class EnrichedPaper(FrozenStripped):
     event (up to float rounding in the encoder), so a re-emission after a crash is harmless.
     """
 
-    schema_version: Literal[2] = ENRICHED_SCHEMA_VERSION
+    schema_version: Literal[2, 3] = ENRICHED_SCHEMA_VERSION
     paper: RawPaper
-    embedding: Embedding
+    embedding: Embedding = Field(description="The title and abstract's vector; float16 from v3, float32 before.")
     topics: tuple[TopicScore, ...] = Field(max_length=10, description="Field topics, best first.")
     topic_model: str = Field(description="Version of the field-topic model that assigned `topics`.")
     keyphrases: tuple[Keyphrase, ...] = Field((), max_length=20, description="Fine topics, best first.")

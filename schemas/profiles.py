@@ -34,7 +34,9 @@ from schemas.papers import ArxivId, Embedding, TopicScore, describe_validation_e
 # sums its derived fields are read from, and its newest works (`recent_works`). A v1 or v2 record
 # (works inside) still reads, its totals summed from its works (`totals_of` in
 # stream_processors/profiles.py); the worker upgrades by a rebuild from the link stage.
-PROFILE_SCHEMA_VERSION: Final = 3
+# Profile v4 (issue 17): the centroid (`embedding`) is written in float16, 1 KB instead of 2 KB in
+# base64 in every revision; a v3 record (float32) still reads, and its next revision is v4.
+PROFILE_SCHEMA_VERSION: Final = 4
 PROFILE_WORK_SCHEMA_VERSION: Final = 1
 # Signal v2 (issue 18) added `principal` and `signature`: the worker refuses a signal that is not
 # signed by its principal's key, so a v1 record (unsigned) is dead-lettered, never applied.
@@ -343,7 +345,7 @@ class ResearcherProfile(FrozenStripped):
     a redirect: its works live in the surviving profile.
     """
 
-    schema_version: Literal[1, 2, 3] = PROFILE_SCHEMA_VERSION
+    schema_version: Literal[1, 2, 3, 4] = PROFILE_SCHEMA_VERSION
     researcher_id: ResearcherId
     display_name: str = Field(min_length=1, max_length=300)
     name_variants: tuple[NameVariant, ...] = Field(min_length=1, max_length=500)
@@ -374,7 +376,9 @@ class ResearcherProfile(FrozenStripped):
     open_to_collaborate: bool = False
     trust: TrustSnapshot | None = None
     embedding: Embedding | None = Field(
-        None, description="Mean of the works' title+abstract embeddings, folded in as works arrive (semantic search)."
+        None,
+        description="Mean of the works' title+abstract embeddings, folded in as works arrive (semantic search); "
+        "float16 from v4.",
     )
     embedding_works: int = Field(0, ge=0, description="How many works the embedding is the mean of.")
     totals: WorkTotals | None = Field(

@@ -8,7 +8,7 @@ import random
 from datetime import UTC, datetime
 
 from schemas.papers import TopicScore
-from schemas.profiles import ClaimSignal, Coauthor, DisownWorkSignal, ResearcherProfile, Work, WorkTotals
+from schemas.profiles import PROFILE_SCHEMA_VERSION, ClaimSignal, Coauthor, DisownWorkSignal, ResearcherProfile, Work, WorkTotals
 from stream_processors.profiles import (
     COLLABORATOR_COUNTS_KEPT,
     ProfileUpdateRejected,
@@ -138,7 +138,7 @@ def test_a_v2_record_with_its_works_inside_reads_and_its_next_revision_keeps_the
     v2 = ResearcherProfile.model_validate(record)
     assert v2.totals is None and counts(totals_of(v2)) == counts(held.profile.totals)
     upgraded = apply_signal(v2, _claim("r-a", 99)) if not v2.claimed else _rebuild(v2)
-    assert upgraded.schema_version == 3 and upgraded.works == () and upgraded.works_count == len(held.works)
+    assert upgraded.schema_version == PROFILE_SCHEMA_VERSION and upgraded.works == () and upgraded.works_count == len(held.works)
     assert counts(upgraded.totals) == counts(held.profile.totals) and upgraded.top_topics == held.profile.top_topics
 
 
