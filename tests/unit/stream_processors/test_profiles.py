@@ -28,8 +28,8 @@ from schemas.profiles import (
 )
 from stream_processors.profiles import (
     MergeRejected,
-    _fold_centroid,
     ProfileUpdateRejected,
+    _fold_centroid,
     apply_merge,
     apply_signal,
     apply_work,
