@@ -117,13 +117,15 @@ class Settings(BaseSettings):
     worker_heartbeat_interval: float = Field(3.0, gt=0, le=60, validation_alias=_env("SCHOLARSTREAM_WORKER_HEARTBEAT_INTERVAL"))
     worker_rebalance_timeout: float = Field(60.0, ge=10, le=600, validation_alias=_env("SCHOLARSTREAM_WORKER_REBALANCE_TIMEOUT"))
     table_standby_replicas: int = Field(1, ge=0, le=8, validation_alias=_env("SCHOLARSTREAM_TABLE_STANDBY_REPLICAS"))
-    # How long the worker's producer waits to fill a batch before sending it (faust's `producer_linger`).
-    worker_producer_linger_ms: int = Field(0, ge=0, le=1000, validation_alias=_env("SCHOLARSTREAM_WORKER_PRODUCER_LINGER_MS"))
+    # How the worker's producer batches (docs/architecture.md; docs/performance.md 7j): it waits up to
+    # this long to fill a batch per partition, and compresses each batch. faust's defaults (0 ms,
+    # 16 KiB, no codec) sent a batch per record and stored every byte as written.
+    worker_producer_linger_ms: int = Field(5, ge=0, le=1000, validation_alias=_env("SCHOLARSTREAM_WORKER_PRODUCER_LINGER_MS"))
     worker_producer_batch_bytes: int = Field(
-        16384, ge=1024, le=1_000_000, validation_alias=_env("SCHOLARSTREAM_WORKER_PRODUCER_BATCH_BYTES")
+        256 * 1024, ge=1024, le=1_000_000, validation_alias=_env("SCHOLARSTREAM_WORKER_PRODUCER_BATCH_BYTES")
     )
-    worker_producer_compression: Literal["none", "gzip", "lz4", "zstd"] = Field(
-        "none", validation_alias=_env("SCHOLARSTREAM_WORKER_PRODUCER_COMPRESSION")
+    worker_producer_compression: Literal["none", "gzip", "zstd"] = Field(
+        "zstd", validation_alias=_env("SCHOLARSTREAM_WORKER_PRODUCER_COMPRESSION")
     )
     # Generations (foundation/generations.py): which derived topics, groups and indices to use.
     # Unset, `worker`/`indexer`/`run`/`status` use the serving generation recorded in Kafka.

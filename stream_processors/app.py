@@ -198,6 +198,16 @@ def forget_commit_bookkeeping(consumer: Any, tp: TP) -> None:
         getattr(consumer, name).pop(tp, None)
 
 
+def producer_settings(settings: Settings) -> dict[str, Any]:
+    """How the worker's producer batches and compresses (faust.App options; docs/architecture.md)."""
+    codec = settings.worker_producer_compression
+    return {
+        "producer_linger": settings.worker_producer_linger_ms / 1000,
+        "producer_max_batch_size": settings.worker_producer_batch_bytes,
+        "producer_compression_type": None if codec == "none" else codec,
+    }
+
+
 def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTopicModel | None) -> faust.App:
     datadir = Path(settings.data_dir) / "faust" / settings.group(WORKER_GROUP)
     datadir.mkdir(parents=True, exist_ok=True)
@@ -218,9 +228,7 @@ def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTo
         topic_disable_leader=True,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
-        producer_linger=settings.worker_producer_linger_ms / 1000,
-        producer_max_batch_size=settings.worker_producer_batch_bytes,
-        producer_compression_type=None if settings.worker_producer_compression == "none" else settings.worker_producer_compression,
+        **producer_settings(settings),
         topic_replication_factor=replication.factor,
         broker_commit_interval=1.0,
         # Rebalances (docs/operations.md, "Several workers"). The event loop never blocks for long
