@@ -326,11 +326,11 @@ def link_mention(
 
 
 def as_centroid(mean: np.ndarray) -> array[float]:
-    """A centroid as a summary keeps it: the mean (computed in float64) rounded to float32, the
-    form `state_codec` stores losslessly, so a block recovered from its changelog holds exactly
-    the centroids of one that was never decoded."""
+    """A centroid as a summary keeps it: the mean (computed in float64) rounded to float16 and held
+    as float32, the form `state_codec` stores losslessly in float16, so a block recovered from its
+    changelog holds exactly the centroids of one that was never decoded."""
     centroid = array("f")
-    centroid.frombytes(np.asarray(mean, dtype=np.float32).tobytes())
+    centroid.frombytes(np.asarray(mean, dtype=np.float16).astype(np.float32).tobytes())
     return centroid
 
 

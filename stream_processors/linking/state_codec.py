@@ -4,9 +4,9 @@ A block is stored in parts (`stream_processors/agents/block_store.py`): one entr
 summary, the researchers' ids in creation order in chunks, and a small head. This module encodes
 each part. The codec is lossless: a decoded state equals the state that was encoded, so a worker that
 recovered its blocks from the changelog links exactly as one that kept them in memory. Centroids
-travel as base64 float32, the precision a summary keeps them in (`linker.as_centroid`); states
-written before that hold base64 float64 (without `"dtype"`) or, older still, rounded decimals, and
-read as float32 too.
+travel as base64 float16, the precision a summary keeps them in (`linker.as_centroid`); states
+written before that hold base64 float32 (`"dtype": "f4"`), float64 (without `"dtype"`) or, older
+still, rounded decimals, and are rounded the same way when read.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def _summary(r: ResearcherSummary) -> dict[str, object]:
         "mentions": sorted(r.mention_keys),
         "orcid": r.orcid,
         "centroid": _pack(r.centroid) if r.centroid is not None else None,
-        "dtype": "f4",
+        "dtype": "f2",
         "embedded": r.embedded,
     }
 
@@ -72,7 +72,7 @@ def _from_summary(item: dict) -> ResearcherSummary:
 
 
 def _pack(vector: Sequence[float]) -> str:
-    return base64.b64encode(np.asarray(vector, dtype="<f4").tobytes()).decode("ascii")
+    return base64.b64encode(np.asarray(vector, dtype="<f2").tobytes()).decode("ascii")
 
 
 def _unpack(value: str | list[float], dtype: str) -> array[float]:

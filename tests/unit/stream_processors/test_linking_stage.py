@@ -219,7 +219,7 @@ def test_block_codec_still_reads_states_with_rounded_centroids():
     assert tuple(old.centroid) == (0.25, 0.5, 0.5, 0.5)
 
 
-def test_summaries_keep_float32_centroids_and_still_read_float64_states():
+def test_summaries_keep_float16_centroids_and_still_read_float32_and_float64_states():
     import base64
     import json as _json
 
@@ -228,14 +228,20 @@ def test_summaries_keep_float32_centroids_and_still_read_float64_states():
     summary = next(iter(state.researchers.values()))
     assert summary.centroid is not None and summary.centroid.typecode == "f"
     raw = _json.loads(dumps_summary(summary))
-    assert raw["dtype"] == "f4" and len(base64.b64decode(raw["centroid"])) == 4 * len(summary.centroid)
+    assert raw["dtype"] == "f2" and len(base64.b64decode(raw["centroid"])) == 2 * len(summary.centroid)
+    assert loads_summary(dumps_summary(summary)) == summary  # float16 holds the kept centroid exactly
     precise = np.array([0.1, 1 / 3, 2 / 3, -0.7], dtype="<f8")
-    raw["centroid"] = base64.b64encode(precise.tobytes()).decode("ascii")
-    del raw["dtype"]  # a summary written before centroids were float32
-    old = loads_summary(_json.dumps(raw).encode())
-    assert old.centroid is not None and old.centroid.typecode == "f"
-    assert list(old.centroid) == precise.astype(np.float32).tolist()
-    assert loads_summary(dumps_summary(old)) == old
+    rounded = precise.astype(np.float16).astype(np.float32).tolist()
+    for dtype in ("f4", "f8"):  # summaries written when centroids were float32, and float64 before that
+        raw["centroid"] = base64.b64encode(precise.astype(f"<{dtype}").tobytes()).decode("ascii")
+        if dtype == "f4":
+            raw["dtype"] = "f4"
+        else:
+            del raw["dtype"]
+        old = loads_summary(_json.dumps(raw).encode())
+        assert old.centroid is not None and old.centroid.typecode == "f"
+        assert list(old.centroid) == rounded
+        assert loads_summary(dumps_summary(old)) == old
 
 
 def test_the_paper_vector_travels_to_the_lines_and_the_profiles_in_float16():
