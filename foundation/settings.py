@@ -119,7 +119,7 @@ class Settings(BaseSettings):
     table_standby_replicas: int = Field(1, ge=0, le=8, validation_alias=_env("SCHOLARSTREAM_TABLE_STANDBY_REPLICAS"))
     # How the worker's producer batches (docs/architecture.md; docs/performance.md 7j): it waits up to
     # this long to fill a batch per partition, and compresses each batch. faust's defaults (0 ms,
-    # 16 KiB, no codec) sent a batch per record and stored every byte as written.
+    # 16 KiB, no codec) stored every byte as written.
     worker_producer_linger_ms: int = Field(5, ge=0, le=1000, validation_alias=_env("SCHOLARSTREAM_WORKER_PRODUCER_LINGER_MS"))
     worker_producer_batch_bytes: int = Field(
         256 * 1024, ge=1024, le=1_000_000, validation_alias=_env("SCHOLARSTREAM_WORKER_PRODUCER_BATCH_BYTES")

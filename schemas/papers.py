@@ -144,9 +144,8 @@ class Embedding(FrozenStripped):
     float16 (`f2`, half the bytes of float32) on every event and profile: a paper's vector
     (`EnrichedPaper` v3), the linking events that carry it to each of its authors, and a
     researcher's centroid (`ResearcherProfile` v4), which is folded in float64 and rounded once
-    per revision. float32 (`f4`) in the linker's block state and in records written before those
-    versions. `dtype` is written only when it is `f2`, so a float32 embedding reads and writes as
-    before it existed.
+    per revision. float32 (`f4`) in records written before those versions. `dtype` is written
+    only when it is `f2`, so a float32 embedding reads and writes as before it existed.
     """
 
     model: str
