@@ -26,8 +26,14 @@ For 2 and 3 the table gives the cost per added work or mention in the windows ho
 finish within `--window-timeout` seconds ends its scenario, with the lag and the logs' tails in the
 results: that is a finding, not an error of the benchmark.
 
+Each window is also divided by its author lines (`cpu_ms_per_author_line`, ...): the harvest's
+later papers have more authors, and most of the worker's records are one per author line, so the
+per-line figures tell a cost that grows with the pipeline's state from one that grows with the
+papers. `--annotate RESULTS` adds them to a harvest results file written before they were counted.
+
 Usage: python -m bench.growth [--scenarios harvest,prolific,block] [--papers 20000] [--windows 10]
                               [--works 5000] [--people 2000] [--window 100] [--name growth]
+       python -m bench.growth --annotate bench/results/NAME.json
 Fast mode is what the targets are stated for: SCHOLARSTREAM_ENCODER_MODEL=static-minilm-v1.
 """
 
@@ -131,6 +137,7 @@ class Window:
     records_by_topic: dict[str, int] = field(default_factory=dict)
     stored_by_topic: dict[str, int] = field(default_factory=dict)  # growth of the broker's log files
     peak_rss_mib: dict[str, float] = field(default_factory=dict)  # each pipeline process's high-water mark so far
+    author_lines: int = 0  # the author lines of the window's papers (0: not counted)
 
     @property
     def last(self) -> int:
@@ -151,6 +158,21 @@ class Window:
             "kafka_stored_bytes_per_paper": round(sum(self.stored_by_topic.values()) / self.papers),
             "kafka_stored_bytes_per_paper_by_topic": {topic: round(n / self.papers) for topic, n in sorted(self.stored_by_topic.items())},
             "peak_rss_mib": self.peak_rss_mib,
+            **self.per_author_line(),
+        }
+
+    def per_author_line(self) -> dict[str, Any]:
+        """The same costs per author line. Papers late in the harvest have more authors than early
+        ones, and most of the worker's records are per author line: this tells a cost that grows
+        with the state from one that grows with the papers."""
+        if not self.author_lines:
+            return {}
+        cpu = sum(self.cpu_seconds.values())
+        return {
+            "author_lines_per_paper": round(self.author_lines / self.papers, 3),
+            "cpu_ms_per_author_line": {role: round(seconds / self.author_lines * 1000, 3) for role, seconds in self.cpu_seconds.items()},
+            "cpu_ms_per_author_line_total": round(cpu / self.author_lines * 1000, 3),
+            "kafka_bytes_per_author_line": round(sum(self.bytes_by_topic.values()) / self.author_lines),
         }
 
 
@@ -180,11 +202,45 @@ def growth_summary(rows: Sequence[dict[str, Any]], checkpoints: Sequence[int]) -
                                           "kafka_bytes_per_paper": last["kafka_bytes_per_paper"]}
 
     def ratio(key: str) -> float | None:
-        return round(last[key] / first[key], 2) if first[key] else None
+        return round(last[key] / first[key], 2) if first.get(key) and key in last else None
 
-    return {"checkpoints": marks,
-            "ratio_last_to_first": {"cpu": ratio("cpu_ms_per_paper_total"), "kafka_bytes": ratio("kafka_bytes_per_paper"),
-                                    "first": first["records"], "last": last["records"]}}
+    ratios = {"cpu": ratio("cpu_ms_per_paper_total"), "kafka_bytes": ratio("kafka_bytes_per_paper"),
+              "first": first["records"], "last": last["records"]}
+    if "cpu_ms_per_author_line_total" in first and "cpu_ms_per_author_line_total" in last:
+        ratios.update(cpu_per_author_line=ratio("cpu_ms_per_author_line_total"),
+                      kafka_bytes_per_author_line=ratio("kafka_bytes_per_author_line"),
+                      author_lines_per_paper=ratio("author_lines_per_paper"))
+    return {"checkpoints": marks, "ratio_last_to_first": ratios}
+
+
+def with_author_lines(row: dict[str, Any], author_lines: int) -> dict[str, Any]:
+    """A window's row measured before author lines were counted, with its per-author-line figures
+    (from its per-paper ones: the same measurement, divided otherwise)."""
+    first, last = (int(n) for n in row["records"].split("-"))
+    papers = last - first + 1
+    window = Window(row["window"], papers, first - 1, row["seconds"], author_lines=author_lines,
+                    cpu_seconds={role: ms * papers / 1000 for role, ms in row["cpu_ms_per_paper"].items()},
+                    bytes_by_topic={"all": row["kafka_bytes_per_paper"] * papers})
+    return {**row, **window.per_author_line()}
+
+
+def annotate(path: Path) -> dict[str, Any]:
+    """Add per-author-line figures to a harvest run's results file written before they were
+    measured: the harvest's records are the same in the same order, so each window's author lines
+    are counted again from them."""
+    results = json.loads(path.read_text())
+    harvest = results["scenarios"]["harvest"]
+    last = max(int(row["records"].split("-")[1]) for row in harvest["windows"])
+    lines = [len(paper.authors) for paper in harvest_papers(last)]
+    rows = []
+    for row in harvest["windows"]:
+        first, end = (int(n) for n in row["records"].split("-"))
+        rows.append(with_author_lines(row, sum(lines[first - 1:end])))
+    harvest["windows"] = rows
+    harvest["summary"] = growth_summary(rows, (1,))
+    harvest["author_lines_counted_afterwards"] = True
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    return harvest["summary"]
 
 
 def split_evenly(total: int, windows: int) -> list[int]:
@@ -348,7 +404,7 @@ def run_scenario(name: str, papers: Sequence[RawPaper], sizes: Sequence[int], wi
         wait_caught_up(settings, runner, window_timeout)  # the worker is up and has nothing to do
         before = 0
         for number, size in enumerate(sizes, 1):
-            window = Window(number, size, before)
+            window = Window(number, size, before, author_lines=sum(len(p.authors) for p in papers[before:before + size]))
             topics = namespace_topics(settings, namespace)
             ends_before = log_ends(settings, topics)
             stored_before = stored_bytes(settings, namespace)
@@ -422,7 +478,12 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=100, help="papers per window of the prolific and block runs")
     parser.add_argument("--window-timeout", type=float, default=900.0)
     parser.add_argument("--name", default="growth", help="results file bench/results/NAME.json")
+    parser.add_argument("--annotate", type=Path, metavar="RESULTS",
+                        help="no run: add per-author-line figures to a harvest results file written before they were counted")
     args = parser.parse_args()
+    if args.annotate:
+        print(json.dumps(annotate(args.annotate)))
+        return
     chosen = [s for s in args.scenarios.split(",") if s]
     unknown = set(chosen) - {"harvest", "prolific", "block"}
     if unknown:

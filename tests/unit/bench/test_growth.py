@@ -15,6 +15,7 @@ from bench.growth import (
     split_evenly,
     synthetic_id,
     window_holding,
+    with_author_lines,
 )
 from schemas.papers import Author, RawPaper
 from stream_processors.linking.evidence import INCOMPATIBLE
@@ -76,3 +77,30 @@ def test_the_summary_compares_the_last_window_with_the_first_checkpoint():
     assert summary["ratio_last_to_first"]["cpu"] == 3.0
     assert summary["ratio_last_to_first"]["kafka_bytes"] == 4.0
     assert set(summary["checkpoints"]) == {"100", "last (201-300)"}
+
+
+def test_a_window_is_also_divided_by_its_author_lines():
+    window = Window(1, 100, 0, 1.0, {"worker": 1.5, "indexer": 0.5}, {"t": 300_000}, {"t": 100}, author_lines=400)
+    row = window.per_paper()
+    assert row["cpu_ms_per_paper_total"] == 20.0
+    assert row["author_lines_per_paper"] == 4.0
+    assert row["cpu_ms_per_author_line_total"] == 5.0
+    assert row["cpu_ms_per_author_line"] == {"worker": 3.75, "indexer": 1.25}
+    assert row["kafka_bytes_per_author_line"] == 750
+    assert "author_lines_per_paper" not in Window(1, 100, 0, 1.0, {"worker": 1.0}, {"t": 1}, {"t": 1}).per_paper()
+
+
+def test_more_authors_a_paper_shows_apart_from_a_growing_cost_per_line():
+    first = Window(1, 100, 0, 1.0, {"worker": 1.0}, {"t": 100_000}, {"t": 1}, author_lines=250).per_paper()
+    last = Window(2, 100, 100, 1.0, {"worker": 1.5}, {"t": 150_000}, {"t": 1}, author_lines=375).per_paper()
+    ratios = growth_summary([first, last], (1,))["ratio_last_to_first"]
+    assert ratios["cpu"] == 1.5 and ratios["kafka_bytes"] == 1.5
+    assert ratios["author_lines_per_paper"] == 1.5
+    assert ratios["cpu_per_author_line"] == 1.0 and ratios["kafka_bytes_per_author_line"] == 1.0
+
+
+def test_a_row_measured_before_lines_were_counted_gets_the_same_figures():
+    measured = Window(3, 100, 200, 2.0, {"worker": 1.5, "indexer": 0.5}, {"t": 300_000}, {"t": 100}, author_lines=400)
+    counted_later = with_author_lines(measured.per_paper() | {"author_lines_per_paper": None}, 400)
+    for key in ("author_lines_per_paper", "cpu_ms_per_author_line", "cpu_ms_per_author_line_total", "kafka_bytes_per_author_line"):
+        assert counted_later[key] == measured.per_paper()[key]
