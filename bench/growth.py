@@ -76,6 +76,7 @@ from schemas.topics import TOPICS
 from scholarstream.pipeline import total_lag
 from scholarstream.proc_usage import usage_of
 from stack import manager
+from stream_processors.worker_report import REPORT_EVERY_SECONDS, read_reports
 
 SURNAME = "Zyxwright"
 PROLIFIC_FORENAMES = "Quentin"
@@ -138,6 +139,8 @@ class Window:
     stored_by_topic: dict[str, int] = field(default_factory=dict)  # growth of the broker's log files
     peak_rss_mib: dict[str, float] = field(default_factory=dict)  # each pipeline process's high-water mark so far
     author_lines: int = 0  # the author lines of the window's papers (0: not counted)
+    collector_seconds: list[float] | None = None  # the worker's garbage collection, by generation (its report)
+    collector_collections: list[int] | None = None
 
     @property
     def last(self) -> int:
@@ -159,7 +162,15 @@ class Window:
             "kafka_stored_bytes_per_paper_by_topic": {topic: round(n / self.papers) for topic, n in sorted(self.stored_by_topic.items())},
             "peak_rss_mib": self.peak_rss_mib,
             **self.per_author_line(),
+            **self.collector(),
         }
+
+    def collector(self) -> dict[str, Any]:
+        """The worker's garbage collection in the window, from its report (`stream_processors/collector.py`)."""
+        if self.collector_seconds is None:
+            return {}
+        return {"gc_ms_per_paper_by_generation": [round(s / self.papers * 1000, 3) for s in self.collector_seconds],
+                "gc_collections_by_generation": self.collector_collections}
 
     def per_author_line(self) -> dict[str, Any]:
         """The same costs per author line. Papers late in the harvest have more authors than early
@@ -252,6 +263,25 @@ def split_evenly(total: int, windows: int) -> list[int]:
 
 
 # --- watching the services -----------------------------------------------------------------------
+
+
+def collector_now(settings: Settings, pid: int | None) -> dict[str, Any] | None:
+    """The worker's garbage-collection counters as its last report gives them (every 5 s), if any."""
+    if pid is None:
+        return None
+    for report in read_reports(Path(settings.data_dir)):
+        if report.get("pid") == pid and report.get("collector"):
+            return report["collector"]
+    return None
+
+
+def collector_between(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> tuple[list[float], list[int]] | None:
+    """(seconds, collections) by generation from one report's counters to a later one's."""
+    if not before or not after:
+        return None
+    seconds = [round(b - a, 4) for a, b in zip(before["seconds"], after["seconds"], strict=True)]
+    collections = [b - a for a, b in zip(before["collections"], after["collections"], strict=True)]
+    return seconds, collections
 
 
 def stack_pids(settings: Settings) -> dict[str, int]:
@@ -409,6 +439,7 @@ def run_scenario(name: str, papers: Sequence[RawPaper], sizes: Sequence[int], wi
             ends_before = log_ends(settings, topics)
             stored_before = stored_bytes(settings, namespace)
             cpu_before = cpu_now(pids)
+            collector_before = collector_now(settings, pipeline.get("worker"))
             started = time.monotonic()
             for paper in papers[before:before + size]:
                 publisher.publish(paper)
@@ -422,6 +453,10 @@ def run_scenario(name: str, papers: Sequence[RawPaper], sizes: Sequence[int], wi
             cpu_after = cpu_now(pids)
             window.cpu_seconds = {role: cpu_after[role] - cpu_before[role] for role in cpu_after if role in cpu_before}
             window.peak_rss_mib = peak_rss(pipeline)
+            time.sleep(REPORT_EVERY_SECONDS + 1)  # the worker's report has caught up with the window
+            collected = collector_between(collector_before, collector_now(settings, pipeline.get("worker")))
+            if collected is not None:
+                window.collector_seconds, window.collector_collections = collected
             topics = namespace_topics(settings, namespace)
             window.bytes_by_topic, window.records_by_topic = bytes_between(
                 settings, ends_before, log_ends(settings, topics))

@@ -127,6 +127,12 @@ class Settings(BaseSettings):
     worker_producer_compression: Literal["none", "gzip", "zstd"] = Field(
         "zstd", validation_alias=_env("SCHOLARSTREAM_WORKER_PRODUCER_COMPRESSION")
     )
+    # Python's full garbage-collection pass in the worker (stream_processors/collector.py): every this
+    # many seconds instead of CPython's trigger, which fired more often the more the caches churned
+    # (docs/performance.md 7k). 0: CPython's own policy.
+    worker_gc_full_seconds: float = Field(
+        60.0, ge=0, le=3600, validation_alias=_env("SCHOLARSTREAM_WORKER_GC_FULL_SECONDS")
+    )
     # Generations (foundation/generations.py): which derived topics, groups and indices to use.
     # Unset, `worker`/`indexer`/`run`/`status` use the serving generation recorded in Kafka.
     enrich_generation: int = Field(0, ge=0, le=9999, validation_alias=_env("SCHOLARSTREAM_ENRICH_GENERATION"))

@@ -13,6 +13,7 @@ from encoders.loading import load_encoder
 from foundation.errors import ConfigError, ServiceUnavailable
 from foundation.settings import Settings
 from schemas.topics import PAPERS_RAW, TOPICS
+from stream_processors import collector
 from stream_processors.app import BLOCK_STATE_TABLE, WORKER_GROUP, create_app
 from stream_processors.topic_model.fields import load_field_model, model_path_for
 
@@ -76,5 +77,8 @@ def run_worker(settings: Settings) -> None:
     if "link" in settings.stages:
         refuse_old_linking_state(kafka_io.through_failover(lambda: kafka_io.existing_topics(settings)), app.conf.id)
     create_changelogs(settings, app)
+    collector.WATCH.install()
+    if settings.worker_gc_full_seconds > 0:
+        collector.time_full_passes()  # the models and the app are loaded: frozen, never walked again
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True)
     worker.execute_from_commandline()

@@ -5,7 +5,8 @@ faust tables (the `trust-scores` GlobalTable must hold every researcher's score 
 the input partitions it reads now (and how many it ever read), where it is in each of them (faust's
 read and committed offsets, acknowledged offsets not yet committed, whether the partition is
 paused), whether its flow is running, the table partitions it keeps standby copies of, and whether
-its last table recovery finished.
+its last table recovery finished, and what Python's garbage collector did so far (collections,
+seconds and objects collected per generation: `collector.py`).
 An operator reads it to see that a restarted worker has its state back; the cluster tests read it
 to compare the workers with each other. The file is replaced atomically, so a reader never sees
 half of one.
@@ -22,6 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import faust
+
+from stream_processors.collector import WATCH
 
 if TYPE_CHECKING:
     from faust.tables.manager import TableManager
@@ -62,7 +65,7 @@ def positions(consumer: Any, tps: Iterable[Any]) -> dict[str, dict[str, object]]
 def build_report(
     tables: Iterable[tuple[str, Any]], assigned: Iterable[str], ever_assigned: int, standby: Iterable[str],
     recovered: bool, *, host: str, pid: int, now: datetime, reading: dict[str, dict[str, object]] | None = None,
-    flow_active: bool | None = None,
+    flow_active: bool | None = None, collector: dict[str, object] | None = None,
 ) -> dict[str, object]:
     return {
         "host": host,
@@ -75,6 +78,7 @@ def build_report(
         "standby_partitions": sorted(standby),
         "reading": reading or {},
         "flow_active": flow_active,
+        "collector": collector or {},
     }
 
 
@@ -121,6 +125,7 @@ def install(app: faust.App, data_dir: Path, now: Callable[[], datetime] = lambda
             host=host, pid=pid, now=now(),
             reading=positions(app.consumer, sources),
             flow_active=getattr(app.consumer, "flow_active", None),
+            collector=WATCH.snapshot(),
         )
         write_report(path, report)
 

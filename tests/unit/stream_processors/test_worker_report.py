@@ -17,7 +17,7 @@ def test_a_report_counts_each_table_and_lists_partitions_sorted():
     report = build_report(
         [("trust-scores", {b"r-1": b"11", b"r-2": b"40"}), ("blocks", {})],
         ["t.researcher.mentions:3", "t.arxiv.papers.raw:0"], 5, ["t-blocks-changelog:1"], True,
-        host="h", pid=42, now=NOW,
+        host="h", pid=42, now=NOW, collector={"collections": [5, 1, 0]},
     )
     assert report == {
         "host": "h", "pid": 42, "at": "2026-12-03T01:00:00+00:00", "recovered": True,
@@ -25,7 +25,7 @@ def test_a_report_counts_each_table_and_lists_partitions_sorted():
         "assigned_partitions": ["t.arxiv.papers.raw:0", "t.researcher.mentions:3"],
         "partitions_ever_assigned": 5,
         "standby_partitions": ["t-blocks-changelog:1"],
-        "reading": {}, "flow_active": None,
+        "reading": {}, "flow_active": None, "collector": {"collections": [5, 1, 0]},
     }
 
 

@@ -1,0 +1,86 @@
+"""Python's cyclic garbage collector in the worker: what it costs, and when it runs a full pass.
+
+A full collection walks every container object the process holds. The worker's decoded caches
+(blocks and profiles, `agents/state.py`) hold a bounded number of them, but as the corpus outgrows
+the caches more entries are decoded and dropped, and those survive long enough to count towards
+CPython's trigger for a full pass (objects that reached the oldest generation since the last one,
+a quarter of its size). On the whole 2016 harvest a native profile of the worker in the last tenth
+found 21 % of its samples in the collector (docs/performance.md, 7k), so a paper cost more the
+more the pipeline held.
+
+`SCHOLARSTREAM_WORKER_GC_FULL_SECONDS` > 0 takes the full pass off that trigger: the young
+generations are collected as before, and the whole heap once every that many seconds, so its cost
+is a share of time, not of papers. The objects the worker made while starting (models,
+vocabularies, modules) are frozen first (`gc.freeze`): they live as long as the process, and no
+full pass needs to walk them again. 0 leaves CPython's own policy.
+
+`CollectorWatch` counts what the collector did, by generation (collections, seconds, objects
+found unreachable), for the worker's report (`worker_report.py`).
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+OLDEST = 2
+NEVER = 2**31 - 1  # a threshold the oldest generation's count never passes
+
+
+@dataclass
+class CollectorWatch:
+    """Collections, seconds and objects collected per generation, from `gc.callbacks`."""
+
+    clock: Callable[[], float] = time.perf_counter
+    collections: list[int] = field(default_factory=lambda: [0, 0, 0])
+    seconds: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
+    collected: list[int] = field(default_factory=lambda: [0, 0, 0])
+    _started: float | None = None
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = self.clock()
+            return
+        generation = int(info.get("generation", OLDEST))
+        if self._started is not None:
+            self.seconds[generation] += self.clock() - self._started
+            self._started = None
+        self.collections[generation] += 1
+        self.collected[generation] += int(info.get("collected", 0))
+
+    def install(self) -> CollectorWatch:
+        if self not in gc.callbacks:
+            gc.callbacks.append(self)
+        return self
+
+    def remove(self) -> None:
+        if self in gc.callbacks:
+            gc.callbacks.remove(self)
+
+    def snapshot(self) -> dict[str, object]:
+        return {
+            "collections": list(self.collections),
+            "seconds": [round(s, 4) for s in self.seconds],
+            "collected": list(self.collected),
+            "frozen": gc.get_freeze_count(),
+            "timed_full_passes": gc.get_threshold()[OLDEST] == NEVER,
+        }
+
+
+WATCH = CollectorWatch()
+
+
+def time_full_passes() -> None:
+    """Freeze what the process holds now and leave the full pass to `full_pass` (the young
+    generations keep CPython's thresholds)."""
+    gc.collect()  # what start-up left as garbage goes before the rest is frozen
+    gc.freeze()
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, NEVER)
+
+
+def full_pass() -> None:
+    gc.collect(OLDEST)

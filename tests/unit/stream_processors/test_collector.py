@@ -1,0 +1,73 @@
+"""The worker's garbage-collection policy and its counters (stream_processors/collector.py)."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from collections.abc import Iterator
+
+import pytest
+
+from stream_processors import collector
+from stream_processors.collector import NEVER, CollectorWatch
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.other: _Node | None = None
+
+
+@pytest.fixture
+def restored() -> Iterator[None]:
+    thresholds = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
+
+
+def test_the_watch_adds_up_each_generation_s_collections_and_seconds():
+    ticks = iter([1.0, 1.25, 2.0, 2.5, 3.0, 3.5])
+    watch = CollectorWatch(clock=lambda: next(ticks))
+    watch("start", {"generation": 0})
+    watch("stop", {"generation": 0, "collected": 3})
+    watch("start", {"generation": 2})
+    watch("stop", {"generation": 2, "collected": 10})
+    watch("start", {"generation": 0})
+    watch("stop", {"generation": 0, "collected": 1})
+    snapshot = watch.snapshot()
+    assert snapshot["collections"] == [2, 0, 1]
+    assert snapshot["seconds"] == [0.75, 0.0, 0.5]
+    assert snapshot["collected"] == [4, 0, 10]
+
+
+def test_the_installed_watch_sees_a_real_collection():
+    watch = CollectorWatch().install()
+    try:
+        gc.collect(2)
+    finally:
+        watch.remove()
+    assert watch.collections[2] >= 1
+    assert watch.seconds[2] > 0
+    assert watch not in gc.callbacks
+
+
+def test_timed_full_passes_freeze_start_up_and_stop_the_automatic_full_pass(restored):
+    young, middle, _ = gc.get_threshold()
+    collector.time_full_passes()
+    assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == (young, middle, NEVER)
+    assert collector.WATCH.snapshot()["timed_full_passes"] is True
+
+
+def test_the_timed_pass_still_frees_cycles_that_reached_the_oldest_generation(restored):
+    collector.time_full_passes()
+    first, second = _Node(), _Node()
+    first.other, second.other = second, first
+    gone = weakref.ref(first)
+    gc.collect(0)
+    gc.collect(1)  # survivors of the young generations move on to the oldest
+    del first, second
+    gc.collect(1)  # a young pass does not look at the oldest generation
+    assert gone() is not None
+    collector.full_pass()
+    assert gone() is None
