@@ -51,7 +51,8 @@ def test_the_installed_watch_sees_a_real_collection():
     assert watch not in gc.callbacks
 
 
-def test_timed_full_passes_freeze_start_up_and_stop_the_automatic_full_pass(restored):
+@pytest.mark.usefixtures("restored")
+def test_timed_full_passes_freeze_start_up_and_stop_the_automatic_full_pass():
     young, middle, _ = gc.get_threshold()
     collector.time_full_passes()
     assert gc.get_freeze_count() > 0
@@ -59,7 +60,8 @@ def test_timed_full_passes_freeze_start_up_and_stop_the_automatic_full_pass(rest
     assert collector.WATCH.snapshot()["timed_full_passes"] is True
 
 
-def test_the_timed_pass_still_frees_cycles_that_reached_the_oldest_generation(restored):
+@pytest.mark.usefixtures("restored")
+def test_the_timed_pass_still_frees_cycles_that_reached_the_oldest_generation():
     collector.time_full_passes()
     first, second = _Node(), _Node()
     first.other, second.other = second, first

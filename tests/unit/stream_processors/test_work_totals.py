@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 from schemas.papers import TopicScore
 from schemas.profiles import PROFILE_SCHEMA_VERSION, ClaimSignal, Coauthor, DisownWorkSignal, ResearcherProfile, Work, WorkTotals
 from stream_processors.profiles import (
+    CLOSE_COLLABORATORS,
     COLLABORATOR_COUNTS_KEPT,
     ProfileUpdateRejected,
     TotalsDraft,
     WorksDraft,
+    _close_collaborators,
     _rebuild,
     apply_signal,
     new_profile,
@@ -167,3 +169,15 @@ def test_a_prolific_profile_keeps_the_most_frequent_coauthors_up_to_the_cap():
     assert len(totals.collaborators) == COLLABORATOR_COUNTS_KEPT
     assert totals.collaborators["r-often"] == 10
     assert set(totals.collaborator_names) == set(totals.collaborators)
+
+
+def test_close_collaborators_are_the_most_shared_then_by_id_leaving_out_the_excluded():
+    rng = random.Random(7)
+    shared = {f"r-{n:016x}": rng.randint(1, 4) for n in range(300)}
+    totals = WorkTotals(collaborators=shared, collaborator_names={rid: f"Name {rid[-4:]}" for rid in shared}, works=9)
+    excluded = {"r-0000000000000003", "r-0000000000000011"}
+    expected = sorted((rid for rid in shared if rid not in excluded), key=lambda rid: (-shared[rid], rid))[:CLOSE_COLLABORATORS]
+    found = _close_collaborators(totals, excluded)
+    assert [c.researcher_id for c in found] == expected
+    assert [c.shared_works for c in found] == [shared[rid] for rid in expected]
+    assert found[0].display_name == f"Name {expected[0][-4:]}"
