@@ -432,6 +432,7 @@ def run_scenario(name: str, papers: Sequence[RawPaper], sizes: Sequence[int], wi
         pipeline = role_pids(runner.pid)
         pids = {**pipeline, **stack_pids(settings)}
         wait_caught_up(settings, runner, window_timeout)  # the worker is up and has nothing to do
+        time.sleep(REPORT_EVERY_SECONDS + 1)  # and has written its first report (the collector's counters)
         before = 0
         for number, size in enumerate(sizes, 1):
             window = Window(number, size, before, author_lines=sum(len(p.authors) for p in papers[before:before + size]))

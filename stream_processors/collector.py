@@ -4,9 +4,9 @@ A full collection walks every container object the process holds. The worker's d
 (blocks and profiles, `agents/state.py`) hold a bounded number of them, but as the corpus outgrows
 the caches more entries are decoded and dropped, and those survive long enough to count towards
 CPython's trigger for a full pass (objects that reached the oldest generation since the last one,
-a quarter of its size). On the whole 2016 harvest a native profile of the worker in the last tenth
-found 21 % of its samples in the collector (docs/performance.md, 7k), so a paper cost more the
-more the pipeline held.
+a quarter of its size). On the 2016 harvest a native profile of the worker in the ninth tenth found
+21 % of its samples in the collector, and over the 10,001st to 20,000th papers CPython's trigger ran
+28 full passes, 2.3 ms a paper (docs/performance.md, 7k).
 
 `SCHOLARSTREAM_WORKER_GC_FULL_SECONDS` > 0 takes the full pass off that trigger: the young
 generations are collected as before, and the whole heap once every that many seconds, so its cost
