@@ -187,10 +187,16 @@ class Window:
         }
 
 
+def record_range(row: Mapping[str, Any]) -> tuple[int, int]:
+    """The first and last ordinals (1-based) of a window's row, from its "first-last" records."""
+    first, last = (int(n) for n in row["records"].split("-"))
+    return first, last
+
+
 def window_holding(rows: Sequence[dict[str, Any]], ordinal: int) -> dict[str, Any] | None:
     """The per-paper row of the window whose records include the `ordinal`-th (1-based)."""
     for row in rows:
-        first, last = (int(n) for n in row["records"].split("-"))
+        first, last = record_range(row)
         if first <= ordinal <= last:
             return row
     return None
@@ -227,7 +233,7 @@ def growth_summary(rows: Sequence[dict[str, Any]], checkpoints: Sequence[int]) -
 def with_author_lines(row: dict[str, Any], author_lines: int) -> dict[str, Any]:
     """A window's row measured before author lines were counted, with its per-author-line figures
     (from its per-paper ones: the same measurement, divided otherwise)."""
-    first, last = (int(n) for n in row["records"].split("-"))
+    first, last = record_range(row)
     papers = last - first + 1
     window = Window(row["window"], papers, first - 1, row["seconds"], author_lines=author_lines,
                     cpu_seconds={role: ms * papers / 1000 for role, ms in row["cpu_ms_per_paper"].items()},
@@ -241,11 +247,11 @@ def annotate(path: Path) -> dict[str, Any]:
     are counted again from them."""
     results = json.loads(path.read_text())
     harvest = results["scenarios"]["harvest"]
-    last = max(int(row["records"].split("-")[1]) for row in harvest["windows"])
+    last = max(record_range(row)[1] for row in harvest["windows"])
     lines = [len(paper.authors) for paper in harvest_papers(last)]
     rows = []
     for row in harvest["windows"]:
-        first, end = (int(n) for n in row["records"].split("-"))
+        first, end = record_range(row)
         rows.append(with_author_lines(row, sum(lines[first - 1:end])))
     harvest["windows"] = rows
     harvest["summary"] = growth_summary(rows, (1,))

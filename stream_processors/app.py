@@ -42,7 +42,6 @@ from schemas.topics import (
     TRUST_CHANGES,
     TopicSpec,
 )
-from stream_processors import collector
 from stream_processors.agents import (
     AssembleAgent,
     DeadLetters,
@@ -258,14 +257,7 @@ def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTo
         _register_linking(app, settings, raw_topic, changelog_configs)
     hold_flow_until_sought(app)
     install_worker_report(app, Path(settings.data_dir))
-    if settings.worker_gc_full_seconds > 0:
-        app.timer(settings.worker_gc_full_seconds, name="full-gc-pass")(_full_gc_pass)
     return app
-
-
-async def _full_gc_pass() -> None:
-    """The full garbage-collection pass, on a timer (stream_processors/collector.py)."""
-    collector.full_pass()
 
 
 def _register_enrich(

@@ -30,7 +30,7 @@ OLDEST = 2
 NEVER = 2**31 - 1  # a threshold the oldest generation's count never passes
 
 
-@dataclass
+@dataclass(eq=False)  # a callback is itself: two watches with the same counts are not one
 class CollectorWatch:
     """Collections, seconds and objects collected per generation, from `gc.callbacks`."""
 

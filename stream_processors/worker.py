@@ -79,6 +79,12 @@ def run_worker(settings: Settings) -> None:
     create_changelogs(settings, app)
     collector.WATCH.install()
     if settings.worker_gc_full_seconds > 0:
+        app.timer(settings.worker_gc_full_seconds, name="full-gc-pass")(_full_gc_pass)
         collector.time_full_passes()  # the models and the app are loaded: frozen, never walked again
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True)
     worker.execute_from_commandline()
+
+
+async def _full_gc_pass() -> None:
+    """The worker's full garbage-collection pass, on its timer (stream_processors/collector.py)."""
+    collector.full_pass()

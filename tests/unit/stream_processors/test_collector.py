@@ -73,3 +73,14 @@ def test_the_timed_pass_still_frees_cycles_that_reached_the_oldest_generation():
     assert gone() is not None
     collector.full_pass()
     assert gone() is None
+
+
+def test_two_watches_with_the_same_counts_are_both_installed():
+    first, second = CollectorWatch().install(), CollectorWatch().install()
+    try:
+        assert sum(callback is first for callback in gc.callbacks) == 1
+        assert sum(callback is second for callback in gc.callbacks) == 1
+    finally:
+        first.remove()
+        second.remove()
+    assert first not in gc.callbacks and second not in gc.callbacks
