@@ -181,6 +181,16 @@ def evaluate(names_set: namesakes.NamesakeSet, stream: dict[str, str]) -> dict[s
                     for key, label in zip(keys, cluster(scores, start, threshold), strict=True):
                         predicted[key] = f"{block}:{label}"
                 methods[f"{linkage} linkage from {start_name}, log-odds >= {threshold:+.0f}"] = _b_cubed_by_split(names_set, predicted)
+    for threshold in AVERAGE_THRESHOLDS:  # what a relink does (linking/resplit.py): split each stream researcher
+        predicted = {}
+        for block, (lines, scores) in matrices.items():
+            keys = [key for key, _, _ in lines]
+            owner = np.array([stream[k] for k in keys])
+            within = np.where(owner[:, None] == owner[None, :], scores, FORBIDDEN)
+            for key, label in zip(keys, average_linkage(within, list(range(len(keys))), threshold), strict=True):
+                predicted[key] = f"{block}:{label}"
+        methods[f"average linkage within each stream researcher, log-odds >= {threshold:+.0f}"] = (
+            _b_cubed_by_split(names_set, predicted))
     return {
         "model": model.version,
         "blocks": len(matrices),

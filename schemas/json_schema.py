@@ -7,10 +7,10 @@ from pathlib import Path
 
 from schemas.checkpoints import HarvestCheckpoint
 from schemas.dead_letters import DeadLetter
-from schemas.linking_events import Authorship, MentionEvent, WorkAssignment
+from schemas.linking_events import Authorship, MentionEvent, RelinkRequest, WorkAssignment
 from schemas.merge_reviews import MergeReview, ReviewDecision
 from schemas.papers import EnrichedPaper, RawPaper
-from schemas.profiles import SIGNAL_MODELS, MergeEvent, MergeMove, ResearcherProfile, TrustChange
+from schemas.profiles import SIGNAL_MODELS, MergeEvent, MergeMove, ResearcherProfile, SplitEvent, TrustChange
 from schemas.signal_outcomes import SignalOutcomeEvent
 from schemas.signal_voids import SignalVoid
 
@@ -21,6 +21,8 @@ EXPORTED = {
     "harvest_checkpoint": HarvestCheckpoint,
     "researcher_profile": ResearcherProfile,
     "merge_event": MergeEvent,
+    "split_event": SplitEvent,
+    "relink_request": RelinkRequest,
     "merge_move": MergeMove,
     "trust_change": TrustChange,
     "mention_event": MentionEvent,

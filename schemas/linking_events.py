@@ -12,7 +12,7 @@ from pydantic import Field, model_validator
 
 from schemas._base import Frozen
 from schemas.papers import AuthorMention, Embedding, TopicScore
-from schemas.profiles import Coauthor, Work
+from schemas.profiles import MAX_SPLIT_WORKS, Coauthor, UtcDatetime, Work
 
 # v3: the embedding may travel as float16 (`Embedding.compact`), which a v2 reader refuses.
 MENTION_SCHEMA_VERSION: Final = 3
@@ -110,6 +110,41 @@ class MentionEvent(Frozen):
         if not 0 <= self.mention.position < self.author_count:
             raise ValueError(f"mention position {self.mention.position} outside the paper's {self.author_count} authors")
         return self
+
+
+RELINK_PREFIX: Final = b'{"kind":"relink"'
+
+
+class RelinkRequest(Frozen):
+    """An operator's request to look again at one researcher of a block (`scholarstream relink`).
+
+    Sent to `researcher.mentions` under the block's key, so the link agent applies it in order with
+    the block's mentions, and a replay of the topic applies it at the same place. It carries every
+    mention the researcher held when the request was made; the agent re-clusters them
+    (`linking/resplit.py`) and refuses the request if the researcher holds other mentions by then.
+    Serialised with `kind` first (`is_relink`), so a mention is told from it without parsing.
+    """
+
+    kind: Literal["relink"] = "relink"
+    schema_version: Literal[1] = 1
+    relink_id: str = Field(min_length=1, max_length=100)
+    blocking_key: str = Field(min_length=1, max_length=300)
+    researcher_id: str = Field(min_length=1, max_length=100)
+    requested_by: str = Field(min_length=1, max_length=200)
+    mentions: tuple[MentionEvent, ...] = Field(min_length=1, max_length=MAX_SPLIT_WORKS)
+    at: UtcDatetime
+
+    @model_validator(mode="after")
+    def _one_block(self) -> RelinkRequest:
+        other = [m.mention.blocking_key for m in self.mentions if m.mention.blocking_key != self.blocking_key]
+        if other:
+            raise ValueError(f"a mention of block {other[0]!r} in a relink of block {self.blocking_key!r}")
+        return self
+
+
+def is_relink(value: bytes) -> bool:
+    """Whether a `researcher.mentions` record is a RelinkRequest rather than a MentionEvent."""
+    return value.startswith(RELINK_PREFIX)
 
 
 class Authorship(Frozen):

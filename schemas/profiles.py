@@ -51,6 +51,7 @@ TRUST_CHANGE_SCHEMA_VERSION: Final = 1
 SEEN_SIGNALS_KEPT = 64
 # Verifications are never dropped; a profile refuses more than this many (each one a distinct proof).
 MAX_VERIFICATIONS = 200
+MAX_SPLIT_WORKS = 2_000  # a relink re-clusters at most this many mentions of one researcher
 MAX_FOLLOWERS = 1_000_000
 # Works with more authors than this are large collaborations: they count as works, but their
 # coauthors are not "close collaborators" (3,000 names on a detector paper are not a network).
@@ -330,7 +331,8 @@ class TrustSnapshot(FrozenStripped):
 
 
 class DisownedWork(FrozenStripped):
-    """A work the claimant said is not theirs: kept so a replay or a later version does not re-add it."""
+    """A work the claimant said is not theirs, or a relink split off (`signal_id` "relink:<id>"):
+    kept so a replay or a later version does not re-add it."""
 
     arxiv_id: ArxivId
     moved_to: ResearcherId = Field(description="The researcher the author line was split off to.")
@@ -574,6 +576,44 @@ class MergeEvent(FrozenStripped):
             if self.requested_by not in (self.retired_id, self.surviving_id):
                 raise ValueError("requested_by must be one of the two ids")
         return self
+
+
+class SplitEvent(FrozenStripped):
+    """One researcher id was two people: the works `arxiv_ids` leave `researcher_id` for `split_to`.
+
+    Made by the link agent when it applies an operator's relink (`scholarstream relink`,
+    `linking/resplit.py`), keyed by `researcher_id` in `researcher.merges` beside the merges, whose
+    audit it shares: the profile's partition takes the works out, remembers where each went (a
+    replayed or re-versioned assignment is sent on), and sends them to the new researcher.
+    Serialised with `kind` first, which is how the merges agent tells it from a MergeEvent.
+    """
+
+    kind: Literal["split"] = "split"
+    schema_version: Literal[1] = 1
+    researcher_id: ResearcherId
+    split_to: ResearcherId
+    arxiv_ids: tuple[ArxivId, ...] = Field(min_length=1, max_length=MAX_SPLIT_WORKS)
+    reason: Literal["relink"] = "relink"
+    relink_id: str = Field(min_length=1, max_length=100, description="The relink request that decided it.")
+    requested_by: str = Field(max_length=200, description="Who asked for the relink (an operator's name).")
+    researcher_name: str | None = Field(None, max_length=300, description="The kept researcher's most printed name.")
+    split_name: str | None = Field(None, max_length=300, description="The split-off researcher's most printed name.")
+    evidence: dict[str, float | int | str | bool | None] = Field(
+        default_factory=dict,
+        description="What decided it: the highest mean pair score left between the parts, the threshold, the part sizes.",
+    )
+    at: UtcDatetime
+
+    @model_validator(mode="after")
+    def _two_ids(self) -> SplitEvent:
+        if self.researcher_id == self.split_to:
+            raise ValueError("researcher_id and split_to must differ")
+        return self
+
+
+def is_split(value: bytes) -> bool:
+    """Whether a `researcher.merges` record is a SplitEvent rather than a MergeEvent."""
+    return value.startswith(b'{"kind":"split"')
 
 
 class MergeMove(FrozenStripped):

@@ -124,11 +124,12 @@ RESEARCHER_MENTIONS = TopicSpec(
     key="blocking key (folded surname + first initial)",
     value=MentionEvent,
     cleanup_policy="delete",
-    producers=("worker: route mentions",),
+    producers=("worker: route mentions", "operators (scholarstream relink: a RelinkRequest)"),
     consumers=("worker: link",),
     why=(
         "The repartition for linking: every candidate for a mention shares its blocking key, so keying "
-        "by it puts a whole block on one partition, where one table entry holds its researchers."
+        "by it puts a whole block on one partition, where one table entry holds its researchers. An operator's "
+        "relink request travels here too, so the link agent applies it in order with the block's mentions."
     ),
 )
 
@@ -212,11 +213,13 @@ RESEARCHER_MERGES = TopicSpec(
     value=MergeEvent,
     cleanup_policy="delete",
     config=_FOREVER,
-    producers=("worker: link (linking merges)", "worker: signals (merge_request)", "worker: merges (re-addressed)"),
+    producers=("worker: link (linking merges, a relink's splits)", "worker: signals (merge_request)",
+               "worker: merges (re-addressed)"),
     consumers=("worker: merges",),
     why=(
         "Two researcher ids are one person (old id -> surviving id, the survivor being the smaller id). Keyed by "
-        "the retired id so the event meets the profile it retires; kept forever as the audit of every merge."
+        "the retired id so the event meets the profile it retires; kept forever as the audit of every merge. "
+        "A relink's SplitEvent (one id was two people) is keyed by the id that loses works, for the same reasons."
     ),
 )
 

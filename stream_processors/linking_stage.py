@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from schemas.linking_events import Authorship, MentionEvent, WorkAssignment, coauthor_keys_by_line
+from schemas.linking_events import Authorship, MentionEvent, RelinkRequest, WorkAssignment, coauthor_keys_by_line
 from schemas.papers import EnrichedPaper
 from schemas.profiles import (
     CLOSE_COLLABORATION_MAX_AUTHORS,
@@ -27,6 +27,7 @@ from schemas.profiles import (
     MergeRequestSignal,
     ResearcherProfile,
     ResearcherSignal,
+    SplitEvent,
     TrustChange,
     Work,
 )
@@ -39,7 +40,14 @@ from stream_processors.linking.linker import (
     apply_decision,
     link_mention,
 )
-from stream_processors.linking.merging import DEFAULT_POLICY, BlockMerge, MergePolicy, merge_after_link
+from stream_processors.linking.merging import (
+    DEFAULT_POLICY,
+    BlockMerge,
+    MergePolicy,
+    display_name,
+    merge_after_link,
+)
+from stream_processors.linking.resplit import Line, Resplit, StaleRelink, relink_block
 from stream_processors.profiles import (
     SignalRejected,
     WorkLookup,
@@ -111,6 +119,32 @@ def link_and_merge(
     return next_block, authorship, tuple(merge_event(merge, now) for merge in merges)
 
 
+def relink(
+    block: BlockState | None, request: RelinkRequest, now: datetime, policy: MergePolicy = DEFAULT_POLICY
+) -> tuple[BlockState, Resplit, tuple[SplitEvent, ...], tuple[MergeEvent, ...]]:
+    """Apply an operator's relink of one researcher (`resplit.relink_block`): the next block, the
+    re-clustering, a SplitEvent per part split off (keyed by the researcher that keeps its id) and
+    the merges the split-off parts then pass. Raises StaleRelink when the researcher is not in the
+    block or holds other mentions than the request carries (the block moved on: run it again)."""
+    if block is None:
+        raise StaleRelink(f"{request.researcher_id} is not a researcher of block {request.blocking_key!r} (no such block)")
+    lines = [Line(*line_of(event)) for event in request.mentions]
+    done = relink_block(block, request.researcher_id, lines, policy)
+    kept, *split = done.outcome.parts
+    sizes = ",".join(str(len(part.paper_ids)) for part in done.outcome.parts)
+    splits = tuple(
+        SplitEvent(
+            researcher_id=kept.summary.researcher_id, split_to=part.summary.researcher_id, arxiv_ids=part.paper_ids,
+            relink_id=request.relink_id, requested_by=request.requested_by,
+            researcher_name=display_name(kept.summary), split_name=display_name(part.summary),
+            evidence={"mean_between": done.outcome.mean_between, "threshold": done.outcome.threshold, "part_sizes": sizes},
+            at=now,
+        )
+        for part in split
+    )
+    return done.block, done.outcome, splits, tuple(merge_event(merge, now) for merge in done.merges)
+
+
 def merge_event(merge: BlockMerge, now: datetime) -> MergeEvent:
     return MergeEvent(
         retired_id=merge.retired_id,
@@ -124,19 +158,24 @@ def merge_event(merge: BlockMerge, now: datetime) -> MergeEvent:
     )
 
 
-def _link(
-    block: BlockState | None, event: MentionEvent, policy: MergePolicy = DEFAULT_POLICY
-) -> tuple[LinkDecision, BlockState, Authorship]:
-    block = block or BlockState(event.mention.blocking_key)
+def line_of(event: MentionEvent) -> tuple[Mention, PaperContext]:
+    """A mention event as the linker reads it."""
     m = event.mention
-    mention = Mention(m.position, m.keyname, m.forenames, m.affiliations, m.blocking_key)
-    context = PaperContext(
+    return Mention(m.position, m.keyname, m.forenames, m.affiliations, m.blocking_key), PaperContext(
         paper_id=event.arxiv_id,
         year=event.year,
         categories=event.categories,
         embedding=tuple(float(v) for v in event.embedding.vector()) if event.embedding else None,
         line_coauthors=event.coauthor_keys,
     )
+
+
+def _link(
+    block: BlockState | None, event: MentionEvent, policy: MergePolicy = DEFAULT_POLICY
+) -> tuple[LinkDecision, BlockState, Authorship]:
+    block = block or BlockState(event.mention.blocking_key)
+    m = event.mention
+    mention, context = line_of(event)
     decision = link_mention(block, mention, context, policy.threshold, weights=policy.weights, popularity=policy.popularity)
     next_block = apply_decision(block, decision, mention, context)
     explanation = decision.explain()

@@ -11,6 +11,8 @@ on_move:  the survivor's profile + the MergeMove (keyed by survivor id) -> the s
           merged), or bounced back to the retired id, which `on_move` there restores
 on_move, accepted, at the retired id: its works leave for the survivor (`moved_works`), which
           adds those it does not hold (profile v3 keeps works beside the profile, not in it)
+on_split: a profile + a relink's SplitEvent (keyed by the profile's id, on `researcher.merges`)
+          -> the profile without the split-off works, and those works assigned to the new researcher
 
 Every redirect points to a smaller id (MergeEvent enforces it), so chains end and two merges can
 never redirect into each other. Each step is idempotent: a redelivered MergeEvent finds the
@@ -23,11 +25,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from schemas.linking_events import WorkAssignment
-from schemas.profiles import MergeEvent, MergeMove, ResearcherProfile, TrustChange, Work
+from schemas.profiles import MergeEvent, MergeMove, ResearcherProfile, SplitEvent, TrustChange, Work
 from stream_processors.collaborator_trust import ScoreLookup, no_scores
 from stream_processors.linking_stage import rescore, split_off
 from stream_processors.profiles import (
     MergeRejected,
+    ProfileUpdateRejected,
     WorkLookup,
     apply_merge,
     new_profile,
@@ -35,6 +38,7 @@ from stream_processors.profiles import (
     no_works,
     restore,
     retire,
+    split_works,
 )
 
 
@@ -85,6 +89,43 @@ def _readdressed(event: MergeEvent, merged_into: str) -> MergeEvent | None:
         "retired_id": pair[1], "surviving_id": pair[0], "requested_by": requested_by,
         "retired_name": names.get(pair[1]), "surviving_name": names.get(pair[0]),
     })
+
+
+@dataclass(frozen=True)
+class SplitOutcome:
+    """What one split did to the profile that loses works: the new revision and the works' way
+    to the split-off researcher, the split re-addressed (the profile was merged), or a refusal."""
+
+    profile: ResearcherProfile | None = None
+    change: TrustChange | None = None
+    assignments: tuple[WorkAssignment, ...] = ()
+    removed: tuple[Work, ...] = ()
+    forward: SplitEvent | None = None
+    rejected: str | None = None
+
+
+def on_split(
+    current: ResearcherProfile | None, event: SplitEvent, now: datetime, scores: ScoreLookup = no_scores,
+    stored: WorkLookup = no_works,
+) -> SplitOutcome:
+    """Take a relink's split-off works out of `event.researcher_id` (whose profile is `current`)
+    and send them to `event.split_to`. A profile not made yet remembers the split, so its works are
+    sent on as they arrive; a merged one passes the split to its survivor, which holds the works."""
+    if current is None:
+        current = new_profile(event.researcher_id, event.researcher_name or event.researcher_id)
+    if current.merged_into is not None:
+        if current.merged_into == event.split_to:
+            return SplitOutcome()
+        return SplitOutcome(forward=event.model_copy(update={"researcher_id": current.merged_into}))
+    try:
+        updated = split_works(current, event, stored)
+    except ProfileUpdateRejected as error:
+        return SplitOutcome(rejected=str(error))
+    if updated is current:
+        return SplitOutcome()
+    removed = newly_disowned(current, updated, stored)
+    profile, change = rescore(current, updated, now, scores)
+    return SplitOutcome(profile, change, assignments=split_off(current, updated, removed), removed=removed)
 
 
 REVIEW = "for review"

@@ -50,6 +50,7 @@ from schemas.profiles import (
     OpenToCollaborateSignal,
     ResearcherProfile,
     ResearcherSignal,
+    SplitEvent,
     TrustSnapshot,
     UnclaimSignal,
     UnfollowSignal,
@@ -642,6 +643,33 @@ def _disown_work(profile: ResearcherProfile, signal: DisownWorkSignal, stored: W
             DisownedWork(arxiv_id=arxiv_id, moved_to=split_researcher_id(profile.researcher_id, arxiv_id),
                          signal_id=signal.signal_id),
         )
+    return _moved_out(profile, known, stored)
+
+
+class SplitRejected(ProfileUpdateRejected):
+    """A relink may not take works from this profile (its claimant or ORCID iD vouches for them)."""
+
+
+def split_works(profile: ResearcherProfile, event: SplitEvent, stored: WorkLookup) -> ResearcherProfile:
+    """The profile without the works a relink split off (`event.arxiv_ids`), each remembered as
+    moved to `event.split_to`, so a replayed or re-versioned assignment is sent on there. Works
+    not here yet are remembered too: their assignments are on their way.
+
+    Refused for a claimed profile or one with an ORCID iD, as a linking merge is: its claimant
+    decides which works are theirs (`disown_work`).
+    """
+    if profile.claimed or profile.orcid:
+        raise SplitRejected(f"a relink does not split {profile.researcher_id}: it is claimed or carries an ORCID iD "
+                            "(its claimant can disown works)")
+    known = {d.arxiv_id: d for d in profile.disowned_works}
+    for arxiv_id in event.arxiv_ids:
+        known.setdefault(arxiv_id, DisownedWork(arxiv_id=arxiv_id, moved_to=event.split_to, signal_id=f"relink:{event.relink_id}"))
+    changes = _moved_out(profile, known, stored)
+    return _rebuild(profile, **changes) if changes else profile
+
+
+def _moved_out(profile: ResearcherProfile, known: dict[str, DisownedWork], stored: WorkLookup) -> dict[str, object]:
+    """The changes that take the works of `known` out of the profile, to where each moved ({}: none new)."""
     if len(known) == len(profile.disowned_works):
         return {}
     after = profile.model_copy(update={"disowned_works": tuple(known[key] for key in sorted(known))})

@@ -1,4 +1,4 @@
-"""Operators' commands: `status`, `replay`, `dlq`, `reindex`, `rebuild`, `void-signals`, `merges`."""
+"""Operators' commands: `status`, `replay`, `dlq`, `reindex`, `rebuild`, `relink`, `void-signals`, `merges`."""
 
 from __future__ import annotations
 
@@ -199,6 +199,43 @@ def rebuild_cmd(
               f"readers now use {', '.join(f'{a} -> {i}' for a, i in result.switched.items())}")
     out.print("restart long-running workers and indexers: they will use the new generation "
               f"({' '.join(f'{k}={v}' for k, v in result.restart_with.items())} is recorded in Kafka)")
+
+
+@app.command("relink")
+def relink_cmd(
+    name: Annotated[str | None, typer.Option(help="Look at the researchers this printed name may be, e.g. 'Wei Wang'.")] = None,
+    block: Annotated[str | None, typer.Option(help="Look at every researcher of this block, e.g. wang_w.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would split; send nothing.")] = False,
+    by: Annotated[str, typer.Option(help="The operator asking (kept in the split events' audit).")] = "operator",
+    as_json: JsonFlag = False,
+) -> None:
+    """Look again at a block's researchers and split those whose works are more than one person."""
+    from scholarstream.rebuild import with_serving_generation
+    from scholarstream.relink import relink
+
+    if (name is None) == (block is None):
+        raise ScholarStreamError("give --name or --block (one of them)")
+    settings = with_serving_generation(get_settings())
+    with progress_bar("reading papers.enriched", None) as advance:
+        report = relink(settings, name=name, block_key=block, by=by, now=utc_now(), dry_run=dry_run,
+                        advance=advance, total=advance.set_total)
+    if as_json:
+        emit(report.as_dict(), True)
+        return
+    table = Table(title=f"block {report.block}: {len(report.looked_at)} of its {report.researchers} researchers looked at")
+    for column in ("researcher", "name", "works", "parts (works each)", "mean between", "note"):
+        table.add_column(column)
+    for item in report.looked_at:
+        between = "" if item.mean_between is None else f"{item.mean_between:.3f}"
+        table.add_row(item.researcher_id, item.name, str(item.works), " + ".join(str(len(part)) for part in item.parts),
+                      between, item.skipped or ("splits" if item.splits else "one person"))
+    out.print(table)
+    splitting = sum(item.splits for item in report.looked_at)
+    if dry_run:
+        out.print(f"{splitting} researcher(s) would split; nothing sent (--dry-run)")
+    else:
+        out.print(f"{splitting} researcher(s) split: {len(report.sent)} relink request(s) sent to researcher.mentions; "
+                  "the worker applies them in order with the block's mentions (refused ones: `scholarstream dlq list`)")
 
 
 @app.command("void-signals")

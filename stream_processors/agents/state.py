@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from clients.partitioning import compound_key
-from schemas.profiles import MergeEvent, MergeMove, ProfileWork, ResearcherProfile, TrustChange, Work
+from schemas.profiles import MergeEvent, MergeMove, ProfileWork, ResearcherProfile, SplitEvent, TrustChange, Work
 from stream_processors.agents.parked_signals import ParkedSignals
 from stream_processors.agents.ports import Table, Topic
 from stream_processors.agents.works_store import WorksStore
@@ -208,6 +208,10 @@ class LinkingState:
 
     async def send_merge(self, event: MergeEvent) -> Awaitable[Any]:
         return await self.merges.send(key=event.retired_id.encode(), value=event.model_dump_json().encode())
+
+    async def send_split(self, event: SplitEvent) -> Awaitable[Any]:
+        """A relink's split, beside the merges (researcher.merges), keyed by the researcher that loses works."""
+        return await self.merges.send(key=event.researcher_id.encode(), value=event.model_dump_json().encode())
 
     async def send_move(self, move: MergeMove) -> Awaitable[Any]:
         return await self.moves.send(key=move.target_id.encode(), value=move.model_dump_json().encode())

@@ -39,6 +39,7 @@ from stream_processors.linking.popularity import NamePopularity, rarity
 from stream_processors.linking.scorer import (
     DEFAULT_THRESHOLD,
     DEFAULT_WEIGHTS,
+    RULE_KEPT_APART,
     RULE_NAME_CONFLICT,
     RULE_ORCID_CONFLICT,
     RULE_SAME_PAPER,
@@ -101,6 +102,7 @@ class ResearcherSummary:
     # float32 in an array (`as_centroid`): 1.5 KB for 384 dimensions, where a tuple of Python floats takes 12 KB
     centroid: array[float] | None = None
     embedded: int = 0
+    apart: frozenset[str] = frozenset()  # researchers a relink split this one from: linking never merges them
 
     @cached_property
     def name_forms(self) -> tuple[PersonName, ...]:
@@ -449,6 +451,8 @@ def merge_candidates(
         rule = RULE_ORCID_CONFLICT
     elif a.paper_ids & b.paper_ids:
         rule = RULE_SAME_PAPER
+    elif a.researcher_id in b.apart or b.researcher_id in a.apart:
+        rule = RULE_KEPT_APART
     elif evidence.name_label == INCOMPATIBLE:
         rule = RULE_NAME_CONFLICT
     if rule is not None:
@@ -500,4 +504,5 @@ def merge_summaries(surviving: ResearcherSummary, retired: ResearcherSummary) ->
         orcid=surviving.orcid or retired.orcid,
         centroid=centroid,
         embedded=embedded,
+        apart=(surviving.apart | retired.apart) - {surviving.researcher_id, retired.researcher_id},
     )

@@ -48,6 +48,7 @@ class MergePolicy:
     context_penalties: bool = True  # rivals and short given names, as when linking a mention
     min_shared_coauthors: int = 0   # corroboration beyond names and places (0: the score decides)
     popularity: NamePopularity | None = None  # how common the names are (popularity.py), as when linking
+    split_margin: float = 0.0  # a relink keeps two groups together down to threshold + this (resplit.py)
 
 
 DEFAULT_POLICY = MergePolicy()

@@ -32,5 +32,8 @@ def policy_named(name: LinkerName, encoder: str | None = None) -> MergePolicy:
         model = pairwise_model.packaged()
         vectors = encoder is None or encoder == model.encoder
         gated = pairwise_model.GatedModel(model, DEFAULT_WEIGHTS, DEFAULT_THRESHOLD, vectors=vectors)
-        return MergePolicy(threshold=DEFAULT_THRESHOLD, weights=gated, popularity=popularity.packaged())
+        # A relink splits a researcher where its groups' mean pair score is below log-odds -1 (0.25
+        # a unit on the gated scale): the best of -1, 0, +1, +2 on the pseudo-namesakes' dev groups.
+        return MergePolicy(threshold=DEFAULT_THRESHOLD, weights=gated, popularity=popularity.packaged(),
+                           split_margin=-1 * gated.scale)
     raise ValueError(f"unknown linker {name!r}: one of {', '.join(LINKERS)}")

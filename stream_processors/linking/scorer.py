@@ -22,6 +22,7 @@ from stream_processors.linking.names import EXACT, EXACT_INITIAL, INCOMPATIBLE, 
 RULE_ORCID_CONFLICT = "different-orcid"
 RULE_SAME_PAPER = "already-author-of-paper"
 RULE_NAME_CONFLICT = "incompatible-name"
+RULE_KEPT_APART = "split-apart-by-relink"  # two researchers a relink split: never merged again by linking
 
 # Name labels that pin the person down as far as a name can: no ambiguity penalty on them.
 _SPECIFIC_NAMES = frozenset({EXACT, EXACT_INITIAL, SAME_FULL})

@@ -51,6 +51,7 @@ def _summary(r: ResearcherSummary) -> dict[str, object]:
         "centroid": _pack(r.centroid) if r.centroid is not None else None,
         "dtype": "f2",
         "embedded": r.embedded,
+        **({"apart": sorted(r.apart)} if r.apart else {}),  # only a relink's parts carry it
     }
 
 
@@ -68,6 +69,7 @@ def _from_summary(item: dict) -> ResearcherSummary:
         orcid=item["orcid"],
         centroid=_unpack(item["centroid"], item.get("dtype", "f8")) if item["centroid"] is not None else None,
         embedded=item["embedded"],
+        apart=frozenset(item.get("apart", ())),
     )
 
 
