@@ -12,7 +12,7 @@ from pydantic import Field, model_validator
 
 from schemas._base import Frozen
 from schemas.papers import AuthorMention, Embedding, TopicScore
-from schemas.profiles import MAX_SPLIT_WORKS, Coauthor, UtcDatetime, Work
+from schemas.profiles import MAX_SPLIT_WORKS, Coauthor, ResearcherId, UtcDatetime, Work
 
 # v3: the embedding may travel as float16 (`Embedding.compact`), which a v2 reader refuses.
 MENTION_SCHEMA_VERSION: Final = 3
@@ -129,7 +129,7 @@ class RelinkRequest(Frozen):
     schema_version: Literal[1] = 1
     relink_id: str = Field(min_length=1, max_length=100)
     blocking_key: str = Field(min_length=1, max_length=300)
-    researcher_id: str = Field(min_length=1, max_length=100)
+    researcher_id: ResearcherId
     requested_by: str = Field(min_length=1, max_length=200)
     mentions: tuple[MentionEvent, ...] = Field(min_length=1, max_length=MAX_SPLIT_WORKS)
     at: UtcDatetime
