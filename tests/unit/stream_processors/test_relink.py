@@ -156,3 +156,40 @@ def test_a_relink_of_another_block_or_a_researcher_not_in_it_is_refused(folded):
     assert "is not a researcher of block 'wang_w'" in letter.reason
     with pytest.raises(ValueError, match="a mention of block 'wang_w' in a relink of block 'li_x'"):
         RelinkRequest.model_validate({**request.model_dump(), "blocking_key": "li_x"})
+
+
+def test_a_split_block_round_trips_through_its_codec_with_the_parts_apart(folded):
+    from stream_processors.linking.linker import ResearcherSummary
+    from stream_processors.linking.state_codec import dumps_summary, loads_summary
+
+    relinked(folded, relink_requests(folded))
+    block = block_of(folded)
+    parts = [r for r in block.researchers.values() if r.apart]
+    assert len(parts) == 2 and all(loads_summary(dumps_summary(r)) == r for r in parts)
+    untouched = ResearcherSummary(researcher_id="r-0123456789abcdef", names={("Wang", "Wei"): 1})
+    assert b"apart" not in dumps_summary(untouched), "a summary no relink split stores no `apart`: no bytes for the common case"
+
+
+def test_the_parts_of_a_split_never_pass_the_merge_test_again(folded):
+    from stream_processors.linking.linker import merge_candidates
+
+    relinked(folded, relink_requests(folded))
+    a, b = [r for r in block_of(folded).researchers.values() if r.apart]
+    decision = merge_candidates(a, b, POLICY.threshold, POLICY.weights)
+    assert not decision.merge and decision.score.rule == "split-apart-by-relink"
+
+
+def test_the_records_tell_their_kind_by_their_first_bytes():
+    from schemas.linking_events import MentionEvent, is_relink
+    from schemas.profiles import MergeEvent, is_split
+    from stream_processors.linking_stage import route
+
+    mention = route(PAPERS[0])[0]
+    request = RelinkRequest(relink_id="r1", blocking_key="wang_w", researcher_id="r-0123456789abcdef",
+                            requested_by="operator", mentions=(mention,), at=AT)
+    split = SplitEvent(researcher_id="r-0123456789abcdef", split_to="r-0123456789abcdee", arxiv_ids=("1601.00001",),
+                       relink_id="r1", requested_by="operator", at=AT)
+    merge = MergeEvent(retired_id="r-0123456789abcdef", surviving_id="r-0123456789abcdee", reason="linking", at=AT)
+    assert is_relink(request.model_dump_json().encode()) and not is_relink(mention.model_dump_json().encode())
+    assert is_split(split.model_dump_json().encode()) and not is_split(merge.model_dump_json().encode())
+    assert MentionEvent.model_validate_json(mention.model_dump_json()) == mention
