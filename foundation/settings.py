@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     worker_session_timeout: float = Field(30.0, ge=6, le=300, validation_alias=_env("SCHOLARSTREAM_WORKER_SESSION_TIMEOUT"))
     worker_heartbeat_interval: float = Field(3.0, gt=0, le=60, validation_alias=_env("SCHOLARSTREAM_WORKER_HEARTBEAT_INTERVAL"))
     worker_rebalance_timeout: float = Field(60.0, ge=10, le=600, validation_alias=_env("SCHOLARSTREAM_WORKER_REBALANCE_TIMEOUT"))
+    # How often the worker commits its input offsets (faust's broker_commit_interval): what a killed
+    # worker reads again, every step idempotent. The crash tests lengthen it to kill inside the window.
+    worker_commit_interval: float = Field(1.0, gt=0, le=300, validation_alias=_env("SCHOLARSTREAM_WORKER_COMMIT_INTERVAL"))
     table_standby_replicas: int = Field(1, ge=0, le=8, validation_alias=_env("SCHOLARSTREAM_TABLE_STANDBY_REPLICAS"))
     # How the worker's producer batches (docs/architecture.md; docs/performance.md 7j): it waits up to
     # this long to fill a batch per partition, and compresses each batch. faust's defaults (0 ms,

@@ -230,7 +230,7 @@ def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTo
         producer_acks=-1,
         **producer_settings(settings),
         topic_replication_factor=replication.factor,
-        broker_commit_interval=1.0,
+        broker_commit_interval=settings.worker_commit_interval,
         # Rebalances (docs/operations.md, "Several workers"). The event loop never blocks for long
         # (forward passes run on an executor), so heartbeats keep going under load and a worker is
         # dropped only when it is gone; a standby copy of each table partition on another worker

@@ -81,6 +81,7 @@ class Resplit:
     parts: tuple[Part, ...]
     mean_between: float | None  # the highest mean pair score between two parts (None: not split)
     threshold: float
+    applied: bool = False  # the request was applied before (a re-delivery): nothing to do
 
     @property
     def split(self) -> bool:
@@ -200,7 +201,11 @@ def relink_block(block: BlockState, researcher_id: str, lines: Sequence[Line], p
     researcher is not in the block or `lines` are not its mentions."""
     if researcher_id not in block.researchers:
         raise StaleRelink(f"{researcher_id} is not a researcher of block {block.key!r} (merged since, or never linked there)")
-    outcome = resplit(block.researchers[researcher_id], lines, policy)
+    researcher = block.researchers[researcher_id]
+    if applied(block, researcher, lines):
+        return Relinked(block, Resplit(researcher_id, (Part(researcher, tuple(sorted(researcher.paper_ids))),), None,
+                                       policy.threshold + policy.split_margin, applied=True), ())
+    outcome = resplit(researcher, lines, policy)
     if not outcome.split:
         return Relinked(block, outcome, ())
     kept, *split = outcome.parts
@@ -212,6 +217,22 @@ def relink_block(block: BlockState, researcher_id: str, lines: Sequence[Line], p
         block, found = merge_after_link(block, follow_redirects(part.summary.researcher_id, _redirects(merges)), policy)
         merges.extend(found)
     return Relinked(block, outcome, tuple(merges))
+
+
+def applied(block: BlockState, researcher: ResearcherSummary, lines: Sequence[Line]) -> bool:
+    """Whether this relink was applied already: the researcher holds some of its mentions, and each
+    of the others is held by a researcher kept apart from it (a part split off, or what that part
+    merged into). A worker killed after the split's events were acknowledged and the block written,
+    but before the request's offset was committed, reads the request again: a no-op, not a refusal."""
+    given = {line.key for line in lines}
+    held = set(researcher.mention_keys)
+    if not held < given:
+        return False
+    elsewhere = given - held
+    for other in block.researchers.values():
+        if researcher.researcher_id in other.apart:
+            elsewhere -= other.mention_keys
+    return not elsewhere
 
 
 def _redirects(merges: list[BlockMerge]) -> dict[str, str]:
