@@ -1,8 +1,8 @@
-"""`scholarstream relink`: look again at the researchers of one block, or of one name, and split
+"""`scholarstream relink`: look again at the researchers of some blocks, or of some names, and split
 those whose mentions are more than one person (issue 15, item 4; `linking/resplit.py`).
 
-1. The block's current researchers are read from the worker's `block-state` changelog: only the
-   one partition the block lives on (`clients.partitioning`), only its keys.
+1. The blocks' current researchers are read from the worker's `block-state` changelog: only the
+   partitions the blocks live on (`clients.partitioning`), only their keys.
 2. Their mentions are rebuilt from `papers.enriched` (compacted: every paper's latest enrichment)
    with the route step the worker uses, so they are the events the link agent linked.
 3. Each researcher of two or more works is re-clustered here with the worker's policy, to show what
@@ -16,6 +16,7 @@ those whose mentions are more than one person (issue 15, item 4; `linking/respli
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -63,19 +64,34 @@ class Planned:
 
 
 @dataclass(frozen=True)
-class RelinkReport:
+class BlockReport:
+    """One block looked at: for a name, only the researchers the name may be."""
+
     block: str
     name: str | None
     researchers: int  # in the block
     looked_at: list[Planned] = field(default_factory=list)
-    sent: list[str] = field(default_factory=list)  # relink ids of the requests sent
-    dry_run: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {"block": self.block, "name": self.name, "researchers_in_block": self.researchers,
                 "looked_at": len(self.looked_at), "would_split": sum(p.splits for p in self.looked_at),
-                "skipped": sum(p.skipped is not None for p in self.looked_at), "dry_run": self.dry_run,
-                "requests_sent": self.sent, "researchers": [p.as_dict() for p in self.looked_at]}
+                "researchers": [p.as_dict() for p in self.looked_at]}
+
+
+@dataclass(frozen=True)
+class RelinkReport:
+    blocks: list[BlockReport]
+    sent: list[str] = field(default_factory=list)  # relink ids of the requests sent
+    dry_run: bool = False
+    papers_read: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        looked = [p for b in self.blocks for p in b.looked_at]
+        return {"looked_at": len(looked), "would_split": sum(p.splits for p in looked),
+                "skipped": sum(p.skipped is not None for p in looked), "dry_run": self.dry_run,
+                "requests_sent": self.sent, "papers_read": self.papers_read, "seconds": self.seconds,
+                "blocks": [b.as_dict() for b in self.blocks]}
 
 
 def block_of(name: str) -> str:
@@ -90,9 +106,10 @@ def changelog_of_blocks(settings: Settings) -> str:
     return f"{settings.group(WORKER_GROUP)}-{BLOCK_STATE_TABLE}-changelog"
 
 
-def read_block(settings: Settings, key: str) -> BlockState | None:
-    """The block as the worker's changelog holds it now (None: no such block)."""
-    topic, head = changelog_of_blocks(settings), key.encode()
+def read_blocks(settings: Settings, keys: list[str]) -> dict[str, BlockState | None]:
+    """The blocks as the worker's changelog holds them now (None: no such block), each partition
+    read once for all the blocks it holds."""
+    topic = changelog_of_blocks(settings)
     reader = kafka_io.consumer(settings)
     try:
         partitions = reader.partitions_for_topic(topic)
@@ -100,14 +117,19 @@ def read_block(settings: Settings, key: str) -> BlockState | None:
         reader.close()
     if not partitions:
         raise ScholarStreamError(f"no topic {topic}: has a worker linked anything in this generation?")
+    heads = {key.encode() for key in keys}
+    by_partition: dict[int, set[bytes]] = {}
+    for head in heads:
+        by_partition.setdefault(partition_for(head, len(partitions)), set()).add(head)
     table: dict[bytes, bytes] = {}
-    for record in kafka_io.read_to_end(settings, topic, partitions=[partition_for(head, len(partitions))]):
-        if record.key == head or (record.key or b"").startswith(head + SEPARATOR):
-            if record.value is None:
-                table.pop(record.key, None)
-            else:
-                table[record.key] = record.value
-    return block_from(table, head)
+    for partition, wanted in sorted(by_partition.items()):
+        for record in kafka_io.read_to_end(settings, topic, partitions=[partition]):
+            if record.key is not None and record.key.split(SEPARATOR, 1)[0] in wanted:
+                if record.value is None:
+                    table.pop(record.key, None)
+                else:
+                    table[record.key] = record.value
+    return {key: block_from(table, key.encode()) for key in keys}
 
 
 def block_from(table: Mapping[bytes, bytes], head: bytes) -> BlockState | None:
@@ -198,28 +220,46 @@ def requests(block: BlockState, planned: list[Planned], mentions: Mapping[str, M
     return made, too_large
 
 
-def relink(settings: Settings, *, name: str | None, block_key: str | None, by: str, now: datetime, dry_run: bool,
+def relink(settings: Settings, *, names: list[str], blocks: list[str], by: str, now: datetime, dry_run: bool,
            advance: Advance = lambda _: None, total: Advance = lambda _: None) -> RelinkReport:
-    """Look at the block of `block_key` (or of `name`, only the researchers the name fits) and
-    send a relink request for every researcher that would split (none with `dry_run`)."""
-    key = block_key or block_of(name or "")
-    block = read_block(settings, key)
-    if block is None:
-        raise ScholarStreamError(f"no block {key!r} in {changelog_of_blocks(settings)}")
-    looked = chosen(block, name)
-    mentions = mentions_of(settings, {k for r in looked for k in r.mention_keys}, advance, total) if looked else {}
-    planned = plan(looked, mentions, policy_named(settings.linker, settings.encoder_model))
-    report = RelinkReport(block=key, name=name, researchers=len(block.researchers), looked_at=planned, dry_run=dry_run)
-    if dry_run:
-        return report
-    made, too_large = requests(block, planned, mentions, by, now)
+    """Look at each block of `blocks` whole and at the block of each of `names` (only the
+    researchers the name may be), reading `papers.enriched` once for all of them, and send a relink
+    request for every researcher that would split (none with `dry_run`)."""
+    began = time.monotonic()
+    targets = [(key, None) for key in blocks] + [(block_of(name), name) for name in names]
+    found = read_blocks(settings, sorted({key for key, _ in targets}))
+    missing = sorted(key for key, block in found.items() if block is None)
+    if missing:
+        raise ScholarStreamError(f"no block {', '.join(map(repr, missing))} in {changelog_of_blocks(settings)}")
+    looked = [(key, name, chosen(found[key], name)) for key, name in targets]  # type: ignore[arg-type]  # none missing
+    wanted = {k for _, _, researchers in looked for r in researchers for k in r.mention_keys}
+    read = [0]
+
+    def counted(n: int) -> None:
+        read[0] += n
+        advance(n)
+
+    mentions = mentions_of(settings, wanted, counted, total) if wanted else {}
+    policy = policy_named(settings.linker, settings.encoder_model)
+    reports = [BlockReport(key, name, len(found[key].researchers), plan(researchers, mentions, policy))  # type: ignore[union-attr]
+               for key, name, researchers in looked]
+    sent: list[str] = []
+    if not dry_run:
+        for report in reports:
+            sent += _send(settings, found[report.block], report, mentions, by, now)  # type: ignore[arg-type]
+    return RelinkReport(reports, sent, dry_run, read[0], round(time.monotonic() - began, 1))
+
+
+def _send(settings: Settings, block: BlockState, report: BlockReport, mentions: Mapping[str, MentionEvent], by: str,
+          now: datetime) -> list[str]:
+    made, too_large = requests(block, report.looked_at, mentions, by, now)
     for item in too_large:
         report.looked_at[report.looked_at.index(item)] = replace(
             item, skipped=f"its relink request is over Kafka's {MAX_RECORD_BYTES:,}-byte message limit")
-    if made:
-        kafka_io.ensure_topics(settings, [RESEARCHER_MENTIONS])
-        topic = settings.topic(RESEARCHER_MENTIONS.name)
-        for request in made:
-            kafka_io.send_one(settings, topic, key.encode(), request.model_dump_json().encode())
-            report.sent.append(request.relink_id)
-    return report
+    if not made:
+        return []
+    kafka_io.ensure_topics(settings, [RESEARCHER_MENTIONS])
+    topic = settings.topic(RESEARCHER_MENTIONS.name)
+    for request in made:
+        kafka_io.send_one(settings, topic, block.key.encode(), request.model_dump_json().encode())
+    return [request.relink_id for request in made]

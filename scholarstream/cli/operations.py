@@ -203,39 +203,43 @@ def rebuild_cmd(
 
 @app.command("relink")
 def relink_cmd(
-    name: Annotated[str | None, typer.Option(help="Look at the researchers this printed name may be, e.g. 'Wei Wang'.")] = None,
-    block: Annotated[str | None, typer.Option(help="Look at every researcher of this block, e.g. wang_w.")] = None,
+    name: Annotated[
+        list[str] | None, typer.Option(help="Look at the researchers this printed name may be, e.g. 'Wei Wang' (repeatable).")
+    ] = None,
+    block: Annotated[list[str] | None, typer.Option(help="Look at every researcher of this block, e.g. wang_w (repeatable).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would split; send nothing.")] = False,
     by: Annotated[str, typer.Option(help="The operator asking (kept in the split events' audit).")] = "operator",
     as_json: JsonFlag = False,
 ) -> None:
-    """Look again at a block's researchers and split those whose works are more than one person."""
+    """Look again at blocks' researchers and split those whose works are more than one person."""
     from scholarstream.rebuild import with_serving_generation
     from scholarstream.relink import relink
 
-    if (name is None) == (block is None):
-        raise ScholarStreamError("give --name or --block (one of them)")
+    if not name and not block:
+        raise ScholarStreamError("give --name or --block (each may be repeated)")
     settings = with_serving_generation(get_settings())
     with progress_bar("reading papers.enriched", None) as advance:
-        report = relink(settings, name=name, block_key=block, by=by, now=utc_now(), dry_run=dry_run,
+        report = relink(settings, names=name or [], blocks=block or [], by=by, now=utc_now(), dry_run=dry_run,
                         advance=advance, total=advance.set_total)
     if as_json:
         emit(report.as_dict(), True)
         return
-    table = Table(title=f"block {report.block}: {len(report.looked_at)} of its {report.researchers} researchers looked at")
-    for column in ("researcher", "name", "works", "parts (works each)", "mean between", "note"):
-        table.add_column(column)
-    for item in report.looked_at:
-        between = "" if item.mean_between is None else f"{item.mean_between:.3f}"
-        table.add_row(item.researcher_id, item.name, str(item.works), " + ".join(str(len(part)) for part in item.parts),
-                      between, item.skipped or ("splits" if item.splits else "one person"))
-    out.print(table)
-    splitting = sum(item.splits for item in report.looked_at)
-    if dry_run:
-        out.print(f"{splitting} researcher(s) would split; nothing sent (--dry-run)")
-    else:
-        out.print(f"{splitting} researcher(s) split: {len(report.sent)} relink request(s) sent to researcher.mentions; "
-                  "the worker applies them in order with the block's mentions (refused ones: `scholarstream dlq list`)")
+    for looked in report.blocks:
+        title = f"block {looked.block}" + (f", {looked.name!r}" if looked.name else "")
+        table = Table(title=f"{title}: {len(looked.looked_at)} of its {looked.researchers} researchers looked at")
+        for column in ("researcher", "name", "works", "parts (works each)", "mean between", "note"):
+            table.add_column(column)
+        for item in looked.looked_at:
+            between = "" if item.mean_between is None else f"{item.mean_between:.3f}"
+            table.add_row(item.researcher_id, item.name, str(item.works), " + ".join(str(len(part)) for part in item.parts),
+                          between, item.skipped or ("splits" if item.splits else "one person"))
+        out.print(table)
+    summary = report.as_dict()
+    verb = "would split; nothing sent (--dry-run)" if dry_run else (
+        f"split: {len(report.sent)} relink request(s) sent to researcher.mentions; the worker applies them in order "
+        "with the blocks' mentions (refused ones: `scholarstream dlq list`)")
+    out.print(f"{summary['would_split']} of {summary['looked_at']} researcher(s) {verb}; "
+              f"{report.papers_read:,} papers read in {report.seconds} s")
 
 
 @app.command("void-signals")
