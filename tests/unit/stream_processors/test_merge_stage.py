@@ -8,11 +8,12 @@ import pytest
 from pydantic import ValidationError
 
 from schemas.linking_events import WorkAssignment
-from schemas.profiles import Coauthor, MergeEvent, MergeMove, Work
+from schemas.profiles import Coauthor, MergeEvent, MergeMove, SplitEvent, Work
 from stream_processors.collaborator_trust import encode_redirect, encode_score, lookup_from, scores_for
 from stream_processors.linking_stage import profile
-from stream_processors.merge_stage import on_merge, on_move
+from stream_processors.merge_stage import on_merge, on_move, on_split
 from stream_processors.profiles import ProfileUpdateRejected, apply_work, new_profile, retire
+from tests.unit.stream_processors.held import Held
 
 NOW = datetime(2026, 2, 1, tzinfo=UTC)
 
@@ -105,3 +106,50 @@ def test_collaborators_scores_follow_redirects_and_raise_the_network_component()
     network = {p: next(c for c in p.trust.components if c.name == "collaboration_network") for p in (alone, trusted)}
     assert network[trusted].points - network[alone].points == pytest.approx(0.5 * 20 * 0.8, abs=0.01)
     assert "(1 of 1 scored)" in network[trusted].evidence[1]
+
+
+# --- a relink's splits ---------------------------------------------------------------------------
+
+
+def split(works=("2001.00002", "2001.00003"), researcher="r-a", to="r-s"):
+    return SplitEvent(researcher_id=researcher, split_to=to, arxiv_ids=works, relink_id="relink-1", requested_by="ops",
+                      researcher_name="Wei Wang", at=NOW)
+
+
+def held(*arxiv_ids):
+    h = Held(new_profile("r-a", "Wei Wang"))
+    for arxiv_id in arxiv_ids:
+        h = h.add(work(arxiv_id), printed_name="Wei Wang")
+    return h
+
+
+def test_a_split_takes_the_works_out_and_sends_them_to_the_new_researcher():
+    before = held("2001.00001", "2001.00002", "2001.00003")
+    outcome = on_split(before.profile, split(), NOW, stored=before.works.get)
+    assert [w.arxiv_id for w in outcome.removed] == ["2001.00002", "2001.00003"]
+    assert [(a.researcher_id, a.work.arxiv_id) for a in outcome.assignments] == [("r-s", "2001.00002"), ("r-s", "2001.00003")]
+    assert outcome.profile.works_count == 1 and outcome.profile.revision > before.profile.revision
+    assert [(d.arxiv_id, d.moved_to, d.signal_id) for d in outcome.profile.disowned_works] == [
+        ("2001.00002", "r-s", "relink:relink-1"), ("2001.00003", "r-s", "relink:relink-1")]
+    again = on_split(outcome.profile, split(), NOW, stored=before.works.get)
+    assert again == type(again)(), "a redelivered split finds the works gone: no-op"
+    late = WorkAssignment(researcher_id="r-a", work=work("2001.00003"), printed_name="Wei Wang")
+    with pytest.raises(ProfileUpdateRejected) as caught:
+        profile(outcome.profile, late, NOW)
+    assert caught.value.redirect_to == "r-s", "a re-versioned split-off work goes on to the new researcher"
+
+
+def test_a_split_before_the_profile_exists_sends_its_works_on_as_they_arrive():
+    outcome = on_split(None, split(), NOW)
+    assert outcome.profile.display_name == "Wei Wang" and outcome.assignments == ()
+    early = WorkAssignment(researcher_id="r-a", work=work("2001.00002"), printed_name="Wei Wang")
+    with pytest.raises(ProfileUpdateRejected) as caught:
+        profile(outcome.profile, early, NOW)
+    assert caught.value.redirect_to == "r-s"
+
+
+def test_a_split_of_a_merged_profile_goes_to_its_survivor_and_a_claimed_one_is_refused():
+    outcome = on_split(retire(held("2001.00002").profile, "r-0"), split(), NOW)
+    assert outcome.forward is not None and outcome.forward.researcher_id == "r-0" and outcome.forward.split_to == "r-s"
+    claimed = held("2001.00002").profile.model_copy(update={"claimed": True, "claimed_by": "user:wei"})
+    assert "a relink does not split r-a" in on_split(claimed, split(), NOW).rejected
