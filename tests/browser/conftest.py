@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from foundation.settings import Settings
 from scholarstream.demo import services_reachable
@@ -31,6 +31,10 @@ from tests.integration.conftest import _clean_up as clean_up
 from tests.oidc_provider import Provider, running_provider
 
 CHROMIUM = "/usr/bin/chromium"
+# Assertions wait as long as actions do (the page's default timeout below), not Playwright's 5 s:
+# on a loaded two-core CI machine a page that answers in 6 s is slow, not wrong. A rehearsal of CI
+# once saw a navigation not committed within 5 s (test_a_work_opens_its_paper_page...).
+expect.set_options(timeout=15_000)
 SNAPSHOT = FIXTURES / "snapshot-40.jsonl"
 HOSTILE_ID = "1006.9999"
 HOSTILE_TITLE = "<script>window.__pwned = 1</script>Hostile <b>title</b> & more"
