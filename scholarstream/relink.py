@@ -183,6 +183,19 @@ def chosen(block: BlockState, name: str | None) -> list[ResearcherSummary]:
     return [r for r in block.researchers.values() if len(r.mention_keys) > 1 and named(r, name)]
 
 
+def looked_at(blocks: Mapping[str, BlockState], targets: list[tuple[str, str | None]]
+              ) -> list[tuple[str, str | None, list[ResearcherSummary]]]:
+    """For each (block key, name or None) the researchers to look at, each researcher once: one that
+    two names may be ("Y. Zhang" for "Yu Zhang" and "Yi Zhang") goes with the first."""
+    seen: set[str] = set()
+    looked = []
+    for key, name in targets:
+        researchers = [r for r in chosen(blocks[key], name) if r.researcher_id not in seen]
+        seen.update(r.researcher_id for r in researchers)
+        looked.append((key, name, researchers))
+    return looked
+
+
 def plan(researchers: list[ResearcherSummary], mentions: Mapping[str, MentionEvent], policy: MergePolicy) -> list[Planned]:
     """What a relink would do to each researcher (pure: the link agent decides the same)."""
     planned = []
@@ -226,12 +239,14 @@ def relink(settings: Settings, *, names: list[str], blocks: list[str], by: str, 
     researchers the name may be), reading `papers.enriched` once for all of them, and send a relink
     request for every researcher that would split (none with `dry_run`)."""
     began = time.monotonic()
-    targets = [(key, None) for key in blocks] + [(block_of(name), name) for name in names]
+    targets: list[tuple[str, str | None]] = [(key, None) for key in blocks]
+    targets += [(block_of(name), name) for name in names]
     found = read_blocks(settings, sorted({key for key, _ in targets}))
-    missing = sorted(key for key, block in found.items() if block is None)
+    present = {key: block for key, block in found.items() if block is not None}
+    missing = sorted(set(found) - set(present))
     if missing:
         raise ScholarStreamError(f"no block {', '.join(map(repr, missing))} in {changelog_of_blocks(settings)}")
-    looked = [(key, name, chosen(found[key], name)) for key, name in targets]  # type: ignore[arg-type]  # none missing
+    looked = looked_at(present, targets)
     wanted = {k for _, _, researchers in looked for r in researchers for k in r.mention_keys}
     read = [0]
 
@@ -241,12 +256,12 @@ def relink(settings: Settings, *, names: list[str], blocks: list[str], by: str, 
 
     mentions = mentions_of(settings, wanted, counted, total) if wanted else {}
     policy = policy_named(settings.linker, settings.encoder_model)
-    reports = [BlockReport(key, name, len(found[key].researchers), plan(researchers, mentions, policy))  # type: ignore[union-attr]
+    reports = [BlockReport(key, name, len(present[key].researchers), plan(researchers, mentions, policy))
                for key, name, researchers in looked]
     sent: list[str] = []
     if not dry_run:
         for report in reports:
-            sent += _send(settings, found[report.block], report, mentions, by, now)  # type: ignore[arg-type]
+            sent += _send(settings, present[report.block], report, mentions, by, now)
     return RelinkReport(reports, sent, dry_run, read[0], round(time.monotonic() - began, 1))
 
 

@@ -193,3 +193,13 @@ def test_the_records_tell_their_kind_by_their_first_bytes():
     assert is_relink(request.model_dump_json().encode()) and not is_relink(mention.model_dump_json().encode())
     assert is_split(split.model_dump_json().encode()) and not is_split(merge.model_dump_json().encode())
     assert MentionEvent.model_validate_json(mention.model_dump_json()) == mention
+
+
+def test_a_researcher_two_targets_may_be_is_looked_at_once():
+    worker = Worker(policy=POLICY).ingest(PAPERS).drain()
+    block = block_of(worker)
+    (wei,) = planning.chosen(block, "Wei Wang")
+    looked = planning.looked_at({"wang_w": block}, [("wang_w", "Wei Wang"), ("wang_w", None)])
+    assert [[r.researcher_id for r in researchers] for _, _, researchers in looked] == [[wei.researcher_id], []], (
+        "the whole block (the second target) holds Wei Wang's researcher too: one request, not two"
+    )
