@@ -94,12 +94,17 @@ class RelinkReport:
                 "blocks": [b.as_dict() for b in self.blocks]}
 
 
-def block_of(name: str) -> str:
-    """The blocking key of a printed name, "Wei Wang" -> "wang_w" (the last word is the surname)."""
+def name_parts(name: str) -> tuple[str, str]:
+    """(surname, forenames) of a printed name: "Wei Wang" -> ("Wang", "Wei"), the last word the surname."""
     words = name.split()
     if not words:
         raise ScholarStreamError("--name needs a name, such as 'Wei Wang'")
-    return blocking_key(words[-1], " ".join(words[:-1]))
+    return words[-1], " ".join(words[:-1])
+
+
+def block_of(name: str) -> str:
+    """The blocking key of a printed name, "Wei Wang" -> "wang_w"."""
+    return blocking_key(*name_parts(name))
 
 
 def changelog_of_blocks(settings: Settings) -> str:
@@ -173,8 +178,7 @@ def named(researcher: ResearcherSummary, name: str | None) -> bool:
     """Whether the researcher may be the person `name` prints (every one of its name forms fits)."""
     if name is None:
         return True
-    words = name.split()
-    wanted = parse_name(words[-1], " ".join(words[:-1]))
+    wanted = parse_name(*name_parts(name))
     return all(compare_names(wanted, form).label != INCOMPATIBLE for form in researcher.name_forms)
 
 
