@@ -27,6 +27,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,20 +37,16 @@ from encoders.loading import load_encoder
 from evaluation import namesakes
 from evaluation.cluster_metrics import b_cubed
 from foundation.settings import get_settings
-from stream_processors.linking.evidence import INCOMPATIBLE
-from stream_processors.linking.linker import Mention, PaperContext, ResearcherSummary, absorb, evidence_for, mention_key
-from stream_processors.linking.names import parse_name
-from stream_processors.linking.pairwise_model import PairwiseModel, packaged
+from stream_processors.linking.linker import PaperContext
+from stream_processors.linking.merging import MergePolicy
+from stream_processors.linking.pairwise_model import packaged
 from stream_processors.linking.policy import policy_named
-from stream_processors.linking.popularity import NamePopularity, rarity
+from stream_processors.linking.resplit import FORBIDDEN, Line, average_linkage, pair_scores
 
 RESULTS = Path(__file__).parent / "results" / "linking_recluster.json"
 AVERAGE_THRESHOLDS = (-1.0, 0.0, 1.0, 2.0)
 SINGLE_THRESHOLDS = (2.0, 3.0, 4.0, 5.0)
 PAIR_THRESHOLDS = (-2.0, -1.0, 0.0, 1.0, 2.0, 3.0)
-FORBIDDEN = -np.inf
-
-Line = tuple[str, Mention, PaperContext]  # mention key, the line, its paper
 
 
 def block_lines(names_set: namesakes.NamesakeSet) -> dict[str, list[Line]]:
@@ -58,59 +55,14 @@ def block_lines(names_set: namesakes.NamesakeSet) -> dict[str, list[Line]]:
     for paper in names_set.papers:
         context = PaperContext(paper.paper_id, paper.year, paper.categories, paper.author_keys, paper.embedding)
         for mention in paper.mentions:
-            key = mention_key(paper.paper_id, mention.position)
-            if key in names_set.truth:
-                blocks[mention.blocking_key].append((key, mention, context))
+            line = Line(mention, context)
+            if line.key in names_set.truth:
+                blocks[mention.blocking_key].append(line)
     return blocks
 
 
-def pair_scores(lines: list[Line], model: PairwiseModel, popularity: NamePopularity) -> np.ndarray:
-    """Symmetric matrix of the model's log-odds for every pair of lines (-inf where forbidden)."""
-    alone = [absorb(ResearcherSummary(key, {}), mention, paper) for key, mention, paper in lines]
-    rarities = [rarity(popularity.expected_people(parse_name(m.keyname, m.forenames))) for _, m, _ in lines]
-    scores = np.full((len(lines), len(lines)), FORBIDDEN)
-    for i, (_, mention, paper) in enumerate(lines):
-        for j, (_, _, other) in enumerate(lines):
-            if i == j or paper.paper_id == other.paper_id:
-                continue
-            evidence = evidence_for(mention, paper, alone[j], rarities[i])
-            if evidence.name_label != INCOMPATIBLE:
-                scores[i, j] = model.total(evidence)
-    return (scores + scores.T) / 2  # -inf stays -inf: a pair forbidden one way is forbidden
-
-
-def average_linkage(scores: np.ndarray, start: list[int], threshold: float) -> list[int]:
-    """Cluster labels: from the `start` labels, join the pair of clusters with the highest mean
-    pair score while it is at least `threshold` (forbidden pairs count as a very low score)."""
-    finite = np.where(np.isneginf(scores), -1e6, scores)
-    labels = sorted(set(start))
-    index = {label: n for n, label in enumerate(labels)}
-    member = np.array([index[label] for label in start])
-    sums = np.zeros((len(labels), len(labels)))
-    np.add.at(sums, (member[:, None], member[None, :]), finite)
-    sizes = np.bincount(member, minlength=len(labels)).astype(float)
-    alive = np.ones(len(labels), dtype=bool)
-    parent = list(range(len(labels)))
-    while alive.sum() > 1:
-        means = sums / np.outer(sizes, sizes)
-        means[~alive, :] = -np.inf
-        means[:, ~alive] = -np.inf
-        np.fill_diagonal(means, -np.inf)
-        a, b = np.unravel_index(int(np.argmax(means)), means.shape)
-        if means[a, b] < threshold:
-            break
-        sums[a, :] += sums[b, :]
-        sums[:, a] += sums[:, b]
-        sizes[a] += sizes[b]
-        alive[b] = False
-        parent[b] = int(a)
-
-    def root(n: int) -> int:
-        while parent[n] != n:
-            n = parent[n]
-        return n
-
-    return [root(int(n)) for n in member]
+def _average_linkage(scores: np.ndarray, start: list[int], threshold: float) -> list[int]:
+    return average_linkage(scores, threshold, start)[0]
 
 
 def single_linkage(scores: np.ndarray, start: list[int], threshold: float) -> list[int]:
@@ -143,10 +95,10 @@ def separation(names_set: namesakes.NamesakeSet, matrices: dict[str, tuple[list[
     """Share of same-person and other-person pairs at or above each log-odds threshold."""
     same, other = [], []
     for lines, scores in matrices.values():
-        people = np.array([names_set.truth[key] for key, _, _ in lines])
+        people = np.array([names_set.truth[line.key] for line in lines])
         upper = np.triu_indices(len(lines), 1)
         values, together = scores[upper], (people[:, None] == people[None, :])[upper]
-        allowed = ~np.isneginf(values)
+        allowed = values > FORBIDDEN
         same.append(values[together & allowed])
         other.append(values[~together & allowed])
     same_all, other_all = np.concatenate(same), np.concatenate(other)
@@ -160,22 +112,24 @@ def separation(names_set: namesakes.NamesakeSet, matrices: dict[str, tuple[list[
     }
 
 
-def evaluate(names_set: namesakes.NamesakeSet, stream: dict[str, str]) -> dict[str, Any]:
-    model, popularity = packaged(), policy_named("pairwise").popularity
-    assert popularity is not None  # the pairwise policy always carries the table it was trained with
+def evaluate(names_set: namesakes.NamesakeSet, stream: dict[str, str], policy: MergePolicy) -> dict[str, Any]:
+    """Every clustering beside the stream's own, from the pair scores a relink computes
+    (`resplit.pair_scores`, here in the model's own log-odds) and the relink's average linkage."""
+    model = packaged()
+    in_log_odds = replace(policy, weights=model)  # the worker's policy reads it on the weights' scale
     began = time.perf_counter()
-    matrices = {block: (lines, pair_scores(lines, model, popularity)) for block, lines in block_lines(names_set).items()}
+    matrices = {block: (lines, pair_scores(lines, in_log_odds)) for block, lines in block_lines(names_set).items()}
     scored_in = time.perf_counter() - began
     methods: dict[str, Any] = {"stream (the linker as the worker runs it)": _b_cubed_by_split(names_set, stream)}
     clusterings: tuple[tuple[str, Callable[[np.ndarray, list[int], float], list[int]], tuple[float, ...]], ...] = (
-        ("average", average_linkage, AVERAGE_THRESHOLDS), ("single", single_linkage, SINGLE_THRESHOLDS),
+        ("average", _average_linkage, AVERAGE_THRESHOLDS), ("single", single_linkage, SINGLE_THRESHOLDS),
     )
     for start_name in ("singletons", "stream"):
         for linkage, cluster, thresholds in clusterings:
             for threshold in thresholds:
                 predicted: dict[str, str] = {}
                 for block, (lines, scores) in matrices.items():
-                    keys = [key for key, _, _ in lines]
+                    keys = [line.key for line in lines]
                     first = {label: n for n, label in enumerate(dict.fromkeys(stream[k] for k in keys))}
                     start = list(range(len(keys))) if start_name == "singletons" else [first[stream[k]] for k in keys]
                     for key, label in zip(keys, cluster(scores, start, threshold), strict=True):
@@ -184,10 +138,10 @@ def evaluate(names_set: namesakes.NamesakeSet, stream: dict[str, str]) -> dict[s
     for threshold in AVERAGE_THRESHOLDS:  # what a relink does (linking/resplit.py): split each stream researcher
         predicted = {}
         for block, (lines, scores) in matrices.items():
-            keys = [key for key, _, _ in lines]
+            keys = [line.key for line in lines]
             owner = np.array([stream[k] for k in keys])
             within = np.where(owner[:, None] == owner[None, :], scores, FORBIDDEN)
-            for key, label in zip(keys, average_linkage(within, list(range(len(keys))), threshold), strict=True):
+            for key, label in zip(keys, average_linkage(within, threshold)[0], strict=True):
                 predicted[key] = f"{block}:{label}"
         methods[f"average linkage within each stream researcher, log-odds >= {threshold:+.0f}"] = (
             _b_cubed_by_split(names_set, predicted))
@@ -208,7 +162,7 @@ def main() -> int:
     names_set = namesakes.with_embeddings(names_set, raw, settings, load_encoder(settings))
     policy = policy_named("pairwise", settings.encoder_model)
     stream = namesakes.predictions(names_set, policy.weights, policy.threshold, policy.popularity)["linker"]
-    report = evaluate(names_set, stream)
+    report = evaluate(names_set, stream, policy)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     width = max(len(name) for name in report["b_cubed"])
     print(f"{'method':<{width}}  dev P / R / F1          held_out P / R / F1")

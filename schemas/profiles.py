@@ -578,6 +578,9 @@ class MergeEvent(FrozenStripped):
         return self
 
 
+SPLIT_PREFIX: Final = b'{"kind":"split"'  # how a SplitEvent's JSON begins (`kind` is its first field)
+
+
 class SplitEvent(FrozenStripped):
     """One researcher id was two people: the works `arxiv_ids` leave `researcher_id` for `split_to`.
 
@@ -613,7 +616,7 @@ class SplitEvent(FrozenStripped):
 
 def is_split(value: bytes) -> bool:
     """Whether a `researcher.merges` record is a SplitEvent rather than a MergeEvent."""
-    return value.startswith(b'{"kind":"split"')
+    return value.startswith(SPLIT_PREFIX)
 
 
 class MergeMove(FrozenStripped):

@@ -115,13 +115,21 @@ def pair_scores(lines: Sequence[Line], policy: MergePolicy) -> np.ndarray:
     return np.where(forbidden, FORBIDDEN, (scores + scores.T) / 2)
 
 
-def average_linkage(scores: np.ndarray, threshold: float) -> tuple[list[int], float | None]:
-    """Group labels from one group per line, joining the two groups of highest mean pair score
-    while it is at least `threshold`; and the highest mean left between two groups (None: one group).
-    Ties go to the lowest pair of labels, so the result is a function of the matrix."""
-    n = len(scores)
-    sums = scores.astype(float).copy()
-    sizes = np.ones(n)
+def average_linkage(
+    scores: np.ndarray, threshold: float, start: Sequence[int] | None = None
+) -> tuple[list[int], float | None]:
+    """Group labels of the lines, joining the two groups of highest mean pair score while it is at
+    least `threshold`; and the highest mean left between two groups (None: one group).
+
+    Groups start one per line, or as the `start` labels say (lines of one label begin together;
+    groups are numbered in the labels' order). Ties go to the lowest pair of groups, so the result is a function of the matrix."""
+    first = list(range(len(scores))) if start is None else list(start)
+    index = {label: k for k, label in enumerate(sorted(set(first)))}
+    member = np.array([index[label] for label in first], dtype=np.int64)
+    n = len(index)
+    sums = np.zeros((n, n))
+    np.add.at(sums, (member[:, None], member[None, :]), scores.astype(float))
+    sizes = np.bincount(member, minlength=n).astype(float)
     alive = np.ones(n, dtype=bool)
     parent = list(range(n))
     best: float | None = None
@@ -147,7 +155,7 @@ def average_linkage(scores: np.ndarray, threshold: float) -> tuple[list[int], fl
             k = parent[k]
         return k
 
-    return [root(k) for k in range(n)], best
+    return [root(int(k)) for k in member], best
 
 
 def resplit(researcher: ResearcherSummary, lines: Sequence[Line], policy: MergePolicy) -> Resplit:
