@@ -6,9 +6,9 @@ them without re-running the encoder or the linker. Search keeps answering from t
 throughout:
 
 1. create a new physical index `<name>-v<version>-<UTC stamp>` and note the topic's end offsets;
-2. bulk-load every key's last record up to those offsets (a first pass notes each key's last
-   offset, so the revisions compaction has not removed yet are neither decoded nor written;
-   external versions make the order of the writes irrelevant);
+2. bulk-load every key's last record up to those offsets (read once, from the end backwards, so
+   the revisions compaction has not removed yet are neither decoded nor written; external
+   versions make the order of the writes irrelevant);
 3. refresh the new index, then swap the alias to it in one atomic `update_aliases` call (without
    the refresh, searches right after the swap find an index whose documents are not visible yet);
 4. catch up: load what arrived in the topic during steps 2-3. The live indexer writes through the
@@ -133,20 +133,24 @@ def _load(
     result: ReindexResult,
     on_progress: Callable[[int], None] | None,
 ) -> None:
-    """Write the records of [starts, ends) of every partition into `index`.
+    """Write the last record of every key in [starts, ends) of every partition into `index`.
 
-    Its own seek/poll loops rather than `kafka_io.read_to_end`, on purpose: both passes share one
-    consumer and take whole polls (BATCH records) that feed the pipelined bulks. Reading the range
-    through a shared generator (f8bc8fc, reverted in a2e08c5) read the same 284,438 records and
-    wrote the same 101,250 documents of the full researchers index in 104-109 s, against 90 s for
-    this code in the same hour."""
+    One pass, from the end backwards: each partition is read in windows of WINDOW offsets, the
+    last window first, and a window's records are taken newest first. The first record met of a
+    key is its last one, so it is written and the key remembered; every older record of that key
+    is superseded and neither decoded nor written. A compacted topic keeps older revisions until
+    its cleaner runs (the `full` backfill's profiles topic held 2.8 records per researcher), so
+    this reads each record once where a forward reader must read the range twice (once to find
+    each key's last offset, once to write it). Decoding the next batch overlaps Elasticsearch
+    indexing the previous ones (IN_FLIGHT bulks)."""
     todo = [TopicPartition(topic, p) for p in sorted(ends) if ends[p] > starts.get(p, 0)]
     if not todo:
         return
     consumer = kafka_io.consumer(settings, max_poll_records=BATCH, fetch_max_bytes=64 * 1024 * 1024)
-    # Decoding the next batch overlaps Elasticsearch indexing the previous ones (IN_FLIGHT bulks).
     pool = ThreadPoolExecutor(max_workers=IN_FLIGHT, thread_name_prefix="reindex-bulk")
     in_flight: deque[tuple[Future, int]] = deque()
+    batch: list[IndexAction] = []
+    read_since_sent = 0
 
     def settle(keep: int) -> None:
         while len(in_flight) > keep:
@@ -155,25 +159,27 @@ def _load(
             if on_progress is not None:
                 on_progress(records)
 
+    def send() -> None:
+        nonlocal batch, read_since_sent
+        settle(keep=IN_FLIGHT - 1)
+        in_flight.append((pool.submit(write_with_retry, es, index, batch), read_since_sent))
+        batch, read_since_sent = [], 0
+
     try:
-        consumer.assign(todo)
-        latest = _latest_offsets(consumer, todo, starts, ends)
         for tp in todo:
-            consumer.seek(tp, starts.get(tp.partition, 0))
-        remaining = set(todo)
-        batch: list[IndexAction] = []
-        reported = result.records_read
-        while remaining:
-            for tp, records in consumer.poll(timeout_ms=1000).items():
-                for record in records:
-                    if record.offset >= ends[tp.partition]:
-                        remaining.discard(tp)
-                        break
-                    result.records_read += 1
-                    if record.key is not None and latest.get((tp.partition, record.key)) != record.offset:
-                        result.superseded += 1  # a later record of the same key follows in the range
-                        continue
-                    if record.value is None:  # a tombstone: nothing to index
+            seen: set[bytes] = set()
+            consumer.assign([tp])
+            for low, high in _windows(starts.get(tp.partition, 0), ends[tp.partition]):
+                records = _read_window(consumer, tp, low, high)
+                result.records_read += len(records)
+                read_since_sent += len(records)
+                for record in reversed(records):
+                    if record.key is not None:
+                        if record.key in seen:
+                            result.superseded += 1  # a later record of the same key was met already
+                            continue
+                        seen.add(record.key)
+                    if record.value is None:  # a tombstone: the key's last word, nothing to index
                         continue
                     try:
                         doc_id, version, document = route.to_document(record.value)
@@ -182,43 +188,35 @@ def _load(
                         continue
                     key = record.key.decode("utf-8", "replace") if record.key else ""
                     batch.append(IndexAction(doc_id, version_of(version, record.offset), document, key, ""))
-                if tp in remaining and consumer.position(tp) >= ends[tp.partition]:
-                    remaining.discard(tp)
-            for tp in list(remaining):
-                if consumer.position(tp) >= ends[tp.partition]:
-                    remaining.discard(tp)
-            if len(batch) >= BATCH or (batch and not remaining):
-                settle(keep=IN_FLIGHT - 1)
-                in_flight.append((pool.submit(write_with_retry, es, index, batch), result.records_read - reported))
-                reported = result.records_read
-                batch = []
+                    if len(batch) >= BATCH:
+                        send()
+        if batch or read_since_sent:
+            send()
         settle(keep=0)
     finally:
         pool.shutdown(wait=True)
         consumer.close()
 
 
-def _latest_offsets(consumer, todo: list[TopicPartition], starts: dict[int, int], ends: dict[int, int]) -> dict:
-    """(partition, key) -> offset of the key's last record in [starts, ends): a first pass that
-    decodes nothing. A compacted topic keeps older revisions until its cleaner runs (the `full`
-    backfill's profiles topic held 2.8 records per researcher), and only the last one can survive
-    in the index, so only that one is decoded and written."""
-    for tp in todo:
-        consumer.seek(tp, starts.get(tp.partition, 0))
-    latest: dict[tuple[int, bytes], int] = {}
-    remaining = set(todo)
-    while remaining:
-        for tp, records in consumer.poll(timeout_ms=1000).items():
-            end = ends[tp.partition]
-            for record in records:
-                if record.offset >= end:
-                    break
-                if record.key is not None:
-                    latest[(tp.partition, record.key)] = record.offset
-        for tp in list(remaining):
-            if consumer.position(tp) >= ends[tp.partition]:
-                remaining.discard(tp)
-    return latest
+WINDOW = 10_000  # offsets read at once going backwards (about 50 MB of profile records at most)
+
+
+def _windows(start: int, end: int, size: int = WINDOW) -> list[tuple[int, int]]:
+    """[low, high) ranges covering [start, end), the last one first."""
+    return [(max(start, high - size), high) for high in range(end, start, -size)]
+
+
+def _read_window(consumer, tp: TopicPartition, low: int, high: int) -> list:
+    """The records of `tp` (assigned) at offsets [low, high), in offset order (a compacted topic
+    has gaps)."""
+    consumer.seek(tp, low)
+    records: list = []
+    while consumer.position(tp) < high:
+        for record in consumer.poll(timeout_ms=1000).get(tp, []):
+            if record.offset >= high:
+                return records
+            records.append(record)
+    return records
 
 
 def _refresh_interval(route: Route) -> str:

@@ -107,3 +107,34 @@ def test_cleanup_removes_only_indices_the_alias_does_not_use(settings):
         raise AssertionError("the replaced index should be gone")
     except ApiError as error:
         assert error.meta.status == 404
+
+
+def test_a_reindex_in_small_windows_reads_each_record_once_and_writes_each_key_last(settings, monkeypatch):
+    """Read backwards in windows of 3 offsets: keys whose revisions straddle windows, and a key whose
+    last record is a tombstone, give exactly the documents the live indexer wrote."""
+    kafka_io.ensure_topics(settings, [RESEARCHER_PROFILES, INDEX_DLQ])
+    emitted = [p for name, revs in corpus().items() if name != "atlas" for p in revs]
+    produce_profiles(settings, emitted)
+    gone = corpus()["atlas"]
+    produce_profiles(settings, gone)
+    producer = kafka_io.producer(settings)
+    producer.send(settings.topic(RESEARCHER_PROFILES.name), key=gone[0].researcher_id.encode(), value=None)
+    producer.flush()
+    producer.close()
+    es = es_io.client(settings)
+    built = reindex(es, settings, "researchers", lambda: datetime(2026, 11, 29, 1, tzinfo=UTC))
+    monkeypatch.setattr("indexers.reindex.WINDOW", 3)
+    windowed = reindex(es, settings, "researchers", lambda: datetime(2026, 11, 29, 2, tzinfo=UTC))
+
+    records = len(emitted) + len(gone) + 1
+    keys = {p.researcher_id for p in emitted}
+    for result in (built, windowed):
+        assert result.records_read == records, "each record read once"
+        assert result.superseded == records - len(keys) - 1, "every older revision skipped, the tombstone's key too"
+        assert result.documents_written == result.documents == len(keys)
+    latest = {p.researcher_id: p for p in emitted}  # produced in revision order
+    after = documents(es, windowed.new_index)
+    assert set(after) == keys, "the tombstoned researcher is not indexed"
+    assert {rid: source["revision"] for rid, (_, source) in after.items()} == {
+        rid: p.revision for rid, p in latest.items()}
+    assert after == documents(es, built.new_index)
