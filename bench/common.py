@@ -281,3 +281,10 @@ def wait_healthy(port: int, server: subprocess.Popen, timeout: float) -> None:
             pass
         time.sleep(0.5)
     raise SystemExit(f"the API did not answer /healthz within {timeout:.0f}s")
+
+
+def elasticsearch_cpu_ms(es) -> int:
+    """CPU milliseconds every Elasticsearch node's process has used (`_nodes/stats`): its own
+    work, where the indexing-time counters are thread wall time and grow when a core is busy."""
+    nodes = es.nodes.stats(metric="process")["nodes"]
+    return sum(int(node["process"]["cpu"]["total_in_millis"]) for node in nodes.values())

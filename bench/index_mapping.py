@@ -23,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bench.common import load_average, namespace_env, print_table, write_result
+from bench.common import elasticsearch_cpu_ms, load_average, namespace_env, print_table, write_result
 from clients import es_io
 from foundation.settings import Settings
 from indexers.mappings import RESEARCHERS
@@ -97,11 +97,6 @@ def bodies(documents: list[tuple[str, bytes]], index: str, versioned: bool) -> l
     return chunks
 
 
-def es_cpu_ms(es) -> int:
-    nodes = es.nodes.stats(metric="process")["nodes"]
-    return sum(int(node["process"]["cpu"]["total_in_millis"]) for node in nodes.values())
-
-
 def load(es, settings: Settings, name: str, change: Callable[[Mapping], Mapping], documents: list[tuple[str, bytes]],
          stamp: str) -> dict[str, Any]:
     index = f"{settings.index('bench-mapping')}-{stamp}"
@@ -110,14 +105,14 @@ def load(es, settings: Settings, name: str, change: Callable[[Mapping], Mapping]
                       settings={"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "-1"})
     chunks = bodies(documents, index, versioned="external versions" in name)
     try:
-        cpu_before, began = es_cpu_ms(es), time.monotonic()
+        cpu_before, began = elasticsearch_cpu_ms(es), time.monotonic()
         with ThreadPoolExecutor(max_workers=IN_FLIGHT) as pool:
             for reply in pool.map(lambda body: es.options(request_timeout=300).bulk(operations=body), chunks):
                 if reply["errors"]:
                     raise RuntimeError(f"{name}: a bulk request had errors")
         es.indices.refresh(index=index)
         es.indices.flush(index=index)
-        seconds, cpu = time.monotonic() - began, es_cpu_ms(es) - cpu_before
+        seconds, cpu = time.monotonic() - began, elasticsearch_cpu_ms(es) - cpu_before
         stats = es.indices.stats(index=index, metric=["indexing", "store"])["indices"][index]["primaries"]
         return {
             "variant": name,

@@ -28,6 +28,7 @@ from pathlib import Path
 from bench.backfill import run_child
 from bench.common import (
     delete_namespace,
+    elasticsearch_cpu_ms,
     is_own,
     load_average,
     namespace_env,
@@ -107,13 +108,14 @@ def timed_reindex(namespace: str, cleanup: bool, workdir: Path) -> dict:
     es = es_io.client(settings)
     probe = SearchProbe(es, settings, known_name(es, settings))
     probe.start()
-    began, children = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    began, children, es_cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN), elasticsearch_cpu_ms(es)
     try:
         output = run_child(["scholarstream", "reindex", "researchers", "--json", *(["--cleanup"] if cleanup else [])],
                            env, workdir / "reindex.log")
     finally:
         wall = time.perf_counter() - began
         probe.stop()
+        es_cpu = elasticsearch_cpu_ms(es) - es_cpu
     done = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = done.ru_utime + done.ru_stime - children.ru_utime - children.ru_stime
     reindexed = output["reindexed"][0]
@@ -124,6 +126,9 @@ def timed_reindex(namespace: str, cleanup: bool, workdir: Path) -> dict:
         "process_wall_seconds": round(wall, 2),
         "process_cpu_seconds_including_start_up": round(cpu, 2),
         "elasticsearch_new_index": es_side(es, reindexed["new_index"], reindexed["documents_written"]),
+        # the whole node's process CPU during the run, the probe's searches included
+        "elasticsearch_cpu_seconds": round(es_cpu / 1000, 2),
+        "elasticsearch_cpu_ms_per_document": round(es_cpu / max(1, reindexed["documents_written"]), 3),
         "search_during_reindex": {
             "query": probe.query, "searches": probe.searches, "failures": probe.failures, "empty_answers": probe.empty,
             "latency_ms": percentiles([s * 1000 for s in probe.seconds]), "errors": probe.errors[:5],
@@ -181,8 +186,10 @@ def main() -> None:
     }
     path = write_result(args.name, result)
     print_table(f"reindex researchers ({result['mode']}); load {load_before} -> {result['load_average']['after']}",
-                ["run", "records read", "documents", "seconds", "documents/s", "records/s", "searches", "failed", "empty"],
+                ["run", "records read", "documents", "seconds", "documents/s", "records/s", "CPU s: reindex", "Elasticsearch",
+                 "searches", "failed", "empty"],
                 [(n + 1, r["records_read"], r["documents"], r["seconds"], r["documents_per_second"], r["records_per_second"],
+                  r["process_cpu_seconds_including_start_up"], r["elasticsearch_cpu_seconds"],
                   r["search_during_reindex"]["searches"], r["search_during_reindex"]["failures"],
                   r["search_during_reindex"]["empty_answers"]) for n, r in enumerate(runs)])
     print(f"written {path}")
