@@ -74,6 +74,7 @@ def sample(es, alias: str, documents: int) -> list[tuple[str, bytes]]:
     after: list[Any] | None = None
     while len(found) < documents:
         page = es.search(index=alias, size=min(1_000, documents - len(found)), sort=[{"researcher_id": "asc"}],
+                         source_exclude_vectors=False,  # Elasticsearch 9 leaves vectors out of _source by default
                          search_after=after, query={"match_all": {}})
         hits = page["hits"]["hits"]
         if not hits:

@@ -102,7 +102,7 @@ def known_name(es, settings: Settings) -> str:
     raise SystemExit(f"no researcher with a written-out name in {RESEARCHERS.alias(settings)}")
 
 
-def timed_reindex(namespace: str, cleanup: bool, workdir: Path) -> dict:
+def timed_reindex(namespace: str, cleanup: bool, workdir: Path, processes: int | None = None) -> dict:
     env = namespace_env(namespace)
     settings = Settings(SCHOLARSTREAM_TOPIC_PREFIX=f"{namespace}.", SCHOLARSTREAM_INDEX_PREFIX=f"{namespace}-")
     es = es_io.client(settings)
@@ -110,7 +110,8 @@ def timed_reindex(namespace: str, cleanup: bool, workdir: Path) -> dict:
     probe.start()
     began, children, es_cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN), elasticsearch_cpu_ms(es)
     try:
-        output = run_child(["scholarstream", "reindex", "researchers", "--json", *(["--cleanup"] if cleanup else [])],
+        output = run_child(["scholarstream", "reindex", "researchers", "--json", *(["--cleanup"] if cleanup else []),
+                            *(["--processes", str(processes)] if processes else [])],
                            env, workdir / "reindex.log")
     finally:
         wall = time.perf_counter() - began
@@ -142,6 +143,7 @@ def main() -> None:
     parser.add_argument("--in-place", default=None, metavar="NAMESPACE", help="reindex this namespace itself")
     parser.add_argument("--repeats", type=int, default=1, help="timed reindexes after the first build")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--processes", type=int, default=None, help="the reindex's loader processes (default: its own)")
     parser.add_argument("--name", default="reindex")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-reindex-"))
@@ -150,7 +152,7 @@ def main() -> None:
     copied = None
     if args.in_place:
         namespace = args.in_place
-        runs.append(timed_reindex(namespace, cleanup=is_own(namespace), workdir=workdir))
+        runs.append(timed_reindex(namespace, cleanup=is_own(namespace), workdir=workdir, processes=args.processes))
     else:
         source = Settings(SCHOLARSTREAM_TOPIC_PREFIX=f"{args.source_namespace}.",
                           SCHOLARSTREAM_INDEX_PREFIX=f"{args.source_namespace}-")
@@ -168,7 +170,7 @@ def main() -> None:
                   f"{time.perf_counter() - began:.0f}s into {namespace}", file=sys.stderr)
             run_child(["scholarstream", "reindex", "researchers", "--json"], os.environ.copy(), workdir / "reindex.log")
             for _ in range(args.repeats):
-                runs.append(timed_reindex(namespace, cleanup=True, workdir=workdir))
+                runs.append(timed_reindex(namespace, cleanup=True, workdir=workdir, processes=args.processes))
                 print(f"reindexed at {runs[-1]['documents_per_second']} documents/s", file=sys.stderr)
         finally:
             if not args.keep:
@@ -179,6 +181,7 @@ def main() -> None:
         "namespace": namespace,
         "mode": "in place" if args.in_place else "copy of the source topic (source untouched)",
         "records_copied": copied,
+        "processes": args.processes,
         "runs": runs,
         "load_average": {"before": load_before, "after": load_average()},
         "method": "documents/s as `scholarstream reindex` reports it: documents written / seconds from index creation "

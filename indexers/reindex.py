@@ -22,6 +22,8 @@ alias swap) until `--cleanup` removes every physical index of that name no alias
 
 from __future__ import annotations
 
+import multiprocessing
+import queue
 import time
 from collections import deque
 from collections.abc import Callable
@@ -32,7 +34,7 @@ from datetime import datetime
 from elasticsearch import Elasticsearch
 from kafka import TopicPartition
 
-from clients import kafka_io
+from clients import es_io, kafka_io
 from foundation.errors import IndexingError, InvalidRecord
 from foundation.settings import Settings
 from indexers.bulk_writer import IndexAction, write_with_retry
@@ -41,6 +43,7 @@ from indexers.indexer import ROUTES, Route, version_of
 
 BATCH = 1_000
 IN_FLIGHT = 2  # bulk requests Elasticsearch indexes at once while the next batch is decoded
+PARALLEL_FROM = 50_000  # records below which one process loads everything (starting one takes ~1 s)
 
 
 @dataclass
@@ -77,7 +80,14 @@ def reindex(
     on_total: Callable[[int], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
     cleanup: bool = False,
+    processes: int = 1,
+    parallel_from: int = PARALLEL_FROM,
 ) -> ReindexResult:
+    """Build a new index of `name` from its topic and move the aliases to it (module docstring).
+
+    With `processes` > 1 and at least `parallel_from` records to read, the partitions are shared
+    among that many processes (each with its own Kafka consumer and Elasticsearch client): the
+    decoding is Python and holds one core per process."""
     route = route_for(name)
     alias = route.index.alias(settings)
     write = route.index.write_alias(settings)
@@ -97,7 +107,10 @@ def reindex(
     # No refreshes while the bulk load runs (nobody reads the new index yet): each one would cut
     # a small segment to merge later. The mapping's interval is back before the alias moves.
     es.indices.put_settings(index=new, settings={"index": {"refresh_interval": "-1"}})
-    _load(es, settings, route, topic, new, starts, ends, result, on_progress)
+    if processes > 1 and sum(ends.values()) >= parallel_from:
+        _load_in_processes(settings, route, topic, new, ends, result, on_progress, processes)
+    else:
+        _load(es, settings, route, topic, new, starts, ends, result, on_progress)
     es.indices.put_settings(index=new, settings={"index": {"refresh_interval": _refresh_interval(route)}})
     es.indices.refresh(index=new)  # searchable before the alias moves: search never sees it half-empty
     move_aliases(es, {alias_name: new for alias_name in moving})
@@ -217,6 +230,77 @@ def _read_window(consumer, tp: TopicPartition, low: int, high: int) -> list:
                 return records
             records.append(record)
     return records
+
+
+def shares(sizes: dict[int, int], processes: int) -> list[list[int]]:
+    """Partitions dealt to at most `processes` loaders, the largest first to the least loaded, so
+    each reads about as many records."""
+    loads: list[tuple[int, list[int]]] = [(0, []) for _ in range(min(processes, len(sizes)))]
+    for partition in sorted(sizes, key=lambda p: (-sizes[p], p)):
+        lightest = min(range(len(loads)), key=lambda n: (loads[n][0], n))
+        total, dealt = loads[lightest]
+        loads[lightest] = (total + sizes[partition], [*dealt, partition])
+    return [sorted(dealt) for _, dealt in loads if dealt]
+
+
+_COUNTS = ("records_read", "documents_written", "stale", "superseded", "rejected", "undecodable")
+
+
+def _load_in_processes(
+    settings: Settings,
+    route: Route,
+    topic: str,
+    index: str,
+    ends: dict[int, int],
+    result: ReindexResult,
+    on_progress: Callable[[int], None] | None,
+    processes: int,
+) -> None:
+    """`_load` of [0, ends) with the partitions shared among `processes` spawned processes; their
+    progress and counts come back on a queue. A loader that fails or dies fails the reindex
+    (the new index is not swapped in)."""
+    context = multiprocessing.get_context("spawn")  # no fork of a process holding client threads
+    messages = context.Queue()
+    loaders = [
+        context.Process(target=_load_share, name=f"reindex-load-{n}", daemon=True,
+                        args=(settings, route.index.name, topic, index, {p: ends[p] for p in share}, messages))
+        for n, share in enumerate(shares(ends, processes))
+    ]
+    for loader in loaders:
+        loader.start()
+    running = len(loaders)
+    try:
+        while running:
+            try:
+                kind, value = messages.get(timeout=1.0)
+            except queue.Empty:
+                if not any(loader.is_alive() for loader in loaders):
+                    raise IndexingError("a reindex loader process died before it finished") from None
+                continue
+            if kind == "progress" and on_progress is not None:
+                on_progress(value)
+            elif kind == "done":
+                running -= 1
+                for name in _COUNTS:
+                    setattr(result, name, getattr(result, name) + value[name])
+            elif kind == "failed":
+                raise IndexingError(f"a reindex loader failed: {value}")
+    finally:
+        for loader in loaders:
+            if loader.is_alive():
+                loader.terminate()
+            loader.join(10)
+
+
+def _load_share(settings: Settings, name: str, topic: str, index: str, ends: dict[int, int], messages) -> None:
+    """One loader process: `_load` of its partitions, reporting progress and its counts."""
+    try:
+        share = ReindexResult(alias="", old_indices=[], new_index=index)
+        _load(es_io.client(settings), settings, route_for(name), topic, index, dict.fromkeys(ends, 0), ends, share,
+              lambda records: messages.put(("progress", records)))
+        messages.put(("done", {name: getattr(share, name) for name in _COUNTS}))
+    except Exception as error:  # noqa: BLE001 - reported to the parent, which fails the reindex
+        messages.put(("failed", f"{type(error).__name__}: {error}"))
 
 
 def _refresh_interval(route: Route) -> str:

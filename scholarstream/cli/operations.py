@@ -147,9 +147,12 @@ def dlq_retry(
 def reindex_cmd(
     which: Annotated[str, typer.Argument(help="papers, researchers, researcher-works, signal-outcomes or all")] = "all",
     cleanup: Annotated[bool, typer.Option("--cleanup", help="Afterwards delete the physical indices the alias no longer uses.")] = False,
+    processes: Annotated[int | None, typer.Option(
+        "--processes", min=1, help="Loader processes sharing the partitions (default: one a CPU; one for a small topic).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Rebuild indices from the compacted topics (no re-embedding, no re-linking) and swap the aliases atomically."""
+    import os
     from dataclasses import asdict
 
     from clients import es_io
@@ -162,7 +165,8 @@ def reindex_cmd(
     results = []
     for name in names:
         with progress_bar(f"reindex {name}", None) as advance:
-            result = reindex(es, settings, name, utc_now, on_total=advance.set_total, on_progress=advance, cleanup=cleanup)
+            result = reindex(es, settings, name, utc_now, on_total=advance.set_total, on_progress=advance, cleanup=cleanup,
+                             processes=processes or os.cpu_count() or 1)
         results.append(asdict(result))
         if not as_json:
             out.print(f"{result.alias}: {', '.join(result.old_indices) or '(none)'} -> {result.new_index}; "

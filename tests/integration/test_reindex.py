@@ -138,3 +138,22 @@ def test_a_reindex_in_small_windows_reads_each_record_once_and_writes_each_key_l
     assert {rid: source["revision"] for rid, (_, source) in after.items()} == {
         rid: p.revision for rid, p in latest.items()}
     assert after == documents(es, built.new_index)
+
+
+def test_a_reindex_shared_among_processes_writes_what_one_process_writes(settings):
+    """Two spawned loader processes, each with its own partitions, consumer and client: the same
+    documents, versions and counts as one process, and the progress of both reaches the caller."""
+    kafka_io.ensure_topics(settings, [RESEARCHER_PROFILES, INDEX_DLQ])
+    emitted = [p for revs in corpus().values() for p in revs]
+    produce_profiles(settings, emitted)
+    ends = kafka_io.end_offsets(settings, settings.topic(RESEARCHER_PROFILES.name))
+    assert len(ends) == 2 and all(ends.values()), "both partitions hold records, so both processes work"
+    es = es_io.client(settings)
+    one = reindex(es, settings, "researchers", lambda: datetime(2026, 11, 29, 1, tzinfo=UTC))
+    reported: list[int] = []
+    two = reindex(es, settings, "researchers", lambda: datetime(2026, 11, 29, 2, tzinfo=UTC),
+                  on_progress=reported.append, processes=2, parallel_from=0)
+    for field in ("records_read", "documents_written", "superseded", "documents"):
+        assert getattr(two, field) == getattr(one, field), field
+    assert sum(reported) == len(emitted) and len(reported) >= 2
+    assert documents(es, two.new_index) == documents(es, one.new_index)
