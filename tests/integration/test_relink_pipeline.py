@@ -75,3 +75,30 @@ def test_a_researcher_holding_two_real_people_is_split_by_a_relink_end_to_end(se
     again = cli("relink", "--name", NAME, "--dry-run", "--json")
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["would_split"] == 0, "a second look finds each researcher one person"
+
+
+def test_a_block_linked_with_the_weights_on_two_partitions_is_split_by_a_relink_with_the_model(settings, monkeypatch):
+    """The documented way from the hand-set weights to the model (docs/operations.md): a deployment
+    linked with the weights folds every "Yu Cheng" into one researcher whatever order the block sees
+    its mentions in, so this runs on two partitions per topic; the worker restarted with the model
+    and a relink then split the two people apart."""
+    assert settings.topic_partitions == 2
+    monkeypatch.setenv("SCHOLARSTREAM_LINKER", "weights")
+    assert cli("ingest", "snapshot", str(FIXTURE)).returncode == 0
+    run = cli("run", "--until-caught-up", "--timeout", "900", "--json")
+    assert run.returncode == 0, run.stderr
+    before = people_by_researcher(settings)
+    assert list(before.values()) == [set(TRUTH.values())], f"the weights fold both people into one: {before}"
+
+    monkeypatch.setenv("SCHOLARSTREAM_LINKER", "pairwise")
+    sent = cli("relink", "--name", NAME, "--json")
+    assert sent.returncode == 0, sent.stderr
+    assert len(json.loads(sent.stdout)["requests_sent"]) == 1
+    run = cli("run", "--until-caught-up", "--timeout", "900", "--json")
+    assert run.returncode == 0, run.stderr
+
+    after = people_by_researcher(settings)
+    print(f"after: {sorted(map(sorted, after.values()))}")
+    assert len(after) >= 2 and all(len(people) == 1 for people in after.values()), f"still mixed: {after}"
+    assert set().union(*after.values()) == set(TRUTH.values())
+    assert placed(settings) == sorted(TRUTH), "every renamed line is a work of exactly one live profile"
