@@ -15,17 +15,17 @@ SCORES = np.array([
 ])
 
 
-def _groups(labels: list[int]) -> set[frozenset[int]]:
+def groups(labels: list[int]) -> set[frozenset[int]]:
     return {frozenset(n for n, label in enumerate(labels) if label == wanted) for wanted in set(labels)}
 
 
 def test_groups_join_while_their_mean_is_high_enough():
     labels, between = average_linkage(SCORES, 1.0)
-    assert _groups(labels) == {frozenset({0, 1, 2}), frozenset({3})}
+    assert groups(labels) == {frozenset({0, 1, 2}), frozenset({3})}
     assert between == -3.0  # what kept the last two apart
     # at 2 the third line's mean with the first pair (4 and -1: 1.5) is too low
     labels, between = average_linkage(SCORES, 2.0)
-    assert _groups(labels) == {frozenset({0, 1}), frozenset({2}), frozenset({3})}
+    assert groups(labels) == {frozenset({0, 1}), frozenset({2}), frozenset({3})}
     assert between == 1.5
 
 
@@ -37,10 +37,10 @@ def test_a_forbidden_pair_is_never_joined_through():
     forbidden = SCORES.copy()
     forbidden[0, 2] = forbidden[2, 0] = FORBIDDEN  # two lines of one paper
     labels, _ = average_linkage(forbidden, 0.0)
-    assert _groups(labels) == {frozenset({0, 1}), frozenset({2}), frozenset({3})}
+    assert groups(labels) == {frozenset({0, 1}), frozenset({2}), frozenset({3})}
 
 
 def test_start_labels_begin_together_and_stay_together():
     labels, _ = average_linkage(SCORES, 10.0, start=[5, 5, 6, 5])
-    assert _groups(labels) == {frozenset({0, 1, 3}), frozenset({2})}
+    assert groups(labels) == {frozenset({0, 1, 3}), frozenset({2})}
     assert average_linkage(SCORES, 1.0, start=[0, 1, 2, 3])[0] == average_linkage(SCORES, 1.0)[0]
