@@ -2,10 +2,11 @@
 
 Injected: the relink fixture (two real people, tests/integration/test_relink_pipeline.py) goes
 through the pipeline on two partitions linked with the hand-set weights, which fold them into one
-researcher in any order; `scholarstream relink` with the model sends its request; a `scholarstream worker` is started and killed with SIGKILL (its process group,
-no shutdown, no final commit) the moment the split event is in `researcher.merges`, with offset
-commits every 60 s so that the kill lands before the request's offset is committed; then
-`scholarstream run --until-caught-up`, which reads the request again.
+researcher in any order; `scholarstream relink` with the model sends its request; a
+`scholarstream worker` is started and killed with SIGKILL (its process group, no shutdown, no final
+commit) the moment the first split event is in `researcher.merges`, with offset commits every 60 s
+so that the kill lands before the request's offset is committed; then `scholarstream run
+--until-caught-up`, which reads the request again.
 
 Checked: the same split as an uninterrupted run (each researcher printing the name holds one
 person's works, every renamed line in exactly one live profile); the request read again after the
