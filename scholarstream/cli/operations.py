@@ -148,7 +148,7 @@ def reindex_cmd(
     which: Annotated[str, typer.Argument(help="papers, researchers, researcher-works, signal-outcomes or all")] = "all",
     cleanup: Annotated[bool, typer.Option("--cleanup", help="Afterwards delete the physical indices the alias no longer uses.")] = False,
     processes: Annotated[int | None, typer.Option(
-        "--processes", min=1, help="Loader processes sharing the partitions (default: one a CPU; one for a small topic).")] = None,
+        "--processes", min=1, help="Loader processes sharing the partitions (default: one a usable CPU; one for a small topic).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Rebuild indices from the compacted topics (no re-embedding, no re-linking) and swap the aliases atomically."""
@@ -166,7 +166,7 @@ def reindex_cmd(
     for name in names:
         with progress_bar(f"reindex {name}", None) as advance:
             result = reindex(es, settings, name, utc_now, on_total=advance.set_total, on_progress=advance, cleanup=cleanup,
-                             processes=processes or os.cpu_count() or 1)
+                             processes=processes or len(os.sched_getaffinity(0)))
         results.append(asdict(result))
         if not as_json:
             out.print(f"{result.alias}: {', '.join(result.old_indices) or '(none)'} -> {result.new_index}; "
