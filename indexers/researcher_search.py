@@ -37,6 +37,18 @@ RRF_K = 60
 # The prior: points per log10(1 + n) of works and of the trust score (see `text_query`).
 PRIOR_WORKS = 1.0
 PRIOR_TRUST = 0.5
+# Points a researcher gains when a query word is in its top topic (the first of `topic_names`), on
+# top of the free-text clause (see `main_topic_clause`): more than the prior's difference between
+# most namesakes, a quarter of a surname's key (8), so a name match still outranks people who share
+# only the topic. Chosen on the known-item evaluation's tuning sample (docs/search.md).
+MAIN_TOPIC_BOOST = 2.0
+# A profile's topics are indexed top topic first, and Elasticsearch puts each later value of a text
+# array 100 positions further on (`position_increment_gap`): a word that ends before position 50
+# belongs to the top topic.
+FIRST_VALUE_END = 50
+MAX_TOPIC_TERMS = 20
+_TOPIC_FILLERS = frozenset({"a", "an", "and", "for", "in", "of", "on", "the", "to", "with"})
+_WORD = re.compile(r"[^\W_]+")
 Mode = Literal["text", "semantic", "hybrid"]
 MODES: tuple[str, ...] = ("text", "semantic", "hybrid")
 _CATEGORY = re.compile(r"^[a-z-]+(\.[A-Za-z-]+)?$")
@@ -157,7 +169,8 @@ def text_query(query: ResearcherQuery) -> dict[str, Any]:
     The name part is a dis_max: the sum of the matched name keys, or the folded names as words,
     or as type-ahead prefixes, whichever is best, so one name is never counted three times.
     Free text (topics, titles, affiliations) adds to it with a lower weight: it decides topic
-    queries and orders the people of one surname in "surname + topic" queries. The prior for
+    queries and orders the people of one surname in "surname + topic" queries, and words of a
+    researcher's top topic add a little more (`main_topic_clause`). The prior for
     works and trust (log10(1 + n)) only orders researchers whose text scores are close.
     """
     by_weight: dict[float, list[str]] = {}
@@ -183,6 +196,9 @@ def text_query(query: ResearcherQuery) -> dict[str, Any]:
             "minimum_should_match": "75%",
             "boost": 0.5,
         }})
+        main_topic = main_topic_clause(words)
+        if main_topic is not None:
+            should.append(main_topic)
     return {
         "function_score": {
             "query": {"bool": {"should": should, "minimum_should_match": 1,
@@ -195,6 +211,22 @@ def text_query(query: ResearcherQuery) -> dict[str, Any]:
             "boost_mode": "sum",
         }
     }
+
+
+def main_topic_clause(words: str) -> dict[str, Any] | None:
+    """The query's words found in a researcher's top topic: "Janson Robotics" ranks the Janson whose
+    main field is robotics above one who has a robotics paper among others. Each word is a term
+    value (lowercased and split as the standard analyzer does, fillers like "and" left out); the
+    span must end within the first value of `topic_names`, which is the top topic. A constant
+    score: one word or several, rare or common, it adds MAIN_TOPIC_BOOST."""
+    terms = sorted({word for word in _WORD.findall(words.lower()) if len(word) > 1 and word not in _TOPIC_FILLERS})
+    if not terms:
+        return None
+    in_top_topic = {"span_first": {
+        "match": {"span_or": {"clauses": [{"span_term": {"topic_names": term}} for term in terms[:MAX_TOPIC_TERMS]]}},
+        "end": FIRST_VALUE_END,
+    }}
+    return {"constant_score": {"filter": in_top_topic, "boost": MAIN_TOPIC_BOOST}}
 
 
 def fuzzy_name_query(query: ResearcherQuery) -> dict[str, Any]:

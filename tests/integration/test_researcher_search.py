@@ -180,6 +180,38 @@ def test_a_surname_beats_a_word_in_other_peoples_titles(indexed, settings):
     assert ranked[0] == "r-markov" and "r-ir" in ranked
 
 
+def fields_of(rid: str, printed: str, surname: str, fields: list[tuple[str, str]]) -> list:
+    """The revisions of a researcher whose works are in the given (arXiv category, its name) fields."""
+    profile, emitted = new_profile(rid, printed, surname), []
+    for n, (code, name) in enumerate(fields):
+        work = Work(arxiv_id=f"1501.{abs(hash((rid, n))) % 90000 + 10000}", title=f"Work {n} of {printed}", year=2015,
+                    categories=(code,), topics=(TopicScore(code=code, name=name, score=0.9),), author_count=1)
+        draft = WorksDraft(profile, lambda _: None)
+        draft.add(work, (), printed_name=printed, surname=surname, affiliations=(), embedding=unit("cs.IR"))
+        built = draft.finish()
+        profile = with_trust(built, trust_snapshot(built, {}, NOW))
+        emitted.append(profile)
+    return emitted
+
+
+def test_a_surname_and_a_topic_find_the_namesake_whose_main_field_it_is(settings):
+    """Both Jansons have robotics among their topics; the one with more works (the prior) works
+    mostly on machine learning. "Janson Robotics" means the roboticist, and prolific researchers of
+    the topic named otherwise do not pass a Janson, even one whose top topic it is not."""
+    kafka_io.ensure_topics(settings, [RESEARCHER_PROFILES, RESEARCHER_PROFILE_WORKS, INDEX_DLQ])
+    robotics, learning = ("cs.RO", "Robotics"), ("cs.LG", "Machine Learning")
+    produce_profiles(settings, fields_of("r-janson-ro", "Ada Janson", "Janson", [robotics, robotics, learning])
+                     + fields_of("r-janson-lg", "Bo Janson", "Janson", [learning] * 6 + [robotics] * 2)
+                     + fields_of("r-moravec", "Hans Moravec", "Moravec", [robotics] * 12)
+                     + fields_of("r-kovacs", "Mia Kovacs", "Kovacs", [learning] * 12))
+    es = index_all(settings)
+    assert top(es, settings, "Janson Robotics") == ["r-janson-ro", "r-janson-lg", "r-moravec"], (
+        "the topic orders the namesakes; a roboticist of another name comes after them")
+    assert top(es, settings, "Janson Machine Learning")[:2] == ["r-janson-lg", "r-janson-ro"], (
+        "a prolific researcher of the topic with another name does not pass either Janson")
+    assert top(es, settings, "Janson")[:2] == ["r-janson-lg", "r-janson-ro"], "the name alone: more works first"
+
+
 def test_topic_queries_and_filters(indexed, settings):
     es, _ = indexed
     assert top(es, settings, "stratified turbulence")[0] == "r-kops"

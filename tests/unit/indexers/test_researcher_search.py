@@ -11,11 +11,14 @@ from foundation.errors import SearchError
 from foundation.settings import Settings
 from indexers.documents import researcher_document
 from indexers.researcher_search import (
+    FIRST_VALUE_END,
+    MAIN_TOPIC_BOOST,
     MAX_PAGE_SIZE,
     MAX_QUERY_LENGTH,
     ResearcherFilters,
     ResearcherQuery,
     filter_clauses,
+    main_topic_clause,
     reciprocal_rank_fusion,
     search_researchers,
     text_query,
@@ -75,7 +78,7 @@ def test_filters_exclude_merged_researchers_and_translate_each_option():
 
 
 def _key_weights(text: str) -> dict[str, float]:
-    name, _ = text_query(ResearcherQuery(text).validated())["function_score"]["query"]["bool"]["should"]
+    name = text_query(ResearcherQuery(text).validated())["function_score"]["query"]["bool"]["should"][0]
     keys = name["dis_max"]["queries"][0]["bool"]["should"]
     return {
         key: clause["constant_score"]["boost"]
@@ -136,3 +139,18 @@ def test_researcher_document_does_not_mutate_the_profile():
     before = profile.model_dump()
     researcher_document(profile)
     assert profile.model_dump() == before
+
+
+def test_words_of_the_top_topic_are_terms_of_the_first_topic_value_only():
+    clause = main_topic_clause("Andreopoulos Networking and Internet Architecture")
+    assert clause is not None
+    assert clause["constant_score"]["boost"] == MAIN_TOPIC_BOOST
+    span = clause["constant_score"]["filter"]["span_first"]
+    assert span["end"] == FIRST_VALUE_END
+    assert [c["span_term"]["topic_names"] for c in span["match"]["span_or"]["clauses"]] == [
+        "andreopoulos", "architecture", "internet", "networking"], "lowercased, split, the filler 'and' left out"
+    assert main_topic_clause("of the and") is None
+    should = text_query(ResearcherQuery("Janson Robotics").validated())["function_score"]["query"]["bool"]["should"]
+    assert should[-1] == main_topic_clause("Janson Robotics")
+    names_only = text_query(ResearcherQuery("J. K.").validated())["function_score"]["query"]["bool"]["should"]
+    assert len(names_only) == 1, "initials are neither topics nor free text"
