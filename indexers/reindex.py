@@ -298,7 +298,7 @@ def _load_share(settings: Settings, name: str, topic: str, index: str, ends: dic
         share = ReindexResult(alias="", old_indices=[], new_index=index)
         _load(es_io.client(settings), settings, route_for(name), topic, index, dict.fromkeys(ends, 0), ends, share,
               lambda records: messages.put(("progress", records)))
-        messages.put(("done", {name: getattr(share, name) for name in _COUNTS}))
+        messages.put(("done", {count: getattr(share, count) for count in _COUNTS}))
     except Exception as error:  # noqa: BLE001 - reported to the parent, which fails the reindex
         messages.put(("failed", f"{type(error).__name__}: {error}"))
 
