@@ -25,7 +25,13 @@ def researchers(es, alias) -> dict[str, tuple]:
             for h in hits}
 
 
-def test_rebuild_from_link_switches_readers_to_an_identical_new_generation(settings):
+def test_rebuild_from_link_switches_readers_to_an_identical_new_generation(settings, monkeypatch):
+    # Identical researchers, ids included, need each block to see its mentions in the same order in
+    # both generations: an id comes from the mention that created the researcher. With several
+    # partitions the new generation's route stage may interleave papers of different partitions
+    # otherwise than the live run did (a CI rehearsal saw a researcher of two papers on two
+    # partitions take the other paper's id), so this runs on one partition (docs/architecture.md).
+    monkeypatch.setenv("SCHOLARSTREAM_TOPIC_PARTITIONS", "1")
     assert cli("ingest", "snapshot", str(FIXTURE_SNAPSHOT), "--json").returncode == 0
     first = cli("run", "--until-caught-up", "--timeout", "600", "--json")
     assert first.returncode == 0, first.stderr + first.stdout
