@@ -1,6 +1,12 @@
-"""Default encoder vs fast mode: papers/s of each on the same real abstracts, in one run.
+"""The three encoder modes on the same real abstracts, in one run: MiniLM fp32 (the default), the
+int8 mode and fast mode. Papers/s of each (alternating, `--repeats` rounds), each mode's cosine to
+fp32 on every abstract, the share of abstracts whose nearest neighbour is the same as with fp32,
+and each mode's topic accuracy from its `eval topics` results. fp32 is also timed at a batch of 8,
+its fastest on this machine, so the int8 speed-up is not flattered by the default batch of 64.
 
-Usage: python -m bench.encoders [--papers 256]   (fast mode needs `scholarstream encoder distill`)
+Usage: python -m bench.encoders [--papers 512] [--repeats 2]
+(the int8 mode needs `scholarstream encoder quantize`, fast mode `scholarstream encoder distill`,
+and each `topics build` once for its topic accuracy)
 """
 
 from __future__ import annotations
@@ -10,53 +16,88 @@ import json
 import time
 from pathlib import Path
 
-from bench.common import write_result
+import numpy as np
+
+from bench.common import print_table, write_result
 from bench.enrichment import real_papers
 from encoders.loading import load_encoder
+from encoders.quantized import INT8_DEFAULT_NAME
 from encoders.static import STATIC_DEFAULT_NAME
 from foundation.settings import Settings
 from stream_processors.enrich import embedding_text
 
 RESULTS = Path(__file__).resolve().parent.parent / "evaluation" / "results"
+FP32_BEST_BATCH = 8
 
 
-def rate(encoder, texts: list[str], batch_size: int, repeats: int = 1) -> float:
-    encoder.encode(texts[:batch_size])  # warm-up
+def timed(encoder, texts: list[str], batch_size: int) -> tuple[float, np.ndarray]:
+    """Papers/s of encoding `texts` in calls of `batch_size`, as the enrich stage calls it, and the vectors."""
     started = time.perf_counter()
-    for _ in range(repeats):
-        for i in range(0, len(texts), batch_size):
-            encoder.encode(texts[i : i + batch_size])
-    return repeats * len(texts) / (time.perf_counter() - started)
+    vectors = np.concatenate([encoder.encode(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)])
+    return len(texts) / (time.perf_counter() - started), vectors
+
+
+def topic_quality(path: Path) -> dict[str, dict[str, float]] | None:
+    if not path.exists():
+        return None
+    sets = json.loads(path.read_text())["sets"]
+    return {s: {k: v for k, v in m["embedding_centroids"].items() if k in ("top1_accuracy", "top3_recall")} for s, m in sets.items()}
+
+
+def nearest(vectors: np.ndarray) -> np.ndarray:
+    similarity = vectors @ vectors.T
+    np.fill_diagonal(similarity, -2.0)
+    return similarity.argmax(axis=1)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--papers", type=int, default=256)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--papers", type=int, default=512)
+    parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
     texts = [embedding_text(p) for p in real_papers(args.papers)]
-    default_settings = Settings()
-    fast_settings = Settings(SCHOLARSTREAM_ENCODER_MODEL=STATIC_DEFAULT_NAME)
-    default = load_encoder(default_settings)
-    fast = load_encoder(fast_settings)
-    default_rate = rate(default, texts, default_settings.encoder_batch_size)
-    fast_rate = rate(fast, texts, default_settings.encoder_batch_size, repeats=20)
-    quality = {}
-    for name, file in ((default.name, "topics.json"), (fast.name, f"topics-{STATIC_DEFAULT_NAME}.json")):
-        path = RESULTS / file
-        if path.exists():
-            sets = json.loads(path.read_text())["sets"]
-            quality[name] = {
-                s: {k: v for k, v in m["embedding_centroids"].items() if k in ("top1_accuracy", "top3_recall")}
-                for s, m in sets.items()
-            }
-    result = {
-        "papers": len(texts),
-        "papers_per_second": {default.name: round(default_rate, 1), fast.name: round(fast_rate, 1)},
-        "speed_up": round(fast_rate / default_rate, 1),
-        "topic_quality_from_eval_topics": quality,
+    settings = Settings()
+    batch = settings.encoder_batch_size
+    fp32 = load_encoder(settings)
+    modes = {
+        f"{fp32.name} (batch {batch})": (fp32, batch),
+        f"{fp32.name} (batch {FP32_BEST_BATCH})": (fp32, FP32_BEST_BATCH),
+        INT8_DEFAULT_NAME: (load_encoder(Settings(SCHOLARSTREAM_ENCODER_MODEL=INT8_DEFAULT_NAME)), batch),
+        STATIC_DEFAULT_NAME: (load_encoder(Settings(SCHOLARSTREAM_ENCODER_MODEL=STATIC_DEFAULT_NAME)), batch),
     }
-    path = write_result("encoders", result)
-    print(f"{default.name}: {default_rate:.1f}/s, {fast.name}: {fast_rate:.1f}/s ({fast_rate / default_rate:.0f}x); {path}")
+    for encoder, size in modes.values():
+        encoder.encode(texts[:size])  # warm-up
+    rates: dict[str, list[float]] = {name: [] for name in modes}
+    vectors: dict[str, np.ndarray] = {}
+    for _ in range(args.repeats):
+        for name, (encoder, size) in modes.items():
+            rate, vectors[name] = timed(encoder, texts, size)
+            rates[name].append(round(rate, 1))
+    reference = vectors[next(iter(modes))]
+    topics_files = {fp32.name: "topics.json", INT8_DEFAULT_NAME: f"topics-{INT8_DEFAULT_NAME}.json",
+                    STATIC_DEFAULT_NAME: f"topics-{STATIC_DEFAULT_NAME}.json"}
+    report: dict[str, dict] = {}
+    for name, (encoder, size) in modes.items():
+        cosines = (vectors[name] * reference).sum(axis=1)
+        report[name] = {
+            "batch": size,
+            "papers_per_second": rates[name],
+            "speed_up_on_fp32_default": [round(r / f, 2) for r, f in zip(rates[name], rates[next(iter(modes))], strict=True)],
+            "speed_up_on_fp32_best_batch": [round(r / f, 2) for r, f in zip(rates[name], rates[list(modes)[1]], strict=True)],
+            "mean_cosine_to_fp32": round(float(cosines.mean()), 4),
+            "lowest_cosine_to_fp32": round(float(cosines.min()), 4),
+            "same_nearest_neighbour": round(float((nearest(vectors[name]) == nearest(reference)).mean()), 3),
+            "topic_quality_from_eval_topics": topic_quality(RESULTS / topics_files[encoder.name]),
+        }
+    print_table(
+        f"encoder modes, {len(texts)} abstracts, {args.repeats} alternating rounds",
+        ["mode", "batch", "papers/s", "x fp32 (64)", "x fp32 (8)", "mean cos", "lowest", "same NN", "topic top-1 (held-out, drift)"],
+        [(name, r["batch"], r["papers_per_second"], r["speed_up_on_fp32_default"], r["speed_up_on_fp32_best_batch"],
+          r["mean_cosine_to_fp32"], r["lowest_cosine_to_fp32"], r["same_nearest_neighbour"],
+          [m["top1_accuracy"] for m in (r["topic_quality_from_eval_topics"] or {}).values()]) for name, r in report.items()],
+    )
+    path = write_result("encoders", {"papers": len(texts), "repeats": args.repeats, "modes": report})
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from encoders.base import Encoder
+from encoders.quantized import INT8_DEFAULT_NAME, load_quantized
 from encoders.static import STATIC_DEFAULT_NAME, load_static
 from encoders.transformer import SentenceTransformerEncoder, packaged_model_path
 from foundation.errors import ConfigError
@@ -27,13 +28,22 @@ def static_model_path(settings: Settings, name: str) -> Path:
     return Path(settings.data_dir) / "models" / f"{name}.npz"
 
 
-def load_encoder(settings: Settings) -> Encoder:
+def quantized_model_path(settings: Settings, name: str) -> Path:
+    return Path(settings.data_dir) / "models" / name
+
+
+def load_encoder(settings: Settings, threads: int | None = None) -> Encoder:
     """Load the configured model or stop with a clear error: a broken model is never retried per message.
 
-    `static-minilm-v1` (fast mode) is the static model `scholarstream encoder distill` builds.
+    `static-minilm-v1` (fast mode) is the static model `scholarstream encoder distill` builds;
+    `minilm-int8-v1` the int8 model `scholarstream encoder quantize` builds. `threads` bounds the
+    int8 model's threads (None: one per CPU); the torch model takes torch's own setting.
     """
     if settings.encoder_model == STATIC_DEFAULT_NAME:
         return load_static(static_model_path(settings, STATIC_DEFAULT_NAME), STATIC_DEFAULT_NAME, max_tokens=512)
+    if settings.encoder_model == INT8_DEFAULT_NAME:
+        path = quantized_model_path(settings, INT8_DEFAULT_NAME)
+        return load_quantized(path, INT8_DEFAULT_NAME, max_tokens=settings.encoder_max_seq_length, threads=threads)
     target = resolve_model(settings.encoder_model)
     looks_like_path = target.startswith((".", "/", "~")) or Path(target).exists()
     if looks_like_path or settings.encoder_model == PACKAGED_ENCODER:  # local files: never ask a hub

@@ -1,4 +1,4 @@
-"""Quality and models: `topics build`, `encoder distill`, `eval topics|linking|search`."""
+"""Quality and models: `topics build`, `encoder distill|quantize`, `eval topics|linking|search`."""
 
 from __future__ import annotations
 
@@ -83,6 +83,23 @@ def encoder_distill(as_json: JsonFlag = False) -> None:
     emit(info, as_json)
     if not as_json:
         out.print(f"distilled {STATIC_DEFAULT_NAME} in {info['seconds']}s -> {path}; {info['use_with']}")
+
+
+@encoder_app.command("quantize")
+def encoder_quantize(as_json: JsonFlag = False) -> None:
+    """Build the int8 model (minilm-int8-v1) from the packaged MiniLM: ONNX export, fusion, int8 weights."""
+    from encoders.loading import quantized_model_path
+    from encoders.quantized import INT8_DEFAULT_NAME, quantize
+    from encoders.transformer import packaged_model_path
+
+    settings = get_settings()
+    err_console.print("exporting MiniLM to ONNX, fusing its operators and quantising its weights to int8")
+    path = quantized_model_path(settings, INT8_DEFAULT_NAME)
+    info = {"model": INT8_DEFAULT_NAME, "path": str(path), **quantize(packaged_model_path(), path),
+            "use_with": f"SCHOLARSTREAM_ENCODER_MODEL={INT8_DEFAULT_NAME}"}
+    emit(info, as_json)
+    if not as_json:
+        out.print(f"quantised {INT8_DEFAULT_NAME} in {info['seconds']}s ({info['bytes'] / 1e6:.1f} MB) -> {path}; {info['use_with']}")
 
 
 @eval_app.command("search")
