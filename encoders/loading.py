@@ -37,13 +37,14 @@ def load_encoder(settings: Settings, threads: int | None = None) -> Encoder:
 
     `static-minilm-v1` (fast mode) is the static model `scholarstream encoder distill` builds;
     `minilm-int8-v1` the int8 model `scholarstream encoder quantize` builds. `threads` bounds the
-    int8 model's threads (None: one per CPU); the torch model takes torch's own setting.
+    int8 model's threads (None: SCHOLARSTREAM_ENCODER_THREADS); the torch model takes torch's own.
     """
     if settings.encoder_model == STATIC_DEFAULT_NAME:
         return load_static(static_model_path(settings, STATIC_DEFAULT_NAME), STATIC_DEFAULT_NAME, max_tokens=512)
     if settings.encoder_model == INT8_DEFAULT_NAME:
         path = quantized_model_path(settings, INT8_DEFAULT_NAME)
-        return load_quantized(path, INT8_DEFAULT_NAME, max_tokens=settings.encoder_max_seq_length, threads=threads)
+        return load_quantized(path, INT8_DEFAULT_NAME, max_tokens=settings.encoder_max_seq_length,
+                              threads=threads or settings.encoder_threads or None)
     target = resolve_model(settings.encoder_model)
     looks_like_path = target.startswith((".", "/", "~")) or Path(target).exists()
     if looks_like_path or settings.encoder_model == PACKAGED_ENCODER:  # local files: never ask a hub

@@ -150,5 +150,9 @@ def load_quantized(path: Path, name: str, max_tokens: int, threads: int | None =
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads or len(os.sched_getaffinity(0))
     options.inter_op_num_threads = 1
+    # Idle pool threads sleep instead of spinning: in the worker they share the cores with the
+    # other stages, which a spinning thread starves (end to end 41.8/43.8 papers/s against
+    # 34.1/33.9 spinning; the encoder alone loses 15 %: docs/performance.md 7c).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = onnxruntime.InferenceSession(str(path / MODEL_FILE), options, providers=["CPUExecutionProvider"])
     return QuantizedEncoder(name=name, dim=int(meta["dim"]), session=session, tokenizer=tokenizer, max_tokens=max_tokens)

@@ -160,6 +160,8 @@ class Settings(BaseSettings):
     encoder_batch_size: int = Field(64, ge=1, le=4096, validation_alias=_env("SCHOLARSTREAM_ENCODER_BATCH_SIZE"))
     encoder_max_seq_length: int = Field(256, ge=8, le=8192, validation_alias=_env("SCHOLARSTREAM_ENCODER_MAX_SEQ_LENGTH"))
     encoder_device: str = Field("cpu", validation_alias=_env("SCHOLARSTREAM_ENCODER_DEVICE"))
+    # Threads of the int8 model's forward pass (0: one per CPU); torch's model takes torch's setting.
+    encoder_threads: int = Field(0, ge=0, le=256, validation_alias=_env("SCHOLARSTREAM_ENCODER_THREADS"))
     encoder_normalize: bool = Field(True, validation_alias=_env("SCHOLARSTREAM_ENCODER_NORMALIZE"))
     batch_within_seconds: float = Field(1.0, gt=0, le=60, validation_alias=_env("SCHOLARSTREAM_BATCH_WITHIN_SECONDS"))
     # Records the enrich agent takes per batch: encoded in chunks back to back, sent as each chunk is
