@@ -231,7 +231,6 @@ def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTo
         **producer_settings(settings),
         topic_replication_factor=replication.factor,
         broker_commit_interval=settings.worker_commit_interval,
-        broker_max_poll_records=settings.worker_max_poll_records,
         # Rebalances (docs/operations.md, "Several workers"). The event loop never blocks for long
         # (forward passes run on an executor), so heartbeats keep going under load and a worker is
         # dropped only when it is gone; a standby copy of each table partition on another worker
