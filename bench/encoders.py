@@ -73,7 +73,8 @@ def main() -> None:
         for name, (encoder, size) in modes.items():
             rate, vectors[name] = timed(encoder, texts, size)
             rates[name].append(round(rate, 1))
-    reference = vectors[next(iter(modes))]
+    fp32_default, fp32_best = list(modes)[:2]
+    reference = vectors[fp32_default]
     topics_files = {fp32.name: "topics.json", INT8_DEFAULT_NAME: f"topics-{INT8_DEFAULT_NAME}.json",
                     STATIC_DEFAULT_NAME: f"topics-{STATIC_DEFAULT_NAME}.json"}
     report: dict[str, dict] = {}
@@ -82,8 +83,8 @@ def main() -> None:
         report[name] = {
             "batch": size,
             "papers_per_second": rates[name],
-            "speed_up_on_fp32_default": [round(r / f, 2) for r, f in zip(rates[name], rates[next(iter(modes))], strict=True)],
-            "speed_up_on_fp32_best_batch": [round(r / f, 2) for r, f in zip(rates[name], rates[list(modes)[1]], strict=True)],
+            "speed_up_on_fp32_default": [round(r / f, 2) for r, f in zip(rates[name], rates[fp32_default], strict=True)],
+            "speed_up_on_fp32_best_batch": [round(r / f, 2) for r, f in zip(rates[name], rates[fp32_best], strict=True)],
             "mean_cosine_to_fp32": round(float(cosines.mean()), 4),
             "lowest_cosine_to_fp32": round(float(cosines.min()), 4),
             "same_nearest_neighbour": round(float((nearest(vectors[name]) == nearest(reference)).mean()), 3),

@@ -47,8 +47,7 @@ class QuantizedEncoder:
     name: str
     dim: int
     session: onnxruntime.InferenceSession
-    tokenizer: Tokenizer
-    max_tokens: int
+    tokenizer: Tokenizer  # truncates to the model's token limit itself
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -155,4 +154,4 @@ def load_quantized(path: Path, name: str, max_tokens: int, threads: int | None =
     # 34.1/33.9 spinning; the encoder alone loses 15 %: docs/performance.md 7c).
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = onnxruntime.InferenceSession(str(path / MODEL_FILE), options, providers=["CPUExecutionProvider"])
-    return QuantizedEncoder(name=name, dim=int(meta["dim"]), session=session, tokenizer=tokenizer, max_tokens=max_tokens)
+    return QuantizedEncoder(name=name, dim=int(meta["dim"]), session=session, tokenizer=tokenizer)
