@@ -56,6 +56,7 @@ from stream_processors.agents import (
 )
 from stream_processors.agents.parked_signals import ParkedSignals
 from stream_processors.linking.policy import policy_named
+from stream_processors.producer_flush import flush_completely
 from stream_processors.published_table import PublishedTable
 from stream_processors.signal_voids import RefreshingVoids, read_voids
 from stream_processors.table_recovery import SafeSeekTableManager
@@ -256,6 +257,7 @@ def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTo
     if "link" in settings.stages:
         _register_linking(app, settings, raw_topic, changelog_configs)
     hold_flow_until_sought(app)
+    flush_completely(app.producer.buffer)  # a commit waits for every table write (producer_flush.py)
     install_worker_report(app, Path(settings.data_dir))
     return app
 
