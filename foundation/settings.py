@@ -119,6 +119,10 @@ class Settings(BaseSettings):
     # How often the worker commits its input offsets (faust's broker_commit_interval): what a killed
     # worker reads again, every step idempotent. The crash tests lengthen it to kill inside the window.
     worker_commit_interval: float = Field(1.0, gt=0, le=300, validation_alias=_env("SCHOLARSTREAM_WORKER_COMMIT_INTERVAL"))
+    # Records one poll of the worker's consumer returns at most (faust's broker_max_poll_records).
+    # Unbounded, a backlog on the raw topic kept the linking stages' inputs waiting: on a 20,000-paper
+    # backfill they started 209 s after enrich, and at 44 s with 500 (docs/performance.md 7c).
+    worker_max_poll_records: int = Field(500, ge=1, le=100_000, validation_alias=_env("SCHOLARSTREAM_WORKER_MAX_POLL_RECORDS"))
     table_standby_replicas: int = Field(1, ge=0, le=8, validation_alias=_env("SCHOLARSTREAM_TABLE_STANDBY_REPLICAS"))
     # How the worker's producer batches (docs/architecture.md; docs/performance.md 7j): it waits up to
     # this long to fill a batch per partition, and compresses each batch. faust's defaults (0 ms,

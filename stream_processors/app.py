@@ -209,6 +209,12 @@ def producer_settings(settings: Settings) -> dict[str, Any]:
     }
 
 
+def consumer_settings(settings: Settings) -> dict[str, Any]:
+    """How much one poll of the worker's consumer returns (faust.App options): bounded, so a
+    backlog on one input topic cannot keep the next stage's input waiting (docs/performance.md 7c)."""
+    return {"broker_max_poll_records": settings.worker_max_poll_records}
+
+
 def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTopicModel | None) -> faust.App:
     datadir = Path(settings.data_dir) / "faust" / settings.group(WORKER_GROUP)
     datadir.mkdir(parents=True, exist_ok=True)
@@ -232,6 +238,7 @@ def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTo
         **producer_settings(settings),
         topic_replication_factor=replication.factor,
         broker_commit_interval=settings.worker_commit_interval,
+        **consumer_settings(settings),
         # Rebalances (docs/operations.md, "Several workers"). The event loop never blocks for long
         # (forward passes run on an executor), so heartbeats keep going under load and a worker is
         # dropped only when it is gone; a standby copy of each table partition on another worker
