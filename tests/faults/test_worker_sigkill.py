@@ -58,6 +58,27 @@ def run_until_caught_up() -> dict:
     return result
 
 
+DERIVED = ("papers.enriched", "researcher.mentions", "researcher.authorships", "researcher.works", "researcher.profiles",
+           "researcher.profile.works", "researcher.merges")
+DEAD_LETTERS = ("papers.enrich.dlq", "researcher.link.dlq", "researcher.merges.dlq", "researcher.signals.dlq", "index.dlq")
+
+
+def explain_researchers(baseline, faulted, expected: dict, actual: dict) -> str:
+    """What a failure needs to be understood after the stack is gone: the researchers missing or
+    extra with their works, every dead letter of the killed run with its reason, and how many
+    records each derived topic holds in the two runs."""
+    lines = []
+    for label, ids, side in (("missing", set(expected) - set(actual), expected), ("extra", set(actual) - set(expected), actual)):
+        papers = sorted({work for rid in ids for work in side[rid]["works"]})
+        lines.append(f"{len(ids)} {label} researchers, on {len(papers)} papers: {papers[:20]}")
+    for topic in DEAD_LETTERS:
+        letters = read_topic(faulted, faulted.topic(topic))
+        lines += [f"dead letter in {topic}: {json.loads(r.value).get('reason')}" for r in letters[:10]]
+    for topic in DERIVED:
+        lines.append(f"{topic}: {total_end(baseline, topic)} records uninterrupted, {total_end(faulted, topic)} killed")
+    return "\n".join(lines)
+
+
 def test_three_worker_sigkills_leave_the_same_index_as_an_uninterrupted_run(namespace, record_property):
     baseline = namespace("baseline")
     backfill()
@@ -113,7 +134,9 @@ def test_three_worker_sigkills_leave_the_same_index_as_an_uninterrupted_run(name
     # Linking ran during the kills too (it follows enrichment in the same worker): the same
     # researcher ids with the same works, names and collaborators as the uninterrupted run.
     actual_researchers = indexed_researchers(faulted)
-    assert sorted(actual_researchers) == sorted(expected_researchers), "same researcher ids"
+    assert sorted(actual_researchers) == sorted(expected_researchers), (
+        "same researcher ids\n" + explain_researchers(baseline, faulted, expected_researchers, actual_researchers)
+    )
     differing_researchers = [rid for rid in expected_researchers if expected_researchers[rid] != actual_researchers[rid]]
     assert differing_researchers == [], f"researchers differ: {differing_researchers[:5]}"
 
