@@ -9,9 +9,11 @@ faust 0.15.3's `ProducerBuffer.flush` does not promise that: it waits for the bu
 one record at a time, and gives up and returns as soon as one record takes longer than 0.1 s to
 be handed over (a busy event loop, or aiokafka waiting for a partition's metadata). The commit
 then goes ahead with table writes still in the buffer; a worker killed at that moment restarts
-past records whose state it never stored. Found by the fault test that SIGKILLs the worker three
-times (`tests/faults/test_worker_sigkill.py`): a CI run indexed 54 fewer researchers than the
-uninterrupted run.
+past records whose state it never stored. Found by reading faust while looking for why a CI run of
+the fault test that SIGKILLs the worker three times (`tests/faults/test_worker_sigkill.py`)
+indexed 54 fewer researchers than the uninterrupted run. Not shown to be that failure's cause: in
+a run of that test with faust's flush and both cores kept busy, none of the 40 commits went ahead
+of a table write made before it (docs/architecture.md, "Linking and profiles").
 
 `flush_completely` makes the buffer's flush wait until every record put into it has been handed
 to aiokafka (whose own flush, which faust calls next, then waits for the broker's acks): each
