@@ -9,6 +9,12 @@ Until schema 2 a paper's lines were one value rewritten for every line: a paper 
 wrote n(n+1)/2 lines to the changelog, and a collaboration of a few hundred authors outgrew
 Kafka's 1 MB message limit, which crashes the worker (docs/performance.md, "Growth").
 All keys of a paper are partitioned by K (`clients.partitioning`), the partition of its lines.
+
+A batch writes its lines first and the head last, all to one partition, so a worker killed
+mid-way leaves a prefix: lines stored that the head does not count yet. Their authorships are
+re-delivered (their offsets were not committed) and find their lines already stored, so counting
+only the lines not stored before would leave the head short for good and the paper never complete.
+A re-delivered line of a paper still incomplete therefore counts the version's stored lines again.
 """
 
 from __future__ import annotations
@@ -71,8 +77,10 @@ class PaperStore:
         if current is None or authorship.version > current.version:
             current = Collecting(authorship.version, authorship.author_count, 0)
         known = self.line(key, current, authorship.position) is not None
-        return Collecting(current.version, current.author_count, current.linked + (not known),
-                          {**current.lines, authorship.position: authorship})
+        linked = current.linked + (not known)
+        if known and linked < current.author_count:  # a re-delivery: the head may not count every stored line
+            linked = sum(self.line(key, current, position) is not None for position in range(current.author_count))
+        return Collecting(current.version, current.author_count, linked, {**current.lines, authorship.position: authorship})
 
     def everyone(self, key: bytes, current: Collecting) -> dict[int, Authorship]:
         """Every linked line of the version, by position (read once, when the paper is complete)."""

@@ -139,3 +139,33 @@ def test_an_assembled_paper_keeps_no_copy_of_its_embedding_in_one_batch_or_acros
     again = [WorkAssignment.model_validate_json(e.value) for e in worker.topics[WORKS].log][4:]
     assert len(again) == 2 and all(w.embedding is not None for w in again)
     assert _embeddings_stored(worker, "1501.00002") == []
+
+
+def test_a_worker_killed_between_its_lines_and_their_head_still_assembles_the_paper_on_re_delivery():
+    """A batch writes a paper's lines, then its head. Killed in between, the table holds the lines
+    and the head before the batch; the batch's authorships come again (not committed), find their
+    lines stored, and must still be counted, or the paper never completes and its authors never
+    get the work (the fault test's missing researchers)."""
+    worker = Worker()
+    lines = authorships(worker, paper("1501.00001", [("Wang", "Zheng", []), ("Smith", "Adam", []), ("Berg", "Carl", []),
+                                                     ("Lee", "Ann", [])]))
+    table = worker.state.paper_authors
+    handle(worker, AUTHORSHIPS, [lines[0]])
+    head_before = table[b"1501.00001"]  # counts line 0
+    handle(worker, AUTHORSHIPS, [lines[1], lines[2]])
+    table[b"1501.00001"] = head_before  # killed after lines 1 and 2 landed, before their head
+    assert worker.topics[WORKS].log == []
+    handle(worker, AUTHORSHIPS, [lines[1], lines[2], lines[3]])  # re-delivered, then the last line
+    works = [WorkAssignment.model_validate_json(e.value) for e in worker.topics[WORKS].log]
+    assert sorted(w.printed_name for w in works) == ["Adam Smith", "Ann Lee", "Carl Berg", "Zheng Wang"]
+    assert stored_lines(worker, "1501.00001") == ["0", "1", "2", "3"]
+
+
+def test_a_re_delivered_line_of_a_complete_paper_re_sends_its_works_without_counting_twice():
+    worker = Worker()
+    lines = authorships(worker, paper("1501.00001", [("Wang", "Zheng", []), ("Smith", "Adam", [])]))
+    handle(worker, AUTHORSHIPS, lines)
+    handle(worker, AUTHORSHIPS, [lines[0]])
+    works = [WorkAssignment.model_validate_json(e.value) for e in worker.topics[WORKS].log]
+    assert [w.printed_name for w in works] == ["Zheng Wang", "Adam Smith", "Zheng Wang", "Adam Smith"]
+    assert stored_lines(worker, "1501.00001") == ["0", "1"]
