@@ -1,6 +1,11 @@
 """assemble-works (researcher.authorships -> researcher.works): collect a paper's linked author
 lines (the `paper-authorships` table, in parts: `paper_store.py`); once all are in, one
-WorkAssignment per author."""
+WorkAssignment per author.
+
+A line of a paper that the table already holds complete, re-delivered unchanged (a worker
+restarted before committing it), sends nothing: the table records a paper complete only after
+Kafka acknowledged its assignments, so they are out. Re-sending them cost a re-delivered paper of
+n authors n * n assignments (the fault test's killed run wrote 6,964 for 377 author lines)."""
 
 from __future__ import annotations
 
@@ -31,6 +36,8 @@ class AssembleAgent:
         authorship = Authorship.model_validate_json(event.value)
         key = authorship.arxiv_id.encode()
         current = staged[key] if key in staged else self.papers.begin(key)
+        if key not in staged and self.papers.holds_complete(key, current, authorship):
+            return Step(event)
         after = self.papers.add(key, current, authorship)
         if after is None:  # a line of an older version of the paper: nothing changes
             return Step(event)

@@ -82,6 +82,13 @@ class PaperStore:
             linked = sum(self.line(key, current, position) is not None for position in range(current.author_count))
         return Collecting(current.version, current.author_count, linked, {**current.lines, authorship.position: authorship})
 
+    def holds_complete(self, key: bytes, current: Collecting | None, authorship: Authorship) -> bool:
+        """Whether the table holds `authorship` already, unchanged, as a line of its paper complete
+        (stored lines of a complete paper keep no embedding: `settled`)."""
+        if current is None or authorship.version != current.version or current.linked < current.author_count:
+            return False
+        return self.line(key, current, authorship.position) == authorship.model_copy(update={"embedding": None})
+
     def everyone(self, key: bytes, current: Collecting) -> dict[int, Authorship]:
         """Every linked line of the version, by position (read once, when the paper is complete)."""
         found = {}

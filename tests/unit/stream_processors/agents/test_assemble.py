@@ -2,7 +2,7 @@
 
 import json
 
-from schemas.linking_events import WorkAssignment
+from schemas.linking_events import Authorship, WorkAssignment
 from tests.unit.stream_processors.agents.memory import (
     AUTHORSHIPS,
     ENRICHED,
@@ -135,9 +135,8 @@ def test_an_assembled_paper_keeps_no_copy_of_its_embedding_in_one_batch_or_acros
     assert len(works) == 4 and all(w.embedding is not None for w in works)
     assert _embeddings_stored(worker, "1501.00001") == [] and _embeddings_stored(worker, "1501.00002") == []
     assert stored_lines(worker, "1501.00002") == ["0", "1"]
-    handle(worker, AUTHORSHIPS, [first])  # a re-delivered line 0 sends the vector again, and is stored without it
-    again = [WorkAssignment.model_validate_json(e.value) for e in worker.topics[WORKS].log][4:]
-    assert len(again) == 2 and all(w.embedding is not None for w in again)
+    handle(worker, AUTHORSHIPS, [first])  # a re-delivered line 0 of the complete paper: nothing sent, nothing stored
+    assert len(worker.topics[WORKS].log) == 4
     assert _embeddings_stored(worker, "1501.00002") == []
 
 
@@ -161,11 +160,36 @@ def test_a_worker_killed_between_its_lines_and_their_head_still_assembles_the_pa
     assert stored_lines(worker, "1501.00001") == ["0", "1", "2", "3"]
 
 
-def test_a_re_delivered_line_of_a_complete_paper_re_sends_its_works_without_counting_twice():
+def test_a_re_delivered_line_of_a_complete_paper_sends_nothing_and_changes_nothing():
+    """Its assignments were acknowledged before the table recorded the paper complete."""
     worker = Worker()
     lines = authorships(worker, paper("1501.00001", [("Wang", "Zheng", []), ("Smith", "Adam", [])]))
     handle(worker, AUTHORSHIPS, lines)
-    handle(worker, AUTHORSHIPS, [lines[0]])
+    before = dict(worker.state.paper_authors)
+    report = handle(worker, AUTHORSHIPS, [lines[0], lines[1]])
+    works = [WorkAssignment.model_validate_json(e.value) for e in worker.topics[WORKS].log]
+    assert [w.printed_name for w in works] == ["Zheng Wang", "Adam Smith"]
+    assert (report.applied, report.dead_lettered) == (2, 0)
+    assert dict(worker.state.paper_authors) == before
+
+
+def test_a_line_of_a_complete_paper_that_changed_is_assembled_again():
+    """Not a re-delivery: the line now names another researcher (say, a merge's survivor)."""
+    worker = Worker()
+    lines = authorships(worker, paper("1501.00001", [("Wang", "Zheng", []), ("Smith", "Adam", [])]))
+    handle(worker, AUTHORSHIPS, lines)
+    line = Authorship.model_validate_json(lines[1].value)
+    moved = Event(lines[1].key, line.model_copy(update={"researcher_id": "r-0000000000000001"}).model_dump_json().encode())
+    handle(worker, AUTHORSHIPS, [moved])
+    works = [WorkAssignment.model_validate_json(e.value) for e in worker.topics[WORKS].log]
+    assert [w.researcher_id for w in works][2:] == [Authorship.model_validate_json(lines[0].value).researcher_id, "r-0000000000000001"]
+    assert stored_lines(worker, "1501.00001") == ["0", "1"]
+
+
+def test_a_duplicate_in_the_batch_that_completes_the_paper_is_assembled_as_before():
+    """Within the completing batch the assignments are not acknowledged yet: no shortcut."""
+    worker = Worker()
+    lines = authorships(worker, paper("1501.00001", [("Wang", "Zheng", []), ("Smith", "Adam", [])]))
+    handle(worker, AUTHORSHIPS, [*lines, lines[1]])
     works = [WorkAssignment.model_validate_json(e.value) for e in worker.topics[WORKS].log]
     assert [w.printed_name for w in works] == ["Zheng Wang", "Adam Smith", "Zheng Wang", "Adam Smith"]
-    assert stored_lines(worker, "1501.00001") == ["0", "1"]
