@@ -150,10 +150,9 @@ class Settings(BaseSettings):
     linker: Literal["weights", "pairwise"] = Field("pairwise", validation_alias=_env("SCHOLARSTREAM_LINKER"))
 
     # Where the worker keeps its tables: "disk" (a local SQLite file per table, bounded memory:
-    # stream_processors/table_store.py) or faust's "memory", the default until the cluster test's
-    # intermittent difference under disk tables is explained (docs/performance.md 7i). Either way
-    # the changelog is the truth.
-    table_store: Literal["disk", "memory"] = Field("memory", validation_alias=_env("SCHOLARSTREAM_TABLE_STORE"))
+    # stream_processors/table_store.py), or faust's "memory" (less CPU, memory that grows with the
+    # corpus; docs/performance.md 7i). Either way the changelog is the truth.
+    table_store: Literal["disk", "memory"] = Field("disk", validation_alias=_env("SCHOLARSTREAM_TABLE_STORE"))
     table_cache_mib: int = Field(16, ge=1, le=4096, validation_alias=_env("SCHOLARSTREAM_TABLE_CACHE_MIB"))
 
     # Encoder
