@@ -158,6 +158,7 @@ def test_three_worker_sigkills_leave_the_same_index_as_an_uninterrupted_run(name
         "max_topic_score_delta": max(score_deltas),
         "researchers": len(actual_researchers),
         "researcher_fingerprints_equal": len(actual_researchers) - len(differing_researchers),
+        "derived_records": {topic: [total_end(baseline, topic), total_end(faulted, topic)] for topic in DERIVED},
     }
     record_property("figures", figures)
     print("fault 1 figures:", json.dumps(figures))
