@@ -5,7 +5,8 @@ WorkAssignment per author.
 A line of a paper that the table already holds complete, re-delivered unchanged (a worker
 restarted before committing it), sends nothing: the table records a paper complete only after
 Kafka acknowledged its assignments, so they are out. Re-sending them cost a re-delivered paper of
-n authors n * n assignments (the fault test's killed run wrote 6,964 for 377 author lines)."""
+n authors n * n assignments: the fault test's killed run wrote 4,007 works where the uninterrupted
+run wrote 377, and now writes 377 (fault test 1's `derived_records`)."""
 
 from __future__ import annotations
 

@@ -41,6 +41,12 @@ class Collecting:
     lines: Mapping[int, Authorship] = field(default_factory=dict)
 
 
+def _assigned(line: Authorship) -> tuple:
+    """What `linking_stage.assemble` puts into the assignments from one line (the paper's
+    embedding aside: one per version, and stored lines of a complete paper keep none)."""
+    return (line.researcher_id, line.work, line.printed_name, line.surname, line.affiliations)
+
+
 def line_key(arxiv_id: bytes, position: int) -> bytes:
     return compound_key(arxiv_id, str(position))
 
@@ -83,11 +89,13 @@ class PaperStore:
         return Collecting(current.version, current.author_count, linked, {**current.lines, authorship.position: authorship})
 
     def holds_complete(self, key: bytes, current: Collecting | None, authorship: Authorship) -> bool:
-        """Whether the table holds `authorship` already, unchanged, as a line of its paper complete
-        (stored lines of a complete paper keep no embedding: `settled`)."""
+        """Whether the table holds `authorship` already as a line of its paper complete, with
+        everything the paper's assignments take from it unchanged (a re-linked line differs in its
+        evidence, confidence or `created`, which no assignment carries)."""
         if current is None or authorship.version != current.version or current.linked < current.author_count:
             return False
-        return self.line(key, current, authorship.position) == authorship.model_copy(update={"embedding": None})
+        stored = self.line(key, current, authorship.position)
+        return stored is not None and _assigned(stored) == _assigned(authorship)
 
     def everyone(self, key: bytes, current: Collecting) -> dict[int, Authorship]:
         """Every linked line of the version, by position (read once, when the paper is complete)."""

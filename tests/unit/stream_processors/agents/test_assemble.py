@@ -166,7 +166,9 @@ def test_a_re_delivered_line_of_a_complete_paper_sends_nothing_and_changes_nothi
     lines = authorships(worker, paper("1501.00001", [("Wang", "Zheng", []), ("Smith", "Adam", [])]))
     handle(worker, AUTHORSHIPS, lines)
     before = dict(worker.state.paper_authors)
-    report = handle(worker, AUTHORSHIPS, [lines[0], lines[1]])
+    relinked = Authorship.model_validate_json(lines[1].value).model_copy(
+        update={"created": False, "confidence": 0.5, "evidence": {"replay": True}})  # a replayed mention's line
+    report = handle(worker, AUTHORSHIPS, [lines[0], Event(lines[1].key, relinked.model_dump_json().encode())])
     works = [WorkAssignment.model_validate_json(e.value) for e in worker.topics[WORKS].log]
     assert [w.printed_name for w in works] == ["Zheng Wang", "Adam Smith"]
     assert (report.applied, report.dead_lettered) == (2, 0)
