@@ -85,7 +85,7 @@ class PaperStore:
         known = self.line(key, current, authorship.position) is not None
         linked = current.linked + (not known)
         if known and linked < current.author_count:  # a re-delivery: the head may not count every stored line
-            linked = sum(self.line(key, current, position) is not None for position in range(current.author_count))
+            linked = len(self.everyone(key, current))
         return Collecting(current.version, current.author_count, linked, {**current.lines, authorship.position: authorship})
 
     def holds_complete(self, key: bytes, current: Collecting | None, authorship: Authorship) -> bool:

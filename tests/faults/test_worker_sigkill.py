@@ -63,6 +63,11 @@ DERIVED = ("papers.enriched", "researcher.mentions", "researcher.authorships", "
 DEAD_LETTERS = ("papers.enrich.dlq", "researcher.link.dlq", "researcher.merges.dlq", "researcher.signals.dlq", "index.dlq")
 
 
+def derived_records(baseline, faulted) -> dict[str, list[int]]:
+    """Each derived topic's records: [uninterrupted run, killed run]."""
+    return {topic: [total_end(baseline, topic), total_end(faulted, topic)] for topic in DERIVED}
+
+
 def explain_researchers(baseline, faulted, expected: dict, actual: dict) -> str:
     """What a failure needs to be understood after the stack is gone: the researchers missing or
     extra with their works, every dead letter of the killed run with its reason, and how many
@@ -74,8 +79,8 @@ def explain_researchers(baseline, faulted, expected: dict, actual: dict) -> str:
     for topic in DEAD_LETTERS:
         letters = read_topic(faulted, faulted.topic(topic))
         lines += [f"dead letter in {topic}: {json.loads(r.value).get('reason')}" for r in letters[:10]]
-    for topic in DERIVED:
-        lines.append(f"{topic}: {total_end(baseline, topic)} records uninterrupted, {total_end(faulted, topic)} killed")
+    for topic, (uninterrupted, killed) in derived_records(baseline, faulted).items():
+        lines.append(f"{topic}: {uninterrupted} records uninterrupted, {killed} killed")
     return "\n".join(lines)
 
 
@@ -158,7 +163,7 @@ def test_three_worker_sigkills_leave_the_same_index_as_an_uninterrupted_run(name
         "max_topic_score_delta": max(score_deltas),
         "researchers": len(actual_researchers),
         "researcher_fingerprints_equal": len(actual_researchers) - len(differing_researchers),
-        "derived_records": {topic: [total_end(baseline, topic), total_end(faulted, topic)] for topic in DERIVED},
+        "derived_records": derived_records(baseline, faulted),
     }
     record_property("figures", figures)
     print("fault 1 figures:", json.dumps(figures))
