@@ -57,7 +57,7 @@ from foundation.settings import Settings
 from producers.oai_records import page_files, papers_in_pages
 from schemas.names import blocking_key
 from schemas.papers import Author, RawPaper
-from stream_processors.enrich import author_mentions, embedding_text
+from stream_processors.enrich import author_mentions, embedding_text, paper_embedding
 from stream_processors.linking.linker import Mention, mention_key
 from stream_processors.linking.merging import DEFAULT_POLICY
 from stream_processors.linking.names import full_name_key, parse_name
@@ -300,13 +300,14 @@ def the_set(papers: Sequence[RawPaper], seed: int = SEED) -> NamesakeSet:
 
 
 def with_embeddings(namesakes: NamesakeSet, papers: Sequence[RawPaper], settings: Settings, encoder: Encoder) -> NamesakeSet:
-    """The set with each affected paper's vector, encoded as the worker encodes it (cached on disk)."""
+    """The set with each affected paper's vector, encoded as the worker encodes it (cached on disk)
+    and rounded as the linking events carry it to the linker (`enrich.paper_embedding`)."""
     texts = {paper.arxiv_id: embedding_text(paper) for paper in papers}
     wanted = [texts[paper.paper_id] for paper in namesakes.papers]
     cache = cache_file_for(settings)
     vectors = encode_cached(encoder, wanted, cache, settings.encoder_max_seq_length, settings.encoder_batch_size)
     embedded = tuple(
-        replace(paper, embedding=tuple(round(float(x), 6) for x in vector))
+        replace(paper, embedding=tuple(float(x) for x in paper_embedding(encoder.name, vector).vector()))
         for paper, vector in zip(namesakes.papers, vectors, strict=True)
     )
     return replace(namesakes, papers=embedded)

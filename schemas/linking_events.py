@@ -15,7 +15,8 @@ from schemas.papers import AuthorMention, Embedding, TopicScore
 from schemas.profiles import MAX_SPLIT_WORKS, Coauthor, ResearcherId, UtcDatetime, Work
 
 # v3: the embedding may travel as float16 (`Embedding.compact`), which a v2 reader refuses.
-MENTION_SCHEMA_VERSION: Final = 3
+# v4: the embedding may travel as int8 with a scale (`"dtype": "i1"`), which a v3 reader refuses.
+MENTION_SCHEMA_VERSION: Final = 4
 # A line's coauthor evidence is every other author of its paper, or for a paper of more authors
 # than this, a sample of this many of their distinct blocking keys.
 COAUTHOR_SAMPLE = 100
@@ -70,7 +71,7 @@ class MentionEvent(Frozen):
     name and key by position) are read as v2.
     """
 
-    schema_version: Literal[2, 3] = MENTION_SCHEMA_VERSION
+    schema_version: Literal[2, 3, 4] = MENTION_SCHEMA_VERSION
     arxiv_id: str
     version: int = Field(ge=1)
     title: str
@@ -149,9 +150,9 @@ def is_relink(value: bytes) -> bool:
 
 class Authorship(Frozen):
     """Who wrote one author line, how sure the linker is and why; keyed by arXiv id.
-    v2: the embedding may travel as float16."""
+    v2: the embedding may travel as float16; v3: as int8."""
 
-    schema_version: Literal[1, 2] = 2
+    schema_version: Literal[1, 2, 3] = 3
     arxiv_id: str
     version: int = Field(ge=1)
     position: int = Field(ge=0)
@@ -172,9 +173,9 @@ class Authorship(Frozen):
 class WorkAssignment(Frozen):
     """A paper for one researcher, once every author line of it is linked; keyed by researcher id.
     v2 added `moved_from` (a merge's works on their way to the survivor), and the embedding may
-    travel as float16."""
+    travel as float16; v3: as int8."""
 
-    schema_version: Literal[1, 2] = 2
+    schema_version: Literal[1, 2, 3] = 3
     researcher_id: str
     work: Work
     coauthors: tuple[Coauthor, ...] = ()

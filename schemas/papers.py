@@ -29,8 +29,9 @@ from schemas._base import FrozenStripped
 
 RAW_SCHEMA_VERSION: Final = 1
 # Enriched v3 (issue 17): the embedding is written in float16 (`"dtype": "f2"`), 1 KB instead of 2 KB
-# in base64. A v2 record (float32) still reads; a reader older than v3 refuses v3 records.
-ENRICHED_SCHEMA_VERSION: Final = 3
+# in base64. v4: in int8 with a scale (`"dtype": "i1"`), about 0.55 KB. Older records still read;
+# a reader older than a version refuses its records.
+ENRICHED_SCHEMA_VERSION: Final = 4
 
 # New-style ids (0704.0001, 1501.00001) and old-style archive ids (cs/0112017, math.AG/0301001).
 _NEW_ID = r"\d{4}\.\d{4,5}"
@@ -135,55 +136,85 @@ class RawPaper(FrozenStripped):
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-_ITEMSIZE = {"f4": 4, "f2": 2}
+_ITEMSIZE = {"f4": 4, "f2": 2, "i1": 1}
+_WIDTH = {"f4": "float32", "f2": "float16", "i1": "int8"}
+EmbeddingDtype = Literal["f4", "f2", "i1"]
 
 
 class Embedding(FrozenStripped):
-    """A float vector as little-endian base64: a quarter of the size of a JSON float list.
+    """A vector as little-endian base64: a quarter of the size of a JSON float list or less.
 
-    float16 (`f2`, half the bytes of float32) on every event and profile: a paper's vector
-    (`EnrichedPaper` v3), the linking events that carry it to each of its authors, and a
-    researcher's centroid (`ResearcherProfile` v4), which is folded in float64 and rounded once
-    per revision. float32 (`f4`) in records written before those versions. `dtype` is written
-    only when it is `f2`, so a float32 embedding reads and writes as before it existed.
+    Three widths, by what the vector is for:
+    - `i1`, int8 with one scale a vector (`value = q * scale`, q in -127..127): a paper's vector,
+      which is made once and only read (`EnrichedPaper` v4 and the linking events that hand it
+      to each author line, `MentionEvent` v4, `Authorship` v3, `WorkAssignment` v3). A quarter
+      of float32; its cosine to the float32 vector is 0.9998 or more on the encoder's vectors.
+    - `f2`, float16: a centroid, which is folded again at every revision (`ResearcherProfile`
+      v4, the linker's block state): folded in float64 and rounded once a revision, so its
+      error does not grow with the works the way int8's step would. Also the paper's vector on
+      records written before the int8 versions (`EnrichedPaper` v3, `MentionEvent` v3).
+    - `f4`, float32: records written before either. `dtype` is written only when it is not
+      `f4`, and `scale` only for `i1`, so a float32 embedding reads and writes as before.
     """
 
     model: str
     dim: int = Field(ge=1, le=8192)
     b64: str
-    dtype: Literal["f4", "f2"] = "f4"
+    dtype: EmbeddingDtype = "f4"
+    scale: float | None = Field(None, gt=0, description="int8 only: the value of one step.")
 
     @model_validator(mode="after")
     def _size_matches(self) -> Embedding:
         if len(base64.b64decode(self.b64)) != self.dim * _ITEMSIZE[self.dtype]:
-            width = "float32" if self.dtype == "f4" else "float16"
-            raise ValueError(f"embedding payload does not hold {self.dim} {width} values")
+            raise ValueError(f"embedding payload does not hold {self.dim} {_WIDTH[self.dtype]} values")
+        if (self.scale is not None) != (self.dtype == "i1"):
+            raise ValueError("an int8 embedding needs its scale, and only an int8 one has one")
         return self
 
     @model_serializer(mode="wrap")
-    def _without_default_dtype(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+    def _without_defaults(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
         data: dict[str, object] = handler(self)
         if self.dtype == "f4":
             data.pop("dtype", None)
+        if self.scale is None:
+            data.pop("scale", None)
         return data
 
     @classmethod
-    def from_vector(cls, model: str, vector: np.ndarray, dtype: Literal["f4", "f2"] = "f4") -> Embedding:
+    def from_vector(cls, model: str, vector: np.ndarray, dtype: EmbeddingDtype = "f4") -> Embedding:
+        if dtype == "i1":
+            return cls._quantized(model, np.asarray(vector, dtype=np.float64))
         data = np.asarray(vector, dtype=f"<{dtype}")
         return cls(model=model, dim=int(data.shape[0]), b64=base64.b64encode(data.tobytes()).decode("ascii"), dtype=dtype)
+
+    @classmethod
+    def _quantized(cls, model: str, vector: np.ndarray) -> Embedding:
+        """Symmetric int8: the largest magnitude maps to 127 (a zero vector keeps scale 1)."""
+        largest = float(np.abs(vector).max()) if vector.size else 0.0
+        scale = largest / 127 if largest > 0 else 1.0
+        steps = np.clip(np.rint(vector / scale), -127, 127).astype("<i1")
+        return cls(model=model, dim=int(vector.shape[0]), b64=base64.b64encode(steps.tobytes()).decode("ascii"),
+                   dtype="i1", scale=scale)
 
     def vector(self) -> np.ndarray:
         """The values as float32, whatever they travel as."""
         values = np.frombuffer(base64.b64decode(self.b64), dtype=f"<{self.dtype}")
+        if self.dtype == "i1":
+            assert self.scale is not None  # the validator holds it for every int8 embedding
+            return (values.astype(np.float64) * self.scale).astype(np.float32)
         return values if self.dtype == "f4" else values.astype(np.float32)
 
+    def as_dtype(self, dtype: EmbeddingDtype) -> Embedding:
+        """The same vector in another width (itself when it already is)."""
+        return self if self.dtype == dtype else Embedding.from_vector(self.model, self.vector(), dtype)
+
     def compact(self) -> Embedding:
-        """The same vector in float16, for an event that hands it on to be folded into a centroid."""
-        return self if self.dtype == "f2" else Embedding.from_vector(self.model, self.vector(), "f2")
+        """The vector as the linking events carry it: as it came if int8 or float16, else float16."""
+        return self if self.dtype in ("f2", "i1") else self.as_dtype("f2")
 
     def full(self) -> Embedding:
         """The same vector in float32."""
-        return self if self.dtype == "f4" else Embedding.from_vector(self.model, self.vector())
+        return self.as_dtype("f4")
 
 
 class TopicScore(FrozenStripped):
@@ -220,9 +251,9 @@ class EnrichedPaper(FrozenStripped):
     event (up to float rounding in the encoder), so a re-emission after a crash is harmless.
     """
 
-    schema_version: Literal[2, 3] = ENRICHED_SCHEMA_VERSION
+    schema_version: Literal[2, 3, 4] = ENRICHED_SCHEMA_VERSION
     paper: RawPaper
-    embedding: Embedding = Field(description="The title and abstract's vector; float16 from v3, float32 before.")
+    embedding: Embedding = Field(description="The title and abstract's vector; int8 from v4, float16 in v3, float32 before.")
     topics: tuple[TopicScore, ...] = Field(max_length=10, description="Field topics, best first.")
     topic_model: str = Field(description="Version of the field-topic model that assigned `topics`.")
     keyphrases: tuple[Keyphrase, ...] = Field((), max_length=20, description="Fine topics, best first.")

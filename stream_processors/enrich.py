@@ -21,6 +21,12 @@ TOP_TOPICS = 3
 TOP_KEYPHRASES = 5
 
 
+def paper_embedding(encoder_name: str, vector: np.ndarray) -> Embedding:
+    """A paper's vector as every record after the encoder carries it: int8 with a scale
+    (`EnrichedPaper` v4), a quarter of float32's bytes at cosine 0.9998 or more to it."""
+    return Embedding.from_vector(encoder_name, vector, "i1")
+
+
 def encoder_text(title: str, abstract: str) -> str:
     """What the encoder reads: the title, then the abstract (the encoder truncates the tail).
     Evaluation builds its texts with this too, so it measures what the pipeline encodes."""
@@ -55,7 +61,7 @@ def enrich_one(
     )
     return EnrichedPaper(
         paper=paper,
-        embedding=Embedding.from_vector(encoder_name, encoded.vector, "f2"),  # v3: float16, half the bytes
+        embedding=paper_embedding(encoder_name, encoded.vector),
         topics=tuple(TopicScore(code=t.code, name=t.name, score=t.score) for t in topics),
         topic_model=topic_model,
         keyphrases=tuple(Keyphrase(phrase=k.phrase, score=k.score) for k in keyphrases),

@@ -81,7 +81,7 @@ def route(item: EnrichedPaper) -> list[MentionEvent]:
             author_count=len(keys),
             coauthor_keys=coauthors[mention.position],
             printed_name=printed_name(mention.keyname, mention.forenames, mention.suffix),
-            embedding=item.embedding.compact(),  # float16 on the way to the centroids: half the bytes
+            embedding=item.embedding.compact(),  # int8 as enriched (v4), float16 from an older record
             mention=mention,
         )
         for mention in item.mentions

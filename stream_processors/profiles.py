@@ -382,9 +382,10 @@ def _fold_centroid(
 
     Computed in float64 and kept in float16 (profile v4): rounding once per revision leaves the
     mean of 20,000 simulated works at cosine 0.9999 to the exact one, and halves what every
-    revision of the profile carries (docs/performance.md 7j)."""
+    revision of the profile carries (docs/performance.md 7j). A work's vector comes in int8 and
+    is kept as a first centroid in float16 like any other."""
     if current is None or count == 0 or current.model != other.model or current.dim != other.dim:
-        return other.compact(), other_count
+        return other.as_dtype("f2"), other_count
     total = count + other_count
     mean = (current.vector().astype(np.float64) * count + other.vector().astype(np.float64) * other_count) / total
     return Embedding.from_vector(other.model, mean, "f2"), total

@@ -39,7 +39,10 @@ def test_quantise_build_topics_run_and_search_in_the_int8_mode(settings, monkeyp
     encoder = load_encoder(Settings(_env_file=None))
     expected = encoder.encode([embedding_text(e.paper) for e in enriched])
     carried = np.stack([e.embedding.vector() for e in enriched])
-    assert np.abs(carried - expected).max() < 1e-3  # the same model, up to the float16 the event carries
+    # the same model, up to the int8 step the event carries (half of it for rounding, a little
+    # more for another batch padding in the encoder)
+    half_steps = np.array([e.embedding.scale for e in enriched])[:, None] / 2
+    assert np.all(np.abs(carried - expected) <= half_steps + 1e-4)
 
     # Semantic search encodes the query with the same int8 model and finds the paper's authors.
     searched = cli("search", "researchers", "photoassociation of cold atom-molecule pairs", "--mode", "semantic", "--json")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -94,6 +95,39 @@ def test_embedding_size_must_match_dim():
     good = Embedding.from_vector("m", np.ones(4, dtype=np.float32))
     with pytest.raises(ValueError, match="float32"):
         Embedding(model="m", dim=5, b64=good.b64)
+
+
+def test_an_int8_embedding_is_a_quarter_of_the_bytes_and_keeps_the_direction():
+    rng = np.random.default_rng(5)
+    vectors = rng.standard_normal((200, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    full = Embedding.from_vector("m", vectors[0])
+    small = Embedding.from_vector("m", vectors[0], "i1")
+    assert small.dtype == "i1" and small.scale is not None and len(small.b64) * 4 == len(full.b64)
+    assert json.loads(small.model_dump_json()).keys() == {"model", "dim", "b64", "dtype", "scale"}
+    assert Embedding.model_validate_json(small.model_dump_json()) == small
+    assert small.compact() is small, "the linking events carry an int8 vector as it came"
+    assert small.as_dtype("f2").dtype == "f2" and small.full().dtype == "f4"
+    step = small.scale
+    assert np.abs(small.vector() - vectors[0]).max() <= step / 2 + 1e-7, "each value within half a step"
+    assert int(np.abs(np.frombuffer(base64.b64decode(small.b64), dtype=np.int8)).max()) == 127
+    carried = np.stack([Embedding.from_vector("m", v, "i1").vector() for v in vectors])
+    cosines = (carried * vectors).sum(axis=1) / np.linalg.norm(carried, axis=1)
+    assert cosines.min() > 0.9998
+
+
+def test_an_int8_embedding_needs_its_scale_and_only_it_has_one():
+    small = Embedding.from_vector("m", np.ones(8, dtype=np.float32), "i1")
+    with pytest.raises(ValidationError, match="needs its scale"):
+        Embedding(model="m", dim=8, b64=small.b64, dtype="i1")
+    with pytest.raises(ValidationError, match="needs its scale"):
+        Embedding(model="m", dim=2, b64=small.b64, dtype="f4", scale=0.5)
+    with pytest.raises(ValidationError, match="greater than 0"):
+        Embedding(model="m", dim=8, b64=small.b64, dtype="i1", scale=0.0)
+    with pytest.raises(ValidationError, match="does not hold 9 int8 values"):
+        Embedding(model="m", dim=9, b64=small.b64, dtype="i1", scale=1.0)
+    zero = Embedding.from_vector("m", np.zeros(8, dtype=np.float32), "i1")
+    assert zero.scale == 1.0 and not zero.vector().any()
 
 
 def test_a_float16_embedding_is_half_the_bytes_and_float32_ones_read_and_write_as_before():

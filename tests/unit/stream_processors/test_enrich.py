@@ -75,6 +75,9 @@ def test_batch_is_encoded_once_and_fields_are_filled():
     assert abs(sum(t.score for t in enriched[0].topics) - 1) < 0.5
     assert enriched[0].topic_model == "test-fields"
     assert enriched[0].embedding.dim == 16 and enriched[0].embedding.model == "word-hash"
+    assert enriched[0].embedding.dtype == "i1" and enriched[0].schema_version == 4, "v4: the vector in int8"
+    vector = encoder.encode([embedding_text(papers[0])])[0]
+    assert np.abs(enriched[0].embedding.vector() - vector).max() <= enriched[0].embedding.scale / 2 + 1e-7
     assert enriched[0].ingested_at == NOW
     assert enriched[0].keyphrases and all(k.phrase for k in enriched[0].keyphrases)
 

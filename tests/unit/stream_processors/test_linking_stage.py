@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, datetime
 
@@ -220,7 +221,6 @@ def test_block_codec_still_reads_states_with_rounded_centroids():
 
 
 def test_summaries_keep_float16_centroids_and_still_read_float32_and_float64_states():
-    import base64
     import json as _json
 
     (mention, _) = route(PAPERS[0])
@@ -253,3 +253,14 @@ def test_the_paper_vector_travels_to_the_lines_and_the_profiles_in_float16():
     paper_vector = PAPERS[0].embedding.vector()
     theran = next(p for p in profiles.values() if p.display_name == "Louis Theran")
     assert np.allclose(theran.embedding.vector(), paper_vector, atol=2e-3)
+
+
+def test_an_int8_paper_vector_travels_to_the_lines_as_it_came_and_the_profiles_keep_float16():
+    papers = [p.model_copy(update={"embedding": p.embedding.as_dtype("i1")}) for p in PAPERS]
+    mentions = route(papers[0])
+    assert all(m.embedding == papers[0].embedding and m.embedding.dtype == "i1" for m in mentions)
+    assert len(base64.b64decode(mentions[0].embedding.b64)) * 4 == len(base64.b64decode(PAPERS[0].embedding.full().b64))
+    profiles, _ = run_through(papers)
+    assert all(p.embedding is not None and p.embedding.dtype == "f2" for p in profiles.values())
+    theran = next(p for p in profiles.values() if p.display_name == "Louis Theran")
+    assert np.allclose(theran.embedding.vector(), papers[0].embedding.vector(), atol=1e-3)
