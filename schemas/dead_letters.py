@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from schemas._base import Frozen
 
 DEAD_LETTER_SCHEMA_VERSION: Final = 1
 
 Stage = Literal["ingest", "enrich", "link", "profile", "index"]
 
 
-class DeadLetter(BaseModel):
+class DeadLetter(Frozen):
     """Everything needed to understand a failure and to re-submit the record after a fix."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     schema_version: Literal[1] = DEAD_LETTER_SCHEMA_VERSION
     stage: Stage

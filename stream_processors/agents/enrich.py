@@ -75,7 +75,7 @@ class EnrichAgent:
         async for part, results in self._enrich_in_chunks(items, loop):
             for (paper, _, event), result in zip(part, results, strict=True):
                 if isinstance(result, EnrichedPaper):
-                    deliveries.append(await self.enriched.send(key=paper.arxiv_id.encode(), value=result.model_dump_json().encode()))
+                    deliveries.append(await self.enriched.send(key=paper.arxiv_id.encode(), value=result.wire()))
                     enriched += 1
                 else:
                     deliveries.append(await self._dead_letter(event, f"enrichment failed: {result}", None))
@@ -133,7 +133,7 @@ class EnrichAgent:
             failed_at=_timestamp(event),
         )
         self.stats.dead_lettered += 1
-        return await self.dead_letters.send(key=event.key, value=letter.model_dump_json().encode())
+        return await self.dead_letters.send(key=event.key, value=letter.wire())
 
 
 def _timestamp(event: faust.EventT) -> datetime:

@@ -40,7 +40,7 @@ class LinkAgent:
         current = staged[key] if key in staged else self.blocks.begin(key)
         block, authorship, found = link_and_merge(current.block, mention, timestamp(event), self.policy)
         after = self.blocks.advance(current, block)  # before any send: a block too large fails here
-        sends = [await self.authorships.send(key=authorship.arxiv_id.encode(), value=authorship.model_dump_json().encode())]
+        sends = [await self.authorships.send(key=authorship.arxiv_id.encode(), value=authorship.wire())]
         sends += [await self.state.send_merge(merge) for merge in found]
         return Step(event, sends, key, after)
 

@@ -119,6 +119,6 @@ class PaperStore:
 
     def write(self, key: bytes, current: Collecting) -> None:
         for position, line in current.lines.items():
-            self.table[line_key(key, position)] = line.model_dump_json().encode()
+            self.table[line_key(key, position)] = line.wire()
         head = {"schema": SCHEMA, "version": current.version, "author_count": current.author_count, "linked": current.linked}
         self.table[key] = json.dumps(head, separators=(",", ":")).encode()

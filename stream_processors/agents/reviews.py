@@ -18,5 +18,5 @@ async def refuse(event: Any, merge: MergeEvent, reason: str, letter: str, dead_l
     """Send the refusal where it belongs; `letter` is the dead letter's text, `reason` the bare cause."""
     if reason.startswith(REVIEW) and merge.signal_id:
         review = MergeReview(review_id=merge.signal_id, merge=merge, reason=reason, at=timestamp(event))
-        return await reviews.send(key=merge.signal_id.encode(), value=review.model_dump_json().encode())
+        return await reviews.send(key=merge.signal_id.encode(), value=review.wire())
     return await dead_letters.send(event, letter, payload=payload)

@@ -24,7 +24,7 @@ class RouteAgent:
     async def _step(self, event: Any, staged: dict[bytes, Any]) -> Step:  # noqa: ARG002 - stateless
         routed = route(parse_enriched_paper(event.value))
         return Step(event, [
-            await self.mentions.send(key=m.mention.blocking_key.encode(), value=m.model_dump_json().encode()) for m in routed
+            await self.mentions.send(key=m.mention.blocking_key.encode(), value=m.wire()) for m in routed
         ])
 
 

@@ -35,7 +35,7 @@ from stream_processors.signal_voids import RefreshingVoids
 
 
 async def _tell(outcomes: Topic, told: SignalOutcomeEvent) -> Awaitable[Any]:
-    return await outcomes.send(key=told.signal_id.encode(), value=told.model_dump_json().encode())
+    return await outcomes.send(key=told.signal_id.encode(), value=told.wire())
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class SignalsAgent:
         if outcome.redirect_to:
             # Signed again (the worker holds the keys): the original checked, only its target changed.
             moved = sign_signal(signal.model_copy(update={"researcher_id": outcome.redirect_to}), self.keys)
-            return Step(event, [await self.signals.send(key=outcome.redirect_to.encode(), value=moved.model_dump_json().encode())])
+            return Step(event, [await self.signals.send(key=outcome.redirect_to.encode(), value=moved.wire())])
         if outcome.rejected:
             return Step(event, [await self._letters.send(event, outcome.rejected)])
         told = outcome_of(signal, outcome, current, timestamp(event))

@@ -164,7 +164,7 @@ class LinkingState:
         records += [ProfileWork(researcher_id=researcher_id, work=w, revision=revision, removed=True) for w in removed]
         return [
             await self.profile_works_topic.send(
-                key=compound_key(researcher_id, r.work.arxiv_id), value=r.model_dump_json().encode()
+                key=compound_key(researcher_id, r.work.arxiv_id), value=r.wire()
             )
             for r in records
         ]
@@ -174,11 +174,11 @@ class LinkingState:
 
     async def profile_sends(self, key: bytes, updated: ResearcherProfile, change: TrustChange | None) -> list:
         """Send a profile revision (and its audit event); the delivery futures."""
-        data = updated.model_dump_json().encode()
+        data = updated.wire()
         self._encoded[key] = (updated, data)
         sends = [await self.profiles_topic.send(key=key, value=data)]
         if change is not None:
-            sends.append(await self.trust_changes.send(key=key, value=change.model_dump_json().encode()))
+            sends.append(await self.trust_changes.send(key=key, value=change.wire()))
         return sends
 
     def remember_profile(self, key: bytes, state: ResearcherProfile | Revision) -> None:
@@ -192,7 +192,7 @@ class LinkingState:
         else:
             updated = state
         sent = self._encoded.pop(key, None)
-        data = sent[1] if sent is not None and sent[0] is updated else updated.model_dump_json().encode()
+        data = sent[1] if sent is not None and sent[0] is updated else updated.wire()
         self.profiles[key] = self.profile_cache.put(key, updated, data)
         if updated.merged_into:
             score = encode_redirect(updated.merged_into)
@@ -204,14 +204,14 @@ class LinkingState:
             self.scores[key] = score
 
     async def send_work(self, assignment: Any) -> Awaitable[Any]:
-        return await self.works.send(key=assignment.researcher_id.encode(), value=assignment.model_dump_json().encode())
+        return await self.works.send(key=assignment.researcher_id.encode(), value=assignment.wire())
 
     async def send_merge(self, event: MergeEvent) -> Awaitable[Any]:
-        return await self.merges.send(key=event.retired_id.encode(), value=event.model_dump_json().encode())
+        return await self.merges.send(key=event.retired_id.encode(), value=event.wire())
 
     async def send_split(self, event: SplitEvent) -> Awaitable[Any]:
         """A relink's split, beside the merges (researcher.merges), keyed by the researcher that loses works."""
-        return await self.merges.send(key=event.researcher_id.encode(), value=event.model_dump_json().encode())
+        return await self.merges.send(key=event.researcher_id.encode(), value=event.wire())
 
     async def send_move(self, move: MergeMove) -> Awaitable[Any]:
-        return await self.moves.send(key=move.target_id.encode(), value=move.model_dump_json().encode())
+        return await self.moves.send(key=move.target_id.encode(), value=move.wire())

@@ -86,7 +86,7 @@ class WorksStore:
                 self.table[count_key(researcher_id)] = str(last + 1).encode()
         for arxiv_id, work in changes.items():
             if work is not None:
-                self.table[work_key(researcher_id, arxiv_id)] = work.model_dump_json().encode()
+                self.table[work_key(researcher_id, arxiv_id)] = work.wire()
             elif arxiv_id in removed:
                 del self.table[work_key(researcher_id, arxiv_id)]
 

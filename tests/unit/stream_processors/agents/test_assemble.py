@@ -118,7 +118,7 @@ def test_a_newer_version_collects_again_and_an_older_line_changes_nothing():
 def _embeddings_stored(worker, arxiv_id: str) -> list[int]:
     prefix = arxiv_id.encode() + b"\x1f"
     return [int(k[len(prefix):]) for k, v in worker.state.paper_authors.items()
-            if k.startswith(prefix) and json.loads(v)["embedding"] is not None]
+            if k.startswith(prefix) and json.loads(v).get("embedding") is not None]
 
 
 def test_an_assembled_paper_keeps_no_copy_of_its_embedding_in_one_batch_or_across_batches():
