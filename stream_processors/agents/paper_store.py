@@ -3,8 +3,9 @@
 One table holds, for the paper with arXiv id K:
 - `K`: the head, `{"schema": 2, "version": v, "author_count": n, "linked": k}`: the paper version
   being collected, how many author lines it has, and how many of them are stored;
-- `K \\x1f <position>`: that line's Authorship (a line of an older version is counted again when
-  its position is linked for the new one).
+- `K \\x1f <position>`: that line's Authorship without its evidence, which assembly does not read
+  (`researcher.authorships` keeps it); a line of an older version is counted again when its
+  position is linked for the new one.
 Until schema 2 a paper's lines were one value rewritten for every line: a paper of n authors
 wrote n(n+1)/2 lines to the changelog, and a collaboration of a few hundred authors outgrew
 Kafka's 1 MB message limit, which crashes the worker (docs/performance.md, "Growth").
@@ -119,6 +120,6 @@ class PaperStore:
 
     def write(self, key: bytes, current: Collecting) -> None:
         for position, line in current.lines.items():
-            self.table[line_key(key, position)] = line.wire()
+            self.table[line_key(key, position)] = (line.model_copy(update={"evidence": {}}) if line.evidence else line).wire()
         head = {"schema": SCHEMA, "version": current.version, "author_count": current.author_count, "linked": current.linked}
         self.table[key] = json.dumps(head, separators=(",", ":")).encode()

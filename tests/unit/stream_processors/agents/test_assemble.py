@@ -140,6 +140,21 @@ def test_an_assembled_paper_keeps_no_copy_of_its_embedding_in_one_batch_or_acros
     assert _embeddings_stored(worker, "1501.00002") == []
 
 
+def test_stored_lines_keep_no_evidence_and_the_works_are_the_same():
+    """Issue 17 (bytes): the table keeps what assembly reads; the evidence stays on the authorships."""
+    worker = Worker()
+    first, second = authorships(worker, paper("1501.00002", [("Lee", "Ann", []), ("Berg", "Carl", [])]))
+    assert all(Authorship.model_validate_json(e.value).evidence for e in (first, second))
+    handle(worker, AUTHORSHIPS, [first])
+    prefix = b"1501.00002\x1f"
+    stored = [json.loads(v) for k, v in worker.state.paper_authors.items() if k.startswith(prefix)]
+    assert stored and all("evidence" not in line for line in stored)
+    handle(worker, AUTHORSHIPS, [second])
+    works = [WorkAssignment.model_validate_json(e.value) for e in worker.topics[WORKS].log]
+    assert sorted(w.printed_name for w in works) == ["Ann Lee", "Carl Berg"]
+    assert all(len(w.coauthors) == 1 for w in works)
+
+
 def test_a_worker_killed_between_its_lines_and_their_head_still_assembles_the_paper_on_re_delivery():
     """A batch writes a paper's lines, then its head. Killed in between, the table holds the lines
     and the head before the batch; the batch's authorships come again (not committed), find their
