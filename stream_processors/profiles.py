@@ -183,7 +183,8 @@ class TotalsDraft:
 
     def add(self, work: Work) -> None:
         for topic in work.topics:
-            self.topic_names.setdefault(topic.code, topic.name)
+            if topic.name != category_name(topic.code):  # the taxonomy's own name is not stored again
+                self.topic_names.setdefault(topic.code, topic.name)
         for coauthor in work.coauthors:
             self.collaborator_names[coauthor.researcher_id] = coauthor.display_name
         self._count(work, 1)

@@ -376,3 +376,16 @@ def test_merge_weights_the_embeddings_by_works_and_the_retired_id_keeps_none():
     merged = apply_merge(a, b)
     assert merged.embedding_works == 3 and np.allclose(merged.embedding.vector(), [2 / 3, 1 / 3], atol=F16)
     assert retire(b, "r-1").embedding is None
+
+
+def test_topic_names_the_taxonomy_gives_are_not_stored_again_and_still_shown():
+    """Issue 17 (bytes): a topic named as the arXiv taxonomy names it keeps no copy of its name in
+    the totals; a topic named otherwise does, and both show their names in the top topics."""
+    from stream_processors.topic_model.taxonomy import category_name
+
+    usual = TopicScore(code="cs.IR", name=category_name("cs.IR"), score=0.6)
+    other = TopicScore(code="cs.LG", name="Learning, as the model calls it", score=0.3)
+    profile = apply_work(new_profile("r-1", "Ana Souza"), work("2001.00001", topics=(usual, other)), (), printed_name="Ana Souza")
+    assert profile.totals.topic_names == {"cs.LG": "Learning, as the model calls it"}
+    assert {t.code: t.name for t in profile.top_topics}["cs.IR"] == "Information Retrieval"
+    assert {t.code: t.name for t in profile.top_topics}["cs.LG"] == "Learning, as the model calls it"
