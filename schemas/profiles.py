@@ -275,8 +275,10 @@ class WorkTotals(FrozenStripped):
 
     topic_micros: dict[str, int] = Field(default_factory=dict, description="Topic or category code -> summed share x 10^6.")
     topic_works: dict[str, int] = Field(default_factory=dict, description="Code -> works that carry it.")
-    topic_names: dict[str, str] = Field(default_factory=dict, description="Code -> the enrichment topic's name, when it has one other than the arXiv "
-        "taxonomy's (which readers fall back to).")
+    topic_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="Code -> the enrichment topic's name, when it has one other than the arXiv taxonomy's (which readers fall back to).",
+    )
     collaborators: dict[str, int] = Field(default_factory=dict, description="Coauthor researcher id -> shared works.")
     collaborator_names: dict[str, str] = Field(default_factory=dict, description="Coauthor researcher id -> name last printed.")
     months: dict[str, int] = Field(default_factory=dict, description="'YYYY-MM' of first submission (from the arXiv id) -> works.")
