@@ -94,7 +94,7 @@ class DeadLetters:
             stage=self.stage, reason=reason, source=self.source, key=event.key,
             payload=event.value if payload is None else payload, failed_at=timestamp(event), field=field_name,
         )
-        return await self.topic.send(key=event.key, value=letter.wire())
+        return await self.topic.send(key=event.key, value=letter.model_dump_json().encode())  # every field: read by people
 
 
 def describe(error: BaseException) -> str:

@@ -133,7 +133,7 @@ class EnrichAgent:
             failed_at=_timestamp(event),
         )
         self.stats.dead_lettered += 1
-        return await self.dead_letters.send(key=event.key, value=letter.wire())
+        return await self.dead_letters.send(key=event.key, value=letter.model_dump_json().encode())  # every field: read by people
 
 
 def _timestamp(event: faust.EventT) -> datetime:
