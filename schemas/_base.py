@@ -28,7 +28,7 @@ class Frozen(BaseModel):
         nested in it that has some (a merge move's profile, a verification's evidence) written the
         same way."""
         plan = _plan(type(self))
-        body = self.model_dump_json(exclude_defaults=True, exclude=plan.written_apart or None)
+        body = self.model_dump_json(exclude_defaults=True, exclude=plan.written_apart)
         parts = [f'"{name}":{json.dumps(getattr(self, name))}' for name in plan.labels]
         for name in plan.nested:
             parts.append(f'"{name}":{_nested(getattr(self, name))}')
@@ -47,10 +47,7 @@ class FrozenStripped(Frozen):
 class _Plan(NamedTuple):
     labels: tuple[str, ...]  # the record's own version and tags
     nested: tuple[str, ...]  # fields holding records that have labels of their own, at any depth
-
-    @property
-    def written_apart(self) -> set[str]:
-        return {*self.labels, *self.nested}
+    written_apart: set[str] | None  # both, left out of pydantic's part (None: nothing); never changed
 
 
 @cache
@@ -58,7 +55,7 @@ def _plan(model: type[Frozen]) -> _Plan:
     fields = model.model_fields
     labels = tuple(name for name, field in fields.items() if name == VERSION or _is_tag(field.annotation))
     nested = tuple(name for name, field in fields.items() if any(_labelled(m) for m in _models_in(field.annotation)))
-    return _Plan(labels, nested)
+    return _Plan(labels, nested, set(labels + nested) or None)
 
 
 def _is_tag(annotation: Any) -> bool:
