@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*")
-_BREAK = re.compile(r"[.,;:!?()\[\]{}\"$=<>/\\|]")
+_SEGMENT = re.compile(r"[^.,;:!?()\[\]{}\"$=<>/\\|]+")  # text between punctuation breaks
+# Lowercase a word unless it is an acronym or a mixed-case name (LSTM, GraphSAGE): two capitals.
+_TWO_CAPITALS = re.compile(r"[A-Z].*[A-Z]")
 
 STOPWORDS = frozenset(
     """a about above across after again against all almost also although always among an and another any
@@ -56,26 +58,19 @@ def candidates(text: str, max_words: int = 3, title_end: int = 0) -> list[_Candi
     the text repeats it: without a part-of-speech tagger this is what keeps verbs and stray
     adjectives ('enough', 'coincides') out.
     """
-    runs: list[list[tuple[str, bool, int, int]]] = [[]]  # (surface form, may stand alone, start, end)
-    position = 0
-    for match in _WORD.finditer(text):
-        if _BREAK.search(text, position, match.start()):
-            runs.append([])
-        position = match.end()
-        word = match.group()
-        if word.lower() in STOPWORDS or word.isdigit() or len(word) == 1:
-            runs.append([])
-            continue
-        runs[-1].append((_surface(word), _good_single_word(word), match.start(), match.end()))
     found: dict[str, list[tuple[int, int]]] = {}
-    for run in runs:
-        for size in range(1, max_words + 1):
-            for i in range(len(run) - size + 1):
-                words = run[i : i + size]
-                if size == 1 and not words[0][1]:
-                    continue
-                phrase = " ".join(w[0] for w in words)
-                found.setdefault(phrase, []).append((words[0][2], words[-1][3]))
+    for segment in _SEGMENT.finditer(text):  # words never span a break, so runs stop at one
+        run: list[tuple[str, bool, int, int]] = []  # (surface form, may stand alone, start, end)
+        for match in _WORD.finditer(text, segment.start(), segment.end()):
+            word = match.group()
+            lower = word.lower()
+            if lower in STOPWORDS or len(word) == 1 or word.isdigit():
+                _add_ngrams(run, max_words, found)
+                run = []
+                continue
+            surface = word if _TWO_CAPITALS.search(word) else lower
+            run.append((surface, len(word) >= 4 or (len(word) >= 2 and word.isupper()), match.start(), match.end()))
+        _add_ngrams(run, max_words, found)
     return [
         _Candidate(phrase, tuple(spans))
         for phrase, spans in found.items()
@@ -83,13 +78,15 @@ def candidates(text: str, max_words: int = 3, title_end: int = 0) -> list[_Candi
     ]
 
 
-def _good_single_word(word: str) -> bool:
-    return len(word) >= 4 or (word.isupper() and len(word) >= 2)
-
-
-def _surface(word: str) -> str:
-    """Lowercase, except acronyms and mixed-case names (LSTM, GraphSAGE) that lose meaning lowercased."""
-    return word if sum(ch.isupper() for ch in word) >= 2 else word.lower()
+def _add_ngrams(run: list[tuple[str, bool, int, int]], max_words: int, found: dict[str, list[tuple[int, int]]]) -> None:
+    """Every 1..max_words-gram of one run of content words, with its character span."""
+    for surface, alone, start, end in run:
+        if alone:
+            found.setdefault(surface, []).append((start, end))
+    for size in range(2, min(max_words, len(run)) + 1):
+        for i in range(len(run) - size + 1):
+            words = run[i : i + size]
+            found.setdefault(" ".join(w[0] for w in words), []).append((words[0][2], words[-1][3]))
 
 
 def extract_keyphrases(
@@ -111,16 +108,19 @@ def extract_keyphrases(
     matrix = _unit(vectors)
     relevance = matrix @ _unit(document_vector)
     chosen: list[int] = []
-    remaining = list(range(len(phrases)))
-    while remaining and len(chosen) < k:
-        if chosen:
-            redundancy = (matrix[remaining] @ matrix[chosen].T).max(axis=1)
-            value = (1 - diversity) * relevance[remaining] - diversity * redundancy
-        else:
-            value = relevance[remaining]
-        best = remaining[int(np.argmax(value))]
+    open_ = np.ones(len(phrases), dtype=bool)  # neither chosen nor overlapping a chosen phrase
+    redundancy = np.full(len(phrases), -np.inf, dtype=np.float32)  # highest similarity to a chosen phrase
+    while open_.any() and len(chosen) < k:
+        value = relevance if not chosen else (1 - diversity) * relevance - diversity * redundancy
+        # rounded, so that phrases of the same tokens ("Quasi-Static fading", "quasi-static fading")
+        # tie exactly whatever order the sums ran in, and the one met first in the text wins
+        best = int(np.argmax(np.where(open_, np.round(value, 6), -np.inf)))
         chosen.append(best)
-        remaining = [i for i in remaining if i != best and not _overlaps(phrases[i], phrases[best])]
+        open_[best] = False
+        for i in np.flatnonzero(open_):
+            if _overlaps(phrases[i], phrases[best]):
+                open_[i] = False
+        np.maximum(redundancy, matrix @ matrix[best], out=redundancy)
     return [Keyphrase(phrases[i], round(float(relevance[i]), 4)) for i in chosen]
 
 
@@ -130,24 +130,31 @@ def _candidate_vectors(
     """Each candidate's vector: the mean of the token vectors lying wholly inside its occurrences.
 
     Real tokens come in text order, so the tokens inside a character span are one index range,
-    found by binary search; a prefix sum of the token vectors gives every range's sum at once.
-    Candidates with no token (beyond the encoder's truncation window) are left out.
+    found by binary search. A (candidates x tokens) matrix counts how often each token falls in a
+    candidate's occurrences, and one matrix product sums them all (a running sum over the token
+    vectors costs several times more: numpy accumulates down the rows slowly). Candidates with no
+    token (beyond the encoder's truncation window) are left out.
     """
     spans = np.array(offsets, dtype=np.int64).reshape(-1, 2)
     real = spans[:, 1] > spans[:, 0]  # special tokens have empty spans
     starts, ends = spans[real, 0], spans[real, 1]
-    prefix = np.zeros((len(starts) + 1, token_vectors.shape[1]), dtype=np.float32)
-    np.cumsum(token_vectors[real], axis=0, out=prefix[1:])
-    if not found:
-        return prefix[:0], []
+    if not found or not len(starts):
+        return np.zeros((0, token_vectors.shape[1]), dtype=np.float32), []
+    per_candidate = [len(c.spans) for c in found]
     bounds = np.array([span for c in found for span in c.spans], dtype=np.int64)
-    first = np.searchsorted(starts, bounds[:, 0], side="left")   # first token starting inside
+    first = np.searchsorted(starts, bounds[:, 0], side="left")  # first token starting inside
     stop = np.maximum(np.searchsorted(ends, bounds[:, 1], side="right"), first)  # past the last ending inside
-    group = np.cumsum([0] + [len(c.spans) for c in found[:-1]])  # each candidate's first span
-    sums = np.add.reduceat(prefix[stop] - prefix[first], group, axis=0)
-    counts = np.add.reduceat(stop - first, group)
+    lengths = stop - first
+    owner = np.repeat(np.arange(len(found)), per_candidate)
+    # each covered token as (candidate, token index): a span's tokens are first, first + 1, ...
+    rows = np.repeat(owner, lengths)
+    columns = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths - first, lengths)
+    counts = np.bincount(owner, weights=lengths, minlength=len(found))
     kept = np.flatnonzero(counts > 0)
-    return sums[kept] / counts[kept, None], [found[i].phrase for i in kept]
+    weights = np.bincount(rows * len(starts) + columns, minlength=len(found) * len(starts))
+    weights = weights.reshape(len(found), len(starts))[kept].astype(np.float32)
+    sums = weights @ token_vectors[real]
+    return sums / counts[kept, None].astype(np.float32), [found[i].phrase for i in kept]
 
 
 def _overlaps(a: str, b: str) -> bool:
