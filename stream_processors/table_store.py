@@ -53,9 +53,14 @@ class DiskMapping(MutableMapping[bytes, Any]):
         # transaction's writes (one connection); the page cache and the journal stay bounded.
         self._pending = 0
         self._db.execute("BEGIN")
+        # faust's table answers `table[key]` and `table.get(key)` with `key in store`, then
+        # `store[key]`: two lookups of one key, back to back. `__contains__` reads the value and
+        # keeps it here for the `get` that follows; any write clears it.
+        self._checked: tuple[bytes, Any] | None = None
 
     def _written(self, count: int = 1) -> None:
         """Call with the lock held, after `count` writes."""
+        self._checked = None
         self._pending += count
         if self._pending >= COMMIT_EVERY:
             self._db.execute("COMMIT")
@@ -74,7 +79,12 @@ class DiskMapping(MutableMapping[bytes, Any]):
             return self._db.execute(sql, tuple(parameters)).fetchone()
 
     def get(self, key: bytes, default: Any = None) -> Any:
-        row = self._one("SELECT value FROM kv WHERE key = ?", (key,))
+        with self._lock:
+            checked, self._checked = self._checked, None
+            if checked is not None and checked[0] == key:
+                row = checked[1]
+            else:
+                row = self._db.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
         return default if row is None else row[0]
 
     def __getitem__(self, key: bytes) -> Any:
@@ -92,7 +102,10 @@ class DiskMapping(MutableMapping[bytes, Any]):
             raise KeyError(key)
 
     def __contains__(self, key: object) -> bool:
-        return self._one("SELECT 1 FROM kv WHERE key = ?", (key,)) is not None
+        with self._lock:
+            row = self._db.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+            self._checked = (key, row) if isinstance(key, bytes) else None
+        return row is not None
 
     def __iter__(self) -> Iterator[bytes]:
         with self._lock:

@@ -28,6 +28,35 @@ def test_a_disk_mapping_behaves_as_a_dict_of_bytes(tmp_path):
     assert len(table) == 0
 
 
+def test_a_lookup_after_a_membership_test_reads_the_file_once_and_never_a_stale_value(tmp_path):
+    from mode.utils.collections import FastUserDict
+
+    class Table(FastUserDict):  # faust's table: `key in data`, then `data[key]`
+        def __init__(self, data):
+            self.data = data
+
+        def __missing__(self, key):
+            return None
+
+    mapping = DiskMapping(scratch_file(tmp_path, "profiles"))
+    mapping[b"r-1"], mapping[b"r-2"] = b"one", None
+    selects: list[str] = []
+    mapping._db.set_trace_callback(lambda sql: selects.append(sql) if sql.startswith("SELECT") else None)
+    table = Table(mapping)
+    assert table[b"r-1"] == b"one" and table.get(b"r-2", b"absent") is None and table[b"r-3"] is None
+    assert len(selects) == 3  # one a lookup, the missing key's included
+    assert b"r-1" in mapping
+    mapping[b"r-1"] = b"uno"  # a write between the test and the lookup
+    assert mapping[b"r-1"] == b"uno"
+    assert b"r-1" in mapping
+    mapping.apply([(b"r-1", b"eins", 0)])
+    assert mapping.get(b"r-1") == b"eins"
+    assert b"r-1" in mapping and mapping.get(b"r-2", b"absent") is None  # the kept value is only for its own key
+    assert b"r-1" in mapping
+    del mapping[b"r-1"]
+    assert mapping.get(b"r-1", b"gone") == b"gone"
+
+
 def test_changelog_records_apply_in_order_and_other_partitions_can_be_dropped(tmp_path):
     table = DiskMapping(scratch_file(tmp_path, "blocks"))
     table[b"written"] = b"by an agent"  # not from a changelog: no partition, kept like faust's memory store
