@@ -35,6 +35,25 @@ class BulkOutcome:
 _STALE = "version_conflict_engine_exception"
 
 
+def latest_per_document(actions: list[IndexAction]) -> tuple[list[IndexAction], int]:
+    """The actions Elasticsearch would keep of one batch, and how many it would refuse as stale.
+
+    With external versions a write stands only if it is newer than what the index holds: of one
+    document's actions in a batch, the one with the highest version stands, and of equal versions
+    the first (a later one is "not newer"). Sending only that one leaves the index as sending them
+    all in order would, with one write instead of several: a researcher whose profile was revised
+    three times in the batch is indexed once (its centroid is inserted into the vector graph once).
+    The kept actions stay in the order they came.
+    """
+    best: dict[str, int] = {}
+    for position, action in enumerate(actions):
+        kept = best.get(action.doc_id)
+        if kept is None or action.version > actions[kept].version:
+            best[action.doc_id] = position
+    chosen = sorted(best.values())
+    return [actions[position] for position in chosen], len(actions) - len(chosen)
+
+
 def write_batch(es: Elasticsearch, index: str, actions: list[IndexAction]) -> BulkOutcome:
     """Send one batch; 429s are retried inside, connection failures raise for the caller to retry."""
     outcome = BulkOutcome()

@@ -29,7 +29,7 @@ from clients import kafka_io
 from clients.handover import take_over
 from foundation.errors import InvalidRecord
 from foundation.settings import Settings
-from indexers.bulk_writer import IndexAction, write_with_retry
+from indexers.bulk_writer import IndexAction, latest_per_document, write_with_retry
 from indexers.documents import (
     paper_document,
     researcher_document,
@@ -116,6 +116,7 @@ class IndexerStats:
     batches: int = 0
     written: int = 0
     stale: int = 0
+    superseded: int = 0  # a newer action of the same document came in the same batch: not sent (latest_per_document)
     dead_lettered: int = 0
 
 
@@ -173,7 +174,9 @@ def run_indexer(
                     IndexAction(doc_id, version_of(version, record.offset), document, f"{record.topic}\n{key}", payload)
                 )
             written = 0
-            for index, batch in actions.items():
+            for index, everything in actions.items():
+                batch, superseded = latest_per_document(everything)
+                stats.superseded += superseded
                 outcome = write_with_retry(
                     es, index, batch, should_stop=stop.is_set,
                     on_retry=lambda attempt, delay, error: log.warning(
