@@ -124,10 +124,10 @@ class Settings(BaseSettings):
     # backfill they started 209 s after enrich, and at 44 s with 500 (docs/performance.md 7c).
     worker_max_poll_records: int = Field(500, ge=1, le=100_000, validation_alias=_env("SCHOLARSTREAM_WORKER_MAX_POLL_RECORDS"))
     table_standby_replicas: int = Field(1, ge=0, le=8, validation_alias=_env("SCHOLARSTREAM_TABLE_STANDBY_REPLICAS"))
-    # How the worker's producer batches (docs/architecture.md; docs/performance.md 7j): it waits up to
+    # How the worker's producer batches (docs/architecture.md; docs/performance.md 7j, 7m): it waits up to
     # this long to fill a batch per partition, and compresses each batch. faust's defaults (0 ms,
     # 16 KiB, no codec) stored every byte as written.
-    worker_producer_linger_ms: int = Field(5, ge=0, le=1000, validation_alias=_env("SCHOLARSTREAM_WORKER_PRODUCER_LINGER_MS"))
+    worker_producer_linger_ms: int = Field(30, ge=0, le=1000, validation_alias=_env("SCHOLARSTREAM_WORKER_PRODUCER_LINGER_MS"))
     worker_producer_batch_bytes: int = Field(
         256 * 1024, ge=1024, le=1_000_000, validation_alias=_env("SCHOLARSTREAM_WORKER_PRODUCER_BATCH_BYTES")
     )

@@ -11,11 +11,11 @@ from foundation.settings import Settings
 from stream_processors.app import producer_settings
 
 
-def test_by_default_the_worker_waits_5_ms_for_batches_of_256_kib_compressed_with_zstd():
+def test_by_default_the_worker_waits_30_ms_for_batches_of_256_kib_compressed_with_zstd():
     options = producer_settings(Settings())
-    assert options == {"producer_linger": 0.005, "producer_max_batch_size": 262_144, "producer_compression_type": "zstd"}
+    assert options == {"producer_linger": 0.03, "producer_max_batch_size": 262_144, "producer_compression_type": "zstd"}
     app = faust.App("producer-settings-test", broker="kafka://127.0.0.1:1", store="memory://", **options)
-    assert app.conf.producer_linger == 0.005
+    assert app.conf.producer_linger == 0.03
     assert app.conf.producer_max_batch_size == 262_144
     assert app.conf.producer_compression_type == "zstd"
 
