@@ -140,12 +140,6 @@ class Settings(BaseSettings):
     worker_gc_full_seconds: float = Field(
         60.0, ge=0, le=3600, validation_alias=_env("SCHOLARSTREAM_WORKER_GC_FULL_SECONDS")
     )
-    # The worker's asyncio event loop: Python's own "asyncio" (the default) or "uvloop" (libuv).
-    # Moving records is most of the worker's CPU, and much of that is the loop's polling, scheduling
-    # and socket writes (docs/performance.md 7m).
-    worker_event_loop: Literal["uvloop", "asyncio"] = Field(
-        "asyncio", validation_alias=_env("SCHOLARSTREAM_WORKER_EVENT_LOOP")
-    )
     # Generations (foundation/generations.py): which derived topics, groups and indices to use.
     # Unset, `worker`/`indexer`/`run`/`status` use the serving generation recorded in Kafka.
     enrich_generation: int = Field(0, ge=0, le=9999, validation_alias=_env("SCHOLARSTREAM_ENRICH_GENERATION"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import faust
-import mode.loop
 from threadpoolctl import threadpool_limits
 
 from clients import kafka_io
@@ -62,8 +61,6 @@ def refuse_old_linking_state(existing: set[str], app_id: str) -> None:
 
 
 def run_worker(settings: Settings) -> None:
-    if settings.worker_event_loop == "uvloop":
-        mode.loop.use("uvloop")  # the policy, before anything (faust's app or worker) makes a loop
     kafka_io.through_failover(lambda: kafka_io.ensure_topics(settings, TOPICS))
     encoder = field_model = None
     if "enrich" in settings.stages:  # a linking-only worker (a rebuild from `link`) needs no model
