@@ -327,23 +327,27 @@ def _register_linking(
     app: faust.App, settings: Settings, raw_topic: Callable[[str], faust.TopicT], changelog_configs: Mapping[str, str],
 ) -> None:
     """The seven linking and profile agents (stream_processors/agents/), each a thin loop over its handler."""
-    # The profiles table's changelog is `researcher.profiles` itself (published_table.py). Read
-    # only by the table's recovery and standbys, so not acked, like faust's own changelogs.
-    # Declared (if faust gets there first) exactly as the registry creates it.
-    profiles_changelog = app.topic(settings.topic(RESEARCHER_PROFILES.name), key_type=bytes, value_type=bytes, acks=False,
-                                   partitions=RESEARCHER_PROFILES.partitions or settings.topic_partitions,
-                                   config={**changelog_configs, **RESEARCHER_PROFILES.kafka_config()})
+    # The profiles table's changelog is `researcher.profiles` itself, the profile-works table's
+    # `researcher.profile.works` (published_table.py). Read only by the tables' recovery and
+    # standbys, so not acked, like faust's own changelogs. Declared (if faust gets there first)
+    # exactly as the registry creates them.
+    def published(spec: TopicSpec) -> faust.TopicT:
+        return app.topic(settings.topic(spec.name), key_type=bytes, value_type=bytes, acks=False,
+                         partitions=spec.partitions or settings.topic_partitions,
+                         config={**changelog_configs, **spec.kafka_config()})
+
     state = LinkingState(
         blocks=_table(app, BLOCK_STATE_TABLE, settings, changelog_configs),
         paper_authors=_table(app, PAPER_LINES_TABLE, settings, changelog_configs),
-        profiles=PublishedTable(_table(app, "profiles", settings, changelog_configs, changelog=profiles_changelog)),
+        profiles=PublishedTable(_table(app, "profiles", settings, changelog_configs, changelog=published(RESEARCHER_PROFILES))),
         scores=_scores_table(app, settings, changelog_configs),
         profiles_topic=raw_topic(RESEARCHER_PROFILES.name),
         trust_changes=raw_topic(TRUST_CHANGES.name),
         works=raw_topic(RESEARCHER_WORKS.name),
         merges=raw_topic(RESEARCHER_MERGES.name),
         moves=raw_topic(RESEARCHER_MERGE_MOVES.name),
-        profile_works=_table(app, "profile-works", settings, changelog_configs),
+        profile_works=PublishedTable(_table(app, "profile-works", settings, changelog_configs,
+                                            changelog=published(RESEARCHER_PROFILE_WORKS))),
         profile_works_topic=raw_topic(RESEARCHER_PROFILE_WORKS.name),
         parked=ParkedSignals(_table(app, "parked-signals", settings, changelog_configs), raw_topic(RESEARCHER_SIGNALS.name)),
     )

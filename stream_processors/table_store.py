@@ -115,6 +115,16 @@ class DiskMapping(MutableMapping[bytes, Any]):
     def __len__(self) -> int:
         return int(self._one("SELECT count(*) FROM kv")[0])
 
+    def keys_from(self, prefix: bytes) -> list[bytes]:
+        """The keys that start with `prefix`, in byte order: a range of the primary key's index."""
+        head = prefix.rstrip(b"\xff")
+        if not head:
+            return sorted(key for key in self if key.startswith(prefix))
+        end = head[:-1] + bytes([head[-1] + 1])  # the first key past every key with the prefix
+        with self._lock:
+            rows = self._db.execute("SELECT key FROM kv WHERE key >= ? AND key < ? ORDER BY key", (prefix, end))
+            return [row[0] for row in rows]
+
     def clear(self) -> None:
         self._run("DELETE FROM kv")
 
@@ -153,6 +163,15 @@ class DiskMapping(MutableMapping[bytes, Any]):
             self._db.close()
 
 
+def keys_with_prefix(mapping: Any, prefix: bytes) -> list[bytes]:
+    """A mapping's keys that start with `prefix`, in order: a range of a `DiskMapping` (or of
+    anything with `keys_from`), else a scan of every key (faust's in-memory store, a dict)."""
+    ranged = getattr(mapping, "keys_from", None)
+    if ranged is not None:
+        return list(ranged(prefix))
+    return sorted(key for key in mapping if key.startswith(prefix))
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -184,6 +203,9 @@ class Store(memory.Store):
         cache_mib = int(self.url.query.get("cache_mib", "16"))
         self.data: DiskMapping = DiskMapping(scratch_file(directory, self.table_name), cache_mib)
         self._key_partition = {}  # kept in the file instead
+
+    def keys_from(self, prefix: bytes) -> list[bytes]:
+        return self.data.keys_from(prefix)
 
     def apply_changelog_batch(self, batch: Iterable[EventT], to_key: Callable[[Any], Any],
                               to_value: Callable[[Any], Any]) -> None:

@@ -42,7 +42,7 @@ class MergesAgent:
             sends = [await self.state.send_move(outcome.move)]
             published = len(sends)
             sends += await self.state.profile_sends(key, outcome.profile, None)
-            return Step(event, sends, key, outcome.profile, published=published)
+            return Step(event, sends, key, staged_revision(outcome.profile, previous=staged.get(key)), published=published)
         return Step(event)
 
     async def _split(self, event: Any, staged: dict[bytes, Any]) -> Step:
@@ -59,5 +59,6 @@ class MergesAgent:
         sends = [await self.state.send_work(a) for a in outcome.assignments]
         published = len(sends)
         sends += await self.state.profile_sends(key, outcome.profile, outcome.change)
-        sends += await self.state.works_sends(split.researcher_id, outcome.profile.revision, removed=outcome.removed)
-        return Step(event, sends, key, staged_revision(outcome.profile, removed=outcome.removed), published=published)
+        work_sends, records = await self.state.works_sends(split.researcher_id, outcome.profile.revision, removed=outcome.removed)
+        sends += work_sends
+        return Step(event, sends, key, staged_revision(outcome.profile, records, staged.get(key)), published=published)

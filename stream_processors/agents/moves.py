@@ -36,7 +36,7 @@ class MergeMovesAgent:
         stored = self.state.works_of(move.target_id, staged)
         outcome = on_move(current, move, timestamp(event), self.state.score_of, stored)
         if outcome.release is not None:
-            return await self._release(event, key, outcome.release)
+            return await self._release(event, key, outcome.release, staged)
         if outcome.move is not None:
             sends = [await self.state.send_move(outcome.move)]
             if outcome.move.bounced:
@@ -50,13 +50,14 @@ class MergeMovesAgent:
             sends += await self.state.profile_sends(key, outcome.profile, outcome.change)
             if outcome.ack is not None:
                 sends.append(await self.state.send_move(outcome.ack))
-            sends += await self.state.works_sends(move.target_id, outcome.profile.revision, removed=outcome.removed)
-            return Step(event, sends, key, staged_revision(outcome.profile, removed=outcome.removed), published=published)
+            work_sends, records = await self.state.works_sends(move.target_id, outcome.profile.revision, removed=outcome.removed)
+            sends += work_sends
+            return Step(event, sends, key, staged_revision(outcome.profile, records, staged.get(key)), published=published)
         if outcome.ack is not None:  # a move already folded in: its accepted answer again
             return Step(event, [await self.state.send_move(outcome.ack)])
         return Step(event)
 
-    async def _release(self, event: Any, key: bytes, retired: ResearcherProfile) -> Step:
+    async def _release(self, event: Any, key: bytes, retired: ResearcherProfile, staged: dict[bytes, Any]) -> Step:
         """The survivor accepted: the retired id's works go to it, and leave the retired id's store.
         A re-delivery finds the store empty and sends nothing."""
         works = self.state.works_store.works(retired.researcher_id)
@@ -64,5 +65,6 @@ class MergeMovesAgent:
             return Step(event)
         sends = [await self.state.send_work(a) for a in moved_works(retired, works)]
         # A removal's document version must pass the revision that listed the work.
-        sends += await self.state.works_sends(retired.researcher_id, retired.revision + 1, removed=works)
-        return Step(event, sends, key, staged_revision(retired, removed=works))
+        work_sends, records = await self.state.works_sends(retired.researcher_id, retired.revision + 1, removed=works)
+        sends += work_sends
+        return Step(event, sends, key, staged_revision(retired, records, staged.get(key)))

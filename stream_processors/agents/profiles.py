@@ -64,7 +64,8 @@ class ProfilesAgent:
         updated, change = made
         written = pending.draft.written.values()
         sends = await self.state.profile_sends(key, updated, change)
-        sends += await self.state.works_sends(updated.researcher_id, updated.revision, written)
+        work_sends, records = await self.state.works_sends(updated.researcher_id, updated.revision, written)
+        sends += work_sends
         if pending.current is None:  # the first revision: the signals that waited for it go back
             sends += await self.state.parked.release(key)
-        return Published(staged_revision(updated, written), sends, published=0)
+        return Published(staged_revision(updated, records), sends, published=0)

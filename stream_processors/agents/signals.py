@@ -98,10 +98,12 @@ class SignalsAgent:
         if outcome.profile is not None:
             published = len(sends)
             sends += await self.state.profile_sends(key, outcome.profile, outcome.change)
-            sends += await self.state.works_sends(signal.researcher_id, outcome.profile.revision, removed=outcome.removed)
+            work_sends, records = await self.state.works_sends(signal.researcher_id, outcome.profile.revision,
+                                                               removed=outcome.removed)
+            sends += work_sends
             if told is not None:
                 sends.append(await _tell(self.outcomes, told))
-            return Step(event, sends, key, staged_revision(outcome.profile, removed=outcome.removed), published=published)
+            return Step(event, sends, key, staged_revision(outcome.profile, records, staged.get(key)), published=published)
         if told is not None:
             sends.append(await _tell(self.outcomes, told))
         return Step(event, sends)

@@ -18,7 +18,7 @@ from clients.partitioning import compound_key
 from schemas.profiles import MergeEvent, MergeMove, ProfileWork, ResearcherProfile, SplitEvent, TrustChange, Work
 from stream_processors.agents.parked_signals import ParkedSignals
 from stream_processors.agents.ports import Table, Topic
-from stream_processors.agents.works_store import WorksStore
+from stream_processors.agents.works_store import StoredWork, WorksStore, stored_work
 from stream_processors.collaborator_trust import ScoreLookup, encode_redirect, encode_score, lookup_from
 from stream_processors.profiles import WorkLookup
 
@@ -81,19 +81,21 @@ class Decoded(Generic[T]):
 
 @dataclass(frozen=True)
 class Revision:
-    """A profile and the works its revision stores (None: the work left it), written together
-    once Kafka acknowledged them; a step's staged state when works changed."""
+    """A profile and the `researcher.profile.works` records sent with it (by arXiv id), written to
+    the tables together once Kafka acknowledged them; a step's staged state when works changed."""
 
     profile: ResearcherProfile
-    works: Mapping[str, Work | None]
+    works: Mapping[str, StoredWork]
 
 
-def staged_revision(profile: ResearcherProfile, written: Iterable[Work] = (),
-                    removed: Iterable[Work] = ()) -> ResearcherProfile | Revision:
-    """The state a step leaves: the profile, with the works it stores and takes out if any."""
-    changes: dict[str, Work | None] = {w.arxiv_id: w for w in written}
-    changes.update(dict.fromkeys(w.arxiv_id for w in removed))
-    return Revision(profile, changes) if changes else profile
+def staged_revision(profile: ResearcherProfile, works: Mapping[str, StoredWork] | None = None,
+                    previous: Any = None) -> ResearcherProfile | Revision:
+    """The state a step leaves: the profile, with the works records it sent if any, after those
+    an earlier step of the batch staged for the same researcher (`previous`): the batch writes
+    only a key's last staged state, which must carry every record the topic got."""
+    earlier = previous.works if isinstance(previous, Revision) else {}
+    records = {**earlier, **(works or {})}
+    return Revision(profile, records) if records else profile
 
 
 @dataclass
@@ -152,22 +154,23 @@ class LinkingState:
 
         def lookup(arxiv_id: str) -> Work | None:
             if arxiv_id in changes:
-                return changes[arxiv_id]
+                return changes[arxiv_id].work
             return self.works_store.get(researcher_id, arxiv_id)
 
         return lookup
 
     async def works_sends(self, researcher_id: str, revision: int, written: Iterable[Work] = (),
-                          removed: Iterable[Work] = ()) -> list:
-        """Publish the works a revision stored, and those it took out (with `removed` set)."""
+                          removed: Iterable[Work] = ()) -> tuple[list, dict[str, StoredWork]]:
+        """Publish the works a revision stored, and those it took out (with `removed` set): the
+        delivery futures, and the records sent by arXiv id, for the table once they are acknowledged."""
         records = [ProfileWork(researcher_id=researcher_id, work=w, revision=revision) for w in written]
         records += [ProfileWork(researcher_id=researcher_id, work=w, revision=revision, removed=True) for w in removed]
-        return [
-            await self.profile_works_topic.send(
-                key=compound_key(researcher_id, r.work.arxiv_id), value=r.wire()
-            )
-            for r in records
-        ]
+        sends, sent = [], {}
+        for record in records:
+            arxiv_id = record.work.arxiv_id
+            sent[arxiv_id] = stored = stored_work(record)
+            sends.append(await self.profile_works_topic.send(key=compound_key(researcher_id, arxiv_id), value=stored.data))
+        return sends, sent
 
     def stored_profile(self, key: bytes) -> ResearcherProfile | None:
         return self.profile_cache.get(key, self.profiles.get(key))

@@ -1,5 +1,6 @@
-"""The profiles table's changelog is the topic the revisions are published on: taking a revision
-must not write it to that topic a second time."""
+"""The profiles table's changelog is the topic the revisions are published on (the profile-works
+table's, the topic its works are published on): taking a revision must not write it to that
+topic a second time."""
 
 from __future__ import annotations
 
@@ -33,6 +34,14 @@ def test_a_revision_taken_updates_the_store_and_writes_no_changelog_record():
     assert table.changelog == []
 
 
-def test_a_profile_is_never_deleted():
-    with pytest.raises(TypeError, match="redirect"):
+def test_a_key_is_never_deleted():
+    with pytest.raises(TypeError, match="never deleted"):
         del PublishedTable(FaustLikeTable())[b"r1"]
+
+
+def test_the_keys_of_one_researcher_are_listed_in_order_from_the_store():
+    table = FaustLikeTable()
+    published = PublishedTable(table)
+    for key in (b"r-2\x1fb", b"r-1\x1fb", b"r-10\x1fa", b"r-1\x1fa", b"r-1"):
+        published[key] = b"{}"
+    assert published.keys_from(b"r-1\x1f") == [b"r-1\x1fa", b"r-1\x1fb"]

@@ -116,3 +116,13 @@ def test_writes_across_commits_are_all_read_back_and_kept_by_close(tmp_path):
 def _failing(changes):
     yield from changes
     raise RuntimeError("a record that cannot be decoded")
+
+
+def test_the_keys_with_a_prefix_are_a_range_of_the_index_and_match_a_scan(tmp_path):
+    mapping = DiskMapping(tmp_path / "t.sqlite")
+    keys = [b"r-1\x1fa", b"r-1\x1fb", b"r-1", b"r-10\x1fa", b"r-2\x1fa", b"r\xff", b"r\xff\xff\x01", b"s", b"\xff\xff", b""]
+    for key in keys:
+        mapping[key] = b"v"
+    for prefix in (b"r-1\x1f", b"r-1", b"r", b"r\xff", b"r\xff\xff", b"\xff", b"s", b"t", b""):
+        assert mapping.keys_from(prefix) == sorted(k for k in keys if k.startswith(prefix)), prefix
+    mapping.close()

@@ -1,12 +1,11 @@
 """Profile v3's merge: the survivor takes the retired profile's content, sends the move back
-accepted, and the retired id's works (here more than one chunk of them) travel to the survivor,
+accepted, and the retired id's works (here some hundreds of them) travel to the survivor,
 leave the retired id's store, and are listed under the survivor in researcher.profile.works."""
 
 from __future__ import annotations
 
 from schemas.linking_events import WorkAssignment
 from schemas.profiles import ClaimSignal, Coauthor, MergeMove, MergeRequestSignal, ProfileWork, Work
-from stream_processors.agents.works_store import CHUNK
 from tests.unit.stream_processors.agents.memory import MERGES_DLQ, MOVES, NOW, PROFILE_WORKS, WORKS, Worker
 
 
@@ -21,7 +20,7 @@ def test_a_merge_moves_every_work_of_the_retired_id_once_the_survivor_accepted()
     model = Worker()
     for n in range(3):
         model.topics[WORKS].put("r-a", assignment("r-a", n, "Ana Souza"))
-    moved = CHUNK + 88
+    moved = 600
     for n in range(100, 100 + moved):
         model.topics[WORKS].put("r-b", assignment("r-b", n, "A. Souza"))
     model.drain()
@@ -50,6 +49,7 @@ def test_a_merge_moves_every_work_of_the_retired_id_once_the_survivor_accepted()
     model.topics[MOVES].put(ack.key, ack.value)  # re-delivered: the store is empty, nothing moves again
     model.drain()
     assert (dict(model.profile_table), dict(model.works_table), len(model.topics[WORKS].log)) == before
+    assert model.works_table == {e.key: e.value for e in model.topics[PROFILE_WORKS].log}, "what a recovery would make"
 
 
 def test_a_lost_accepted_answer_is_sent_again_when_the_move_is_retried():
