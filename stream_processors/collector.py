@@ -38,6 +38,7 @@ class CollectorWatch:
     collections: list[int] = field(default_factory=lambda: [0, 0, 0])
     seconds: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
     collected: list[int] = field(default_factory=lambda: [0, 0, 0])
+    frozen: int = 0  # objects frozen at start-up (`time_full_passes`)
     _started: float | None = None
 
     def __call__(self, phase: str, info: dict[str, Any]) -> None:
@@ -65,7 +66,7 @@ class CollectorWatch:
             "collections": list(self.collections),
             "seconds": [round(s, 4) for s in self.seconds],
             "collected": list(self.collected),
-            "frozen": gc.get_freeze_count(),
+            "frozen": self.frozen,
             "timed_full_passes": gc.get_threshold()[OLDEST] == NEVER,
         }
 
@@ -73,13 +74,14 @@ class CollectorWatch:
 WATCH = CollectorWatch()
 
 
-def time_full_passes() -> None:
-    """Freeze what the process holds now and leave the full pass to `full_pass` (the young
-    generations keep CPython's thresholds)."""
+def time_full_passes(young_threshold: int = 0) -> None:
+    """Freeze what the process holds now and leave the full pass to `full_pass`; the youngest
+    generation is collected after `young_threshold` allocations (0: CPython's threshold)."""
     gc.collect()  # what start-up left as garbage goes before the rest is frozen
     gc.freeze()
+    WATCH.frozen = gc.get_freeze_count()  # it walks every frozen object: counted once, not per report
     young, middle, _ = gc.get_threshold()
-    gc.set_threshold(young, middle, NEVER)
+    gc.set_threshold(young_threshold or young, middle, NEVER)
 
 
 def full_pass() -> None:

@@ -80,7 +80,8 @@ def run_worker(settings: Settings) -> None:
     collector.WATCH.install()
     if settings.worker_gc_full_seconds > 0:
         app.timer(settings.worker_gc_full_seconds, name="full-gc-pass")(_full_gc_pass)
-        collector.time_full_passes()  # the models and the app are loaded: frozen, never walked again
+        # the models and the app are loaded: frozen, never walked again
+        collector.time_full_passes(settings.worker_gc_young_threshold)
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True)
     worker.execute_from_commandline()
 

@@ -56,8 +56,16 @@ def test_timed_full_passes_freeze_start_up_and_stop_the_automatic_full_pass():
     young, middle, _ = gc.get_threshold()
     collector.time_full_passes()
     assert gc.get_freeze_count() > 0
+    assert collector.WATCH.snapshot()["frozen"] == gc.get_freeze_count()
     assert gc.get_threshold() == (young, middle, NEVER)
     assert collector.WATCH.snapshot()["timed_full_passes"] is True
+
+
+@pytest.mark.usefixtures("restored")
+def test_the_young_generation_s_threshold_can_be_set_with_the_timed_pass():
+    _, middle, _ = gc.get_threshold()
+    collector.time_full_passes(25_000)
+    assert gc.get_threshold() == (25_000, middle, NEVER)
 
 
 @pytest.mark.usefixtures("restored")

@@ -20,13 +20,13 @@ from stream_processors.producer_flush import BufferStopped, flush_completely
 HANDOVER_SECONDS = 0.3
 
 
-def _buffer(complete: bool):
+def _buffer(complete: bool, seconds: float = HANDOVER_SECONDS):
     app = faust.App("producer-flush-test", broker="kafka://localhost:1", store="memory://")
     buffer: Any = app.producer.buffer  # faust.transport.producer.ProducerBuffer
     handed: list[str] = []
 
     async def slow_handover(fut: str) -> None:
-        await asyncio.sleep(HANDOVER_SECONDS)
+        await asyncio.sleep(seconds)
         handed.append(fut)
 
     buffer._send_pending = slow_handover  # the hand-over to aiokafka, replaced
@@ -92,3 +92,39 @@ def test_patching_twice_wraps_the_handover_once():
     first = buffer._send_pending
     flush_completely(buffer)
     assert buffer._send_pending is first and handed == []
+
+
+def test_back_pressure_waits_until_the_buffer_is_down_to_half_its_limit():
+    async def ebb() -> tuple[int, int, int]:
+        buffer, handed = _buffer(complete=True, seconds=0.001)
+        await buffer.start()
+        try:
+            for n in range(buffer.max_messages // 2):
+                buffer.put(f"write {n}")
+            await buffer.wait_until_ebb()  # under the limit: at once
+            at_once = len(handed)
+            for n in range(buffer.max_messages + 30):
+                buffer.put(f"more {n}")
+            await buffer.wait_until_ebb()
+            result = at_once, buffer.size, len(handed)
+            await buffer.flush()
+            return result
+        finally:
+            await buffer.stop()
+
+    at_once, left, handed = asyncio.run(ebb())
+    assert at_once < 10, "a buffer under its limit does not hold the consumer back"
+    assert left <= 50 and handed >= 130, (left, handed)
+
+
+def test_back_pressure_on_a_stopped_buffer_raises_instead_of_waiting_forever():
+    async def ebb_stopped() -> None:
+        buffer, _ = _buffer(complete=True)
+        for n in range(buffer.max_messages + 1):
+            buffer.put(f"write {n}")  # never started: nothing takes them
+        buffer._started.set()
+        buffer._stopped.set()
+        await buffer.wait_until_ebb()
+
+    with pytest.raises(BufferStopped, match="101 record"):
+        asyncio.run(ebb_stopped())

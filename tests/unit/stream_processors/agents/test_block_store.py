@@ -201,9 +201,18 @@ def test_decoded_values_are_reused_only_for_the_very_bytes_they_came_from():
     first = cache.get(b"k", stored)
     assert cache.get(b"k", stored) is first
     again = cache.get(b"k", bytes(bytearray(stored)))  # equal bytes, another object: as after a recovery
-    assert again == first
+    assert again == first and again is not first
     cache.put(b"other", "x", b"x")
     assert cache.get(b"k", None) is None
+
+
+def test_values_that_are_their_whole_bytes_are_reused_for_equal_bytes():
+    decoded: list[bytes] = []
+    cache = Decoded(lambda _key, data: decoded.append(data) or data.decode(), budget=50, by_value=True)
+    first = cache.get(b"k", b"value")
+    # Equal bytes in another object, as the SQLite store returns for every read: not parsed again.
+    assert cache.get(b"k", bytes(bytearray(b"value"))) is first and decoded == [b"value"]
+    assert cache.get(b"k", b"value2") == "value2" and decoded == [b"value", b"value2"], "changed bytes: parsed"
 
 
 def test_the_decoded_cache_keeps_the_recently_used_within_its_budget():
