@@ -141,9 +141,10 @@ class Settings(BaseSettings):
         60.0, ge=0, le=3600, validation_alias=_env("SCHOLARSTREAM_WORKER_GC_FULL_SECONDS")
     )
     # With the timed full pass: allocations (less deallocations) that start a collection of the
-    # youngest generation (CPython's default is 700); 0 keeps CPython's.
+    # youngest generation. CPython's 700 made the middle generation's collections cost twice as
+    # much (docs/performance.md 7n); 0 keeps CPython's.
     worker_gc_young_threshold: int = Field(
-        0, ge=0, le=10_000_000, validation_alias=_env("SCHOLARSTREAM_WORKER_GC_YOUNG_THRESHOLD")
+        10_000, ge=0, le=10_000_000, validation_alias=_env("SCHOLARSTREAM_WORKER_GC_YOUNG_THRESHOLD")
     )
     # Generations (foundation/generations.py): which derived topics, groups and indices to use.
     # Unset, `worker`/`indexer`/`run`/`status` use the serving generation recorded in Kafka.

@@ -55,6 +55,7 @@ from stream_processors.agents import (
     SignalsAgent,
 )
 from stream_processors.agents.parked_signals import ParkedSignals
+from stream_processors.direct_topic import DirectTopic
 from stream_processors.linking.policy import policy_named
 from stream_processors.producer_flush import flush_completely
 from stream_processors.published_table import PublishedTable
@@ -257,12 +258,15 @@ def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTo
     def raw_topic(name: str) -> faust.TopicT:
         return app.topic(settings.topic(name), key_type=bytes, value_type=bytes)
 
+    def sink(name: str) -> DirectTopic:  # an output: sent to through the producer (direct_topic.py)
+        return DirectTopic(app, settings.topic(name))
+
     if "enrich" in settings.stages:
         if encoder is None or field_model is None:
             raise ValueError("the enrich stage needs an encoder and a field-topic model")
-        _register_enrich(app, settings, encoder, field_model, raw_topic, changelog_configs)
+        _register_enrich(app, settings, encoder, field_model, raw_topic, sink, changelog_configs)
     if "link" in settings.stages:
-        _register_linking(app, settings, raw_topic, changelog_configs)
+        _register_linking(app, settings, raw_topic, sink, changelog_configs)
     hold_flow_until_sought(app)
     flush_completely(app.producer.buffer)  # a commit waits for every table write (producer_flush.py)
     install_worker_report(app, Path(settings.data_dir))
@@ -271,7 +275,7 @@ def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTo
 
 def _register_enrich(
     app: faust.App, settings: Settings, encoder: Encoder, field_model: FieldTopicModel, raw_topic,
-    changelog_configs: Mapping[str, str],
+    sink: Callable[[str], DirectTopic], changelog_configs: Mapping[str, str],
 ) -> None:
     papers_raw = raw_topic(PAPERS_RAW.name)
     # Keyed like the raw topic and written through the producer's partitioner, so each key's
@@ -285,8 +289,8 @@ def _register_enrich(
         encoder=encoder,
         field_model=field_model,
         versions=versions,
-        enriched=raw_topic(PAPERS_ENRICHED.name),
-        dead_letters=raw_topic(ENRICH_DLQ.name),
+        enriched=sink(PAPERS_ENRICHED.name),
+        dead_letters=sink(ENRICH_DLQ.name),
         source_topic=settings.topic(PAPERS_RAW.name),
         executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="encoder"),
         derive_executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="derive"),
@@ -324,7 +328,8 @@ def _scores_table(app: faust.App, settings: Settings, changelog_configs: Mapping
 
 
 def _register_linking(
-    app: faust.App, settings: Settings, raw_topic: Callable[[str], faust.TopicT], changelog_configs: Mapping[str, str],
+    app: faust.App, settings: Settings, raw_topic: Callable[[str], faust.TopicT], sink: Callable[[str], DirectTopic],
+    changelog_configs: Mapping[str, str],
 ) -> None:
     """The seven linking and profile agents (stream_processors/agents/), each a thin loop over its handler."""
     # The profiles table's changelog is `researcher.profiles` itself, the profile-works table's
@@ -341,20 +346,20 @@ def _register_linking(
         paper_authors=_table(app, PAPER_LINES_TABLE, settings, changelog_configs),
         profiles=PublishedTable(_table(app, "profiles", settings, changelog_configs, changelog=published(RESEARCHER_PROFILES))),
         scores=_scores_table(app, settings, changelog_configs),
-        profiles_topic=raw_topic(RESEARCHER_PROFILES.name),
-        trust_changes=raw_topic(TRUST_CHANGES.name),
-        works=raw_topic(RESEARCHER_WORKS.name),
-        merges=raw_topic(RESEARCHER_MERGES.name),
-        moves=raw_topic(RESEARCHER_MERGE_MOVES.name),
+        profiles_topic=sink(RESEARCHER_PROFILES.name),
+        trust_changes=sink(TRUST_CHANGES.name),
+        works=sink(RESEARCHER_WORKS.name),
+        merges=sink(RESEARCHER_MERGES.name),
+        moves=sink(RESEARCHER_MERGE_MOVES.name),
         profile_works=PublishedTable(_table(app, "profile-works", settings, changelog_configs,
                                             changelog=published(RESEARCHER_PROFILE_WORKS))),
-        profile_works_topic=raw_topic(RESEARCHER_PROFILE_WORKS.name),
-        parked=ParkedSignals(_table(app, "parked-signals", settings, changelog_configs), raw_topic(RESEARCHER_SIGNALS.name)),
+        profile_works_topic=sink(RESEARCHER_PROFILE_WORKS.name),
+        parked=ParkedSignals(_table(app, "parked-signals", settings, changelog_configs), sink(RESEARCHER_SIGNALS.name)),
     )
-    link_dlq, signals_dlq, merges_dlq = raw_topic(LINK_DLQ.name), raw_topic(SIGNALS_DLQ.name), raw_topic(MERGES_DLQ.name)
-    reviews = raw_topic(MERGE_REVIEWS.name)
+    link_dlq, signals_dlq, merges_dlq = sink(LINK_DLQ.name), sink(SIGNALS_DLQ.name), sink(MERGES_DLQ.name)
+    reviews = sink(MERGE_REVIEWS.name)
 
-    def letters(topic: faust.TopicT, stage, source) -> DeadLetters:
+    def letters(topic: DirectTopic, stage, source) -> DeadLetters:
         return DeadLetters(topic, stage, settings.topic(source.name))
 
     # The operators' voids, read whole before the first signal (a rebuild must never apply one a
@@ -366,16 +371,16 @@ def _register_linking(
 
     handlers: list[tuple[TopicSpec, str, bool, BatchHandler]] = [
         (PAPERS_ENRICHED, "route-mentions", True,
-         RouteAgent(raw_topic(RESEARCHER_MENTIONS.name), letters(link_dlq, "link", PAPERS_ENRICHED))),
+         RouteAgent(sink(RESEARCHER_MENTIONS.name), letters(link_dlq, "link", PAPERS_ENRICHED))),
         (RESEARCHER_MENTIONS, "link", True,
-         LinkAgent(state, raw_topic(RESEARCHER_AUTHORSHIPS.name), letters(link_dlq, "link", RESEARCHER_MENTIONS),
+         LinkAgent(state, sink(RESEARCHER_AUTHORSHIPS.name), letters(link_dlq, "link", RESEARCHER_MENTIONS),
                    policy_named(settings.linker, settings.encoder_model))),
         (RESEARCHER_AUTHORSHIPS, "assemble-works", True,
          AssembleAgent(state, letters(link_dlq, "link", RESEARCHER_AUTHORSHIPS))),
         (RESEARCHER_WORKS, "profiles", True, ProfilesAgent(state, letters(link_dlq, "profile", RESEARCHER_WORKS))),
         (RESEARCHER_SIGNALS, "signals", False,
-         SignalsAgent(state, raw_topic(RESEARCHER_SIGNALS.name), letters(signals_dlq, "profile", RESEARCHER_SIGNALS),
-                      keys, voids, raw_topic(SIGNAL_OUTCOMES.name))),
+         SignalsAgent(state, sink(RESEARCHER_SIGNALS.name), letters(signals_dlq, "profile", RESEARCHER_SIGNALS),
+                      keys, voids, sink(SIGNAL_OUTCOMES.name))),
         (RESEARCHER_MERGES, "merges", False, MergesAgent(state, letters(merges_dlq, "profile", RESEARCHER_MERGES), reviews)),
         (RESEARCHER_MERGE_MOVES, "merge-moves", False,
          MergeMovesAgent(state, letters(merges_dlq, "profile", RESEARCHER_MERGE_MOVES), reviews)),

@@ -1,9 +1,13 @@
 """Every block's linking state in parts, so that a mention rewrites only what it changed.
 
 One table holds, for the block with blocking key K:
-- `K`: the head, `{"schema": 2, "chunks": n}`. Every change of the block rewrites it, so a worker's
-  decoded copy of the block is current exactly while the table still holds the head object it
-  was decoded with (after a recovery or a rebalance the table holds new objects);
+- `K`: the head, `{"schema": 2, "chunks": n, "w": token}`. Every change of the block rewrites it
+  with a new random token, so a worker's decoded copy of the block is current exactly while the
+  table still holds that head: the same object, or equal bytes (the SQLite store returns a new
+  object for every read). A head written by another worker, or by this one after the copy was
+  made, has another token. Heads without a token (written before it) are trusted only as the
+  same object. Without the token, a worker on the SQLite store decoded every researcher of a
+  block again for each mention of it;
 - `K \\x1f #i`: chunk i of the researchers' ids in creation order, at most CHUNK ids. A new
   researcher is appended to the last chunk; a researcher merged away is removed from its chunk;
 - `K \\x1f <researcher id>`: that researcher's summary (`linking.state_codec`).
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -44,6 +49,7 @@ SCHEMA = 2
 CHUNK = 512  # ids per chunk: about 11 KB
 MAX_ENTRY_BYTES = MAX_RECORD_BYTES  # Kafka's default message limit (1 MiB) less room for the key and headers
 CACHE_BYTES = 96 * 2**20
+TOKEN = b'"w":'  # a head names its write (see above)
 SUMMARY_DECODED_BYTES = 4_500  # a decoded researcher summary (4,365 bytes on the 2016 harvest, measured)
 
 
@@ -104,7 +110,7 @@ class BlockStore:
 
     def __init__(self, table: Table, cache_bytes: int = CACHE_BYTES) -> None:
         self.table = table
-        self._cache: Decoded[Stored] = Decoded(self._load, cache_bytes, _weigh)
+        self._cache: Decoded[Stored] = Decoded(self._load, cache_bytes, _weigh, unique=lambda head: TOKEN in head)
 
     def begin(self, key: bytes) -> Staged:
         """The block as the table holds it now, to stage a batch's changes on."""
@@ -145,7 +151,7 @@ class BlockStore:
         for rid in before:
             if rid not in after:
                 del self.table[summary_key(key, rid)]
-        head = json.dumps({"schema": SCHEMA, "chunks": len(chunks)}, separators=(",", ":")).encode()
+        head = json.dumps({"schema": SCHEMA, "chunks": len(chunks), "w": secrets.token_hex(8)}, separators=(",", ":")).encode()
         self.table[key] = head
         self._cache.put(key, Stored(staged.block, chunks), head)
 

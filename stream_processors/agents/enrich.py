@@ -26,6 +26,7 @@ from encoders.base import Encoder
 from foundation.errors import InvalidRecord
 from schemas.dead_letters import DeadLetter, cap_dead_letter
 from schemas.papers import EnrichedPaper, RawPaper, parse_raw_paper
+from stream_processors.agents.ports import Topic
 from stream_processors.enrich import derive_events, encode_papers, enrich_batch
 from stream_processors.topic_model.fields import FieldTopicModel
 
@@ -46,8 +47,8 @@ class EnrichStats:
 class EnrichAgent:
     encoder: Encoder
     field_model: FieldTopicModel
-    enriched: faust.TopicT
-    dead_letters: faust.TopicT
+    enriched: Topic
+    dead_letters: Topic
     versions: TableT  # arXiv id -> highest version enriched (changelog-backed)
     source_topic: str
     executor: Executor  # one thread: the forward passes, in the order they were queued

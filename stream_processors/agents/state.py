@@ -34,13 +34,14 @@ def timestamp(event: Any) -> datetime:
 
 class Decoded(Generic[T]):
     """Decoded values next to a table's bytes, so a hot key is not parsed again for every event.
-    An entry is used only while the table still holds the very bytes object it was decoded from
-    (after a recovery the table holds new objects, which are decoded afresh), or, with `by_value`,
-    bytes equal to them: for values that are the whole of their bytes (a profile), since the
-    SQLite store returns a new object for every read and comparing a few KB costs far less than
-    parsing them. Not for a block, whose head stays equal while its parts change. Values must be
-    immutable (block states and frozen pydantic profiles are). `decode(key, stored)` is given the
-    key too, for values stored in parts beside it (`block_store.py`).
+    An entry is used only while the table still holds the bytes it was decoded from: the very
+    bytes object (after a recovery the table holds new objects, which are decoded afresh), or
+    bytes equal to them when `unique(stored)` says equal bytes can only be the same write. The
+    SQLite store returns a new object for every read, so without that no entry would ever be used
+    again there; comparing a few KB costs far less than parsing them. A profile's bytes are the
+    whole value (`unique` always true); a block's head names its write (`block_store.py`). Values
+    must be immutable (block states and frozen pydantic profiles are). `decode(key, stored)` is
+    given the key too, for values stored in parts beside it (`block_store.py`).
 
     Bounded by memory, not by count: `weigh(value, stored)` estimates an entry's resident bytes,
     and the least recently used entries go once the estimates pass `budget` (the newest entry
@@ -48,10 +49,11 @@ class Decoded(Generic[T]):
     the worker's memory (docs/performance.md, 7g)."""
 
     def __init__(self, decode: Callable[[bytes, bytes], T], budget: int,
-                 weigh: Callable[[T, bytes], int] = lambda _value, stored: len(stored), by_value: bool = False) -> None:
+                 weigh: Callable[[T, bytes], int] = lambda _value, stored: len(stored),
+                 unique: Callable[[bytes], bool] = lambda _stored: False) -> None:
         self._decode = decode
-        self._by_value = by_value
         self._weigh = weigh
+        self._unique = unique
         self._entries: OrderedDict[bytes, tuple[bytes, T, int]] = OrderedDict()
         self._budget = budget
         self.weight = 0  # the estimates of the entries held
@@ -63,7 +65,7 @@ class Decoded(Generic[T]):
         if stored is None:
             return None
         entry = self._entries.get(key)
-        if entry is not None and (entry[0] is stored or (self._by_value and entry[0] == stored)):
+        if entry is not None and (entry[0] is stored or (entry[0] == stored and self._unique(stored))):
             self._entries.move_to_end(key)
             return entry[1]
         value = self._decode(key, stored)
@@ -133,7 +135,7 @@ class LinkingState:
     profile_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     profile_cache: Decoded[ResearcherProfile] = field(
         default_factory=lambda: Decoded(lambda _key, data: ResearcherProfile.model_validate_json(data), PROFILE_CACHE_BYTES,
-                                        lambda _profile, data: PROFILE_DECODED_PER_BYTE * len(data), by_value=True)
+                                        lambda _profile, data: PROFILE_DECODED_PER_BYTE * len(data), lambda _data: True)
     )
 
     score_of: ScoreLookup = field(init=False)  # collaborators' scores, as this worker's copy knows them now

@@ -15,6 +15,7 @@ from stream_processors.agents.state import Decoded
 from stream_processors.linking.linker import BlockState, ResearcherSummary
 from stream_processors.linking.state_codec import dumps_ids, dumps_summary
 from stream_processors.linking_stage import link_and_merge
+from stream_processors.table_store import DiskMapping
 from tests.unit.stream_processors.agents.memory import (
     AUTHORSHIPS,
     LINK_DLQ,
@@ -101,7 +102,8 @@ def test_a_large_block_is_written_in_parts_each_far_below_kafkas_limit():
     linked = link_all(worker, papers)
     assert len({a.researcher_id for a in linked}) == 300, "300 distinct given names are 300 people"
     block = b"zyxwright_q"
-    assert json.loads(table[block]) == {"schema": 2, "chunks": 1}
+    head = json.loads(table[block])
+    assert {k: v for k, v in head.items() if k != "w"} == {"schema": 2, "chunks": 1} and len(head["w"]) == 16
     assert len(json.loads(table[chunk_key(block, 0)])) == 300
     assert max(len(v) for v in table.values()) < 10_000
 
@@ -142,9 +144,51 @@ def test_a_decoded_block_is_reused_only_while_the_table_holds_the_head_it_was_re
     store = store_of(worker)
     first = store.begin(b"wang_z").block
     assert store.begin(b"wang_z").block is first
-    table[b"wang_z"] = bytes(bytearray(table[b"wang_z"]))  # equal bytes, another object: another worker wrote
+    # Equal bytes in another object, as the SQLite store returns for every read: the same write.
+    table[b"wang_z"] = bytes(bytearray(table[b"wang_z"]))
+    assert store.begin(b"wang_z").block is first
+    # Another write of the block (here: the same parts, a new head) has another token: read again.
+    rewritten = {**json.loads(table[b"wang_z"]), "w": "0123456789abcdef"}
+    table[b"wang_z"] = json.dumps(rewritten, separators=(",", ":")).encode()
+    assert store.begin(b"wang_z").block is not first and store.begin(b"wang_z").block == first
+
+
+class CountingDisk(DiskMapping):
+    """The worker's SQLite store, counting the summaries read."""
+
+    summaries_read = 0
+
+    def get(self, key: bytes, default=None):
+        if b"\x1f" in key and b"\x1f#" not in key:
+            self.summaries_read += 1
+        return super().get(key, default)
+
+
+def test_on_the_sqlite_store_a_block_is_not_decoded_again_for_every_mention(tmp_path):
+    worker = Worker()
+    table = CountingDisk(tmp_path / "blocks.sqlite")
+    worker.state.blocks = table
+    agent = worker.handlers[MENTIONS]
+    assert isinstance(agent, LinkAgent)
+    agent.blocks = BlockStore(table)
+    people = given_names(60)
+    link_all(worker, [paper(f"2612.{n:05d}", [("Zyxwright", name, [])]) for n, name in enumerate(people[:50])])
+    table.summaries_read = 0
+    link_all(worker, [paper(f"2612.{n:05d}", [("Zyxwright", name, [])]) for n, name in enumerate(people[50:], 50)])
+    assert table.summaries_read == 0, "ten more people of a 50-person block: no researcher of it read back"
+    table.close()
+
+
+def test_a_head_without_a_token_is_trusted_only_as_the_same_object():
+    worker, table = worker_with_counting_blocks()
+    link_all(worker, [paper("1601.00001", [("Wang", "Zheng", [])])])
+    old = json.dumps({"schema": 2, "chunks": 1}, separators=(",", ":")).encode()  # as written before the token
+    table[b"wang_z"] = old
+    store = store_of(worker)
+    first = store.begin(b"wang_z").block
+    assert store.begin(b"wang_z").block is first
+    table[b"wang_z"] = bytes(bytearray(old))  # equal bytes, but an old head does not name its write
     assert store.begin(b"wang_z").block is not first
-    assert store.begin(b"wang_z").block == first
 
 
 # --- what a crash can leave, and what cannot be stored ---------------------------------------------
@@ -208,7 +252,7 @@ def test_decoded_values_are_reused_only_for_the_very_bytes_they_came_from():
 
 def test_values_that_are_their_whole_bytes_are_reused_for_equal_bytes():
     decoded: list[bytes] = []
-    cache = Decoded(lambda _key, data: decoded.append(data) or data.decode(), budget=50, by_value=True)
+    cache = Decoded(lambda _key, data: decoded.append(data) or data.decode(), budget=50, unique=lambda _data: True)
     first = cache.get(b"k", b"value")
     # Equal bytes in another object, as the SQLite store returns for every read: not parsed again.
     assert cache.get(b"k", bytes(bytearray(b"value"))) is first and decoded == [b"value"]
