@@ -27,6 +27,3 @@ class DirectTopic:
 
     async def send(self, *, key: bytes | None, value: bytes) -> Awaitable[Any]:
         return await self._app.producer.send(self.name, key, value, partition=None, timestamp=None, headers=None)
-
-    def get_topic_name(self) -> str:
-        return self.name

@@ -118,11 +118,12 @@ class DiskMapping(MutableMapping[bytes, Any]):
     def keys_from(self, prefix: bytes) -> list[bytes]:
         """The keys that start with `prefix`, in byte order: a range of the primary key's index."""
         head = prefix.rstrip(b"\xff")
-        if not head:
-            return sorted(key for key in self if key.startswith(prefix))
-        end = head[:-1] + bytes([head[-1] + 1])  # the first key past every key with the prefix
         with self._lock:
-            rows = self._db.execute("SELECT key FROM kv WHERE key >= ? AND key < ? ORDER BY key", (prefix, end))
+            if not head:  # empty or all 0xff: every key from the prefix on starts with it
+                rows = self._db.execute("SELECT key FROM kv WHERE key >= ? ORDER BY key", (prefix,))
+            else:
+                end = head[:-1] + bytes([head[-1] + 1])  # the first key past every key with the prefix
+                rows = self._db.execute("SELECT key FROM kv WHERE key >= ? AND key < ? ORDER BY key", (prefix, end))
             return [row[0] for row in rows]
 
     def clear(self) -> None:

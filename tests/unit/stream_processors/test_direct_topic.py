@@ -36,4 +36,4 @@ def test_a_record_goes_to_the_producer_and_its_delivery_future_comes_back():
 
     sent, acknowledged = asyncio.run(send())
     assert sent == [("ns.researcher.works", b"r-1", b"{}", None, None, None)]
-    assert acknowledged == "metadata" and DirectTopic(App(), "t").get_topic_name() == "t"
+    assert acknowledged == "metadata"
