@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -31,6 +29,7 @@ from stack.nodes import (
     record_shape,
 )
 from stack.processes import is_alive, write_pid
+from tests.unit.stack.stand_ins import stand_in
 
 
 def _properties(text: str) -> dict[str, str]:
@@ -263,19 +262,12 @@ def test_status_lists_every_node_of_the_recorded_cluster(tmp_path: Path) -> None
     assert kafka_info["state"] == "stopped"
 
 
-def _stand_in(marker: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-c", "import time; time.sleep(120)", marker],
-        start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-
-
 def test_down_stops_every_node_of_a_cluster_without_being_told_its_size(settings, paths) -> None:
     paths.root.mkdir(parents=True)
     record_shape(paths, Shape(3, 2))
     marker = f"{paths.root}/"
     pid_files = [paths.kafka_node_pid(i) for i in (1, 2, 3)] + [paths.es_node_pid(i) for i in (1, 2)]
-    children = [_stand_in(marker) for _ in pid_files]
+    children = [stand_in(marker) for _ in pid_files]
     try:
         for pid_file, child in zip(pid_files, children, strict=True):
             write_pid(pid_file, child.pid)
@@ -297,7 +289,7 @@ def test_down_stops_every_node_of_a_cluster_without_being_told_its_size(settings
 def test_up_refuses_another_shape_while_the_recorded_one_runs(settings, paths) -> None:
     paths.root.mkdir(parents=True)
     record_shape(paths, Shape(3, 2))
-    child = _stand_in(f"{paths.root}/")
+    child = stand_in(f"{paths.root}/")
     try:
         write_pid(paths.kafka_node_pid(2), child.pid)
         with pytest.raises(StackError, match=r"runs 3 Kafka brokers and 2 Elasticsearch nodes \(kafka-2\)"):

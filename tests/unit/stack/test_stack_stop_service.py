@@ -19,13 +19,7 @@ from foundation.errors import StackError
 from foundation.settings import Settings
 from stack.layout import StackPaths
 from stack.processes import is_alive, write_pid
-
-
-def _stand_in(marker: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-c", "import time; time.sleep(120)", marker],
-        start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+from tests.unit.stack.stand_ins import stand_in
 
 
 @pytest.fixture
@@ -34,7 +28,7 @@ def running(tmp_path: Path) -> Iterator[tuple[Settings, StackPaths, dict[str, su
     paths = StackPaths.of(settings.stack_dir)
     paths.root.mkdir(parents=True)
     marker = f"{paths.root}/"
-    children = {"kafka": _stand_in(marker), "elasticsearch": _stand_in(marker)}
+    children = {"kafka": stand_in(marker), "elasticsearch": stand_in(marker)}
     write_pid(paths.kafka_pid, children["kafka"].pid)
     write_pid(paths.es_pid, children["elasticsearch"].pid)
     yield settings, paths, children
