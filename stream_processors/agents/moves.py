@@ -59,8 +59,8 @@ class MergeMovesAgent:
 
     async def _release(self, event: Any, key: bytes, retired: ResearcherProfile, staged: dict[bytes, Any]) -> Step:
         """The survivor accepted: the retired id's works go to it, and leave the retired id's store.
-        A re-delivery finds the store empty and sends nothing."""
-        works = self.state.works_store.works(retired.researcher_id)
+        A re-delivery finds none left (in the store, or removed earlier in this batch) and sends nothing."""
+        works = self.state.all_works(retired.researcher_id, staged)
         if not works:
             return Step(event)
         sends = [await self.state.send_work(a) for a in moved_works(retired, works)]

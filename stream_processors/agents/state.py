@@ -165,6 +165,21 @@ class LinkingState:
 
         return lookup
 
+    def all_works(self, researcher_id: str, staged: Mapping[bytes, Any] | None = None) -> list[Work]:
+        """Every work the researcher holds as this batch left it so far, in arXiv id order: the
+        store's, with what earlier steps of the batch sent for the researcher (added or removed)."""
+        pending = staged.get(researcher_id.encode()) if staged is not None else None
+        changes = pending.works if isinstance(pending, Revision) else {}
+        if not changes:
+            return self.works_store.works(researcher_id)
+        held = {work.arxiv_id: work for work in self.works_store.works(researcher_id)}
+        for arxiv_id, record in changes.items():
+            if record.work is None:
+                held.pop(arxiv_id, None)
+            else:
+                held[arxiv_id] = record.work
+        return [held[arxiv_id] for arxiv_id in sorted(held)]
+
     async def works_sends(self, researcher_id: str, revision: int, written: Iterable[Work] = (),
                           removed: Iterable[Work] = ()) -> tuple[list, dict[str, StoredWork]]:
         """Publish the works a revision stored, and those it took out (with `removed` set): the

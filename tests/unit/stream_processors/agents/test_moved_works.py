@@ -4,9 +4,11 @@ leave the retired id's store, and are listed under the survivor in researcher.pr
 
 from __future__ import annotations
 
+import asyncio
+
 from schemas.linking_events import WorkAssignment
 from schemas.profiles import ClaimSignal, Coauthor, MergeMove, MergeRequestSignal, ProfileWork, Work
-from tests.unit.stream_processors.agents.memory import MERGES_DLQ, MOVES, NOW, PROFILE_WORKS, WORKS, Worker
+from tests.unit.stream_processors.agents.memory import MERGES_DLQ, MOVES, NOW, PROFILE_WORKS, WORKS, Event, Worker, handle
 
 
 def assignment(rid: str, n: int, name: str) -> WorkAssignment:
@@ -72,3 +74,39 @@ def test_a_lost_accepted_answer_is_sent_again_when_the_move_is_retried():
     moves.put(letter.key, letter.payload.encode())  # `scholarstream dlq retry`
     model.drain()
     assert model.works_of("r-b") == [] and len(model.works_of("r-a")) == model.profiles["r-a"].works_count == 6
+
+
+def test_an_accepted_answer_delivered_twice_in_one_batch_moves_the_works_once():
+    """The second release of a batch must see the first one's removals, which the table holds only
+    after the batch: it reads the works as the batch left them, so it finds none left to move."""
+    fresh = Worker()
+    fresh.topics[WORKS].put("r-a", assignment("r-a", 1, "Ana Souza"))
+    for n in range(10, 15):
+        fresh.topics[WORKS].put("r-b", assignment("r-b", n, "A. Souza"))
+    fresh.drain()
+    fresh_moves = fresh.topics[MOVES]
+    answers: list = []
+    original_send = fresh_moves.send
+
+    async def keep_answers(*, key, value):
+        if b'"accepted":true' in value:
+            answers.append((key, value))
+            future = asyncio.get_running_loop().create_future()
+            future.set_result(None)
+            return future
+        return await original_send(key=key, value=value)
+
+    fresh_moves.send = keep_answers
+    fresh.signal(
+        ClaimSignal(signal_id="c-1", researcher_id="r-a", actor="user:ana", at=NOW),
+        ClaimSignal(signal_id="c-2", researcher_id="r-b", actor="user:ana", at=NOW),
+        MergeRequestSignal(signal_id="m-1", researcher_id="r-a", other_id="r-b", actor="user:ana", at=NOW),
+    )
+    ((key, value),) = answers
+    assert len(fresh.works_of("r-b")) == 5, "held back: nothing moved yet"
+    handle(fresh, MOVES, [Event(key, value), Event(key, value)])
+    fresh.drain()
+    moved = [e for e in fresh.topics[WORKS].log if WorkAssignment.model_validate_json(e.value).moved_from == "r-b"]
+    assert len(moved) == 5, f"{len(moved)} moved-work records for 5 works"
+    assert fresh.works_of("r-b") == [] and len(fresh.works_of("r-a")) == fresh.profiles["r-a"].works_count == 6
+    assert fresh.works_table == {e.key: e.value for e in fresh.topics[PROFILE_WORKS].log}, "what a recovery would make"
