@@ -104,6 +104,12 @@ def staged_revision(profile: ResearcherProfile, works: Mapping[str, StoredWork] 
     return Revision(profile, records) if records else profile
 
 
+def _staged_works(researcher_id: str, staged: Mapping[bytes, Any] | None) -> Mapping[str, StoredWork]:
+    """The works records earlier steps of this batch sent for the researcher, by arXiv id."""
+    pending = staged.get(researcher_id.encode()) if staged is not None else None
+    return pending.works if isinstance(pending, Revision) else {}
+
+
 @dataclass
 class LinkingState:
     """The tables of the linking agents and the profile helpers four agents share.
@@ -155,8 +161,7 @@ class LinkingState:
 
     def works_of(self, researcher_id: str, staged: Mapping[bytes, Any] | None = None) -> WorkLookup:
         """Look up the researcher's works as this batch left them so far, else as stored."""
-        pending = staged.get(researcher_id.encode()) if staged is not None else None
-        changes = pending.works if isinstance(pending, Revision) else {}
+        changes = _staged_works(researcher_id, staged)
 
         def lookup(arxiv_id: str) -> Work | None:
             if arxiv_id in changes:
@@ -168,8 +173,7 @@ class LinkingState:
     def all_works(self, researcher_id: str, staged: Mapping[bytes, Any] | None = None) -> list[Work]:
         """Every work the researcher holds as this batch left it so far, in arXiv id order: the
         store's, with what earlier steps of the batch sent for the researcher (added or removed)."""
-        pending = staged.get(researcher_id.encode()) if staged is not None else None
-        changes = pending.works if isinstance(pending, Revision) else {}
+        changes = _staged_works(researcher_id, staged)
         if not changes:
             return self.works_store.works(researcher_id)
         held = {work.arxiv_id: work for work in self.works_store.works(researcher_id)}

@@ -18,6 +18,24 @@ def assignment(rid: str, n: int, name: str) -> WorkAssignment:
                           coauthors=(Coauthor(researcher_id="r-z", display_name="Zed"),))
 
 
+def ana_with_two_profiles() -> Worker:
+    """Ana Souza's one work on r-a and five as "A. Souza" on r-b, before she claims either."""
+    model = Worker()
+    model.topics[WORKS].put("r-a", assignment("r-a", 1, "Ana Souza"))
+    for n in range(10, 15):
+        model.topics[WORKS].put("r-b", assignment("r-b", n, "A. Souza"))
+    return model.drain()
+
+
+def ana_merges(model: Worker) -> Worker:
+    """Ana claims r-a and r-b (both hers) and asks for r-b to be merged into r-a."""
+    return model.signal(
+        ClaimSignal(signal_id="c-1", researcher_id="r-a", actor="user:ana", at=NOW),
+        ClaimSignal(signal_id="c-2", researcher_id="r-b", actor="user:ana", at=NOW),
+        MergeRequestSignal(signal_id="m-1", researcher_id="r-a", other_id="r-b", actor="user:ana", at=NOW),
+    )
+
+
 def test_a_merge_moves_every_work_of_the_retired_id_once_the_survivor_accepted():
     model = Worker()
     for n in range(3):
@@ -27,11 +45,7 @@ def test_a_merge_moves_every_work_of_the_retired_id_once_the_survivor_accepted()
         model.topics[WORKS].put("r-b", assignment("r-b", n, "A. Souza"))
     model.drain()
     assert model.profiles["r-b"].works_count == moved
-    model.signal(
-        ClaimSignal(signal_id="c-1", researcher_id="r-a", actor="user:ana", at=NOW),
-        ClaimSignal(signal_id="c-2", researcher_id="r-b", actor="user:ana", at=NOW),  # both hers
-        MergeRequestSignal(signal_id="m-1", researcher_id="r-a", other_id="r-b", actor="user:ana", at=NOW),
-    )
+    ana_merges(model)
     survivor, retired = model.profiles["r-a"], model.profiles["r-b"]
     assert retired.merged_into == "r-a" and model.works_of("r-b") == []
     assert len(model.works_of("r-a")) == survivor.works_count == moved + 3
@@ -55,18 +69,10 @@ def test_a_merge_moves_every_work_of_the_retired_id_once_the_survivor_accepted()
 
 
 def test_a_lost_accepted_answer_is_sent_again_when_the_move_is_retried():
-    model = Worker()
-    model.topics[WORKS].put("r-a", assignment("r-a", 1, "Ana Souza"))
-    for n in range(10, 15):
-        model.topics[WORKS].put("r-b", assignment("r-b", n, "A. Souza"))
-    model.drain()
+    model = ana_with_two_profiles()
     moves = model.topics[MOVES]
     moves.refuse = lambda _key, value: RuntimeError("refused") if b'"accepted":true' in value else None
-    model.signal(
-        ClaimSignal(signal_id="c-1", researcher_id="r-a", actor="user:ana", at=NOW),
-        ClaimSignal(signal_id="c-2", researcher_id="r-b", actor="user:ana", at=NOW),  # both hers
-        MergeRequestSignal(signal_id="m-1", researcher_id="r-a", other_id="r-b", actor="user:ana", at=NOW),
-    )
+    ana_merges(model)
     assert model.profiles["r-a"].merged_from == ("r-b",), "the survivor's revision was published, so it stands"
     assert len(model.works_of("r-b")) == 5 and len(model.works_of("r-a")) == 1, "the answer was lost: nothing moved"
     (letter,) = [letter for letter in model.topics[MERGES_DLQ].letters() if letter.source == MOVES]
@@ -79,14 +85,10 @@ def test_a_lost_accepted_answer_is_sent_again_when_the_move_is_retried():
 def test_an_accepted_answer_delivered_twice_in_one_batch_moves_the_works_once():
     """The second release of a batch must see the first one's removals, which the table holds only
     after the batch: it reads the works as the batch left them, so it finds none left to move."""
-    fresh = Worker()
-    fresh.topics[WORKS].put("r-a", assignment("r-a", 1, "Ana Souza"))
-    for n in range(10, 15):
-        fresh.topics[WORKS].put("r-b", assignment("r-b", n, "A. Souza"))
-    fresh.drain()
-    fresh_moves = fresh.topics[MOVES]
+    model = ana_with_two_profiles()
+    moves = model.topics[MOVES]
     answers: list = []
-    original_send = fresh_moves.send
+    original_send = moves.send
 
     async def keep_answers(*, key, value):
         if b'"accepted":true' in value:
@@ -96,17 +98,13 @@ def test_an_accepted_answer_delivered_twice_in_one_batch_moves_the_works_once():
             return future
         return await original_send(key=key, value=value)
 
-    fresh_moves.send = keep_answers
-    fresh.signal(
-        ClaimSignal(signal_id="c-1", researcher_id="r-a", actor="user:ana", at=NOW),
-        ClaimSignal(signal_id="c-2", researcher_id="r-b", actor="user:ana", at=NOW),
-        MergeRequestSignal(signal_id="m-1", researcher_id="r-a", other_id="r-b", actor="user:ana", at=NOW),
-    )
+    moves.send = keep_answers
+    ana_merges(model)
     ((key, value),) = answers
-    assert len(fresh.works_of("r-b")) == 5, "held back: nothing moved yet"
-    handle(fresh, MOVES, [Event(key, value), Event(key, value)])
-    fresh.drain()
-    moved = [e for e in fresh.topics[WORKS].log if WorkAssignment.model_validate_json(e.value).moved_from == "r-b"]
+    assert len(model.works_of("r-b")) == 5, "held back: nothing moved yet"
+    handle(model, MOVES, [Event(key, value), Event(key, value)])
+    model.drain()
+    moved = [e for e in model.topics[WORKS].log if WorkAssignment.model_validate_json(e.value).moved_from == "r-b"]
     assert len(moved) == 5, f"{len(moved)} moved-work records for 5 works"
-    assert fresh.works_of("r-b") == [] and len(fresh.works_of("r-a")) == fresh.profiles["r-a"].works_count == 6
-    assert fresh.works_table == {e.key: e.value for e in fresh.topics[PROFILE_WORKS].log}, "what a recovery would make"
+    assert model.works_of("r-b") == [] and len(model.works_of("r-a")) == model.profiles["r-a"].works_count == 6
+    assert model.works_table == {e.key: e.value for e in model.topics[PROFILE_WORKS].log}, "what a recovery would make"
