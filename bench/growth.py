@@ -158,6 +158,7 @@ class Window:
             "kafka_bytes_per_paper": round(sum(self.bytes_by_topic.values()) / self.papers),
             "kafka_bytes_per_paper_by_topic": {topic: round(n / self.papers) for topic, n in sorted(self.bytes_by_topic.items())},
             "kafka_records_per_paper": round(sum(self.records_by_topic.values()) / self.papers, 2),
+            "kafka_records_per_paper_by_topic": {topic: round(n / self.papers, 3) for topic, n in sorted(self.records_by_topic.items())},
             "kafka_stored_bytes_per_paper": round(sum(self.stored_by_topic.values()) / self.papers),
             "kafka_stored_bytes_per_paper_by_topic": {topic: round(n / self.papers) for topic, n in sorted(self.stored_by_topic.items())},
             "peak_rss_mib": self.peak_rss_mib,

@@ -216,8 +216,11 @@ def consumer_settings(settings: Settings) -> dict[str, Any]:
     return {"broker_max_poll_records": settings.worker_max_poll_records}
 
 
-def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTopicModel | None) -> faust.App:
-    datadir = Path(settings.data_dir) / "faust" / settings.group(WORKER_GROUP)
+def worker_app(settings: Settings, group: str) -> tuple[faust.App, kafka_io.Replication]:
+    """A faust app configured as the worker's (its broker, producer, consumer, store, partitioner
+    and rebalance settings), with no agent yet, and the replication its tables' changelogs get.
+    `bench.faust_floor` measures what moving records costs through exactly this app."""
+    datadir = Path(settings.data_dir) / "faust" / settings.group(group)
     datadir.mkdir(parents=True, exist_ok=True)
     # faust creates its table changelogs with `topic_replication_factor` (its default: 1) and each
     # table's `extra_topic_configs`: both from the same resolution as the registry's topics. Asked
@@ -225,7 +228,7 @@ def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTo
     # answers "node not ready" here (found by the broker test of a CI rehearsal: the worker exited).
     replication = kafka_io.through_failover(lambda: kafka_io.replication_for(settings))
     app = faust.App(
-        settings.group(WORKER_GROUP),
+        settings.group(group),
         **faust_broker_settings(settings),
         datadir=str(datadir),
         store=store_url(settings.table_store, settings.table_cache_mib),
@@ -253,6 +256,11 @@ def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTo
         producer_partitioner=prefix_partitioner,
         TableManager=SafeSeekTableManager,  # a rebalance during recovery must not crash the worker
     )
+    return app, replication
+
+
+def create_app(settings: Settings, encoder: Encoder | None, field_model: FieldTopicModel | None) -> faust.App:
+    app, replication = worker_app(settings, WORKER_GROUP)
     changelog_configs = replication.topic_configs()
 
     def raw_topic(name: str) -> faust.TopicT:
@@ -386,10 +394,10 @@ def _register_linking(
          MergeMovesAgent(state, letters(merges_dlq, "profile", RESEARCHER_MERGE_MOVES), reviews)),
     ]
     for spec, name, batched, handler in handlers:
-        _run_agent(app, raw_topic(spec.name), name, handler.handle, batched)
+        run_agent(app, raw_topic(spec.name), name, handler.handle, batched)
 
 
-def _run_agent(
+def run_agent(
     app: faust.App, topic: faust.TopicT, name: str, handle: Callable[[Sequence[Any]], Awaitable[object]], batched: bool
 ) -> None:
     """Register `handle` as agent `name`: batches via `take_events`, or one event at a time.

@@ -76,6 +76,12 @@ def run_worker(settings: Settings) -> None:
     app = create_app(settings, encoder, field_model)
     if "link" in settings.stages:
         refuse_old_linking_state(kafka_io.through_failover(lambda: kafka_io.existing_topics(settings)), app.conf.id)
+    run_app(settings, app)
+
+
+def run_app(settings: Settings, app: faust.App) -> None:
+    """Run a worker's faust app until it stops: its changelogs made first, the collector as the
+    worker sets it (stream_processors/collector.py). `bench.faust_floor` runs its app through this too."""
     create_changelogs(settings, app)
     collector.WATCH.install()
     if settings.worker_gc_full_seconds > 0:
