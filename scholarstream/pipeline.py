@@ -219,8 +219,9 @@ def children_for(settings: Settings, workers: int = 1) -> list[Child]:
     Kafka splits the partitions among them, and each holds the `trust-scores` GlobalTable whole.
     One worker is named "worker", as before; several are "worker-1".."worker-N", each with a log
     of its own. They share the faust data directory (`stream_processors/app.py`), which is safe
-    because the tables live in memory (`store="memory://"`: faust only creates the directory) and
-    faust's web server, which would need a port each, is disabled."""
+    because each process keeps its tables in a scratch file of its own, named by its pid, or in
+    memory (`stream_processors/table_store.py`), and faust's web server, which would need a port
+    each, is disabled."""
     if workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
     log_dir = Path(settings.data_dir) / "logs"

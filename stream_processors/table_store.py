@@ -15,7 +15,8 @@ recovers the table from its changelog, as before), never synced, and deleted whe
 stops. Each worker process has its own file (several workers may share a data directory); files
 left by a process that no longer runs are deleted at start.
 
-`SCHOLARSTREAM_TABLE_STORE=memory` keeps faust's in-memory store.
+`SCHOLARSTREAM_TABLE_STORE=memory` keeps faust's in-memory store. Both announce on a `ChangeFeed`
+what changes their contents other than the table's own writes.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from faust.stores import STORES, memory
 from faust.types import TP, EventT
 
 SCHEME = "sqlite"
+MEMORY_SCHEME = "feedmemory"  # faust's in-memory store with a change feed (`MemoryStore`)
 COMMIT_EVERY = 256
 _MISSING = object()
 
@@ -195,7 +197,49 @@ def scratch_file(directory: Path, table: str, pid: int | None = None) -> Path:
     return path
 
 
-class Store(memory.Store):
+class ChangeFeed:
+    """What changed in a store other than through its table's own writes: the keys a changelog
+    batch applied (a recovery, a standby catching up), or None when any key may have changed (the
+    keys of partitions no longer active dropped after a rebalance). Within one worker process these
+    are the only other ways a table's contents change, so a cache of decoded values over a table
+    (agents/block_store.py) is current while the feed has not named its keys."""
+
+    def __init__(self) -> None:
+        self._subscribers: list[Callable[[list[bytes] | None], None]] = []
+
+    def subscribe(self, callback: Callable[[list[bytes] | None], None]) -> None:
+        self._subscribers.append(callback)
+
+    def changed(self, keys: list[bytes] | None) -> None:
+        for callback in self._subscribers:
+            callback(keys)
+
+
+def change_feed(table: Any) -> ChangeFeed | None:
+    """The feed of a faust table's store, if it has one (a plain dict, as in tests, has none)."""
+    store = getattr(table, "data", None)
+    return getattr(store, "changes", None)
+
+
+class MemoryStore(memory.Store):
+    """faust's in-memory store with a `ChangeFeed` (registered as `feedmemory://`)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.changes = ChangeFeed()
+
+    def apply_changelog_batch(self, batch: Iterable[EventT], to_key: Callable[[Any], Any],
+                              to_value: Callable[[Any], Any]) -> None:
+        events = list(batch)
+        super().apply_changelog_batch(events, to_key, to_value)
+        self.changes.changed([to_key(event.key) for event in events])
+
+    async def on_recovery_completed(self, active_tps: set[TP], standby_tps: set[TP]) -> None:
+        await super().on_recovery_completed(active_tps, standby_tps)
+        self.changes.changed(None)
+
+
+class Store(MemoryStore):
     """faust's in-memory store, its values in a `DiskMapping` (registered as `sqlite://`)."""
 
     def __init__(self, url: Any, app: Any, table: Any, **kwargs: Any) -> None:
@@ -210,12 +254,15 @@ class Store(memory.Store):
 
     def apply_changelog_batch(self, batch: Iterable[EventT], to_key: Callable[[Any], Any],
                               to_value: Callable[[Any], Any]) -> None:
+        events = list(batch)
         self.data.apply((to_key(event.key), None if event.message.value is None else to_value(event.value),
-                         event.message.partition) for event in batch)
+                         event.message.partition) for event in events)
+        self.changes.changed([to_key(event.key) for event in events])
 
     async def on_recovery_completed(self, active_tps: set[TP], standby_tps: set[TP]) -> None:  # noqa: ARG002 - faust's signature
         # As faust's in-memory store: recovered keys of partitions no longer active are dropped.
         self.data.keep_partitions({partition for _, partition in active_tps})
+        self.changes.changed(None)
 
     async def on_stop(self) -> None:
         self.data.close()
@@ -223,8 +270,9 @@ class Store(memory.Store):
 
 
 STORES.aliases.setdefault(SCHEME, f"{__name__}:Store")
+STORES.aliases.setdefault(MEMORY_SCHEME, f"{__name__}:MemoryStore")
 
 
 def store_url(kind: str, cache_mib: int) -> str:
     """The faust store URL for `SCHOLARSTREAM_TABLE_STORE`: `disk` (this module) or `memory`."""
-    return f"{SCHEME}://?cache_mib={cache_mib}" if kind == "disk" else "memory://"
+    return f"{SCHEME}://?cache_mib={cache_mib}" if kind == "disk" else f"{MEMORY_SCHEME}://"

@@ -1,38 +1,42 @@
 """Every block's linking state in parts, so that a mention rewrites only what it changed.
 
 One table holds, for the block with blocking key K:
-- `K`: the head, `{"schema": 2, "chunks": n, "w": token}`. Every change of the block rewrites it
-  with a new random token, so a worker's decoded copy of the block is current exactly while the
-  table still holds that head: the same object, or equal bytes (the SQLite store returns a new
-  object for every read). A head written by another worker, or by this one after the copy was
-  made, has another token. Heads without a token (written before it) are trusted only as the
-  same object. Without the token, a worker on the SQLite store decoded every researcher of a
-  block again for each mention of it;
+- `K`: the head, `{"schema": 2, "chunks": n}`, written when the block is new and when its number
+  of chunks changes (heads written before 2026-12-06 also name their write, `"w": token`, which is
+  no longer read);
 - `K \\x1f #i`: chunk i of the researchers' ids in creation order, at most CHUNK ids. A new
   researcher is appended to the last chunk; a researcher merged away is removed from its chunk;
 - `K \\x1f <researcher id>`: that researcher's summary (`linking.state_codec`).
 Every key of a block is partitioned by K (`clients.partitioning`), the partition of its mentions,
 so the worker that links a block recovers all of it from one changelog partition.
 
-A mention linked to a known researcher writes that researcher's summary and the head; a new
-researcher adds its chunk; a merge writes the survivor, the retired researcher's tombstone and
-its chunk. Until schema 2 a block was one value holding every summary, rewritten for every
-mention: a block of a few hundred people (each summary carries a 4 KB centroid) outgrew Kafka's
-1 MB message limit and the worker crashed on it (bench/results/growth-synthetic.json).
+A mention linked to a known researcher writes that researcher's summary, nothing else; a new
+researcher adds its chunk (and the head, when it opens a chunk); a merge writes the survivor, the
+retired researcher's tombstone and its chunk. Until schema 2 a block was one value holding every
+summary, rewritten for every mention: a block of a few hundred people (each summary carries a 4 KB
+centroid) outgrew Kafka's 1 MB message limit and the worker crashed on it
+(bench/results/growth-synthetic.json).
 
-Writes go summaries first, then chunks, tombstones and the head, all to one partition, so a
-worker killed mid-way leaves a prefix of them. Each prefix heals: a summary not yet listed is
-written again with the same id when the mention is re-delivered; a merge whose tombstone landed
-before its chunk leaves an id without a summary, and one whose survivor landed before its
-tombstone leaves the retired researcher beside a survivor that holds all its mentions. Loading
-drops both (a mention belongs to one researcher).
+Decoded blocks are cached, and a cached block is used without reading the table: within one worker
+process a block's keys change only through this store's writes, which update the cache, or through
+what the table's store announces on its `ChangeFeed` (a changelog batch applied by a recovery or a
+standby, partitions dropped after a rebalance), which drops the cached block. Until 2026-12-06 the
+head was rewritten with a new token for every change and read for every mention to check the cached
+copy: one table write and one read a mention (2.6 changelog records a paper of 31; a table write
+costs the worker about 63 us: docs/performance.md, 7p and 7q).
+
+Writes go summaries first, then chunks and tombstones, then the head when it changes, all to one
+partition, so a worker killed mid-way leaves a prefix of them. Each prefix heals: a summary not yet
+listed, or listed in a chunk the head does not count yet, is written again with the same id when
+the mention is re-delivered; a merge whose tombstone landed before its chunk leaves an id without a
+summary, and one whose survivor landed before its tombstone leaves the retired researcher beside a
+survivor that holds all its mentions. Loading drops both (a mention belongs to one researcher).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -42,6 +46,7 @@ from schemas.papers import MAX_RECORD_BYTES
 from stream_processors.agents.state import Decoded, Table
 from stream_processors.linking.linker import BlockState, ResearcherSummary
 from stream_processors.linking.state_codec import dumps_ids, dumps_summary, loads_ids, loads_summary
+from stream_processors.table_store import ChangeFeed
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +54,6 @@ SCHEMA = 2
 CHUNK = 512  # ids per chunk: about 11 KB
 MAX_ENTRY_BYTES = MAX_RECORD_BYTES  # Kafka's default message limit (1 MiB) less room for the key and headers
 CACHE_BYTES = 96 * 2**20
-TOKEN = b'"w":'  # a head names its write (see above)
 SUMMARY_DECODED_BYTES = 4_500  # a decoded researcher summary (4,365 bytes on the 2016 harvest, measured)
 
 
@@ -106,18 +110,31 @@ def rechunk(
 
 
 class BlockStore:
-    """Reads and writes blocks in parts over one table, with decoded blocks cached by head."""
+    """Reads and writes blocks in parts over one table, with decoded blocks cached (see above).
+    `changes`: the feed of the table's store; without one (a plain dict) nothing else writes it."""
 
-    def __init__(self, table: Table, cache_bytes: int = CACHE_BYTES) -> None:
+    def __init__(self, table: Table, cache_bytes: int = CACHE_BYTES, changes: ChangeFeed | None = None) -> None:
         self.table = table
-        self._cache: Decoded[Stored] = Decoded(self._load, cache_bytes, _weigh, unique=lambda head: TOKEN in head)
+        self._cache: Decoded[Stored] = Decoded(self._load, cache_bytes, _weigh)
+        if changes is not None:
+            changes.subscribe(self._forget)
 
     def begin(self, key: bytes) -> Staged:
         """The block as the table holds it now, to stage a batch's changes on."""
         if SEPARATOR in key:
             raise InvalidRecord(f"blocking key {key!r} contains the reserved separator byte 0x1f", "mention.blocking_key")
-        stored = self._cache.get(key, self.table.get(key))
+        stored = self._cache.cached(key)
+        if stored is None:
+            stored = self._cache.get(key, self.table.get(key))
         return Staged(stored, stored.block if stored else None)
+
+    def _forget(self, keys: list[bytes] | None) -> None:
+        """The table changed other than through this store: drop the blocks those keys belong to."""
+        if keys is None:
+            self._cache.forget_all()
+            return
+        for key in keys:
+            self._cache.forget(key.split(SEPARATOR, 1)[0])
 
     def advance(self, current: Staged, block: BlockState) -> Staged:
         """The staged block after one more mention: every summary it changed is encoded now, so a
@@ -136,7 +153,7 @@ class BlockStore:
         return Staged(current.base, block, encoded)
 
     def write(self, key: bytes, staged: Staged) -> None:
-        """Write what the batch changed: summaries, then chunks and tombstones, then the head."""
+        """Write what the batch changed: summaries, then chunks and tombstones, then the head if it changed."""
         if staged.block is None:
             return
         base = staged.base
@@ -151,8 +168,9 @@ class BlockStore:
         for rid in before:
             if rid not in after:
                 del self.table[summary_key(key, rid)]
-        head = json.dumps({"schema": SCHEMA, "chunks": len(chunks), "w": secrets.token_hex(8)}, separators=(",", ":")).encode()
-        self.table[key] = head
+        head = json.dumps({"schema": SCHEMA, "chunks": len(chunks)}, separators=(",", ":")).encode()
+        if base is None or len(base.chunks) != len(chunks):
+            self.table[key] = head
         self._cache.put(key, Stored(staged.block, chunks), head)
 
     # --- reading ---------------------------------------------------------------------------

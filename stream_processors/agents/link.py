@@ -16,6 +16,7 @@ from stream_processors.agents.boundary import BatchReport, DeadLetters, Step, ru
 from stream_processors.agents.state import LinkingState, Topic, timestamp
 from stream_processors.linking.merging import DEFAULT_POLICY, MergePolicy
 from stream_processors.linking_stage import link_and_merge, relink
+from stream_processors.table_store import change_feed
 
 
 @dataclass
@@ -27,7 +28,7 @@ class LinkAgent:
     blocks: BlockStore = field(init=False)
 
     def __post_init__(self) -> None:
-        self.blocks = BlockStore(self.state.blocks)
+        self.blocks = BlockStore(self.state.blocks, changes=change_feed(self.state.blocks))
 
     async def handle(self, events: Sequence[Any]) -> BatchReport:
         return await run_batch(events, self._step, self._write, self.dead_letters)

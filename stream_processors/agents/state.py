@@ -72,6 +72,24 @@ class Decoded(Generic[T]):
         self.put(key, value, stored)
         return value
 
+    def cached(self, key: bytes) -> T | None:
+        """The entry for `key` whatever the table holds now, for a caller that knows it is current
+        (a block store told of every other change by its table's feed)."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        self._entries.move_to_end(key)
+        return entry[1]
+
+    def forget(self, key: bytes) -> None:
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self.weight -= old[2]
+
+    def forget_all(self) -> None:
+        self._entries.clear()
+        self.weight = 0
+
     def put(self, key: bytes, value: T, stored: bytes) -> bytes:
         old = self._entries.pop(key, None)
         if old is not None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 
 import pytest
 
-from stream_processors.table_store import COMMIT_EVERY, DiskMapping, scratch_file, store_url
+from stream_processors.table_store import COMMIT_EVERY, DiskMapping, change_feed, scratch_file, store_url
 
 
 def test_a_disk_mapping_behaves_as_a_dict_of_bytes(tmp_path):
@@ -97,7 +99,7 @@ def test_the_scratch_file_starts_empty_and_a_dead_process_file_is_deleted(tmp_pa
 
 
 def test_the_setting_names_the_store():
-    assert store_url("memory", 16) == "memory://"
+    assert store_url("memory", 16) == "feedmemory://"
     assert store_url("disk", 32) == "sqlite://?cache_mib=32"
 
 
@@ -126,3 +128,42 @@ def test_the_keys_with_a_prefix_are_a_range_of_the_index_and_match_a_scan(tmp_pa
     for prefix in (b"r-1\x1f", b"r-1", b"r", b"r\xff", b"r\xff\xff", b"\xff", b"s", b"t", b""):
         assert mapping.keys_from(prefix) == sorted(k for k in keys if k.startswith(prefix)), prefix
     mapping.close()
+
+
+@dataclass
+class Message:
+    value: bytes | None
+    partition: int
+
+
+@dataclass
+class ChangelogEvent:
+    key: bytes
+    value: bytes | None
+    message: Message
+
+
+def changelog(*records: tuple[bytes, bytes | None, int]) -> list[ChangelogEvent]:
+    return [ChangelogEvent(key, value, Message(value, partition)) for key, value, partition in records]
+
+
+@pytest.mark.parametrize("kind", ["memory", "disk"])
+def test_both_stores_announce_what_a_changelog_or_a_rebalance_changed(tmp_path, kind):
+    import faust
+    from faust.types import TP
+
+    app = faust.App(f"feed-test-{kind}", store=store_url(kind, 1), datadir=str(tmp_path))
+    table = app.Table("blocks", default=None, partitions=2, key_type=bytes, value_type=bytes)
+    feed = change_feed(table)
+    assert feed is not None and change_feed({}) is None
+    heard: list[list[bytes] | None] = []
+    feed.subscribe(heard.append)
+    store = table.data
+    store[b"written"] = b"by the table itself"
+    assert heard == [], "the table's own writes are not announced"
+    store.apply_changelog_batch(changelog((b"a", b"1", 0), (b"b", b"2", 1), (b"a", None, 0)), lambda k: k, lambda v: v)
+    assert heard == [[b"a", b"b", b"a"]]
+    assert store.get(b"b") == b"2" and store.get(b"a") is None
+    asyncio.run(store.on_recovery_completed({TP(table.changelog_topic.get_topic_name(), 0)}, set()))
+    assert heard[-1] is None, "partitions dropped: anything may have changed"
+    assert store.get(b"b") is None, "partition 1 is not active here"

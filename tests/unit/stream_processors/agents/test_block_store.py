@@ -15,7 +15,7 @@ from stream_processors.agents.state import Decoded
 from stream_processors.linking.linker import BlockState, ResearcherSummary
 from stream_processors.linking.state_codec import dumps_ids, dumps_summary
 from stream_processors.linking_stage import link_and_merge
-from stream_processors.table_store import DiskMapping
+from stream_processors.table_store import ChangeFeed, DiskMapping
 from tests.unit.stream_processors.agents.memory import (
     AUTHORSHIPS,
     LINK_DLQ,
@@ -102,8 +102,7 @@ def test_a_large_block_is_written_in_parts_each_far_below_kafkas_limit():
     linked = link_all(worker, papers)
     assert len({a.researcher_id for a in linked}) == 300, "300 distinct given names are 300 people"
     block = b"zyxwright_q"
-    head = json.loads(table[block])
-    assert {k: v for k, v in head.items() if k != "w"} == {"schema": 2, "chunks": 1} and len(head["w"]) == 16
+    assert json.loads(table[block]) == {"schema": 2, "chunks": 1}
     assert len(json.loads(table[chunk_key(block, 0)])) == 300
     assert max(len(v) for v in table.values()) < 10_000
 
@@ -111,11 +110,28 @@ def test_a_large_block_is_written_in_parts_each_far_below_kafkas_limit():
     link_all(worker, [paper("2612.99999", [("Zyxwright", people[7], [])], vector=(1.0, 0.7, 0.0, 0.5))])
     again = Authorship.model_validate_json(worker.topics[AUTHORSHIPS].log[-1].value)
     assert again.researcher_id == linked[7].researcher_id and not again.created
-    assert table.touched == [summary_key(block, again.researcher_id), block], "one summary and the head, nothing else"
+    assert table.touched == [summary_key(block, again.researcher_id)], "one summary, nothing else"
 
     table.touched.clear()
     link_all(worker, [paper("2612.99998", [("Zyxwright", "Qwerty", [])])])
-    assert table.touched[1:] == [chunk_key(block, 0), block], "a new person: its summary, its chunk, the head"
+    assert table.touched[1:] == [chunk_key(block, 0)], "a new person: its summary and its chunk"
+
+
+def test_the_head_is_written_when_a_block_begins_and_when_a_person_opens_a_chunk(monkeypatch):
+    monkeypatch.setattr(block_store, "CHUNK", 2)
+    worker, table = worker_with_counting_blocks()
+    people = given_names(3)
+    block = b"zyxwright_q"
+    link_all(worker, [paper("2612.00000", [("Zyxwright", people[0], [])])])
+    assert table.touched[-1] == block and json.loads(table[block]) == {"schema": 2, "chunks": 1}
+    table.touched.clear()
+    link_all(worker, [paper("2612.00001", [("Zyxwright", people[1], [])])])
+    assert block not in table.touched, "the second person fits the first chunk"
+    table.touched.clear()
+    link_all(worker, [paper("2612.00002", [("Zyxwright", people[2], [])])])
+    assert table.touched[1:] == [chunk_key(block, 1), block] and json.loads(table[block]) == {"schema": 2, "chunks": 2}
+    recovered = BlockStore({key: bytes(bytearray(value)) for key, value in table.items()})
+    assert len(recovered.begin(block).block.researchers) == 3
 
 
 def test_what_the_store_holds_is_the_block_the_linker_built_and_a_recovered_worker_reads_it_back():
@@ -138,29 +154,69 @@ def test_what_the_store_holds_is_the_block_the_linker_built_and_a_recovered_work
     assert recovered.begin(b"wang_z").block == expected
 
 
-def test_a_decoded_block_is_reused_only_while_the_table_holds_the_head_it_was_read_with():
-    worker, table = worker_with_counting_blocks()
-    link_all(worker, [paper("1601.00001", [("Wang", "Zheng", [])])])
-    store = store_of(worker)
+class ReadCountingTable(CountingTable):
+    """A dict table that also counts its reads."""
+
+    reads = 0
+
+    def get(self, key, default=None):
+        self.reads += 1
+        return super().get(key, default)
+
+
+def test_a_cached_block_is_used_without_reading_the_table_until_the_feed_names_one_of_its_keys():
+    worker = Worker()
+    table = ReadCountingTable()
+    worker.state.blocks = table
+    feed = ChangeFeed()
+    agent = worker.handlers[MENTIONS]
+    assert isinstance(agent, LinkAgent)
+    agent.blocks = store = BlockStore(table, changes=feed)
+    (linked,) = link_all(worker, [paper("1601.00001", [("Wang", "Zheng", [])])])
+    table.reads = 0
     first = store.begin(b"wang_z").block
-    assert store.begin(b"wang_z").block is first
-    # Equal bytes in another object, as the SQLite store returns for every read: the same write.
-    table[b"wang_z"] = bytes(bytearray(table[b"wang_z"]))
-    assert store.begin(b"wang_z").block is first
-    # Another write of the block (here: the same parts, a new head) has another token: read again.
-    rewritten = {**json.loads(table[b"wang_z"]), "w": "0123456789abcdef"}
-    table[b"wang_z"] = json.dumps(rewritten, separators=(",", ":")).encode()
-    assert store.begin(b"wang_z").block is not first and store.begin(b"wang_z").block == first
+    assert store.begin(b"wang_z").block is first and table.reads == 0, "written by this store: read from its cache"
+
+    feed.changed([b"wang_q", summary_key(b"wang_q", "r-0")])  # another block's keys: nothing to drop
+    assert store.begin(b"wang_z").block is first and table.reads == 0
+
+    # A recovery or a standby applied a changelog record of this block: read it again.
+    table[summary_key(b"wang_z", linked.researcher_id)] = bytes(bytearray(table[summary_key(b"wang_z", linked.researcher_id)]))
+    feed.changed([summary_key(b"wang_z", linked.researcher_id)])
+    again = store.begin(b"wang_z").block
+    assert again is not first and again == first and table.reads > 0
+
+    table.reads = 0
+    assert store.begin(b"wang_z").block is again and table.reads == 0
+    feed.changed(None)  # partitions dropped after a rebalance: anything may have changed
+    assert store.begin(b"wang_z").block is not again and table.reads > 0
+
+
+def test_a_stale_cache_is_what_the_feed_prevents():
+    """Without the feed's word, a change made behind the store's back is not seen: the feed is what
+    keeps the cache honest (this test fails if the store ever reads the table for a cached block,
+    and the one above fails if it ignores the feed)."""
+    table, (first, second) = _two_people_block()
+    feed = ChangeFeed()
+    store = BlockStore(table, changes=feed)
+    assert set(store.begin(b"wang_z").block.researchers) == {first, second}
+    del table[summary_key(b"wang_z", second)]  # as a recovered tombstone would
+    assert set(store.begin(b"wang_z").block.researchers) == {first, second}
+    feed.changed([summary_key(b"wang_z", second)])
+    assert set(store.begin(b"wang_z").block.researchers) == {first}
 
 
 class CountingDisk(DiskMapping):
     """The worker's SQLite store, counting the summaries read."""
 
     summaries_read = 0
+    heads_read = 0
 
     def get(self, key: bytes, default=None):
         if b"\x1f" in key and b"\x1f#" not in key:
             self.summaries_read += 1
+        elif b"\x1f" not in key:
+            self.heads_read += 1
         return super().get(key, default)
 
 
@@ -173,22 +229,17 @@ def test_on_the_sqlite_store_a_block_is_not_decoded_again_for_every_mention(tmp_
     agent.blocks = BlockStore(table)
     people = given_names(60)
     link_all(worker, [paper(f"2612.{n:05d}", [("Zyxwright", name, [])]) for n, name in enumerate(people[:50])])
-    table.summaries_read = 0
+    table.summaries_read = table.heads_read = 0
     link_all(worker, [paper(f"2612.{n:05d}", [("Zyxwright", name, [])]) for n, name in enumerate(people[50:], 50)])
     assert table.summaries_read == 0, "ten more people of a 50-person block: no researcher of it read back"
+    assert table.heads_read == 0, "nor its head: the cached block is current"
     table.close()
 
 
-def test_a_head_without_a_token_is_trusted_only_as_the_same_object():
-    worker, table = worker_with_counting_blocks()
-    link_all(worker, [paper("1601.00001", [("Wang", "Zheng", [])])])
-    old = json.dumps({"schema": 2, "chunks": 1}, separators=(",", ":")).encode()  # as written before the token
-    table[b"wang_z"] = old
-    store = store_of(worker)
-    first = store.begin(b"wang_z").block
-    assert store.begin(b"wang_z").block is first
-    table[b"wang_z"] = bytes(bytearray(old))  # equal bytes, but an old head does not name its write
-    assert store.begin(b"wang_z").block is not first
+def test_a_head_written_with_a_token_before_2026_12_06_still_loads():
+    table, (first, second) = _two_people_block()
+    table[b"wang_z"] = json.dumps({"schema": 2, "chunks": 1, "w": "0123456789abcdef"}, separators=(",", ":")).encode()
+    assert set(BlockStore(table).begin(b"wang_z").block.researchers) == {first, second}
 
 
 # --- what a crash can leave, and what cannot be stored ---------------------------------------------
@@ -276,6 +327,19 @@ def test_the_decoded_cache_keeps_the_recently_used_within_its_budget():
     assert decoded == [b"a", b"b", b"c", b"d", b"b"]  # a stayed (used again), b was dropped for d
     huge = Decoded(lambda _key, data: data.decode(), budget=1)
     assert huge.get(b"a", stored[b"a"]) == "aaa" and len(huge) == 1  # the newest always stays
+
+
+def test_a_cached_value_is_given_whatever_the_table_holds_until_it_is_forgotten():
+    cache = Decoded(lambda _key, data: data.decode(), budget=50)
+    assert cache.cached(b"k") is None
+    first = cache.get(b"k", b"value")
+    assert cache.cached(b"k") is first
+    cache.get(b"j", b"other")
+    cache.forget(b"k")
+    assert cache.cached(b"k") is None and cache.cached(b"j") == "other" and cache.weight == len(b"other")
+    cache.forget(b"absent")
+    cache.forget_all()
+    assert cache.cached(b"j") is None and len(cache) == 0 and cache.weight == 0
 
 
 def test_a_decoded_block_weighs_a_summary_for_each_of_its_researchers():
