@@ -301,7 +301,6 @@ def _register_enrich(
         dead_letters=sink(ENRICH_DLQ.name),
         source_topic=settings.topic(PAPERS_RAW.name),
         executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="encoder"),
-        derive_executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="derive"),
         chunk=settings.encoder_batch_size,
     )
 

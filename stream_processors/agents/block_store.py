@@ -21,9 +21,9 @@ Decoded blocks are cached, and a cached block is used without reading the table:
 process a block's keys change only through this store's writes, which update the cache, or through
 what the table's store announces on its `ChangeFeed` (a changelog batch applied by a recovery or a
 standby, partitions dropped after a rebalance), which drops the cached block. Until 2026-12-06 the
-head was rewritten with a new token for every change and read for every mention to check the cached
-copy: one table write and one read a mention (2.6 changelog records a paper of 31; a table write
-costs the worker about 63 us: docs/performance.md, 7p and 7q).
+head was rewritten with a new token for every batch that changed the block and read for every
+mention to check the cached copy: 1.1 changelog records a paper more, and a read a mention
+(docs/performance.md, 7q).
 
 Writes go summaries first, then chunks and tombstones, then the head when it changes, all to one
 partition, so a worker killed mid-way leaves a prefix of them. Each prefix heals: a summary not yet

@@ -4,10 +4,14 @@ publish, dead-letter.
 The encoder runs in a one-thread executor so the event loop keeps heartbeating to Kafka while a
 batch is encoded. A batch is cut into chunks, and every chunk's forward pass is queued on that
 thread at once, so the encoder goes from chunk to chunk without waiting: while it encodes one
-chunk, a second thread derives the previous chunk's topics and keyphrases and the event loop
-sends the chunk before that. Every produced record is acknowledged by Kafka before the version
-table is updated and before the batch's source offsets may be committed: a crash re-enriches at
-most one batch, and the re-emitted events equal the first ones.
+chunk, the event loop derives the previous chunk's topics and keyphrases and sends it. The
+derivation runs on the event loop itself (a chunk of 64 papers holds it for about 60 ms): on a
+thread of its own it competed with the loop for the interpreter lock, and its CPU a paper rose
+from 0.8 ms alone to 1.9-2.2 ms beside a busy Python thread (docs/performance.md, 7q).
+
+Every produced record is acknowledged by Kafka before the version table is updated and before the
+batch's source offsets may be committed: a crash re-enriches at most one batch, and the re-emitted
+events equal the first ones.
 """
 
 from __future__ import annotations
@@ -52,7 +56,6 @@ class EnrichAgent:
     versions: TableT  # arXiv id -> highest version enriched (changelog-backed)
     source_topic: str
     executor: Executor  # one thread: the forward passes, in the order they were queued
-    derive_executor: Executor  # topics, keyphrases and events of a chunk, beside the next forward pass
     chunk: int = 16  # papers per forward pass: the encoder's batch size
     stats: EnrichStats = field(default_factory=EnrichStats)
 
@@ -102,8 +105,9 @@ class EnrichAgent:
             for part, encoding in zip(parts, encodings, strict=True):
                 papers, stamps = [p for p, _, _ in part], [s for _, s, _ in part]
                 try:
-                    results: list[EnrichedPaper | str] = await loop.run_in_executor(
-                        self.derive_executor, derive_events, papers, await encoding, stamps, self.encoder.name, self.field_model
+                    encoded = await encoding
+                    results: list[EnrichedPaper | str] = list(
+                        derive_events(papers, encoded, stamps, self.encoder.name, self.field_model)
                     )
                 except Exception as error:  # noqa: BLE001 - isolate whatever the encoder or a transform raised
                     log.warning("chunk of %d failed (%s); retrying one by one", len(papers), error)

@@ -119,8 +119,8 @@ def _chunked(agent_encoder, papers, chunk):
     from stream_processors.agents.enrich import EnrichAgent
 
     async def run():
-        with ThreadPoolExecutor(1) as encode, ThreadPoolExecutor(1) as derive:
-            agent = EnrichAgent(agent_encoder, model_for(WordHashEncoder()), None, None, None, "raw", encode, derive, chunk=chunk)
+        with ThreadPoolExecutor(1) as encode:
+            agent = EnrichAgent(agent_encoder, model_for(WordHashEncoder()), None, None, None, "raw", encode, chunk=chunk)
             items = [(paper, NOW, None) for paper in papers]
             return [(len(part), results) async for part, results in agent._enrich_in_chunks(items, asyncio.get_running_loop())]
 
