@@ -2,7 +2,7 @@
 with no work in between (issue 17).
 
 The worker's CPU a paper is the work it does (encoding, topics, keyphrases, linking, profiles) plus
-what it costs to consume, send and store records: about 10 input records, 16 outputs and 10 table
+what it costs to consume, send and store records: about 12 records consumed, 16 sent and 14 table
 writes a paper on the 2016 harvest (`docs/performance.md`, 7p). This benchmark measures the
 second part alone. It writes `--records` records of real harvest text (about 1.2 KB each, like a
 mention, an authorship or a work) to an input topic of the worker's partition count, then runs a
@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -162,8 +163,7 @@ def run_variant(variant: str, round_number: int, records: int, env: dict[str, st
 def costs(runs: list[dict]) -> dict[str, float | None]:
     """Microseconds a record: consuming it, a send, a table write (medians over the rounds)."""
     def median(variant: str) -> float:
-        values = sorted(r["cpu_us_per_record"] for r in runs if r["variant"] == variant)
-        return values[len(values) // 2] if len(values) % 2 else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
+        return statistics.median(r["cpu_us_per_record"] for r in runs if r["variant"] == variant)
 
     consume, relay, stored = median("consume"), median("relay"), median("relay-and-table")
     return {"consume_us": rounded(consume, 1), "send_us": rounded(relay - consume, 1),

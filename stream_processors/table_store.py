@@ -214,6 +214,12 @@ class ChangeFeed:
         for callback in self._subscribers:
             callback(keys)
 
+    def applied(self, events: list[EventT], to_key: Callable[[Any], Any]) -> None:
+        """A changelog batch was applied: its keys, named only when someone listens (most tables'
+        recoveries have nobody to tell)."""
+        if self._subscribers:
+            self.changed([to_key(event.key) for event in events])
+
 
 def change_feed(table: Any) -> ChangeFeed | None:
     """The feed of a faust table's store, if it has one (a plain dict, as in tests, has none)."""
@@ -232,7 +238,7 @@ class MemoryStore(memory.Store):
                               to_value: Callable[[Any], Any]) -> None:
         events = list(batch)
         super().apply_changelog_batch(events, to_key, to_value)
-        self.changes.changed([to_key(event.key) for event in events])
+        self.changes.applied(events, to_key)
 
     async def on_recovery_completed(self, active_tps: set[TP], standby_tps: set[TP]) -> None:
         await super().on_recovery_completed(active_tps, standby_tps)
@@ -257,7 +263,7 @@ class Store(MemoryStore):
         events = list(batch)
         self.data.apply((to_key(event.key), None if event.message.value is None else to_value(event.value),
                          event.message.partition) for event in events)
-        self.changes.changed([to_key(event.key) for event in events])
+        self.changes.applied(events, to_key)
 
     async def on_recovery_completed(self, active_tps: set[TP], standby_tps: set[TP]) -> None:  # noqa: ARG002 - faust's signature
         # As faust's in-memory store: recovered keys of partitions no longer active are dropped.

@@ -91,9 +91,7 @@ class Decoded(Generic[T]):
         self.weight = 0
 
     def put(self, key: bytes, value: T, stored: bytes) -> bytes:
-        old = self._entries.pop(key, None)
-        if old is not None:
-            self.weight -= old[2]
+        self.forget(key)
         weight = self._weigh(value, stored)
         self._entries[key] = (stored, value, weight)
         self.weight += weight
