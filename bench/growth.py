@@ -43,12 +43,13 @@ import argparse
 import itertools
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -57,6 +58,7 @@ from typing import Any
 
 from kafka import TopicPartition
 
+from bench import worker_profile
 from bench.common import (
     code_version,
     delete_namespace,
@@ -141,6 +143,7 @@ class Window:
     author_lines: int = 0  # the author lines of the window's papers (0: not counted)
     collector_seconds: list[float] | None = None  # the worker's garbage collection, by generation (its report)
     collector_collections: list[int] | None = None
+    profile: dict[str, Any] | None = None  # the worker's sampled profile of this window (`--profile-windows`)
 
     @property
     def last(self) -> int:
@@ -164,6 +167,7 @@ class Window:
             "peak_rss_mib": self.peak_rss_mib,
             **self.per_author_line(),
             **self.collector(),
+            **({"worker_profile": self.profile} if self.profile is not None else {}),
         }
 
     def collector(self) -> dict[str, Any]:
@@ -413,13 +417,53 @@ def wait_caught_up(settings: Settings, runner: subprocess.Popen, timeout: float)
 # --- a scenario ------------------------------------------------------------------------------------
 
 
+class WindowProfiler:
+    """py-spy sampling the worker through one window (`--nonblocking`: the worker is never paused).
+
+    A profile shares out the window's CPU: each part's share of the samples times the worker's CPU
+    a paper is what that part cost a paper, so the first and last windows show what grew."""
+
+    def __init__(self, py_spy: str, pid: int, raw: Path, rate: int = 100) -> None:
+        self.raw = raw
+        self.process = subprocess.Popen(
+            [py_spy, "record", "--pid", str(pid), "--nonblocking", "--rate", str(rate), "--format", "raw",
+             "--output", str(raw)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def finish(self, worker_ms_per_paper: float | None) -> dict[str, Any]:
+        self.process.send_signal(signal.SIGINT)  # py-spy writes what it sampled and exits
+        try:
+            self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        stacks = worker_profile.parse_raw(self.raw.read_text(errors="replace").splitlines()) if self.raw.exists() else {}
+        return window_profile(stacks, worker_ms_per_paper)
+
+
+def window_profile(stacks: Mapping[str, int], worker_ms_per_paper: float | None) -> dict[str, Any]:
+    """A window's samples as shares of it and, given the worker's CPU a paper, as ms a paper."""
+    counted = Counter(stacks)
+    parts = worker_profile.by_part(counted)
+    agents = worker_profile.by_agent(counted)
+
+    def ms(percent: Mapping[str, float]) -> dict[str, float]:
+        if worker_ms_per_paper is None:
+            return {}
+        return {name: round(share / 100 * worker_ms_per_paper, 3) for name, share in percent.items()}
+
+    return {"samples": sum(counted.values()), "by_part_percent": parts, "by_part_ms_per_paper": ms(parts),
+            "by_agent_percent": agents, "by_agent_ms_per_paper": ms(agents),
+            "by_function": worker_profile.by_function(counted, top=30)}
+
+
 def run_scenario(name: str, papers: Sequence[RawPaper], sizes: Sequence[int], window_timeout: float,
                  progress: Callable[[str], None],
                  on_window: Callable[[list[dict[str, Any]]], None] | None = None,
-                 extra_env: Mapping[str, str] | None = None) -> dict[str, Any]:
+                 extra_env: Mapping[str, str] | None = None,
+                 profile_windows: frozenset[int] = frozenset(), py_spy: str = "py-spy") -> dict[str, Any]:
     """Feed `papers` in windows of `sizes` to a fresh namespace's pipeline and measure each window;
     `on_window` gets the rows so far after each one (a long run keeps what it measured);
-    `extra_env`: settings of this scenario's pipeline (`SCENARIO_SETTINGS`)."""
+    `extra_env`: settings of this scenario's pipeline (`SCENARIO_SETTINGS`); the windows numbered in
+    `profile_windows` also sample the worker with `py_spy`."""
     namespace = new_namespace(f"growth{name}")
     env = {**namespace_env(namespace), **(extra_env or {})}
     saved = dict(os.environ)
@@ -448,6 +492,8 @@ def run_scenario(name: str, papers: Sequence[RawPaper], sizes: Sequence[int], wi
             stored_before = stored_bytes(settings, namespace)
             cpu_before = cpu_now(pids)
             collector_before = collector_now(settings, pipeline.get("worker"))
+            profiler = (WindowProfiler(py_spy, pipeline["worker"], workdir / f"worker-window-{number}.raw")
+                        if number in profile_windows and "worker" in pipeline else None)
             started = time.monotonic()
             for paper in papers[before:before + size]:
                 publisher.publish(paper)
@@ -455,12 +501,17 @@ def run_scenario(name: str, papers: Sequence[RawPaper], sizes: Sequence[int], wi
             try:
                 wait_caught_up(settings, runner, window_timeout)
             except Stalled as error:
+                if profiler is not None:
+                    profiler.process.kill()
                 stalled = f"window {number} (records {before + 1}-{before + size}): {error}"
                 break
             window.seconds = time.monotonic() - started
             cpu_after = cpu_now(pids)
             window.cpu_seconds = {role: cpu_after[role] - cpu_before[role] for role in cpu_after if role in cpu_before}
             window.peak_rss_mib = peak_rss(pipeline)
+            if profiler is not None:
+                worker_cpu = window.cpu_seconds.get("worker")
+                window.profile = profiler.finish(worker_cpu / size * 1000 if worker_cpu is not None else None)
             time.sleep(REPORT_EVERY_SECONDS + 1)  # the worker's report has caught up with the window
             collected = collector_between(collector_before, collector_now(settings, pipeline.get("worker")))
             if collected is not None:
@@ -521,6 +572,9 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=100, help="papers per window of the prolific and block runs")
     parser.add_argument("--window-timeout", type=float, default=900.0)
     parser.add_argument("--name", default="growth", help="results file bench/results/NAME.json")
+    parser.add_argument("--profile-windows", default="", metavar="N,M",
+                        help="harvest windows whose worker py-spy samples (e.g. 1,10): what grew, by part, in ms a paper")
+    parser.add_argument("--py-spy", default="py-spy", help="path of the py-spy executable (`--profile-windows`)")
     parser.add_argument("--annotate", type=Path, metavar="RESULTS",
                         help="no run: add per-author-line figures to a harvest results file written before they were counted")
     args = parser.parse_args()
@@ -564,8 +618,11 @@ def main() -> None:
             results["scenarios"][scenario] = {"partial": True, "windows": rows, "summary": growth_summary(rows, checkpoints)}
             write_result(args.name, {**results, "load_average": {"before": load_before, "after": load_average()}}, code=code)
 
+        profiled = frozenset(int(n) for n in args.profile_windows.split(",") if n) if scenario == "harvest" else frozenset()
+        if profiled and shutil.which(args.py_spy) is None:
+            raise SystemExit(f"--profile-windows needs py-spy: {args.py_spy} is not found (pip install py-spy)")
         report = run_scenario(scenario, papers, sizes, args.window_timeout, progress, keep,
-                              SCENARIO_SETTINGS.get(scenario))
+                              SCENARIO_SETTINGS.get(scenario), profiled, args.py_spy)
         report["settings"] = SCENARIO_SETTINGS.get(scenario, {})
         report["summary"] = growth_summary(report["windows"], checkpoints)
         results["scenarios"][scenario] = report

@@ -15,6 +15,7 @@ from bench.growth import (
     split_evenly,
     synthetic_id,
     window_holding,
+    window_profile,
     with_author_lines,
 )
 from schemas.papers import Author, RawPaper
@@ -104,3 +105,24 @@ def test_a_row_measured_before_lines_were_counted_gets_the_same_figures():
     counted_later = with_author_lines(measured.per_paper() | {"author_lines_per_paper": None}, 400)
     for key in ("author_lines_per_paper", "cpu_ms_per_author_line", "cpu_ms_per_author_line_total", "kafka_bytes_per_author_line"):
         assert counted_later[key] == measured.per_paper()[key]
+
+
+def test_a_window_profile_shares_the_workers_cpu_out_by_part():
+    stacks = {
+        "run (faust/streams/stream.py:1);loads (orjson:0)": 30,  # JSON, though under faust
+        "run (faust/streams/stream.py:1);take (faust/streams/stream.py:9)": 50,
+        "main (stream_processors/agents/link.py:3);score (stream_processors/linking/scorer.py:7)": 20,
+    }
+    profile = window_profile(stacks, worker_ms_per_paper=10.0)
+    assert profile["samples"] == 100
+    assert profile["by_part_percent"]["faust and mode (streams, tables, changelogs)"] == 50.0
+    assert profile["by_part_ms_per_paper"]["JSON and pydantic (validation, encoding, decoding)"] == 3.0
+    assert profile["by_part_ms_per_paper"]["linking (names, evidence, scores, merges)"] == 2.0
+    assert profile["by_agent_ms_per_paper"]["link"] == 2.0
+    assert profile["by_function"][0] == {"function": "take (faust/streams/stream.py:9)", "share_percent": 50.0}
+
+
+def test_a_window_profile_without_the_workers_cpu_keeps_the_shares_only():
+    profile = window_profile({"f (faust/x.py:1)": 4}, worker_ms_per_paper=None)
+    assert profile["by_part_percent"] == {"faust and mode (streams, tables, changelogs)": 100.0}
+    assert profile["by_part_ms_per_paper"] == {}
