@@ -31,8 +31,12 @@ later papers have more authors, and most of the worker's records are one per aut
 per-line figures tell a cost that grows with the pipeline's state from one that grows with the
 papers. `--annotate RESULTS` adds them to a harvest results file written before they were counted.
 
+Before the scenarios, `--warm-up` papers (2,000) run through a throwaway namespace: the stack's
+JVMs are then warm, so the first window does not pay for their compilation.
+
 Usage: python -m bench.growth [--scenarios harvest,prolific,block] [--papers 20000] [--windows 10]
-                              [--works 5000] [--people 2000] [--window 100] [--name growth]
+                              [--works 5000] [--people 2000] [--window 100] [--warm-up 2000]
+                              [--profile-windows 1,10 --py-spy PATH] [--name growth]
        python -m bench.growth --annotate bench/results/NAME.json
 Fast mode is what the targets are stated for: SCHOLARSTREAM_ENCODER_MODEL=static-minilm-v1.
 """
@@ -70,7 +74,7 @@ from bench.common import (
 )
 from bench.observe import role_pids
 from bench.records import harvest_papers
-from clients import kafka_io
+from clients import es_io, kafka_io
 from foundation.settings import Settings
 from producers.publish import Publisher
 from schemas.papers import Author, RawPaper
@@ -144,6 +148,7 @@ class Window:
     collector_seconds: list[float] | None = None  # the worker's garbage collection, by generation (its report)
     collector_collections: list[int] | None = None
     profile: dict[str, Any] | None = None  # the worker's sampled profile of this window (`--profile-windows`)
+    es_thread_ms: dict[str, dict[str, float]] = field(default_factory=dict)  # index -> activity -> ms (`es_threads`)
 
     @property
     def last(self) -> int:
@@ -168,6 +173,23 @@ class Window:
             **self.per_author_line(),
             **self.collector(),
             **({"worker_profile": self.profile} if self.profile is not None else {}),
+            **self.elasticsearch_threads(),
+        }
+
+    def elasticsearch_threads(self) -> dict[str, Any]:
+        """Elasticsearch's thread time on the namespace's indices in the window, ms a paper: by
+        activity (indexing, merging, refreshing) and by index. Thread time, not CPU: it grows when a
+        thread waits for a core, so it tells where Elasticsearch's time went, not how much CPU it used."""
+        if not self.es_thread_ms:
+            return {}
+        activities = sorted({activity for times in self.es_thread_ms.values() for activity in times})
+        return {
+            "elasticsearch_thread_ms_per_paper": {
+                activity: round(sum(t.get(activity, 0.0) for t in self.es_thread_ms.values()) / self.papers, 3)
+                for activity in activities},
+            "elasticsearch_thread_ms_per_paper_by_index": {
+                index: {activity: round(ms / self.papers, 3) for activity, ms in sorted(times.items())}
+                for index, times in sorted(self.es_thread_ms.items())},
         }
 
     def collector(self) -> dict[str, Any]:
@@ -455,6 +477,28 @@ def window_profile(stacks: Mapping[str, int], worker_ms_per_paper: float | None)
             "by_function": worker_profile.by_function(counted, top=30)}
 
 
+ES_ACTIVITIES = {"indexing": ("indexing", "index_time_in_millis"), "merging": ("merges", "total_time_in_millis"),
+                 "refreshing": ("refresh", "total_time_in_millis")}
+
+
+def es_threads(settings: Settings) -> dict[str, dict[str, int]]:
+    """Each of the namespace's indices (by its name without the prefix) -> its primaries' thread ms by activity."""
+    es = es_io.client(settings)
+    try:
+        indices = es.indices.stats(index=f"{settings.index_prefix}*", metric="indexing,merge,refresh")["indices"]
+    finally:
+        es.close()
+    return {name.removeprefix(settings.index_prefix): {activity: stats["primaries"][group][counter]
+                                                       for activity, (group, counter) in ES_ACTIVITIES.items()}
+            for name, stats in indices.items()}
+
+
+def es_threads_between(before: Mapping[str, Mapping[str, int]], after: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, float]]:
+    """The thread ms each index spent between two `es_threads` readings (an index made in between starts at 0)."""
+    return {index: {activity: float(ms - before.get(index, {}).get(activity, 0)) for activity, ms in times.items()}
+            for index, times in after.items()}
+
+
 def run_scenario(name: str, papers: Sequence[RawPaper], sizes: Sequence[int], window_timeout: float,
                  progress: Callable[[str], None],
                  on_window: Callable[[list[dict[str, Any]]], None] | None = None,
@@ -491,6 +535,7 @@ def run_scenario(name: str, papers: Sequence[RawPaper], sizes: Sequence[int], wi
             ends_before = log_ends(settings, topics)
             stored_before = stored_bytes(settings, namespace)
             cpu_before = cpu_now(pids)
+            es_before = es_threads(settings)
             collector_before = collector_now(settings, pipeline.get("worker"))
             profiler = (WindowProfiler(py_spy, pipeline["worker"], workdir / f"worker-window-{number}.raw")
                         if number in profile_windows and "worker" in pipeline else None)
@@ -507,6 +552,7 @@ def run_scenario(name: str, papers: Sequence[RawPaper], sizes: Sequence[int], wi
                 break
             window.seconds = time.monotonic() - started
             cpu_after = cpu_now(pids)
+            window.es_thread_ms = es_threads_between(es_before, es_threads(settings))
             window.cpu_seconds = {role: cpu_after[role] - cpu_before[role] for role in cpu_after if role in cpu_before}
             window.peak_rss_mib = peak_rss(pipeline)
             if profiler is not None:
@@ -562,6 +608,17 @@ def _log_tails(settings: Settings, lines: int = 15) -> dict[str, str]:
 SCENARIO_SETTINGS: dict[str, dict[str, str]] = {"prolific": {"SCHOLARSTREAM_LINKER": "weights"}}
 
 
+def warm_up(papers: int, window_timeout: float, progress: Callable[[str], None]) -> dict[str, Any]:
+    """Run `papers` harvest records through a pipeline of a throwaway namespace and measure nothing.
+
+    Kafka's and Elasticsearch's JVMs compile their hot paths in their first minutes: on a stack
+    started just before, the first window paid for that (Elasticsearch 8.6 against 3.0 ms a
+    paper on a warm stack), which makes a later window look cheaper beside it than it is. The
+    scenarios' own namespaces still start empty; only the stack's processes are warm."""
+    report = run_scenario("warmup", list(harvest_papers(papers)), [papers], window_timeout, progress)
+    return {"papers": papers, "seconds": report["seconds"], "stalled": report["stalled"]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scenarios", default="harvest,prolific,block")
@@ -572,6 +629,9 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=100, help="papers per window of the prolific and block runs")
     parser.add_argument("--window-timeout", type=float, default=900.0)
     parser.add_argument("--name", default="growth", help="results file bench/results/NAME.json")
+    parser.add_argument("--warm-up", type=int, default=2_000, metavar="PAPERS",
+                        help="papers run first through a throwaway namespace, so the first window does not pay for "
+                             "a freshly started stack's JIT compilation (0: none)")
     parser.add_argument("--profile-windows", default="", metavar="N,M",
                         help="harvest windows whose worker py-spy samples (e.g. 1,10): what grew, by part, in ms a paper")
     parser.add_argument("--py-spy", default="py-spy", help="path of the py-spy executable (`--profile-windows`)")
@@ -602,6 +662,8 @@ def main() -> None:
                                "producer_batch_bytes": settings.worker_producer_batch_bytes,
                                "producer_compression": settings.worker_producer_compression,
                                "scenarios": {}}
+    if args.warm_up:
+        results["warm_up"] = warm_up(args.warm_up, args.window_timeout, progress)
     for scenario in chosen:
         if scenario == "harvest":
             papers = list(harvest_papers(args.papers))

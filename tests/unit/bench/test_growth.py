@@ -10,6 +10,7 @@ from bench.growth import (
     Window,
     block_papers,
     distinct_given_names,
+    es_threads_between,
     growth_summary,
     prolific_papers,
     split_evenly,
@@ -126,3 +127,17 @@ def test_a_window_profile_without_the_workers_cpu_keeps_the_shares_only():
     profile = window_profile({"f (faust/x.py:1)": 4}, worker_ms_per_paper=None)
     assert profile["by_part_percent"] == {"faust and mode (streams, tables, changelogs)": 100.0}
     assert profile["by_part_ms_per_paper"] == {}
+
+
+def test_elasticsearch_thread_time_is_shared_out_by_activity_and_index():
+    before = {"papers-v1": {"indexing": 100, "merging": 50, "refreshing": 10}}
+    after = {"papers-v1": {"indexing": 300, "merging": 450, "refreshing": 30},
+             "works-v1": {"indexing": 40, "merging": 0, "refreshing": 20}}  # made during the window
+    window = Window(1, 10, 0, es_thread_ms=es_threads_between(before, after))
+    row = window.per_paper()
+    assert row["elasticsearch_thread_ms_per_paper"] == {"indexing": 24.0, "merging": 40.0, "refreshing": 4.0}
+    assert row["elasticsearch_thread_ms_per_paper_by_index"]["works-v1"] == {"indexing": 4.0, "merging": 0.0, "refreshing": 2.0}
+
+
+def test_a_window_without_elasticsearch_readings_reports_none():
+    assert "elasticsearch_thread_ms_per_paper" not in Window(1, 10, 0).per_paper()
