@@ -140,6 +140,10 @@ class Settings(BaseSettings):
     worker_gc_full_seconds: float = Field(
         60.0, ge=0, le=3600, validation_alias=_env("SCHOLARSTREAM_WORKER_GC_FULL_SECONDS")
     )
+    # With the timed full pass: what a pass leaves alive is frozen, and every this many passes one
+    # unfreezes and walks the whole heap, so a cycle that died while frozen is freed (1: every pass
+    # walks everything).
+    worker_gc_whole_every: int = Field(10, ge=1, le=1000, validation_alias=_env("SCHOLARSTREAM_WORKER_GC_WHOLE_EVERY"))
     # With the timed full pass: allocations (less deallocations) that start a collection of the
     # youngest generation. CPython's 700 made the middle generation's collections cost twice as
     # much (docs/performance.md 7n); 0 keeps CPython's.

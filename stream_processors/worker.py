@@ -85,13 +85,14 @@ def run_app(settings: Settings, app: faust.App) -> None:
     create_changelogs(settings, app)
     collector.WATCH.install()
     if settings.worker_gc_full_seconds > 0:
-        app.timer(settings.worker_gc_full_seconds, name="full-gc-pass")(_full_gc_pass)
-        # the models and the app are loaded: frozen, never walked again
+        passes = collector.FullPasses(settings.worker_gc_whole_every)
+
+        async def full_gc_pass() -> None:
+            """The worker's full garbage-collection pass, on its timer (stream_processors/collector.py)."""
+            passes()
+
+        app.timer(settings.worker_gc_full_seconds, name="full-gc-pass")(full_gc_pass)
+        # the models and the app are loaded: frozen, walked again only by a whole pass
         collector.time_full_passes(settings.worker_gc_young_threshold)
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True)
     worker.execute_from_commandline()
-
-
-async def _full_gc_pass() -> None:
-    """The worker's full garbage-collection pass, on its timer (stream_processors/collector.py)."""
-    collector.full_pass()

@@ -79,8 +79,53 @@ def test_the_timed_pass_still_frees_cycles_that_reached_the_oldest_generation():
     del first, second
     gc.collect(1)  # a young pass does not look at the oldest generation
     assert gone() is not None
-    collector.full_pass()
+    collector.FullPasses()()
     assert gone() is None
+
+
+def _dead_cycle_after(passes: collector.FullPasses) -> weakref.ref:
+    """A cycle that a first pass saw alive (and froze), then dropped: its first node, weakly."""
+    first, second = _Node(), _Node()
+    first.other, second.other = second, first
+    gone = weakref.ref(first)
+    passes()
+    del first, second
+    return gone
+
+
+@pytest.mark.usefixtures("restored")
+def test_a_pass_freezes_what_it_leaves_alive_and_the_next_does_not_walk_it():
+    collector.time_full_passes()
+    passes = collector.FullPasses(whole_every=3)
+    gone = _dead_cycle_after(passes)
+    passes()  # the second pass: the cycle is frozen, not walked
+    assert gone() is not None
+    passes()  # the third unfreezes and walks everything
+    assert gone() is None
+
+
+@pytest.mark.usefixtures("restored")
+def test_with_whole_every_one_each_pass_walks_everything():
+    collector.time_full_passes()
+    passes = collector.FullPasses(whole_every=1)
+    gone = _dead_cycle_after(passes)
+    passes()
+    assert gone() is None
+
+
+@pytest.mark.usefixtures("restored")
+def test_a_frozen_object_is_still_freed_by_its_reference_count():
+    passes = collector.FullPasses(whole_every=100)
+    node = _Node()
+    gone = weakref.ref(node)
+    passes()
+    del node
+    assert gone() is None
+
+
+def test_whole_every_is_at_least_one():
+    with pytest.raises(ValueError, match="at least 1"):
+        collector.FullPasses(whole_every=0)
 
 
 def test_two_watches_with_the_same_counts_are_both_installed():
