@@ -20,7 +20,7 @@ again. A frozen object is still freed by its reference count the moment nothing 
 cycle among frozen objects that became garbage waits, until every
 `SCHOLARSTREAM_WORKER_GC_WHOLE_EVERY`-th pass unfreezes and walks everything (1: every pass
 walks everything, as before). On the 2016 harvest the full passes cost the worker 0.11 ms a paper
-in the first tenth and 0.39-0.41 in the later ones, as the heap they walked grew (docs/performance.md 7r).
+in the first tenth and 0.41 in the last, as the heap they walked grew (docs/performance.md 7o, 7r).
 
 `CollectorWatch` counts what the collector did, by generation (collections, seconds, objects
 found unreachable), for the worker's report (`worker_report.py`).
