@@ -47,7 +47,6 @@ import argparse
 import itertools
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -447,9 +446,8 @@ class WindowProfiler:
 
     def __init__(self, py_spy: str, pid: int, raw: Path, rate: int = 100) -> None:
         self.raw = raw
-        self.process = subprocess.Popen(
-            [py_spy, "record", "--pid", str(pid), "--nonblocking", "--rate", str(rate), "--format", "raw",
-             "--output", str(raw)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(worker_profile.py_spy_record(py_spy, pid, rate, raw), stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, start_new_session=True)
 
     def finish(self, worker_ms_per_paper: float | None) -> dict[str, Any]:
         self.process.send_signal(signal.SIGINT)  # py-spy writes what it sampled and exits
@@ -459,6 +457,10 @@ class WindowProfiler:
             self.process.kill()
         stacks = worker_profile.parse_raw(self.raw.read_text(errors="replace").splitlines()) if self.raw.exists() else {}
         return window_profile(stacks, worker_ms_per_paper)
+
+    def abandon(self) -> None:
+        """A window that stalled: stop sampling, keep nothing."""
+        self.process.kill()
 
 
 def window_profile(stacks: Mapping[str, int], worker_ms_per_paper: float | None) -> dict[str, Any]:
@@ -547,7 +549,7 @@ def run_scenario(name: str, papers: Sequence[RawPaper], sizes: Sequence[int], wi
                 wait_caught_up(settings, runner, window_timeout)
             except Stalled as error:
                 if profiler is not None:
-                    profiler.process.kill()
+                    profiler.abandon()
                 stalled = f"window {number} (records {before + 1}-{before + size}): {error}"
                 break
             window.seconds = time.monotonic() - started
@@ -681,10 +683,9 @@ def main() -> None:
             write_result(args.name, {**results, "load_average": {"before": load_before, "after": load_average()}}, code=code)
 
         profiled = frozenset(int(n) for n in args.profile_windows.split(",") if n) if scenario == "harvest" else frozenset()
-        if profiled and shutil.which(args.py_spy) is None:
-            raise SystemExit(f"--profile-windows needs py-spy: {args.py_spy} is not found (pip install py-spy)")
+        spy = worker_profile.find_py_spy(args.py_spy) if profiled else args.py_spy
         report = run_scenario(scenario, papers, sizes, args.window_timeout, progress, keep,
-                              SCENARIO_SETTINGS.get(scenario), profiled, args.py_spy)
+                              SCENARIO_SETTINGS.get(scenario), profiled, spy)
         report["settings"] = SCENARIO_SETTINGS.get(scenario, {})
         report["summary"] = growth_summary(report["windows"], checkpoints)
         results["scenarios"][scenario] = report

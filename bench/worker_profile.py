@@ -139,6 +139,19 @@ def refold(raw: Path, name: str) -> None:
     print_table("worker CPU by agent", ["agent", "% of samples"], list(kept["by_agent_percent"].items()))
 
 
+def find_py_spy(path: str) -> str:
+    """The py-spy executable at `path` or on the PATH; a clear exit when there is none."""
+    spy = shutil.which(path)
+    if spy is None:
+        raise SystemExit(f"py-spy not found ({path}): `pip install py-spy` into any environment and pass --py-spy")
+    return spy
+
+
+def py_spy_record(spy: str, pid: int, rate: int, raw: Path) -> list[str]:
+    """py-spy sampling `pid` without pausing it (`--nonblocking`), raw stacks written to `raw` when it stops."""
+    return [spy, "record", "--pid", str(pid), "--rate", str(rate), "--nonblocking", "--format", "raw", "--output", str(raw)]
+
+
 def wait_for_worker(runner: subprocess.Popen, timeout: float = 60) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -164,9 +177,7 @@ def main() -> None:
     if args.refold is not None:
         refold(args.refold, args.name)
         return
-    spy = shutil.which(args.py_spy)
-    if spy is None:
-        raise SystemExit(f"py-spy not found ({args.py_spy}): `pip install py-spy` into any environment and pass --py-spy")
+    spy = find_py_spy(args.py_spy)
 
     namespace = new_namespace("profile")
     env = namespace_env(namespace)
@@ -183,9 +194,7 @@ def main() -> None:
         runner = start_child(run_args, env, workdir / "run.log")
         worker = wait_for_worker(runner)
         with open(workdir / "py-spy.log", "ab") as spy_log:
-            sampler = subprocess.Popen(
-                [spy, "record", "--pid", str(worker), "--rate", str(args.rate), "--nonblocking", "--format", "raw",
-                 "--output", str(raw)], stdout=spy_log, stderr=spy_log)
+            sampler = subprocess.Popen(py_spy_record(spy, worker, args.rate, raw), stdout=spy_log, stderr=spy_log)
             run = child_result(runner, run_args, workdir / "run.log")
             sampler.wait(120)  # py-spy stops and writes its file when the worker exits
         seconds = time.monotonic() - started
