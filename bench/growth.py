@@ -663,6 +663,8 @@ def main() -> None:
                                "producer_linger_ms": settings.worker_producer_linger_ms,
                                "producer_batch_bytes": settings.worker_producer_batch_bytes,
                                "producer_compression": settings.worker_producer_compression,
+                               "indexer_backlog_refresh_interval": settings.indexer_backlog_refresh_interval,
+                               "indexer_backlog_records": settings.indexer_backlog_records,
                                "scenarios": {}}
     if args.warm_up:
         results["warm_up"] = warm_up(args.warm_up, args.window_timeout, progress)

@@ -110,6 +110,14 @@ class Settings(BaseSettings):
     replication_factor: int | None = Field(None, ge=1, le=16, validation_alias=_env("SCHOLARSTREAM_REPLICATION_FACTOR"))
     min_insync_replicas: int | None = Field(None, ge=1, le=16, validation_alias=_env("SCHOLARSTREAM_MIN_INSYNC_REPLICAS"))
     index_replicas: int | None = Field(None, ge=0, le=16, validation_alias=_env("SCHOLARSTREAM_INDEX_REPLICAS"))
+    # While the worker group has at least `indexer_backlog_records` records to go on its inputs (a
+    # harvest, a replay), the indexer sets its indices' refresh interval to this, and back to each
+    # mapping's (1 s) once the backlog is down to a fifth of that (indexers/refresh_pacing.py);
+    # "off": the mapping's interval always.
+    indexer_backlog_refresh_interval: str = Field(
+        "30s", pattern=r"^(off|[1-9][0-9]{0,5}(ms|s|m))$", validation_alias=_env("SCHOLARSTREAM_INDEXER_BACKLOG_REFRESH_INTERVAL")
+    )
+    indexer_backlog_records: int = Field(10_000, ge=1, le=100_000_000, validation_alias=_env("SCHOLARSTREAM_INDEXER_BACKLOG_RECORDS"))
     # Rebalances of the worker group (docs/operations.md, "Several workers"): a worker silent for the
     # session timeout is dropped and its partitions move; each table partition keeps one standby copy
     # on another worker, so the one who takes it over has the state already.

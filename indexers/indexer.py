@@ -39,6 +39,7 @@ from indexers.documents import (
 )
 from indexers.index_admin import ensure_index
 from indexers.mappings import PAPERS, RESEARCHER_WORKS, RESEARCHERS, SIGNAL_OUTCOMES, IndexSpec
+from indexers.refresh_pacing import RefreshPacer, RefreshPolicy
 from schemas.dead_letters import dead_letter as build_dead_letter
 from schemas.papers import describe_validation_error, parse_enriched_paper
 from schemas.profiles import ProfileWork, ResearcherProfile
@@ -126,7 +127,10 @@ def run_indexer(
     stop: threading.Event,
     clock: Callable[[], datetime],
     on_batch: Callable[[IndexerStats], None] | None = None,
+    backlog: Callable[[], int] | None = None,
 ) -> IndexerStats:
+    """Index until `stop` is set. `backlog`, when given, reads the worker group's records still to
+    go, and paces the indices' refresh interval by it (indexers/refresh_pacing.py)."""
     routes_here = routes_for(settings)
     kafka_io.through_failover(lambda: kafka_io.ensure_topics(settings, [*(route.topic for route in routes_here), INDEX_DLQ]))
     for route in routes_here:
@@ -148,6 +152,7 @@ def run_indexer(
     dead_letters = kafka_io.through_failover(lambda: kafka_io.producer(settings))
     dlq_topic = settings.topic(INDEX_DLQ.name)
     stats = IndexerStats()
+    pacer = refresh_pacer(settings, es, routes_here, backlog)
 
     def dead_letter(source: str, key: str, payload: str, reason: str) -> None:
         letter = build_dead_letter(stage="index", reason=reason, source=source, key=key, payload=payload, failed_at=clock())
@@ -157,6 +162,8 @@ def run_indexer(
     try:
         while not stop.is_set():
             polled = consumer.poll(timeout_ms=500)
+            if pacer is not None:
+                pacer.tick()
             records = [record for batch in polled.values() for record in batch]
             if not records:
                 continue
@@ -200,6 +207,19 @@ def run_indexer(
             if on_batch is not None:
                 on_batch(stats)
     finally:
+        if pacer is not None:
+            pacer.restore()
         consumer.close()
         dead_letters.close()
     return stats
+
+
+def refresh_pacer(
+    settings: Settings, es: Elasticsearch, routes: tuple[Route, ...], backlog: Callable[[], int] | None
+) -> RefreshPacer | None:
+    """The pacer of the indices `routes` write, or None (no backlog reading, or pacing is off)."""
+    if backlog is None or settings.indexer_backlog_refresh_interval == "off":
+        return None
+    enter = settings.indexer_backlog_records
+    policy = RefreshPolicy(settings.indexer_backlog_refresh_interval, enter_backlog=enter, leave_backlog=enter // 5)
+    return RefreshPacer(es, {route.index.write_alias(settings): route.index.refresh_interval for route in routes}, backlog, policy)

@@ -37,6 +37,11 @@ class IndexSpec:
     def physical(self, settings: Settings) -> str:
         return f"{self.write_alias(settings)}-v{self.version}"
 
+    @property
+    def refresh_interval(self) -> str:
+        """How often the index refreshes when nothing paces it (indexers/refresh_pacing.py)."""
+        return str(self.settings.get("refresh_interval", "1s"))
+
 
 # Replicas are not fixed here: `index_admin.creation_settings` adds them at creation, from the
 # cluster's data nodes (SCHOLARSTREAM_INDEX_REPLICAS overrides).

@@ -111,7 +111,7 @@ def reindex(
         _load_in_processes(settings, route, topic, new, ends, result, on_progress, processes)
     else:
         _load(es, settings, route, topic, new, starts, ends, result, on_progress)
-    es.indices.put_settings(index=new, settings={"index": {"refresh_interval": _refresh_interval(route)}})
+    es.indices.put_settings(index=new, settings={"index": {"refresh_interval": route.index.refresh_interval}})
     es.indices.refresh(index=new)  # searchable before the alias moves: search never sees it half-empty
     move_aliases(es, {alias_name: new for alias_name in moving})
     later = kafka_io.end_offsets(settings, topic)
@@ -301,10 +301,6 @@ def _load_share(settings: Settings, name: str, topic: str, index: str, ends: dic
         messages.put(("done", {count: getattr(share, count) for count in _COUNTS}))
     except Exception as error:  # noqa: BLE001 - reported to the parent, which fails the reindex
         messages.put(("failed", f"{type(error).__name__}: {error}"))
-
-
-def _refresh_interval(route: Route) -> str:
-    return str(route.index.settings.get("refresh_interval", "1s"))
 
 
 def _count(outcome, result: ReindexResult) -> None:

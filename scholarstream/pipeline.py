@@ -106,6 +106,14 @@ def total_lag(settings: Settings, reader: kafka_io.LagReader | None = None) -> d
     return lag
 
 
+def worker_backlog(settings: Settings, reader: kafka_io.LagReader) -> int:
+    """Records the worker group has not committed yet, over all its inputs: the backlog that paces
+    the indexer's refresh interval (indexers/refresh_pacing.py)."""
+    return sum(
+        sum(reader.group_lag(stage.group, stage.topic).values()) for stage in stages(settings) if stage.role == "worker"
+    )
+
+
 class LogEnds:
     """The log end offset of each topic (summed over partitions) over one client kept open, for the
     catch-up ETA, which needs what arrived in a topic besides what is left of it (the lag)."""

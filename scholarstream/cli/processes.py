@@ -27,8 +27,9 @@ def indexer() -> None:
     """Index enriched papers and researcher profiles into Elasticsearch until stopped."""
     import signal
 
-    from clients import es_io
+    from clients import es_io, kafka_io
     from indexers.indexer import run_indexer
+    from scholarstream.pipeline import worker_backlog
     from scholarstream.rebuild import with_serving_generation
 
     settings = with_serving_generation(get_settings())
@@ -39,7 +40,9 @@ def indexer() -> None:
     es = es_io.client(settings)
     es_io.check_reachable(settings, es)
     log = logging.getLogger("scholarstream.indexer")
-    stats = run_indexer(settings, es, stop, utc_now, on_batch=lambda s: log.info("indexed: %s", s))
+    with kafka_io.LagReader(settings) as lag:
+        stats = run_indexer(settings, es, stop, utc_now, on_batch=lambda s: log.info("indexed: %s", s),
+                            backlog=lambda: worker_backlog(settings, lag))
     log.info("indexer stopped: %s", stats)
 
 

@@ -80,3 +80,16 @@ def test_a_list_of_elasticsearch_urls_needs_one_http_scheme(monkeypatch, raw):
 def test_enough_partitions_for_eight_workers(monkeypatch):
     monkeypatch.delenv("SCHOLARSTREAM_TOPIC_PARTITIONS", raising=False)
     assert Settings(_env_file=None).topic_partitions >= 8
+
+
+@pytest.mark.parametrize("raw", ["off", "30s", "500ms", "2m"])
+def test_the_backlog_refresh_interval_takes_elasticsearch_durations_or_off(monkeypatch, raw):
+    monkeypatch.setenv("SCHOLARSTREAM_INDEXER_BACKLOG_REFRESH_INTERVAL", raw)
+    assert Settings(_env_file=None).indexer_backlog_refresh_interval == raw
+
+
+@pytest.mark.parametrize("raw", ["30", "-1", "0s", "1h", "30 s", "false"])
+def test_a_backlog_refresh_interval_not_off_nor_a_positive_ms_s_or_m_duration_is_refused_at_start(monkeypatch, raw):
+    monkeypatch.setenv("SCHOLARSTREAM_INDEXER_BACKLOG_REFRESH_INTERVAL", raw)
+    with pytest.raises(ValidationError, match="INDEXER_BACKLOG_REFRESH_INTERVAL|indexer_backlog_refresh_interval"):
+        Settings(_env_file=None)
