@@ -127,10 +127,10 @@ def run_indexer(
     stop: threading.Event,
     clock: Callable[[], datetime],
     on_batch: Callable[[IndexerStats], None] | None = None,
-    backlog: Callable[[], int] | None = None,
+    backlog: Callable[[], int | None] | None = None,
 ) -> IndexerStats:
-    """Index until `stop` is set. `backlog`, when given, reads the worker group's records still to
-    go, and paces the indices' refresh interval by it (indexers/refresh_pacing.py)."""
+    """Index until `stop` is set. `backlog`, when given, gives the worker group's records still to
+    go (None: not read yet) at once, and paces the indices' refresh interval by it (indexers/refresh_pacing.py)."""
     routes_here = routes_for(settings)
     kafka_io.through_failover(lambda: kafka_io.ensure_topics(settings, [*(route.topic for route in routes_here), INDEX_DLQ]))
     for route in routes_here:
@@ -215,7 +215,7 @@ def run_indexer(
 
 
 def refresh_pacer(
-    settings: Settings, es: Elasticsearch, routes: tuple[Route, ...], backlog: Callable[[], int] | None
+    settings: Settings, es: Elasticsearch, routes: tuple[Route, ...], backlog: Callable[[], int | None] | None
 ) -> RefreshPacer | None:
     """The pacer of the indices `routes` write, or None (no backlog reading, or pacing is off)."""
     if backlog is None or settings.indexer_backlog_refresh_interval == "off":

@@ -12,8 +12,9 @@ slow refresh anyway. So the signal is the backlog of the worker group (records o
 not yet committed, read by the caller), not the indexer's own lag, which stays small because the
 indexer keeps pace with the worker.
 
-`RefreshPacer.tick()` runs after every poll of the indexer. Every `check_seconds` it reads the
-backlog: at or above `enter_backlog` every index gets the slow interval; once the backlog falls
+`RefreshPacer.tick()` runs after every poll of the indexer. Every `check_seconds` it takes the
+backlog (from a `BackgroundReading`, so a slow or unreachable Kafka never holds the indexer's
+loop): at or above `enter_backlog` every index gets the slow interval; once the backlog falls
 below `leave_backlog` (lower, so the setting does not flap around one figure) each index gets its
 own interval back from its mapping. The first reading decides with no memory of a previous
 process, so an indexer killed while the slow interval was set restores the mapping's when it next
@@ -25,6 +26,7 @@ a busy one is a few seconds of the fast interval until the busy one's next check
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -61,14 +63,14 @@ def is_slow(was_slow: bool | None, backlog: int, policy: RefreshPolicy) -> bool:
 
 class RefreshPacer:
     """Sets the refresh interval of `indices` (index or write alias -> its mapping's interval) from
-    the `backlog` callable's readings. Failures to read or to set are logged and retried at the
+    the `backlog` callable's readings (None: nothing read yet). Failures to read or to set are logged and retried at the
     next check: pacing is an optimisation, and must never stop the indexer."""
 
     def __init__(
         self,
         es: Elasticsearch,
         indices: Mapping[str, str],
-        backlog: Callable[[], int],
+        backlog: Callable[[], int | None],
         policy: RefreshPolicy,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -91,6 +93,8 @@ class RefreshPacer:
         except ScholarStreamError as error:
             log.warning("cannot read the worker's backlog, refresh interval left as it is: %s", error)
             return
+        if backlog is None:
+            return  # no reading yet
         slow = is_slow(self.slow, backlog, self.policy)
         if slow != self.slow:
             self._set(slow, f"worker backlog {backlog:,} records")
@@ -112,3 +116,39 @@ class RefreshPacer:
         self.slow = slow
         self.changes += 1
         log.info("%s: indices refresh %s", why, f"every {self.policy.slow_interval}" if slow else "at their own intervals")
+
+
+class BackgroundReading:
+    """A reading taken every `every` seconds on a daemon thread of its own; `latest()` returns the
+    last one at once (None before the first), or raises what the last attempt raised."""
+
+    def __init__(self, read: Callable[[], int], every: float, name: str = "backlog-reading") -> None:
+        self._read = read
+        self._every = every
+        self._value: int | None = None
+        self._error: ScholarStreamError | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def __enter__(self) -> BackgroundReading:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self._every + 1)
+
+    def latest(self) -> int | None:
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._value, self._error = self._read(), None
+            except ScholarStreamError as error:
+                self._error = error
+            except Exception as error:  # noqa: BLE001 - a reading that fails unexpectedly must not end the thread
+                self._error = ScholarStreamError(f"{type(error).__name__}: {error}")
+            self._stop.wait(self._every)

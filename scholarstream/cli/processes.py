@@ -29,6 +29,7 @@ def indexer() -> None:
 
     from clients import es_io, kafka_io
     from indexers.indexer import run_indexer
+    from indexers.refresh_pacing import BackgroundReading
     from scholarstream.pipeline import worker_backlog
     from scholarstream.rebuild import with_serving_generation
 
@@ -40,9 +41,9 @@ def indexer() -> None:
     es = es_io.client(settings)
     es_io.check_reachable(settings, es)
     log = logging.getLogger("scholarstream.indexer")
-    with kafka_io.LagReader(settings) as lag:
+    with kafka_io.LagReader(settings) as lag, BackgroundReading(lambda: worker_backlog(settings, lag), every=5.0) as backlog:
         stats = run_indexer(settings, es, stop, utc_now, on_batch=lambda s: log.info("indexed: %s", s),
-                            backlog=lambda: worker_backlog(settings, lag))
+                            backlog=backlog.latest)
     log.info("indexer stopped: %s", stats)
 
 

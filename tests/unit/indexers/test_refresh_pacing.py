@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import cast
 
 import pytest
@@ -9,7 +11,7 @@ from elasticsearch import ConnectionError as EsConnectionError
 from elasticsearch import Elasticsearch
 
 from foundation.errors import ScholarStreamError
-from indexers.refresh_pacing import RefreshPacer, RefreshPolicy, is_slow
+from indexers.refresh_pacing import BackgroundReading, RefreshPacer, RefreshPolicy, is_slow
 
 POLICY = RefreshPolicy(slow_interval="30s", enter_backlog=1_000, leave_backlog=200, check_seconds=5.0)
 
@@ -140,3 +142,62 @@ def test_a_refused_setting_is_tried_again_at_the_next_check():
     readings.now = 5.0
     made.tick()
     assert made.slow is True and es.indices.calls == [("papers-e1", "30s"), ("researchers-l1", "30s")]
+
+
+def test_no_reading_yet_decides_nothing():
+    made, es, readings = pacer()
+    made._backlog = lambda: None
+    made.tick()
+    assert es.indices.calls == [] and made.slow is None
+
+
+def wait_until(condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the reading did not arrive in time"
+        time.sleep(0.01)
+
+
+def test_a_background_reading_gives_the_last_value_without_waiting_for_the_next():
+    values = iter(range(1_000_000))
+
+    def read() -> int:
+        return next(values)
+
+    with BackgroundReading(read, every=0.05) as reading:
+        wait_until(lambda: (reading.latest() or 0) >= 2)
+    last = reading.latest()
+    time.sleep(0.2)
+    assert reading.latest() == last  # stopped: no more readings
+
+
+def test_a_background_reading_is_none_before_its_first_value():
+    gate = threading.Event()
+
+    def read() -> int:
+        gate.wait(5)
+        return 7
+
+    with BackgroundReading(read, every=0.05) as reading:
+        assert reading.latest() is None
+        gate.set()
+        wait_until(lambda: reading.latest() == 7)
+
+
+def test_a_failed_reading_raises_from_latest_until_one_succeeds():
+    outcomes: list = [ScholarStreamError("Kafka is not reachable"), RuntimeError("surprise"), 42]
+
+    def read() -> int:
+        outcome = outcomes.pop(0) if len(outcomes) > 1 else outcomes[0]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    with BackgroundReading(read, every=0.2) as reading:
+        wait_until(lambda: reading._error is not None)
+        with pytest.raises(ScholarStreamError, match="not reachable"):
+            reading.latest()
+        wait_until(lambda: "surprise" in str(reading._error or ""))
+        with pytest.raises(ScholarStreamError, match="RuntimeError: surprise"):
+            reading.latest()
+        wait_until(lambda: reading._error is None and reading.latest() == 42)
