@@ -16,7 +16,8 @@ indexer keeps pace with the worker.
 backlog (from a `BackgroundReading`, so a slow or unreachable Kafka never holds the indexer's
 loop): at or above `enter_backlog` every index gets the slow interval; once the backlog falls
 below `leave_backlog` (lower, so the setting does not flap around one figure) each index gets its
-own interval back from its mapping. The first reading decides with no memory of a previous
+own interval back from its mapping, and they are refreshed at once, so what was indexed under
+the slow interval is searchable without waiting for the next tick. The first reading decides with no memory of a previous
 process, so an indexer killed while the slow interval was set restores the mapping's when it next
 starts; `restore()`, called when the indexer stops, does the same at once. Several indexers of one
 group each set the same values: the setting is idempotent, and the worst a stopping indexer does to
@@ -109,6 +110,9 @@ class RefreshPacer:
             for index, normal in self._indices.items():
                 interval = self.policy.slow_interval if slow else normal
                 self._es.indices.put_settings(index=index, settings={"index": {"refresh_interval": interval}})
+            if not slow and self.slow is not False:
+                # what was indexed under the slow interval is searchable now, not at the next tick
+                self._es.indices.refresh(index=",".join(self._indices))
         except (es_exceptions.ApiError, es_exceptions.TransportError) as error:
             log.warning("cannot set the refresh interval (%s), retried at the next check: %s", why, error)
             self.slow = None  # unknown now: the next check sets it again whatever it decides

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from clients import es_io, kafka_io
 from indexers.index_admin import ensure_index
-from indexers.indexer import run_indexer
+from indexers.indexer import INDEXER_GROUP, run_indexer
 from indexers.mappings import PAPERS, RESEARCHERS
 from schemas.topics import INDEX_DLQ, PAPERS_ENRICHED, PAPERS_RAW
 from scholarstream.pipeline import worker_backlog
@@ -114,3 +114,24 @@ def test_pacing_off_leaves_the_mapping_interval_whatever_the_backlog(settings, m
     finally:
         stop.set()
         thread.join(30)
+
+
+def test_what_was_indexed_under_the_slow_interval_is_searchable_as_soon_as_the_indexer_stops(settings):
+    kafka_io.ensure_topics(settings, [PAPERS_ENRICHED, INDEX_DLQ])
+    es = es_io.client(settings)
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_indexer, args=(settings, es, stop, lambda: NOW), kwargs={"backlog": lambda: 50_000}, daemon=True
+    )
+    thread.start()
+    try:
+        wait_for(lambda: es.indices.exists_alias(name=PAPERS.write_alias(settings)).body)
+        wait_for(lambda: refresh_interval(es, settings, PAPERS) == "30s")
+        papers = enriched_papers()
+        produce(settings, settings.topic(PAPERS_ENRICHED.name), [(p.arxiv_id, p.model_dump_json()) for p in papers])
+        group, topic = settings.group(INDEXER_GROUP), settings.topic(PAPERS_ENRICHED.name)
+        wait_for(lambda: sum(kafka_io.group_lag(settings, group, topic).values()) == 0)
+    finally:
+        stop.set()
+        thread.join(30)
+    assert es.count(index=settings.index("papers"))["count"] == len(papers)  # no refresh asked here

@@ -28,6 +28,9 @@ class Indices:
             raise EsConnectionError("connection refused")
         self.calls.append((index, settings["index"]["refresh_interval"]))
 
+    def refresh(self, *, index: str) -> None:
+        self.calls.append((index, "refreshed"))
+
 
 class Client:
     def __init__(self) -> None:
@@ -84,7 +87,7 @@ def test_the_first_tick_sets_every_index_whatever_it_decides():
     mapping's interval back, though it never set the slow one itself."""
     made, es, _ = pacer()
     made.tick()
-    assert es.indices.calls == [("papers-e1", "1s"), ("researchers-l1", "2s")]
+    assert es.indices.calls == [("papers-e1", "1s"), ("researchers-l1", "2s"), ("papers-e1,researchers-l1", "refreshed")]
     assert made.slow is False
 
 
@@ -96,7 +99,7 @@ def test_a_backlog_slows_every_index_and_its_end_restores_each_mapping_interval(
     readings.backlog = 100
     readings.now += 5.0
     made.tick()
-    assert es.indices.calls[2:] == [("papers-e1", "1s"), ("researchers-l1", "2s")]
+    assert es.indices.calls[2:] == [("papers-e1", "1s"), ("researchers-l1", "2s"), ("papers-e1,researchers-l1", "refreshed")]
     assert made.changes == 2
 
 
@@ -108,7 +111,7 @@ def test_the_backlog_is_read_once_per_check_interval_and_unchanged_decisions_wri
         readings.now = step * 0.5
         made.tick()
     assert reads == [0.0, 5.0]
-    assert len(es.indices.calls) == 2  # the first decision only
+    assert len(es.indices.calls) == 3  # the first decision only: two settings and a refresh
 
 
 def test_restore_sets_the_mapping_intervals_when_slow_and_does_nothing_when_already_fast():
@@ -116,7 +119,7 @@ def test_restore_sets_the_mapping_intervals_when_slow_and_does_nothing_when_alre
     readings.backlog = 5_000
     made.tick()
     made.restore()
-    assert es.indices.calls[-2:] == [("papers-e1", "1s"), ("researchers-l1", "2s")]
+    assert es.indices.calls[-3:] == [("papers-e1", "1s"), ("researchers-l1", "2s"), ("papers-e1,researchers-l1", "refreshed")]
     calls = len(es.indices.calls)
     made.restore()
     assert len(es.indices.calls) == calls
