@@ -10,8 +10,9 @@ from collections.abc import Callable
 
 from clients import es_io, kafka_io
 from indexers.index_admin import ensure_index
-from indexers.indexer import INDEXER_GROUP, run_indexer
+from indexers.indexer import run_indexer
 from indexers.mappings import PAPERS, RESEARCHERS
+from indexers.refresh_pacing import RefreshPacer, RefreshPolicy
 from schemas.topics import INDEX_DLQ, PAPERS_ENRICHED, PAPERS_RAW
 from scholarstream.pipeline import worker_backlog
 from tests.integration.test_papers_indexer import NOW, count, enriched_papers, produce
@@ -116,22 +117,19 @@ def test_pacing_off_leaves_the_mapping_interval_whatever_the_backlog(settings, m
         thread.join(30)
 
 
-def test_what_was_indexed_under_the_slow_interval_is_searchable_as_soon_as_the_indexer_stops(settings):
-    kafka_io.ensure_topics(settings, [PAPERS_ENRICHED, INDEX_DLQ])
+def test_what_was_indexed_under_the_slow_interval_is_searchable_the_moment_it_is_restored(settings):
+    """Restoring the interval alone leaves the documents to the next scheduled refresh (measured:
+    two tries in four saw none of them right after); the pacer refreshes as it restores. Five
+    rounds, so a pacer that did not would almost surely be caught."""
     es = es_io.client(settings)
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=run_indexer, args=(settings, es, stop, lambda: NOW), kwargs={"backlog": lambda: 50_000}, daemon=True
-    )
-    thread.start()
-    try:
-        wait_for(lambda: es.indices.exists_alias(name=PAPERS.write_alias(settings)).body)
-        wait_for(lambda: refresh_interval(es, settings, PAPERS) == "30s")
-        papers = enriched_papers()
-        produce(settings, settings.topic(PAPERS_ENRICHED.name), [(p.arxiv_id, p.model_dump_json()) for p in papers])
-        group, topic = settings.group(INDEXER_GROUP), settings.topic(PAPERS_ENRICHED.name)
-        wait_for(lambda: sum(kafka_io.group_lag(settings, group, topic).values()) == 0)
-    finally:
-        stop.set()
-        thread.join(30)
-    assert es.count(index=settings.index("papers"))["count"] == len(papers)  # no refresh asked here
+    ensure_index(es, settings, PAPERS)
+    alias = PAPERS.write_alias(settings)
+    for round_ in range(5):
+        pacer = RefreshPacer(es, {alias: "1s"}, lambda: 50_000, RefreshPolicy())
+        pacer.tick()
+        assert refresh_interval(es, settings, PAPERS) == "30s"
+        ids = [f"{round_}-{n}" for n in range(20)]
+        for doc_id in ids:
+            es.index(index=alias, id=doc_id, document={"arxiv_id": doc_id})
+        pacer.restore()
+        assert es.count(index=alias, query={"prefix": {"arxiv_id": f"{round_}-"}})["count"] == len(ids)
