@@ -17,11 +17,12 @@ backlog (from a `BackgroundReading`, so a slow or unreachable Kafka never holds 
 loop): at or above `enter_backlog` every index gets the slow interval; once the backlog falls
 below `leave_backlog` (lower, so the setting does not flap around one figure) each index gets its
 own interval back from its mapping, and they are refreshed at once, so what was indexed under
-the slow interval is searchable without waiting for the next tick. The first reading decides with no memory of a previous
-process, so an indexer killed while the slow interval was set restores the mapping's when it next
-starts; `restore()`, called when the indexer stops, does the same at once. Several indexers of one
-group each set the same values: the setting is idempotent, and the worst a stopping indexer does to
-a busy one is a few seconds of the fast interval until the busy one's next check.
+the slow interval is searchable without waiting for the next tick. The first reading decides with
+no memory of a previous process, so an indexer killed while the slow interval was set restores the
+mapping's when it next starts; `restore()`, called when the indexer stops, does the same at once.
+Several indexers of one group each set the same values: the setting is idempotent, and the worst a
+stopping indexer does to a busy one is the fast interval until the busy one's next reading and
+check (up to about ten seconds).
 """
 
 from __future__ import annotations
@@ -64,8 +65,8 @@ def is_slow(was_slow: bool | None, backlog: int, policy: RefreshPolicy) -> bool:
 
 class RefreshPacer:
     """Sets the refresh interval of `indices` (index or write alias -> its mapping's interval) from
-    the `backlog` callable's readings (None: nothing read yet). Failures to read or to set are logged and retried at the
-    next check: pacing is an optimisation, and must never stop the indexer."""
+    the `backlog` callable's readings (None: nothing read yet). Failures to read or to set are
+    logged and retried at the next check: pacing is an optimisation, and must never stop the indexer."""
 
     def __init__(
         self,

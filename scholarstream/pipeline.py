@@ -93,25 +93,27 @@ def stages(settings: Settings) -> list[Stage]:
     ]
 
 
-def total_lag(settings: Settings, reader: kafka_io.LagReader | None = None) -> dict[str, int]:
-    """Stage role -> records not yet committed by its group, over all the topics it reads.
+def total_lag(
+    settings: Settings, reader: kafka_io.LagReader | None = None, roles: tuple[str, ...] = ROLES
+) -> dict[str, int]:
+    """Stage role -> records not yet committed by its group, over all the topics it reads (of the
+    `roles` asked for; the others are not read).
 
     A caller that polls passes its own `reader` to keep the clients open between readings."""
     if reader is None:
         with kafka_io.LagReader(settings) as own:
-            return total_lag(settings, own)
+            return total_lag(settings, own, roles)
     lag: dict[str, int] = {}
     for stage in stages(settings):
-        lag[stage.role] = lag.get(stage.role, 0) + sum(reader.group_lag(stage.group, stage.topic).values())
+        if stage.role in roles:
+            lag[stage.role] = lag.get(stage.role, 0) + sum(reader.group_lag(stage.group, stage.topic).values())
     return lag
 
 
 def worker_backlog(settings: Settings, reader: kafka_io.LagReader) -> int:
     """Records the worker group has not committed yet, over all its inputs: the backlog that paces
     the indexer's refresh interval (indexers/refresh_pacing.py)."""
-    return sum(
-        sum(reader.group_lag(stage.group, stage.topic).values()) for stage in stages(settings) if stage.role == "worker"
-    )
+    return total_lag(settings, reader, roles=("worker",)).get("worker", 0)
 
 
 class LogEnds:
