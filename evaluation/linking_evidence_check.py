@@ -1,7 +1,7 @@
 """Is there evidence the linker does not use that would separate the namesakes it cannot?
 
-`python -m evaluation.linking_evidence_check` (needs `../shared/data` and the MiniLM vectors the
-linking evaluation caches; about seven minutes; writes `evaluation/results/linking_evidence_check.json`).
+`python -m evaluation.linking_evidence_check` (needs `../shared/data`; about two minutes with the
+MiniLM vectors the linking evaluation caches; writes `evaluation/results/linking_evidence_check.json`).
 
 The pairwise linker's recall on the pseudo-namesakes stays near 0.77 whatever its trees (docs/linking.md):
 a person whose papers share neither coauthors nor field is split. Before building new evidence
