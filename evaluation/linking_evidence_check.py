@@ -32,7 +32,7 @@ import re
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -83,14 +83,17 @@ def shares(rows: list[dict[str, Any]]) -> dict[str, Any]:
     same = [row for row in rows if row["same"]]
     other = [row for row in rows if not row["same"]]
 
-    def share(group: list[dict[str, Any]], test) -> float:
+    def share(group: list[dict[str, Any]], test: Callable[[dict[str, Any]], bool]) -> float:
         return round(sum(1 for row in group if test(row)) / len(group), 4) if group else 0.0
 
-    tests = {
-        **{f"rare_words>={k}": (lambda row, k=k: row["rare_words"] >= k) for k in (1, 2, 3)},
-        **{f"idf>={k}": (lambda row, k=k: row["idf"] >= k) for k in (10, 20, 30)},
-        "two_hop": lambda row: row["two_hop"],
-        "two_hop_without_a_shared_coauthor": lambda row: row["two_hop"] and not row["shared_coauthor"],
+    def at_least(column: str, value: float) -> Callable[[dict[str, Any]], bool]:
+        return lambda row: row[column] >= value
+
+    tests: dict[str, Callable[[dict[str, Any]], bool]] = {
+        **{f"rare_words>={k}": at_least("rare_words", k) for k in (1, 2, 3)},
+        **{f"idf>={k}": at_least("idf", k) for k in (10, 20, 30)},
+        "two_hop": lambda row: bool(row["two_hop"]),
+        "two_hop_without_a_shared_coauthor": lambda row: bool(row["two_hop"] and not row["shared_coauthor"]),
     }
     return {"same_pairs": len(same), "other_pairs": len(other),
             **{name: {"same": share(same, test), "other": share(other, test)} for name, test in tests.items()}}
@@ -127,7 +130,7 @@ def main() -> int:
     neighbours = coauthor_graph(raw, renamed_blocks)
     used = {p.paper_id: words(by_id[p.paper_id].title, by_id[p.paper_id].abstract) for p in names_set.papers}
     total = len(raw)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for block, lines in block_lines(names_set).items():
         scores = pair_scores(lines, policy)
         for i, one in enumerate(lines):
