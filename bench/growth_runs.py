@@ -92,11 +92,15 @@ def group_summary(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
+def label_of(run: Mapping[str, Any], label: str) -> str:
+    """The run's group under `label`: its short commit, or its refresh pacing."""
+    return run["commit"][:7] if label == "commit" else str(run[label])
+
+
 def grouped(runs: Iterable[Mapping[str, Any]], label: str) -> dict[str, list[Mapping[str, Any]]]:
     groups: dict[str, list[Mapping[str, Any]]] = {}
     for run in runs:
-        value = run["commit"][:7] if label == "commit" else str(run[label])
-        groups.setdefault(value, []).append(run)
+        groups.setdefault(label_of(run, label), []).append(run)
     return groups
 
 
@@ -128,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "Each run: last window over first (CPU a paper by part; Kafka bytes a paper), and the last three tenths over the first two",
         ["run", "commit", args.label, "total", "worker", "ES", "bytes", "tail/head total", "mean total ms"],
         [
-            [run["source"], run["commit"][:7], run["commit"][:7] if args.label == "commit" else run[args.label],
+            [run["source"], run["commit"][:7], label_of(run, args.label),
              *(rounded(run["ratio_last_to_first"].get(key)) for key in ("total", "worker", "elasticsearch", "kafka_bytes")),
              rounded(run["ratio_tail_to_head"].get("total")), rounded(run["mean"]["total"])]
             for run in runs

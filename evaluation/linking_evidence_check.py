@@ -121,14 +121,12 @@ def main() -> int:
     raw = namesakes.read_oai_raw()
     names_set = namesakes.with_embeddings(namesakes.the_set(raw), raw, settings, load_encoder(settings))
     policy = policy_named("pairwise", settings.encoder_model)
+    used = {paper.arxiv_id: words(paper.title, paper.abstract) for paper in raw}
     papers_using: Counter[str] = Counter()
-    by_id = {}
-    for paper in raw:
-        papers_using.update(words(paper.title, paper.abstract))
-        by_id[paper.arxiv_id] = paper
+    for paper_words in used.values():
+        papers_using.update(paper_words)
     renamed_blocks = {person.block for group in names_set.groups for person in group.people}
     neighbours = coauthor_graph(raw, renamed_blocks)
-    used = {p.paper_id: words(by_id[p.paper_id].title, by_id[p.paper_id].abstract) for p in names_set.papers}
     total = len(raw)
     rows: list[dict[str, Any]] = []
     for block, lines in block_lines(names_set).items():
