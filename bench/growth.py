@@ -34,7 +34,11 @@ papers. `--annotate RESULTS` adds them to a harvest results file written before 
 Before the scenarios, `--warm-up` papers (2,000) run through a throwaway namespace: the stack's
 JVMs are then warm, so the first window does not pay for their compilation.
 
-Usage: python -m bench.growth [--scenarios harvest,prolific,block] [--papers 20000] [--windows 10]
+`--skip N` feeds the harvest from its record N+1 on an empty pipeline: the last tenth run alone
+costs what its papers cost, without the state the nine tenths before it leave (the content
+control of docs/performance.md, 7u).
+
+Usage: python -m bench.growth [--scenarios harvest,prolific,block] [--papers 20000] [--windows 10] [--skip 0]
                               [--works 5000] [--people 2000] [--window 100] [--warm-up 2000]
                               [--profile-windows 1,10 --py-spy PATH] [--name growth]
        python -m bench.growth --annotate bench/results/NAME.json
@@ -148,6 +152,7 @@ class Window:
     collector_collections: list[int] | None = None
     profile: dict[str, Any] | None = None  # the worker's sampled profile of this window (`--profile-windows`)
     es_thread_ms: dict[str, dict[str, float]] = field(default_factory=dict)  # index -> activity -> ms (`es_threads`)
+    offset: int = 0  # harvest records skipped before the scenario's first (`--skip`): labels only
 
     @property
     def last(self) -> int:
@@ -158,7 +163,7 @@ class Window:
         cpu = {role: round(seconds / self.papers * 1000, 2) for role, seconds in self.cpu_seconds.items()}
         return {
             "window": self.number,
-            "records": f"{self.before + 1}-{self.last}",
+            "records": f"{self.offset + self.before + 1}-{self.offset + self.last}",
             "seconds": round(self.seconds, 1),
             "cpu_ms_per_paper": cpu,
             "cpu_ms_per_paper_total": round(sum(cpu.values()), 2),
@@ -505,11 +510,13 @@ def run_scenario(name: str, papers: Sequence[RawPaper], sizes: Sequence[int], wi
                  progress: Callable[[str], None],
                  on_window: Callable[[list[dict[str, Any]]], None] | None = None,
                  extra_env: Mapping[str, str] | None = None,
-                 profile_windows: frozenset[int] = frozenset(), py_spy: str = "py-spy") -> dict[str, Any]:
+                 profile_windows: frozenset[int] = frozenset(), py_spy: str = "py-spy",
+                 record_offset: int = 0) -> dict[str, Any]:
     """Feed `papers` in windows of `sizes` to a fresh namespace's pipeline and measure each window;
     `on_window` gets the rows so far after each one (a long run keeps what it measured);
     `extra_env`: settings of this scenario's pipeline (`SCENARIO_SETTINGS`); the windows numbered in
-    `profile_windows` also sample the worker with `py_spy`."""
+    `profile_windows` also sample the worker with `py_spy`; `record_offset`: the harvest records
+    before `papers[0]`, so the windows' record ranges name the harvest's own."""
     namespace = new_namespace(f"growth{name}")
     env = {**namespace_env(namespace), **(extra_env or {})}
     saved = dict(os.environ)
@@ -532,7 +539,8 @@ def run_scenario(name: str, papers: Sequence[RawPaper], sizes: Sequence[int], wi
         time.sleep(REPORT_EVERY_SECONDS + 1)  # and has written its first report (the collector's counters)
         before = 0
         for number, size in enumerate(sizes, 1):
-            window = Window(number, size, before, author_lines=sum(len(p.authors) for p in papers[before:before + size]))
+            window = Window(number, size, before, offset=record_offset,
+                            author_lines=sum(len(p.authors) for p in papers[before:before + size]))
             topics = namespace_topics(settings, namespace)
             ends_before = log_ends(settings, topics)
             stored_before = stored_bytes(settings, namespace)
@@ -550,7 +558,7 @@ def run_scenario(name: str, papers: Sequence[RawPaper], sizes: Sequence[int], wi
             except Stalled as error:
                 if profiler is not None:
                     profiler.abandon()
-                stalled = f"window {number} (records {before + 1}-{before + size}): {error}"
+                stalled = f"window {number} (records {record_offset + before + 1}-{record_offset + before + size}): {error}"
                 break
             window.seconds = time.monotonic() - started
             cpu_after = cpu_now(pids)
@@ -626,6 +634,9 @@ def main() -> None:
     parser.add_argument("--scenarios", default="harvest,prolific,block")
     parser.add_argument("--papers", type=int, default=20_000, help="harvest records (102,538 is the whole 2016 harvest)")
     parser.add_argument("--windows", type=int, default=10, help="windows of the harvest run")
+    parser.add_argument("--skip", type=int, default=0, metavar="RECORDS",
+                        help="harvest records left out before the first one fed: a later slice of the harvest on an "
+                             "empty pipeline, to tell what its papers cost from what the pipeline's state adds")
     parser.add_argument("--works", type=int, default=5_000, help="works of the prolific researcher")
     parser.add_argument("--people", type=int, default=2_000, help="people of the large block")
     parser.add_argument("--window", type=int, default=100, help="papers per window of the prolific and block runs")
@@ -665,12 +676,12 @@ def main() -> None:
                                "producer_compression": settings.worker_producer_compression,
                                "indexer_backlog_refresh_interval": settings.indexer_backlog_refresh_interval,
                                "indexer_backlog_records": settings.indexer_backlog_records,
-                               "scenarios": {}}
+                               "harvest_skip": args.skip, "scenarios": {}}
     if args.warm_up:
         results["warm_up"] = warm_up(args.warm_up, args.window_timeout, progress)
     for scenario in chosen:
         if scenario == "harvest":
-            papers = list(harvest_papers(args.papers))
+            papers = list(harvest_papers(args.papers, skip=args.skip))
             sizes = split_evenly(len(papers), args.windows)
             checkpoints: tuple[int, ...] = (1,)
         else:
@@ -687,7 +698,8 @@ def main() -> None:
         profiled = frozenset(int(n) for n in args.profile_windows.split(",") if n) if scenario == "harvest" else frozenset()
         spy = worker_profile.find_py_spy(args.py_spy) if profiled else args.py_spy
         report = run_scenario(scenario, papers, sizes, args.window_timeout, progress, keep,
-                              SCENARIO_SETTINGS.get(scenario), profiled, spy)
+                              SCENARIO_SETTINGS.get(scenario), profiled, spy,
+                              record_offset=args.skip if scenario == "harvest" else 0)
         report["settings"] = SCENARIO_SETTINGS.get(scenario, {})
         report["summary"] = growth_summary(report["windows"], checkpoints)
         results["scenarios"][scenario] = report

@@ -13,6 +13,7 @@ from bench.growth import (
     es_threads_between,
     growth_summary,
     prolific_papers,
+    record_range,
     split_evenly,
     synthetic_id,
     window_holding,
@@ -141,3 +142,9 @@ def test_elasticsearch_thread_time_is_shared_out_by_activity_and_index():
 
 def test_a_window_without_elasticsearch_readings_reports_none():
     assert "elasticsearch_thread_ms_per_paper" not in Window(1, 10, 0).per_paper()
+
+
+def test_a_window_of_a_later_slice_names_the_harvest_records_it_holds():
+    row = Window(2, 100, 100, 1.0, {"worker": 1.0}, {"t": 1}, {"t": 1}, offset=92_285).per_paper()
+    assert row["records"] == "92386-92485"
+    assert record_range(row) == (92_386, 92_485)
