@@ -167,3 +167,41 @@ def test_both_stores_announce_what_a_changelog_or_a_rebalance_changed(tmp_path, 
     asyncio.run(store.on_recovery_completed({TP(table.changelog_topic.get_topic_name(), 0)}, set()))
     assert heard[-1] is None, "partitions dropped: anything may have changed"
     assert store.get(b"b") is None, "partition 1 is not active here"
+
+
+def test_the_kept_count_matches_a_count_of_the_keys_through_every_kind_of_write(tmp_path):
+    import random
+
+    path = tmp_path / "t.sqlite"
+    table = DiskMapping(path)
+    rnd = random.Random(7)
+    keys = [b"k%d" % n for n in range(60)]
+
+    def counted() -> int:
+        return table._db.execute("SELECT count(*) FROM kv").fetchone()[0]
+
+    for step in range(2_000):
+        key = rnd.choice(keys)
+        kind = rnd.random()
+        if kind < 0.45:
+            table[key] = b"v%d" % step  # an insert or an update
+        elif kind < 0.6:
+            table[key] = None
+        elif kind < 0.8:
+            try:
+                del table[key]
+            except KeyError:
+                pass
+        elif kind < 0.9:
+            table.apply([(rnd.choice(keys), rnd.choice([b"x", None]), rnd.randrange(3)) for _ in range(5)])
+        elif kind < 0.95:
+            with pytest.raises(RuntimeError):
+                table.apply(_failing([(rnd.choice(keys), b"y", 0), (rnd.choice(keys), None, 1)]))
+        else:
+            table.keep_partitions({rnd.randrange(3)})
+        assert len(table) == counted(), f"step {step}"
+    table.clear()
+    assert len(table) == 0 == counted()
+    table[b"again"] = b"1"
+    table.close()
+    assert len(DiskMapping(path)) == 1, "a file opened again counts what it holds"
