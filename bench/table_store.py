@@ -126,10 +126,15 @@ def measure(sizes: list[int], ops: int, directory: Path, progress: Callable[[str
         half = ops // 2
         for turn, (name, target) in enumerate((("counted", table), ("plain", plain), ("plain", plain), ("counted", table))):
             base = held + half * (turn in (2, 3))  # each table inserts the same new keys
-            timed.setdefault(f"update_us_{name}", []).append(
-                cpu_us_each(half, lambda _n, t=target, held=held: t.__setitem__(key_of(rnd.randrange(held)), value_of(rnd, blob))))
-            timed.setdefault(f"insert_us_{name}", []).append(
-                cpu_us_each(half, lambda n, t=target, base=base: t.__setitem__(key_of(base + n), value_of(rnd, blob))))
+
+            def update(_n: int, target: Any = target, held: int = held) -> None:
+                target[key_of(rnd.randrange(held))] = value_of(rnd, blob)
+
+            def insert(n: int, target: Any = target, base: int = base) -> None:
+                target[key_of(base + n)] = value_of(rnd, blob)
+
+            timed.setdefault(f"update_us_{name}", []).append(cpu_us_each(half, update))
+            timed.setdefault(f"insert_us_{name}", []).append(cpu_us_each(half, insert))
         row.update({key: round(statistics.mean(values), 2) for key, values in timed.items()})
         held += 2 * half
         row["keys_after_inserts"] = held
