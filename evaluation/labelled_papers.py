@@ -43,20 +43,21 @@ def split_of(arxiv_id: str) -> str:
     return "test" if bucket == 0 else "calibration" if bucket == 1 else "train"
 
 
-def _require(path: Path) -> Path:
+def require_data(path: Path) -> Path:
+    """`path`, or a clear error when the shared data beside the checkout is not there."""
     if not path.exists():
         raise ScholarStreamError(f"{path} not found: the evaluation reads the shared data set beside the checkout")
     return path
 
 
 def oai_cs_2016(path: Path = OAI_CS_2016) -> Iterator[LabelledPaper]:
-    for paper in papers_in_pages(page_files(_require(path))):
+    for paper in papers_in_pages(page_files(require_data(path))):
         categories = tuple(dict.fromkeys(canonical_category(c) for c in paper.categories))
         yield LabelledPaper(paper.arxiv_id, embedding_text(paper), categories)
 
 
 def daily_2025_2026(path: Path = DAILY_2025_2026) -> Iterator[LabelledPaper]:
-    for month in sorted(_require(path).glob("*.jsonl.gz")):
+    for month in sorted(require_data(path).glob("*.jsonl.gz")):
         with gzip.open(month, "rt", encoding="utf-8") as handle:
             for line in handle:
                 record = json.loads(line)

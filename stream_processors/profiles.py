@@ -169,7 +169,8 @@ class TotalsDraft:
     Removing a work takes back exactly what adding it gave, so a work replaced by its new version
     is `remove(old)` then `add(new)`."""
 
-    def __init__(self, totals: WorkTotals) -> None:
+    def __init__(self, totals: WorkTotals, collaborators_kept: int = COLLABORATOR_COUNTS_KEPT) -> None:
+        self.collaborators_kept = collaborators_kept  # the bound; evaluation.collaborator_bound tries others
         self.topic_micros = dict(totals.topic_micros)
         self.topic_works = dict(totals.topic_works)
         self.topic_names = dict(totals.topic_names)
@@ -215,8 +216,8 @@ class TotalsDraft:
 
     def finish(self) -> WorkTotals:
         collaborators = self.collaborators
-        if len(collaborators) > COLLABORATOR_COUNTS_KEPT:
-            kept = sorted(collaborators, key=lambda rid: (-collaborators[rid], rid))[:COLLABORATOR_COUNTS_KEPT]
+        if len(collaborators) > self.collaborators_kept:
+            kept = sorted(collaborators, key=lambda rid: (-collaborators[rid], rid))[:self.collaborators_kept]
             collaborators = {rid: collaborators[rid] for rid in sorted(kept)}
         return WorkTotals(
             topic_micros=self.topic_micros,
@@ -445,7 +446,7 @@ def _rebuild(profile: ResearcherProfile, **changes: object) -> ResearcherProfile
         totals=totals,
         display_name=_display_name(variants, profile.display_name),
         top_topics=_top_topics(totals),
-        close_collaborators=_close_collaborators(totals, exclude={profile.researcher_id, *merged_from}),
+        close_collaborators=rank_close_collaborators(totals, exclude={profile.researcher_id, *merged_from}),
         first_active_year=min(totals.years) if totals.years else None,
         last_active_year=max(totals.years) if totals.years else None,
         revision=profile.revision + 1,
@@ -475,7 +476,7 @@ def _top_topics(totals: WorkTotals) -> tuple[WeightedTopic, ...]:
     )
 
 
-def _close_collaborators(totals: WorkTotals, exclude: set[str]) -> tuple[Collaborator, ...]:
+def rank_close_collaborators(totals: WorkTotals, exclude: set[str]) -> tuple[Collaborator, ...]:
     """The most shared works first, then by id. Every revision ranks up to COLLABORATOR_COUNTS_KEPT
     of them, so the top few are picked without sorting the rest (0.1 ms for 1,000, not 0.4)."""
     ranked = heapq.nsmallest(CLOSE_COLLABORATORS,

@@ -15,10 +15,10 @@ from stream_processors.profiles import (
     ProfileUpdateRejected,
     TotalsDraft,
     WorksDraft,
-    _close_collaborators,
     _rebuild,
     apply_signal,
     new_profile,
+    rank_close_collaborators,
     totals_of,
 )
 from tests.unit.stream_processors.held import Held
@@ -177,7 +177,7 @@ def test_close_collaborators_are_the_most_shared_then_by_id_leaving_out_the_excl
     totals = WorkTotals(collaborators=shared, collaborator_names={rid: f"Name {rid[-4:]}" for rid in shared}, works=9)
     excluded = {"r-0000000000000003", "r-0000000000000011"}
     expected = sorted((rid for rid in shared if rid not in excluded), key=lambda rid: (-shared[rid], rid))[:CLOSE_COLLABORATORS]
-    found = _close_collaborators(totals, excluded)
+    found = rank_close_collaborators(totals, excluded)
     assert [c.researcher_id for c in found] == expected
     assert [c.shared_works for c in found] == [shared[rid] for rid in expected]
     assert found[0].display_name == f"Name {expected[0][-4:]}"
