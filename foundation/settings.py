@@ -172,6 +172,10 @@ class Settings(BaseSettings):
     # corpus; docs/performance.md 7i). Either way the changelog is the truth.
     table_store: Literal["disk", "memory"] = Field("disk", validation_alias=_env("SCHOLARSTREAM_TABLE_STORE"))
     table_cache_mib: int = Field(16, ge=1, le=4096, validation_alias=_env("SCHOLARSTREAM_TABLE_CACHE_MIB"))
+    # Decoded profiles the profiles agent keeps beside the table (stream_processors/agents/state.py),
+    # by their estimated resident bytes: a returning researcher outside it is read and decoded again
+    # (docs/performance.md 7u). More memory, fewer decodes.
+    profile_cache_mib: int = Field(96, ge=1, le=65_536, validation_alias=_env("SCHOLARSTREAM_PROFILE_CACHE_MIB"))
 
     # Encoder
     encoder_model: str = Field(PACKAGED_ENCODER, validation_alias=_env("SCHOLARSTREAM_ENCODER_MODEL"))

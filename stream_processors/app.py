@@ -55,6 +55,7 @@ from stream_processors.agents import (
     SignalsAgent,
 )
 from stream_processors.agents.parked_signals import ParkedSignals
+from stream_processors.agents.state import profile_cache
 from stream_processors.direct_topic import DirectTopic
 from stream_processors.linking.policy import policy_named
 from stream_processors.producer_flush import flush_completely
@@ -362,6 +363,7 @@ def _register_linking(
                                             changelog=published(RESEARCHER_PROFILE_WORKS))),
         profile_works_topic=sink(RESEARCHER_PROFILE_WORKS.name),
         parked=ParkedSignals(_table(app, "parked-signals", settings, changelog_configs), sink(RESEARCHER_SIGNALS.name)),
+        profile_cache=profile_cache(settings.profile_cache_mib * 2**20),
     )
     link_dlq, signals_dlq, merges_dlq = sink(LINK_DLQ.name), sink(SIGNALS_DLQ.name), sink(MERGES_DLQ.name)
     reviews = sink(MERGE_REVIEWS.name)

@@ -27,6 +27,13 @@ PROFILE_DECODED_PER_BYTE = 5  # a decoded profile takes about 5x its JSON (31,94
 T = TypeVar("T")
 
 
+def profile_cache(budget: int) -> Decoded[ResearcherProfile]:
+    """Decoded profiles up to `budget` estimated resident bytes (`SCHOLARSTREAM_PROFILE_CACHE_MIB`);
+    a profile's bytes are the whole of its write, so equal bytes are the same revision."""
+    return Decoded(lambda _key, data: ResearcherProfile.model_validate_json(data), budget,
+                   lambda _profile, data: PROFILE_DECODED_PER_BYTE * len(data), lambda _data: True)
+
+
 def timestamp(event: Any) -> datetime:
     """The record's Kafka timestamp: when it was produced, which re-delivery does not change."""
     return datetime.fromtimestamp(event.message.timestamp, tz=UTC)
@@ -155,10 +162,7 @@ class LinkingState:
     profile_works_topic: Topic
     parked: ParkedSignals  # signals that came before their profile (parked_signals.py)
     profile_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    profile_cache: Decoded[ResearcherProfile] = field(
-        default_factory=lambda: Decoded(lambda _key, data: ResearcherProfile.model_validate_json(data), PROFILE_CACHE_BYTES,
-                                        lambda _profile, data: PROFILE_DECODED_PER_BYTE * len(data), lambda _data: True)
-    )
+    profile_cache: Decoded[ResearcherProfile] = field(default_factory=lambda: profile_cache(PROFILE_CACHE_BYTES))
 
     score_of: ScoreLookup = field(init=False)  # collaborators' scores, as this worker's copy knows them now
     # A revision's JSON, made once for its send and reused when the table takes it.
