@@ -670,7 +670,8 @@ def main() -> None:
     load_before = load_average()
     code = code_version()  # the worker runs the code of the checkout as it is now
     results: dict[str, Any] = {"encoder": settings.encoder_model, "linker": settings.linker,
-                               "table_store": settings.table_store, "topic_partitions": settings.topic_partitions,
+                               "table_store": settings.table_store, "profile_cache_mib": settings.profile_cache_mib,
+                               "topic_partitions": settings.topic_partitions,
                                "producer_linger_ms": settings.worker_producer_linger_ms,
                                "producer_batch_bytes": settings.worker_producer_batch_bytes,
                                "producer_compression": settings.worker_producer_compression,
