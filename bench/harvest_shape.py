@@ -20,20 +20,18 @@ Usage: python -m bench.harvest_shape [--papers 102538] [--windows 10] [--name ha
 from __future__ import annotations
 
 import argparse
-import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bench.common import print_table, write_result
 from bench.growth import split_evenly
 from bench.records import harvest_papers
+from schemas.names import fold
 from schemas.papers import RawPaper
 
 
 def printed_name(keyname: str, forenames: str) -> tuple[str, str]:
-    """Surname and forenames without accents, case or surrounding space."""
-    def fold(text: str) -> str:
-        return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower().strip()
+    """Surname and forenames folded as linking folds them (`schemas.names.fold`)."""
     return fold(keyname), fold(forenames)
 
 

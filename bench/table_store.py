@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import random
 import shutil
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -32,9 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import print_table, write_result
-from stream_processors.table_store import COMMIT_EVERY, DiskMapping
-
-UPSERT = "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+from stream_processors.table_store import COMMIT_EVERY, UPSERT, DiskMapping, open_scratch
 
 
 class Untriggered:
@@ -42,11 +39,7 @@ class Untriggered:
     same upsert and commits, no triggers. Only its writes are timed."""
 
     def __init__(self, path: Path, cache_mib: int = 16) -> None:
-        self._db = sqlite3.connect(path, isolation_level=None)
-        for pragma in ("journal_mode=MEMORY", "synchronous=OFF", "locking_mode=EXCLUSIVE", "temp_store=MEMORY",
-                       f"cache_size=-{cache_mib * 1024}"):
-            self._db.execute(f"PRAGMA {pragma}")
-        self._db.execute("CREATE TABLE kv (key BLOB PRIMARY KEY, value BLOB, partition INTEGER)")
+        self._db = open_scratch(path, cache_mib)
         self._db.execute("BEGIN")
         self._pending = 0
 

@@ -34,7 +34,6 @@ import hashlib
 import json
 import sys
 import time
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ from typing import Any
 from evaluation.labelled_papers import DAILY_2025_2026, OAI_CS_2016, require_data
 from foundation.settings import REPO_ROOT
 from producers.oai_records import page_files, papers_in_pages
+from schemas.names import fold
 from schemas.profiles import CLOSE_COLLABORATION_MAX_AUTHORS, Coauthor, Collaborator, Work, WorkTotals
 from stream_processors.profiles import COLLABORATOR_COUNTS_KEPT, TotalsDraft, rank_close_collaborators
 
@@ -58,11 +58,6 @@ class Paper:
     title: str
     category: str
     authors: tuple[str, ...]  # printed names, folded
-
-
-def fold(name: str) -> str:
-    """A printed name without accents, case or repeated spaces."""
-    return " ".join(unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower().split())
 
 
 def researcher_id(name: str) -> str:
@@ -89,7 +84,7 @@ def works_of(name: str, papers: Iterable[Paper]) -> list[Work]:
     works = []
     for paper in papers:
         small = len(paper.authors) <= CLOSE_COLLABORATION_MAX_AUTHORS
-        coauthors = {fold_name: researcher_id(fold_name) for fold_name in paper.authors if fold_name != name} if small else {}
+        coauthors = {printed: researcher_id(printed) for printed in paper.authors if printed and printed != name} if small else {}
         works.append(Work(arxiv_id=paper.arxiv_id, title=paper.title[:2_000], categories=(paper.category,),
                           author_count=len(paper.authors),
                           coauthors=tuple(Coauthor(researcher_id=rid, display_name=printed) for printed, rid in coauthors.items())))

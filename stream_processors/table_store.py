@@ -37,6 +37,20 @@ COMMIT_EVERY = 256
 _MISSING = object()
 
 
+UPSERT = "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+
+
+def open_scratch(path: Path, cache_mib: int) -> sqlite3.Connection:
+    """A connection to the scratch file at `path`, holding the `kv` table (made if missing)."""
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    # Never synced (scratch); the rollback journal in memory, for `apply`'s savepoints.
+    for pragma in ("journal_mode=MEMORY", "synchronous=OFF", "locking_mode=EXCLUSIVE", "temp_store=MEMORY",
+                   f"cache_size=-{cache_mib * 1024}"):
+        db.execute(f"PRAGMA {pragma}")
+    db.execute("CREATE TABLE IF NOT EXISTS kv (key BLOB PRIMARY KEY, value BLOB, partition INTEGER)")
+    return db
+
+
 class DiskMapping(MutableMapping[bytes, Any]):
     """bytes -> bytes (or None, which faust stores for a deleted key until it drops it) in one
     SQLite table, with the changelog partition a recovered key came from."""
@@ -44,12 +58,7 @@ class DiskMapping(MutableMapping[bytes, Any]):
     def __init__(self, path: Path, cache_mib: int = 16) -> None:
         self.path = path
         self._lock = threading.Lock()  # the encoder's executor threads may read a table too
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        # Never synced (scratch); the rollback journal in memory, for `apply`'s savepoints.
-        for pragma in ("journal_mode=MEMORY", "synchronous=OFF", "locking_mode=EXCLUSIVE", "temp_store=MEMORY",
-                       f"cache_size=-{cache_mib * 1024}"):
-            self._db.execute(f"PRAGMA {pragma}")
-        self._db.execute("CREATE TABLE IF NOT EXISTS kv (key BLOB PRIMARY KEY, value BLOB, partition INTEGER)")
+        self._db = open_scratch(path, cache_mib)
         # The number of keys, kept by triggers: `count(*)` walks the whole key index, and the
         # worker's report asks every table for its size every few seconds, so that walk grew with
         # the corpus (8 ms a table of 600,000 keys, 36 of 2,000,000; bench/table_store.py). An upsert that updates
@@ -106,8 +115,7 @@ class DiskMapping(MutableMapping[bytes, Any]):
         return value
 
     def __setitem__(self, key: bytes, value: Any) -> None:
-        self._run("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                  (key, value))
+        self._run(UPSERT, (key, value))
 
     def __delitem__(self, key: bytes) -> None:
         if self._run("DELETE FROM kv WHERE key = ?", (key,)).rowcount == 0:
