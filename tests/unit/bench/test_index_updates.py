@@ -1,0 +1,43 @@
+"""bench.index_updates: bulk bodies as the indexer writes them, and variants that change one thing."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from bench.index_updates import BATCH, VARIANTS, bodies
+from indexers.mappings import RESEARCHERS
+from stream_processors.profiles import new_profile
+
+
+def _revision(number: int, revision: int) -> bytes:
+    return new_profile(f"r-{number:040x}", f"Ada Lovelace {number}").model_copy(update={"revision": revision}).wire()
+
+
+def test_bodies_hold_every_revision_in_order_with_its_external_version():
+    values = [_revision(n % 7, n) for n in range(BATCH * 2 + 3)]
+    chunks = bodies(values)
+    assert len(chunks) == 3
+    lines = [json.loads(line) for chunk in chunks for line in chunk.decode().splitlines()]
+    actions, documents = lines[0::2], lines[1::2]
+    assert [a["index"]["version"] for a in actions] == list(range(len(values)))
+    assert all(a["index"]["version_type"] == "external" and "_index" not in a["index"] for a in actions)
+    assert [d["researcher_id"] for d in documents] == [f"r-{n % 7:040x}" for n in range(len(values))]
+    assert [a["index"]["_id"] for a in actions] == [d["researcher_id"] for d in documents]
+
+
+def test_each_variant_changes_only_what_it_names():
+    base_settings = {"number_of_shards": 1, "refresh_interval": "30s"}
+    for name, change in VARIANTS.items():
+        settings, mapping = change(dict(base_settings), copy.deepcopy(RESEARCHERS.mappings))
+        changed_settings = {k for k in settings.keys() | base_settings.keys() if settings.get(k) != base_settings.get(k)}
+        changed_fields = {f for f in RESEARCHERS.mappings["properties"]
+                          if mapping["properties"][f] != RESEARCHERS.mappings["properties"][f]}
+        if name == "as shipped":
+            assert not changed_settings and not changed_fields
+        elif name == "vector not indexed":
+            assert not changed_settings and changed_fields == {"embedding"}
+            assert mapping["properties"]["embedding"]["index"] is False
+        else:
+            assert len(changed_settings) == 1 and not changed_fields, name
+    assert RESEARCHERS.mappings["properties"]["embedding"]["index"] is True  # the shipped mapping untouched
