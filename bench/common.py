@@ -192,6 +192,24 @@ def namespace_env(namespace: str, base: Mapping[str, str] | None = None, **extra
     return env
 
 
+def namespace_settings(namespace: str):
+    """The settings of a process that reads `namespace` (its topics and indices), whatever this
+    process's own environment names."""
+    from foundation.settings import Settings
+
+    env = namespace_env(namespace)
+    return Settings(SCHOLARSTREAM_TOPIC_PREFIX=env["SCHOLARSTREAM_TOPIC_PREFIX"],
+                    SCHOLARSTREAM_INDEX_PREFIX=env["SCHOLARSTREAM_INDEX_PREFIX"])
+
+
+def alternating(rounds: int, variants: Sequence[str]) -> Iterator[tuple[int, int, str]]:
+    """(round from 1, variant number, variant) for each variant in turn within each round, so a
+    noisy neighbour hits every variant alike."""
+    for round_number in range(1, rounds + 1):
+        for number, name in enumerate(variants):
+            yield round_number, number, name
+
+
 def is_own(namespace: str) -> bool:
     """Only namespaces a benchmark created (`bench...`) may be written to or deleted."""
     return namespace.startswith(OWN_PREFIX) and namespace not in PROTECTED_NAMESPACES

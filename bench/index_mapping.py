@@ -23,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bench.common import elasticsearch_cpu_ms, load_average, namespace_env, print_table, write_result
+from bench.common import alternating, elasticsearch_cpu_ms, load_average, namespace_settings, print_table, write_result
 from clients import es_io
 from foundation.settings import Settings
 from indexers.mappings import RESEARCHERS
@@ -137,22 +137,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", default="index-mapping")
     args = parser.parse_args(argv)
 
-    env = namespace_env(args.source_namespace)
-    source = Settings(SCHOLARSTREAM_TOPIC_PREFIX=env["SCHOLARSTREAM_TOPIC_PREFIX"],
-                      SCHOLARSTREAM_INDEX_PREFIX=env["SCHOLARSTREAM_INDEX_PREFIX"])
+    source = namespace_settings(args.source_namespace)
     es = es_io.client(source)
     documents = sample(es, source.index(RESEARCHERS.name), args.documents)
     chosen = args.variant or list(VARIANTS)
     load_before = load_average()
     runs = []
-    for round_number in range(args.rounds):
-        for number, name in enumerate(chosen):
-            stamp = f"{os.getpid()}-{round_number}-{number}"
-            run = load(es, source, name, VARIANTS[name], documents, stamp)
-            run["round"] = round_number + 1
-            runs.append(run)
-            print(f"round {run['round']}: {name}: {run['documents_per_second']} documents/s, "
-                  f"{run['elasticsearch_cpu_ms_per_document']} ms of Elasticsearch CPU a document", file=sys.stderr)
+    for round_number, number, name in alternating(args.rounds, chosen):
+        run = load(es, source, name, VARIANTS[name], documents, f"{os.getpid()}-{round_number}-{number}")
+        run["round"] = round_number
+        runs.append(run)
+        print(f"round {round_number}: {name}: {run['documents_per_second']} documents/s, "
+              f"{run['elasticsearch_cpu_ms_per_document']} ms of Elasticsearch CPU a document", file=sys.stderr)
     print_table("Elasticsearch's cost a researcher document, by mapping variant",
                 ["variant", "round", "documents/s", "ES CPU ms/doc", "indexing ms/doc", "bytes/doc"],
                 [[r["variant"], r["round"], r["documents_per_second"], r["elasticsearch_cpu_ms_per_document"],

@@ -29,7 +29,7 @@ from typing import Any
 
 from kafka import TopicPartition
 
-from bench.common import elasticsearch_cpu_ms, load_average, namespace_env, print_table, write_result
+from bench.common import alternating, elasticsearch_cpu_ms, load_average, namespace_settings, print_table, write_result
 from clients import es_io, kafka_io
 from foundation.settings import Settings
 from indexers.indexer import researcher_action
@@ -147,7 +147,7 @@ def replay(es, name: str, chunks: list[bytes], records: int, refresh_interval: s
             "elasticsearch_cpu_ms_per_revision": round(cpu / records, 3),
             "by_tenth_cpu_ms_per_revision": [round(t, 3) for t in tenths],
             "last_tenth_over_first": round(tenths[-1] / tenths[0], 3) if tenths and tenths[0] else None,
-            "last_three_over_first_three": round(sum(tenths[-3:]) / sum(tenths[:3]), 3) if len(tenths) >= 6 else None,
+            "last_three_over_first_three": round(sum(tenths[-3:]) / sum(tenths[:3]), 3) if len(tenths) >= 6 and sum(tenths[:3]) else None,
             "version_conflicts": conflicts,
             "documents": stats["docs"]["count"],
             "deleted_documents": stats["docs"]["deleted"],
@@ -171,9 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", default="index-updates")
     args = parser.parse_args(argv)
 
-    env = namespace_env(args.source_namespace)
-    source = Settings(SCHOLARSTREAM_TOPIC_PREFIX=env["SCHOLARSTREAM_TOPIC_PREFIX"],
-                      SCHOLARSTREAM_INDEX_PREFIX=env["SCHOLARSTREAM_INDEX_PREFIX"])
+    source = namespace_settings(args.source_namespace)
     es = es_io.client(source)
     started = time.monotonic()
     values = list(published(source, args.records))
@@ -184,16 +182,15 @@ def main(argv: list[str] | None = None) -> int:
     chosen = args.variant or list(VARIANTS)
     load_before = load_average()
     runs = []
-    for round_number in range(args.rounds):
-        for number, name in enumerate(chosen):
-            index = f"{source.index('bench-updates')}-{os.getpid()}-{round_number}-{number}"
-            run = replay(es, name, chunks, len(values), args.refresh_interval, index)
-            run["round"] = round_number + 1
-            runs.append(run)
-            print(f"round {run['round']}: {name}: {run['revisions_per_second']} revisions/s, "
-                  f"{run['elasticsearch_cpu_ms_per_revision']} ms of Elasticsearch CPU a revision, "
-                  f"last tenth / first {run['last_tenth_over_first']}", file=sys.stderr)
-    print_table("Elasticsearch's CPU a researcher revision, replayed in publishing order",
+    for round_number, number, name in alternating(args.rounds, chosen):
+        index = f"{source.index('bench-updates')}-{os.getpid()}-{round_number}-{number}"
+        run = replay(es, name, chunks, len(values), args.refresh_interval, index)
+        run["round"] = round_number
+        runs.append(run)
+        print(f"round {round_number}: {name}: {run['revisions_per_second']} revisions/s, "
+              f"{run['elasticsearch_cpu_ms_per_revision']} ms of Elasticsearch CPU a revision, "
+              f"last tenth / first {run['last_tenth_over_first']}", file=sys.stderr)
+    print_table("Elasticsearch's CPU a researcher revision, replayed in publishing order (its CPU counter moves in steps: read short runs with care)",
                 ["variant", "round", "revisions/s", "ms/revision", "first tenth", "last tenth", "last/first",
                  "last 3 / first 3", "segments", "deleted", "merge s"],
                 [[r["variant"], r["round"], r["revisions_per_second"], r["elasticsearch_cpu_ms_per_revision"],

@@ -41,3 +41,10 @@ def test_each_variant_changes_only_what_it_names():
         else:
             assert len(changed_settings) == 1 and not changed_fields, name
     assert RESEARCHERS.mappings["properties"]["embedding"]["index"] is True  # the shipped mapping untouched
+
+
+def test_variants_alternate_within_each_round():
+    from bench.common import alternating
+
+    assert list(alternating(2, ["a", "b"])) == [(1, 0, "a"), (1, 1, "b"), (2, 0, "a"), (2, 1, "b")]
+    assert list(alternating(0, ["a"])) == []
