@@ -106,6 +106,11 @@ def bodies(values: list[bytes]) -> list[bytes]:
     return chunks
 
 
+def ratio(later: float, earlier: float) -> float | None:
+    """later / earlier, or None when the CPU counter had not moved yet (a replay too short)."""
+    return round(later / earlier, 3) if earlier else None
+
+
 def replay(es, name: str, chunks: list[bytes], records: int, refresh_interval: str, index: str) -> dict[str, Any]:
     change = VARIANTS[name]
     index_settings, mapping = change(
@@ -146,8 +151,8 @@ def replay(es, name: str, chunks: list[bytes], records: int, refresh_interval: s
             "revisions_per_second": round(records / seconds, 1),
             "elasticsearch_cpu_ms_per_revision": round(cpu / records, 3),
             "by_tenth_cpu_ms_per_revision": [round(t, 3) for t in tenths],
-            "last_tenth_over_first": round(tenths[-1] / tenths[0], 3) if tenths and tenths[0] else None,
-            "last_three_over_first_three": round(sum(tenths[-3:]) / sum(tenths[:3]), 3) if len(tenths) >= 6 and sum(tenths[:3]) else None,
+            "last_tenth_over_first": ratio(tenths[-1], tenths[0]) if tenths else None,
+            "last_three_over_first_three": ratio(sum(tenths[-3:]), sum(tenths[:3])) if len(tenths) >= 6 else None,
             "version_conflicts": conflicts,
             "documents": stats["docs"]["count"],
             "deleted_documents": stats["docs"]["deleted"],
@@ -190,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"round {round_number}: {name}: {run['revisions_per_second']} revisions/s, "
               f"{run['elasticsearch_cpu_ms_per_revision']} ms of Elasticsearch CPU a revision, "
               f"last tenth / first {run['last_tenth_over_first']}", file=sys.stderr)
-    print_table("Elasticsearch's CPU a researcher revision, replayed in publishing order (its CPU counter moves in steps: read short runs with care)",
+    print_table("Elasticsearch's CPU a researcher revision, replayed in publishing order (short runs: its CPU counter moves in steps)",
                 ["variant", "round", "revisions/s", "ms/revision", "first tenth", "last tenth", "last/first",
                  "last 3 / first 3", "segments", "deleted", "merge s"],
                 [[r["variant"], r["round"], r["revisions_per_second"], r["elasticsearch_cpu_ms_per_revision"],
