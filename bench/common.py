@@ -19,11 +19,12 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 # BENCH_RESULTS_DIR sends smoke tests elsewhere (`make bench-smoke`: bench/results/smoke).
 RESULTS = Path(os.environ.get("BENCH_RESULTS_DIR") or Path(__file__).resolve().parent / "results").resolve()
@@ -202,12 +203,20 @@ def namespace_settings(namespace: str):
                     SCHOLARSTREAM_INDEX_PREFIX=env["SCHOLARSTREAM_INDEX_PREFIX"])
 
 
-def alternating(rounds: int, variants: Sequence[str]) -> Iterator[tuple[int, int, str]]:
-    """(round from 1, variant number, variant) for each variant in turn within each round, so a
-    noisy neighbour hits every variant alike."""
+def alternated_runs(rounds: int, variants: Sequence[str], run_one: Callable[[int, int, str], dict[str, Any]],
+                    describe: Callable[[dict[str, Any]], str]) -> dict[str, Any]:
+    """Each variant in turn within each round, so a noisy neighbour hits every variant alike:
+    `run_one(round from 1, variant number, variant)` measures one, tagged with its round and
+    described on stderr. Returns the runs with the load average before and after them."""
+    load_before = load_average()
+    runs = []
     for round_number in range(1, rounds + 1):
         for number, name in enumerate(variants):
-            yield round_number, number, name
+            run = run_one(round_number, number, name)
+            run["round"] = round_number
+            runs.append(run)
+            print(f"round {round_number}: {name}: {describe(run)}", file=sys.stderr)
+    return {"load_average_before": load_before, "load_average_after": load_average(), "runs": runs}
 
 
 def is_own(namespace: str) -> bool:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bench.common import alternating, elasticsearch_cpu_ms, load_average, namespace_settings, print_table, write_result
+from bench.common import alternated_runs, elasticsearch_cpu_ms, namespace_settings, print_table, write_result
 from clients import es_io
 from foundation.settings import Settings
 from indexers.mappings import RESEARCHERS
@@ -140,15 +140,13 @@ def main(argv: list[str] | None = None) -> int:
     source = namespace_settings(args.source_namespace)
     es = es_io.client(source)
     documents = sample(es, source.index(RESEARCHERS.name), args.documents)
-    chosen = args.variant or list(VARIANTS)
-    load_before = load_average()
-    runs = []
-    for round_number, number, name in alternating(args.rounds, chosen):
-        run = load(es, source, name, VARIANTS[name], documents, f"{os.getpid()}-{round_number}-{number}")
-        run["round"] = round_number
-        runs.append(run)
-        print(f"round {round_number}: {name}: {run['documents_per_second']} documents/s, "
-              f"{run['elasticsearch_cpu_ms_per_document']} ms of Elasticsearch CPU a document", file=sys.stderr)
+    measured = alternated_runs(
+        args.rounds, args.variant or list(VARIANTS),
+        lambda round_number, number, name: load(es, source, name, VARIANTS[name], documents,
+                                                f"{os.getpid()}-{round_number}-{number}"),
+        lambda run: f"{run['documents_per_second']} documents/s, "
+                    f"{run['elasticsearch_cpu_ms_per_document']} ms of Elasticsearch CPU a document")
+    runs = measured["runs"]
     print_table("Elasticsearch's cost a researcher document, by mapping variant",
                 ["variant", "round", "documents/s", "ES CPU ms/doc", "indexing ms/doc", "bytes/doc"],
                 [[r["variant"], r["round"], r["documents_per_second"], r["elasticsearch_cpu_ms_per_document"],
@@ -157,9 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": args.name,
         "source_namespace": args.source_namespace,
         "documents": len(documents),
-        "load_average_before": load_before,
-        "load_average_after": load_average(),
-        "runs": runs,
+        **measured,
     })
     print(f"wrote {path}", file=sys.stderr)
     return 0

@@ -29,7 +29,7 @@ from typing import Any
 
 from kafka import TopicPartition
 
-from bench.common import alternating, elasticsearch_cpu_ms, load_average, namespace_settings, print_table, write_result
+from bench.common import alternated_runs, elasticsearch_cpu_ms, namespace_settings, print_table, write_result
 from clients import es_io, kafka_io
 from foundation.settings import Settings
 from indexers.indexer import researcher_action
@@ -184,17 +184,14 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"no profile records in {source.topic(RESEARCHER_PROFILES.name)}")
     chunks = bodies(values)
     print(f"read {len(values):,} revisions and built their bulk bodies in {time.monotonic() - started:.1f} s", file=sys.stderr)
-    chosen = args.variant or list(VARIANTS)
-    load_before = load_average()
-    runs = []
-    for round_number, number, name in alternating(args.rounds, chosen):
-        index = f"{source.index('bench-updates')}-{os.getpid()}-{round_number}-{number}"
-        run = replay(es, name, chunks, len(values), args.refresh_interval, index)
-        run["round"] = round_number
-        runs.append(run)
-        print(f"round {round_number}: {name}: {run['revisions_per_second']} revisions/s, "
-              f"{run['elasticsearch_cpu_ms_per_revision']} ms of Elasticsearch CPU a revision, "
-              f"last tenth / first {run['last_tenth_over_first']}", file=sys.stderr)
+    measured = alternated_runs(
+        args.rounds, args.variant or list(VARIANTS),
+        lambda round_number, number, name: replay(
+            es, name, chunks, len(values), args.refresh_interval,
+            f"{source.index('bench-updates')}-{os.getpid()}-{round_number}-{number}"),
+        lambda run: f"{run['revisions_per_second']} revisions/s, {run['elasticsearch_cpu_ms_per_revision']} ms of "
+                    f"Elasticsearch CPU a revision, last tenth / first {run['last_tenth_over_first']}")
+    runs = measured["runs"]
     print_table("Elasticsearch's CPU a researcher revision, replayed in publishing order (short runs: its CPU counter moves in steps)",
                 ["variant", "round", "revisions/s", "ms/revision", "first tenth", "last tenth", "last/first",
                  "last 3 / first 3", "segments", "deleted", "merge s"],
@@ -208,9 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         "revisions": len(values),
         "batch": BATCH,
         "refresh_interval": args.refresh_interval,
-        "load_average_before": load_before,
-        "load_average_after": load_average(),
-        "runs": runs,
+        **measured,
     })
     print(f"wrote {path}", file=sys.stderr)
     return 0

@@ -43,8 +43,14 @@ def test_each_variant_changes_only_what_it_names():
     assert RESEARCHERS.mappings["properties"]["embedding"]["index"] is True  # the shipped mapping untouched
 
 
-def test_variants_alternate_within_each_round():
-    from bench.common import alternating
+def test_variants_alternate_within_each_round_and_each_run_is_tagged(capsys):
+    from bench.common import alternated_runs
 
-    assert list(alternating(2, ["a", "b"])) == [(1, 0, "a"), (1, 1, "b"), (2, 0, "a"), (2, 1, "b")]
-    assert list(alternating(0, ["a"])) == []
+    measured = alternated_runs(2, ["a", "b"], lambda round_number, number, name: {"asked": round_number, "number": number, "name": name},
+                               lambda run: f"measured {run['name']}")
+    assert [(r["round"], r["number"], r["name"]) for r in measured["runs"]] == [(1, 0, "a"), (1, 1, "b"), (2, 0, "a"), (2, 1, "b")]
+    assert all(r["asked"] == r["round"] for r in measured["runs"])
+    assert len(measured["load_average_before"]) == len(measured["load_average_after"]) == 3
+    assert capsys.readouterr().err.splitlines() == ["round 1: a: measured a", "round 1: b: measured b",
+                                                    "round 2: a: measured a", "round 2: b: measured b"]
+    assert alternated_runs(0, ["a"], lambda *_: {}, str)["runs"] == []
