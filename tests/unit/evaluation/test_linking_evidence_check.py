@@ -1,6 +1,9 @@
-"""The evidence check's pieces: the words a paper uses, two-hop coauthors, the shares reported."""
+"""The evidence check's pieces: the words a paper uses, two-hop coauthors, the shares reported,
+the blocks clustered from pair log-odds."""
 
-from evaluation.linking_evidence_check import shares, two_hop, words
+import numpy as np
+
+from evaluation.linking_evidence_check import clustered, clustered_check, shares, two_hop, words
 
 
 def test_words_are_folded_long_and_without_fillers():
@@ -29,3 +32,33 @@ def test_shares_count_same_and_other_person_pairs_apart():
     assert report["rare_words>=2"] == {"same": 0.5, "other": 0.0}
     assert report["idf>=20"] == {"same": 0.5, "other": 0.0}
     assert report["two_hop_without_a_shared_coauthor"] == {"same": 0.5, "other": 0.0}
+
+
+def _pairs(block: str, values: dict[tuple[int, int], float], split: str = "dev") -> list[dict]:
+    return [{"block": block, "i": i, "j": j, "split": split} for i, j in values]
+
+
+def test_clustered_joins_by_average_log_odds_and_never_across_a_pair_without_a_row():
+    values = {(0, 1): 4.0, (0, 2): -3.0, (1, 2): -1.0}
+    rows = _pairs("wang_w", values) + _pairs("li_j", {(0, 1): 2.0})
+    log_odds = np.array([*values.values(), 2.0])
+    keys = {"wang_w": ["a", "b", "c"], "li_j": ["d", "e", "f"]}
+    predicted = clustered(rows, log_odds, keys, threshold=0.0)
+    assert predicted["a"] == predicted["b"] != predicted["c"]
+    assert predicted["d"] == predicted["e"] != predicted["f"]  # f has no row with anyone: forbidden
+    together = clustered(rows, log_odds, keys, threshold=-2.0)
+    assert together["a"] == together["b"] == together["c"]  # mean of -3 and -1 is -2
+    assert together["f"] != together["d"]
+    assert len({predicted["a"], predicted["d"]}) == 2  # blocks never share a cluster
+
+
+def test_clustered_check_reports_the_threshold_with_the_best_dev_f1():
+    rows = _pairs("wang_w", {(0, 1): 0, (0, 2): 0, (1, 2): 0})
+    log_odds = {"score": np.array([2.5, -0.5, -0.5])}
+    keys = {"wang_w": ["a", "b", "c"]}
+    truth = {"a": "p1", "b": "p1", "c": "p2"}
+    split_of = {"a": "dev", "b": "dev", "c": "dev"}
+    report = clustered_check(rows, log_odds, keys, truth, split_of)["score"]
+    assert report["threshold_chosen_on_dev"] in {"+0.00", "+1.00", "+2.00"}  # a and b joined, c apart: F1 1
+    assert report["dev"]["f1"] == 1.0
+    assert report["by_threshold"]["-2.00"]["dev"]["f1"] < 1.0  # all three joined
