@@ -200,7 +200,8 @@ def main() -> int:
     threshold = policy.threshold
     log_odds = {name: learned_log_odds(rows, columns) for name, columns in EVIDENCE.items()}
     split_of = {key: namesakes.split_of_group(group) for key, group in names_set.group_of.items()}
-    report = {
+    clusterings = clustered_check(rows, log_odds, keys_by_block, names_set.truth, split_of)
+    report: dict[str, Any] = {
         "pairs": len(rows),
         "link_threshold": threshold,
         "by_split": {
@@ -211,13 +212,13 @@ def main() -> int:
             for split in ("dev", "held_out")
         },
         "held_out_pair_average_precision": learned_check(rows, log_odds),
-        "clustered_b_cubed": clustered_check(rows, log_odds, keys_by_block, names_set.truth, split_of),
+        "clustered_b_cubed": clusterings,
         "seconds": round(time.monotonic() - started),
     }
     RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({k: v for k, v in report.items() if k != "clustered_b_cubed"}, indent=1))
     print("evidence            threshold  dev P / R / F1         held_out P / R / F1")
-    for name, row in report["clustered_b_cubed"].items():
+    for name, row in clusterings.items():
         cells = ["{precision:.3f} / {recall:.3f} / {f1:.3f}".format(**row[split]) for split in ("dev", "held_out")]
         print(f"{name:<19} {row['threshold_chosen_on_dev']:>9}  {cells[0]}  {cells[1]}")
     print(f"wrote {RESULTS}", file=sys.stderr)
