@@ -11,6 +11,12 @@ whether a revision costs more once the index holds more, and what each setting c
 documents and bulk bodies are built once beforehand (`indexers.indexer.researcher_action`), so the
 Python side costs little while Elasticsearch works. Variants alternate within each round.
 
+Later revisions are larger documents (a profile gains works and collaborators), so a tenth's CPU
+rises with its documents as well as with the index. Each run reports the bulk bytes a revision by
+tenth, and the control variant "as shipped, in a random order" writes the same revisions shuffled
+(a fixed seed; plain versions, so every write replaces, as the in-order replay's writes do): its
+tenths carry documents of the same sizes, so what still grows there is the index's own doing.
+
 Usage: python -m bench.index_updates --source-namespace benchfull [--records N] [--rounds 2]
        [--variant NAME ...] [--refresh-interval 30s]
 """
@@ -22,6 +28,7 @@ import copy
 import heapq
 import json
 import os
+import random
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -61,7 +68,10 @@ VARIANTS: dict[str, Callable[[IndexSettings, Mapping], tuple[IndexSettings, Mapp
     "segments_per_tier 20": _settings(**{"merge.policy.segments_per_tier": 20}),
     "floor_segment 20mb": _settings(**{"merge.policy.floor_segment": "20mb"}),
     "vector not indexed": _vector_not_indexed,
+    "as shipped, in a random order": _settings(),
 }
+SHUFFLED = frozenset({"as shipped, in a random order"})  # variants that replay the revisions shuffled
+SEED = 17
 
 
 def published(settings: Settings, limit: int | None) -> Iterator[bytes]:
@@ -92,18 +102,41 @@ def published(settings: Settings, limit: int | None) -> Iterator[bytes]:
         yield value
 
 
-def bodies(values: list[bytes]) -> list[bytes]:
-    """Bulk bodies of BATCH documents each, as the indexer writes them (external versions), for a
-    request that names its index."""
+def bodies(values: list[bytes], external: bool = True) -> list[bytes]:
+    """Bulk bodies of BATCH documents each, as the indexer writes them (external versions; plain
+    ones with `external` false), for a request that names its index."""
     chunks = []
     for start in range(0, len(values), BATCH):
         lines = []
         for value in values[start:start + BATCH]:
             doc_id, version, document = researcher_action(value)
-            lines.append(json.dumps({"index": {"_id": doc_id, "version": version, "version_type": "external"}}).encode())
+            action = {"_id": doc_id, "version": version, "version_type": "external"} if external else {"_id": doc_id}
+            lines.append(json.dumps({"index": action}).encode())
             lines.append(json.dumps(document, separators=(",", ":")).encode())
         chunks.append(b"\n".join(lines) + b"\n")
     return chunks
+
+
+def shuffled(values: list[bytes]) -> list[bytes]:
+    """The same revisions in a random order that is the same on every run."""
+    out = list(values)
+    random.Random(SEED).shuffle(out)
+    return out
+
+
+def tenth_bounds(chunks: int) -> list[int]:
+    """The number of chunks written when each tenth of the replay ends."""
+    return [round(chunks * part / PARTS) for part in range(1, PARTS + 1)]
+
+
+def bytes_by_tenth(chunks: list[bytes], records: int) -> list[float]:
+    """The bulk bytes a revision in each tenth of the replay."""
+    out, start = [], 0
+    for end in tenth_bounds(len(chunks)):
+        documents = min(end * BATCH, records) - min(start * BATCH, records)
+        out.append(sum(len(chunk) for chunk in chunks[start:end]) / documents if documents else 0.0)
+        start = end
+    return out
 
 
 def ratio(later: float, earlier: float) -> float | None:
@@ -117,7 +150,8 @@ def replay(es, name: str, chunks: list[bytes], records: int, refresh_interval: s
         {**RESEARCHERS.settings, "number_of_replicas": 0, "refresh_interval": refresh_interval},
         copy.deepcopy(RESEARCHERS.mappings))
     es.indices.create(index=index, mappings=mapping, settings={"index": index_settings})
-    bounds = [round(len(chunks) * part / PARTS) for part in range(1, PARTS + 1)]
+    bounds = tenth_bounds(len(chunks))
+    sizes = bytes_by_tenth(chunks, records)
     try:
         tenths: list[float] = []
         conflicts = 0
@@ -153,6 +187,8 @@ def replay(es, name: str, chunks: list[bytes], records: int, refresh_interval: s
             "by_tenth_cpu_ms_per_revision": [round(t, 3) for t in tenths],
             "last_tenth_over_first": ratio(tenths[-1], tenths[0]) if tenths else None,
             "last_three_over_first_three": ratio(sum(tenths[-3:]), sum(tenths[:3])) if len(tenths) >= 6 else None,
+            "by_tenth_bulk_bytes_per_revision": [round(b) for b in sizes],
+            "bytes_last_three_over_first_three": ratio(sum(sizes[-3:]), sum(sizes[:3])),
             "version_conflicts": conflicts,
             "documents": stats["docs"]["count"],
             "deleted_documents": stats["docs"]["deleted"],
@@ -182,22 +218,25 @@ def main(argv: list[str] | None = None) -> int:
     values = list(published(source, args.records))
     if not values:
         raise SystemExit(f"no profile records in {source.topic(RESEARCHER_PROFILES.name)}")
+    chosen = args.variant or list(VARIANTS)
     chunks = bodies(values)
+    mixed = bodies(shuffled(values), external=False) if SHUFFLED & set(chosen) else []
     print(f"read {len(values):,} revisions and built their bulk bodies in {time.monotonic() - started:.1f} s", file=sys.stderr)
     measured = alternated_runs(
-        args.rounds, args.variant or list(VARIANTS),
+        args.rounds, chosen,
         lambda round_number, number, name: replay(
-            es, name, chunks, len(values), args.refresh_interval,
+            es, name, mixed if name in SHUFFLED else chunks, len(values), args.refresh_interval,
             f"{source.index('bench-updates')}-{os.getpid()}-{round_number}-{number}"),
         lambda run: f"{run['revisions_per_second']} revisions/s, {run['elasticsearch_cpu_ms_per_revision']} ms of "
                     f"Elasticsearch CPU a revision, last tenth / first {run['last_tenth_over_first']}")
     runs = measured["runs"]
     print_table("Elasticsearch's CPU a researcher revision, replayed in publishing order (short runs: its CPU counter moves in steps)",
                 ["variant", "round", "revisions/s", "ms/revision", "first tenth", "last tenth", "last/first",
-                 "last 3 / first 3", "segments", "deleted", "merge s"],
+                 "last 3 / first 3", "bytes: last 3 / first 3", "segments", "deleted", "merge s"],
                 [[r["variant"], r["round"], r["revisions_per_second"], r["elasticsearch_cpu_ms_per_revision"],
                   r["by_tenth_cpu_ms_per_revision"][0], r["by_tenth_cpu_ms_per_revision"][-1], r["last_tenth_over_first"],
-                  r["last_three_over_first_three"], r["segments"], r["deleted_documents"], round(r["merge_ms"] / 1000, 1)]
+                  r["last_three_over_first_three"], r["bytes_last_three_over_first_three"], r["segments"],
+                  r["deleted_documents"], round(r["merge_ms"] / 1000, 1)]
                  for r in runs])
     path = write_result(args.name, {
         "benchmark": args.name,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 
-from bench.index_updates import BATCH, VARIANTS, bodies
+from bench.index_updates import BATCH, PARTS, SHUFFLED, VARIANTS, bodies, bytes_by_tenth, shuffled
 from indexers.mappings import RESEARCHERS
 from stream_processors.profiles import new_profile
 
@@ -33,7 +33,7 @@ def test_each_variant_changes_only_what_it_names():
         changed_settings = {k for k in settings.keys() | base_settings.keys() if settings.get(k) != base_settings.get(k)}
         changed_fields = {f for f in RESEARCHERS.mappings["properties"]
                           if mapping["properties"][f] != RESEARCHERS.mappings["properties"][f]}
-        if name == "as shipped":
+        if name == "as shipped" or name in SHUFFLED:
             assert not changed_settings and not changed_fields
         elif name == "vector not indexed":
             assert not changed_settings and changed_fields == {"embedding"}
@@ -54,3 +54,21 @@ def test_variants_alternate_within_each_round_and_each_run_is_tagged(capsys):
     assert capsys.readouterr().err.splitlines() == ["round 1: a: measured a", "round 1: b: measured b",
                                                     "round 2: a: measured a", "round 2: b: measured b"]
     assert alternated_runs(0, ["a"], lambda *_: {}, str)["runs"] == []
+
+
+def test_the_shuffled_control_writes_the_same_revisions_in_a_fixed_order_with_plain_versions():
+    values = [_revision(n % 7, n) for n in range(BATCH * 2)]
+    mixed = shuffled(values)
+    assert mixed != values and sorted(mixed) == sorted(values) and shuffled(values) == mixed
+    actions = [json.loads(line)["index"] for chunk in bodies(mixed, external=False) for line in chunk.decode().splitlines()[0::2]]
+    assert all(set(action) == {"_id"} for action in actions)  # every write replaces, whatever its revision
+
+
+def test_bytes_by_tenth_are_a_revisions_bulk_bytes_in_each_tenth():
+    chunks = [b"x" * (100 * (n + 1)) for n in range(PARTS * 2)]  # two chunks a tenth, growing
+    records = len(chunks) * BATCH - 10  # the last chunk is short
+    sizes = bytes_by_tenth(chunks, records)
+    assert len(sizes) == PARTS
+    assert sizes[0] == (100 + 200) / (2 * BATCH)
+    assert sizes[-1] == (1900 + 2000) / (2 * BATCH - 10)
+    assert sizes == sorted(sizes)
