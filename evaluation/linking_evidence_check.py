@@ -44,8 +44,7 @@ import numpy as np
 
 from encoders.loading import load_encoder
 from evaluation import namesakes
-from evaluation.cluster_metrics import b_cubed
-from evaluation.linking_recluster import block_lines
+from evaluation.linking_recluster import b_cubed_by_split, block_lines, splits_of
 from foundation.settings import get_settings
 from schemas.names import fold
 from schemas.papers import RawPaper
@@ -128,14 +127,19 @@ def learned_check(rows: list[dict[str, Any]], log_odds: dict[str, np.ndarray]) -
     return {name: round(float(average_precision_score(labels[held_out], values[held_out])), 4) for name, values in log_odds.items()}
 
 
-def clustered(rows: list[dict[str, Any]], log_odds: np.ndarray, keys_by_block: dict[str, list[str]],
-              threshold: float) -> dict[str, str]:
-    """Mention key -> cluster: each block's mentions joined by average linkage over the pairs'
-    log-odds while the mean is at least `threshold` (a pair with no row is never joined)."""
+def block_matrices(rows: list[dict[str, Any]], log_odds: np.ndarray,
+                   keys_by_block: dict[str, list[str]]) -> dict[str, np.ndarray]:
+    """Each block's matrix of pair log-odds (FORBIDDEN for a pair with no row)."""
     matrices = {block: np.full((len(keys), len(keys)), FORBIDDEN) for block, keys in keys_by_block.items()}
     for row, value in zip(rows, log_odds, strict=True):
         matrix = matrices[row["block"]]
         matrix[row["i"], row["j"]] = matrix[row["j"], row["i"]] = value
+    return matrices
+
+
+def clustered(matrices: dict[str, np.ndarray], keys_by_block: dict[str, list[str]], threshold: float) -> dict[str, str]:
+    """Mention key -> cluster: each block's mentions joined by average linkage over the pairs'
+    log-odds while the mean is at least `threshold` (a FORBIDDEN pair is never joined)."""
     predicted: dict[str, str] = {}
     for block, keys in keys_by_block.items():
         for key, label in zip(keys, average_linkage(matrices[block], threshold)[0], strict=True):
@@ -149,14 +153,9 @@ def clustered_check(rows: list[dict[str, Any]], log_odds: dict[str, np.ndarray],
     with the best dev F1."""
     report: dict[str, Any] = {}
     for name, values in log_odds.items():
-        by_threshold = {}
-        for threshold in CLUSTER_THRESHOLDS:
-            predicted = clustered(rows, values, keys_by_block, threshold)
-            by_threshold[f"{threshold:+.2f}"] = {
-                split: b_cubed({k: predicted[k] for k in truth if split_of[k] == split},
-                               {k: person for k, person in truth.items() if split_of[k] == split}).as_dict()
-                for split in ("dev", "held_out")
-            }
+        matrices = block_matrices(rows, values, keys_by_block)
+        by_threshold = {f"{threshold:+.2f}": b_cubed_by_split(clustered(matrices, keys_by_block, threshold), truth, split_of)
+                        for threshold in CLUSTER_THRESHOLDS}
         chosen = max(by_threshold, key=lambda t: by_threshold[t]["dev"]["f1"])
         report[name] = {"threshold_chosen_on_dev": chosen, **by_threshold[chosen], "by_threshold": by_threshold}
     return report
@@ -199,8 +198,7 @@ def main() -> int:
                 })
     threshold = policy.threshold
     log_odds = {name: learned_log_odds(rows, columns) for name, columns in EVIDENCE.items()}
-    split_of = {key: namesakes.split_of_group(group) for key, group in names_set.group_of.items()}
-    clusterings = clustered_check(rows, log_odds, keys_by_block, names_set.truth, split_of)
+    clusterings = clustered_check(rows, log_odds, keys_by_block, names_set.truth, splits_of(names_set))
     report: dict[str, Any] = {
         "pairs": len(rows),
         "link_threshold": threshold,

@@ -83,10 +83,16 @@ def single_linkage(scores: np.ndarray, start: list[int], threshold: float) -> li
     return [root(n) for n in range(len(start))]
 
 
-def _b_cubed_by_split(names_set: namesakes.NamesakeSet, predicted: dict[str, str]) -> dict[str, dict[str, float]]:
+def splits_of(names_set: namesakes.NamesakeSet) -> dict[str, str]:
+    """Renamed mention key -> 'dev' or 'held_out', the side of its name group."""
+    return {key: namesakes.split_of_group(group) for key, group in names_set.group_of.items()}
+
+
+def b_cubed_by_split(predicted: dict[str, str], truth: dict[str, str], split_of: dict[str, str]) -> dict[str, dict[str, float]]:
+    """B-cubed P/R/F1 of `predicted` against `truth` on each side of the dev/held-out split."""
     report = {}
     for split in ("dev", "held_out"):
-        chosen = {k: person for k, person in names_set.truth.items() if namesakes.split_of_group(names_set.group_of[k]) == split}
+        chosen = {k: person for k, person in truth.items() if split_of[k] == split}
         report[split] = b_cubed({k: predicted[k] for k in chosen}, chosen).as_dict()
     return report
 
@@ -120,7 +126,12 @@ def evaluate(names_set: namesakes.NamesakeSet, stream: dict[str, str], policy: M
     began = time.perf_counter()
     matrices = {block: (lines, pair_scores(lines, in_log_odds)) for block, lines in block_lines(names_set).items()}
     scored_in = time.perf_counter() - began
-    methods: dict[str, Any] = {"stream (the linker as the worker runs it)": _b_cubed_by_split(names_set, stream)}
+    split_of = splits_of(names_set)
+
+    def by_split(predicted: dict[str, str]) -> dict[str, dict[str, float]]:
+        return b_cubed_by_split(predicted, names_set.truth, split_of)
+
+    methods: dict[str, Any] = {"stream (the linker as the worker runs it)": by_split(stream)}
     clusterings: tuple[tuple[str, Callable[[np.ndarray, list[int], float], list[int]], tuple[float, ...]], ...] = (
         ("average", _average_linkage, AVERAGE_THRESHOLDS), ("single", single_linkage, SINGLE_THRESHOLDS),
     )
@@ -134,7 +145,7 @@ def evaluate(names_set: namesakes.NamesakeSet, stream: dict[str, str], policy: M
                     start = list(range(len(keys))) if start_name == "singletons" else [first[stream[k]] for k in keys]
                     for key, label in zip(keys, cluster(scores, start, threshold), strict=True):
                         predicted[key] = f"{block}:{label}"
-                methods[f"{linkage} linkage from {start_name}, log-odds >= {threshold:+.0f}"] = _b_cubed_by_split(names_set, predicted)
+                methods[f"{linkage} linkage from {start_name}, log-odds >= {threshold:+.0f}"] = by_split(predicted)
     for threshold in AVERAGE_THRESHOLDS:  # what a relink does (linking/resplit.py): split each stream researcher
         predicted = {}
         for block, (lines, scores) in matrices.items():
@@ -144,7 +155,7 @@ def evaluate(names_set: namesakes.NamesakeSet, stream: dict[str, str], policy: M
             for key, label in zip(keys, average_linkage(within, threshold)[0], strict=True):
                 predicted[key] = f"{block}:{label}"
         methods[f"average linkage within each stream researcher, log-odds >= {threshold:+.0f}"] = (
-            _b_cubed_by_split(names_set, predicted))
+            by_split(predicted))
     return {
         "model": model.version,
         "blocks": len(matrices),

@@ -3,7 +3,7 @@ the blocks clustered from pair log-odds."""
 
 import numpy as np
 
-from evaluation.linking_evidence_check import clustered, clustered_check, shares, two_hop, words
+from evaluation.linking_evidence_check import block_matrices, clustered, clustered_check, shares, two_hop, words
 
 
 def test_words_are_folded_long_and_without_fillers():
@@ -43,10 +43,11 @@ def test_clustered_joins_by_average_log_odds_and_never_across_a_pair_without_a_r
     rows = _pairs("wang_w", values) + _pairs("li_j", {(0, 1): 2.0})
     log_odds = np.array([*values.values(), 2.0])
     keys = {"wang_w": ["a", "b", "c"], "li_j": ["d", "e", "f"]}
-    predicted = clustered(rows, log_odds, keys, threshold=0.0)
+    matrices = block_matrices(rows, log_odds, keys)
+    predicted = clustered(matrices, keys, threshold=0.0)
     assert predicted["a"] == predicted["b"] != predicted["c"]
     assert predicted["d"] == predicted["e"] != predicted["f"]  # f has no row with anyone: forbidden
-    together = clustered(rows, log_odds, keys, threshold=-2.0)
+    together = clustered(matrices, keys, threshold=-2.0)
     assert together["a"] == together["b"] == together["c"]  # mean of -3 and -1 is -2
     assert together["f"] != together["d"]
     assert len({predicted["a"], predicted["d"]}) == 2  # blocks never share a cluster
