@@ -102,45 +102,57 @@ def published(settings: Settings, limit: int | None) -> Iterator[bytes]:
         yield value
 
 
-def bodies(values: list[bytes], external: bool = True) -> list[bytes]:
+def encode_revisions(values: list[bytes]) -> list[tuple[str, int, bytes]]:
+    """Each revision as the indexer writes it: its document id, its version and the encoded document."""
+    out = []
+    for value in values:
+        doc_id, version, document = researcher_action(value)
+        out.append((doc_id, version, json.dumps(document, separators=(",", ":")).encode()))
+    return out
+
+
+def bodies(built: list[tuple[str, int, bytes]], external: bool = True) -> list[bytes]:
     """Bulk bodies of BATCH documents each, as the indexer writes them (external versions; plain
     ones with `external` false), for a request that names its index."""
     chunks = []
-    for start in range(0, len(values), BATCH):
+    for start in range(0, len(built), BATCH):
         lines = []
-        for value in values[start:start + BATCH]:
-            doc_id, version, document = researcher_action(value)
+        for doc_id, version, document in built[start:start + BATCH]:
             action = {"_id": doc_id, "version": version, "version_type": "external"} if external else {"_id": doc_id}
             lines.append(json.dumps({"index": action}).encode())
-            lines.append(json.dumps(document, separators=(",", ":")).encode())
+            lines.append(document)
         chunks.append(b"\n".join(lines) + b"\n")
     return chunks
 
 
-def shuffled(values: list[bytes]) -> list[bytes]:
+def shuffled(items: list[Any]) -> list[Any]:
     """The same revisions in a random order that is the same on every run."""
-    out = list(values)
+    out = list(items)
     random.Random(SEED).shuffle(out)
     return out
 
 
-def tenth_bounds(chunks: int) -> list[int]:
-    """The number of chunks written when each tenth of the replay ends."""
-    return [round(chunks * part / PARTS) for part in range(1, PARTS + 1)]
+def tenths_of(chunks: int, records: int) -> list[tuple[int, int]]:
+    """For each tenth of the replay: the number of chunks written when it ends, and the revisions in it."""
+    out, written = [], 0
+    for part in range(1, PARTS + 1):
+        end = round(chunks * part / PARTS)
+        out.append((end, min(end * BATCH, records) - written))
+        written += out[-1][1]
+    return out
 
 
 def bytes_by_tenth(chunks: list[bytes], records: int) -> list[float]:
     """The bulk bytes a revision in each tenth of the replay."""
     out, start = [], 0
-    for end in tenth_bounds(len(chunks)):
-        documents = min(end * BATCH, records) - min(start * BATCH, records)
-        out.append(sum(len(chunk) for chunk in chunks[start:end]) / documents if documents else 0.0)
+    for end, revisions in tenths_of(len(chunks), records):
+        out.append(sum(len(chunk) for chunk in chunks[start:end]) / revisions if revisions else 0.0)
         start = end
     return out
 
 
 def ratio(later: float, earlier: float) -> float | None:
-    """later / earlier, or None when the CPU counter had not moved yet (a replay too short)."""
+    """later / earlier, or None when earlier is zero (for CPU: the counter had not moved yet, a replay too short)."""
     return round(later / earlier, 3) if earlier else None
 
 
@@ -150,7 +162,9 @@ def replay(es, name: str, chunks: list[bytes], records: int, refresh_interval: s
         {**RESEARCHERS.settings, "number_of_replicas": 0, "refresh_interval": refresh_interval},
         copy.deepcopy(RESEARCHERS.mappings))
     es.indices.create(index=index, mappings=mapping, settings={"index": index_settings})
-    bounds = tenth_bounds(len(chunks))
+    revisions_in: dict[int, int] = {}  # chunk number that ends a tenth -> its revisions (short replays: tenths share one)
+    for end, revisions in tenths_of(len(chunks), records):
+        revisions_in[end] = revisions_in.get(end, 0) + revisions
     sizes = bytes_by_tenth(chunks, records)
     try:
         tenths: list[float] = []
@@ -167,11 +181,10 @@ def replay(es, name: str, chunks: list[bytes], records: int, refresh_interval: s
                         conflicts += 1  # an older revision after a newer one: the indexer skips it too
                     elif status >= 300:
                         raise RuntimeError(f"{name}: {item['index'].get('error')}")
-            if number in bounds:
-                documents = min(number * BATCH, records) - done
+            if number in revisions_in:
                 cpu_now = elasticsearch_cpu_ms(es)
-                tenths.append((cpu_now - cpu_before) / documents)
-                cpu_before, done = cpu_now, done + documents
+                tenths.append((cpu_now - cpu_before) / revisions_in[number])
+                cpu_before, done = cpu_now, done + revisions_in[number]
                 rate = done / (time.monotonic() - began)
                 print(f"  {name}: tenth {len(tenths)}/{PARTS}: {tenths[-1]:.3f} ms of Elasticsearch CPU a revision, "
                       f"{rate:.0f} revisions/s, ETA {(records - done) / rate:.0f} s", file=sys.stderr)
@@ -219,8 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     if not values:
         raise SystemExit(f"no profile records in {source.topic(RESEARCHER_PROFILES.name)}")
     chosen = args.variant or list(VARIANTS)
-    chunks = bodies(values)
-    mixed = bodies(shuffled(values), external=False) if SHUFFLED & set(chosen) else []
+    built = encode_revisions(values)
+    chunks = bodies(built)
+    mixed = bodies(shuffled(built), external=False) if SHUFFLED & set(chosen) else []
     print(f"read {len(values):,} revisions and built their bulk bodies in {time.monotonic() - started:.1f} s", file=sys.stderr)
     measured = alternated_runs(
         args.rounds, chosen,

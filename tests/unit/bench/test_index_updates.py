@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 
-from bench.index_updates import BATCH, PARTS, SHUFFLED, VARIANTS, bodies, bytes_by_tenth, shuffled
+from bench.index_updates import BATCH, PARTS, SHUFFLED, VARIANTS, bodies, bytes_by_tenth, encode_revisions, shuffled, tenths_of
 from indexers.mappings import RESEARCHERS
 from stream_processors.profiles import new_profile
 
@@ -16,7 +16,7 @@ def _revision(number: int, revision: int) -> bytes:
 
 def test_bodies_hold_every_revision_in_order_with_its_external_version():
     values = [_revision(n % 7, n) for n in range(BATCH * 2 + 3)]
-    chunks = bodies(values)
+    chunks = bodies(encode_revisions(values))
     assert len(chunks) == 3
     lines = [json.loads(line) for chunk in chunks for line in chunk.decode().splitlines()]
     actions, documents = lines[0::2], lines[1::2]
@@ -60,7 +60,8 @@ def test_the_shuffled_control_writes_the_same_revisions_in_a_fixed_order_with_pl
     values = [_revision(n % 7, n) for n in range(BATCH * 2)]
     mixed = shuffled(values)
     assert mixed != values and sorted(mixed) == sorted(values) and shuffled(values) == mixed
-    actions = [json.loads(line)["index"] for chunk in bodies(mixed, external=False) for line in chunk.decode().splitlines()[0::2]]
+    chunks = bodies(encode_revisions(mixed), external=False)
+    actions = [json.loads(line)["index"] for chunk in chunks for line in chunk.decode().splitlines()[0::2]]
     assert all(set(action) == {"_id"} for action in actions)  # every write replaces, whatever its revision
 
 
@@ -72,3 +73,11 @@ def test_bytes_by_tenth_are_a_revisions_bulk_bytes_in_each_tenth():
     assert sizes[0] == (100 + 200) / (2 * BATCH)
     assert sizes[-1] == (1900 + 2000) / (2 * BATCH - 10)
     assert sizes == sorted(sizes)
+
+
+def test_every_revision_falls_in_one_tenth_even_in_a_replay_of_fewer_chunks_than_tenths():
+    for chunks, records in ((3, 2 * BATCH + 7), (10, 10 * BATCH), (57, 57 * BATCH - 1)):
+        tenths = tenths_of(chunks, records)
+        assert len(tenths) == PARTS and tenths[-1][0] == chunks
+        assert sum(revisions for _, revisions in tenths) == records
+        assert all(revisions >= 0 for _, revisions in tenths)
